@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { isSnapshotError } from '../core/errors';
+import { Logger, silentLogger } from '../core/logger';
+import { CliCommand } from './command';
+import { commands } from './commands/index';
+
+const GLOBAL_OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  verbose: { type: 'boolean', short: 'v' },
+  'rsync-path': { type: 'string' },
+} as const;
+
+const GLOBAL_HELP = [
+  '--json                machine-readable output on stdout',
+  '--verbose, -v         log every command line run (stderr)',
+  '--rsync-path PATH     rsync binary to use (default: rsync on PATH)',
+  '--help, -h            this help',
+];
+
+function mainHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'rsync-snapshots — hard-linked rsync snapshots of a folder (rsync --link-dest)',
+    '',
+    'usage: rsync-snapshots <command> [arguments] [--json]',
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run "rsync-snapshots <command> --help" for a command\'s arguments.',
+  ].join('\n');
+}
+
+function commandHelp(c: CliCommand): string {
+  return [`usage: rsync-snapshots ${c.usage}`, '', c.summary, '', 'options:', ...[...c.optionHelp, ...GLOBAL_HELP].map((l) => `  ${l}`)].join('\n');
+}
+
+const stderrLogger: Logger = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`${m}\n`),
+  error: (m) => process.stderr.write(`${m}\n`),
+  debug: () => {},
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp() + '\n');
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`Unknown command "${name}".\n\n${mainHelp()}\n`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${commandHelp(command)}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(commandHelp(command) + '\n');
+    return 0;
+  }
+  if (positionals.length < command.positionals.min || positionals.length > command.positionals.max) {
+    process.stderr.write(`Wrong number of arguments.\n\n${commandHelp(command)}\n`);
+    return 2;
+  }
+  const json = values.json === true;
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const output = await command.run({
+      positionals,
+      values: values as Record<string, string | boolean | string[] | undefined>,
+      signal: controller.signal,
+      logger: values.verbose ? stderrLogger : silentLogger,
+      status: (line) => {
+        if (!json && process.stderr.isTTY) process.stderr.write(`${line}\n`);
+      },
+    });
+    process.stdout.write(json ? JSON.stringify(output.json, null, 2) + '\n' : output.text + '\n');
+    return output.exitCode ?? 0;
+  } catch (err) {
+    const message = isSnapshotError(err) ? err.message : `Unexpected error: ${(err as Error).stack ?? err}`;
+    if (json) process.stdout.write(JSON.stringify({ error: { code: isSnapshotError(err) ? err.code : 'INTERNAL', message, details: isSnapshotError(err) ? err.details : [] } }, null, 2) + '\n');
+    process.stderr.write(`rsync-snapshots: ${message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,230 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { LATEST_LINK, listSnapshots, RootListing } from './backupRoot';
+import { errnoCode, SnapshotError } from './errors';
+import { acquireLock } from './lock';
+import { Logger, silentLogger } from './logger';
+import { removeTree } from './removeTree';
+import { describeRsyncFailure, parseStats, parseUnreadable, RsyncProgress, runRsync } from './rsync';
+import { writeSnapshotMeta } from './snapshotMeta';
+import { formatSnapshotName, IN_PROGRESS_PREFIX } from './snapshotName';
+import { findExecutable } from './tools';
+
+export interface SnapshotOptions {
+  source: string;
+  root: string;
+  /** rsync --exclude patterns. */
+  excludes?: string[];
+  /** rsync --one-file-system. */
+  oneFileSystem?: boolean;
+  /** Create the root (mkdir -p) when it does not exist yet; otherwise a missing root is an error. */
+  createRoot?: boolean;
+  /** Noted in the sidecar, e.g. "pre-restore". */
+  label?: string;
+  rsyncPath?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: RsyncProgress) => void;
+  logger?: Logger;
+  /** Start time (defaults to now): the snapshot's name. */
+  now?: Date;
+}
+
+export interface SnapshotResult {
+  name: string;
+  path: string;
+  root: string;
+  /** Absolute path given to --link-dest, or null for a full copy. */
+  linkDest: string | null;
+  /** Why there was no --link-dest, when there was none. */
+  fullCopyReason?: string;
+  filesTotal: number;
+  filesTransferred: number;
+  /** Regular files that were unchanged, hence hard-linked to the previous snapshot. */
+  filesUnchanged: number;
+  bytesTransferred: number;
+  totalBytes: number;
+  durationMs: number;
+  /** rsync exit 23: the snapshot is kept but lacks the files in `unreadable`. */
+  partial: boolean;
+  unreadable: string[];
+  warnings: string[];
+}
+
+/**
+ * Takes one snapshot, the seed workflow made crash-safe:
+ * lock → rsync -a --link-dest=<latest> SOURCE/ ROOT/.inprogress-NAME/ → rename to ROOT/NAME → touch → latest swung atomically.
+ * On failure or cancel nothing is listed and `latest` is untouched.
+ */
+export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotResult> {
+  const started = Date.now();
+  const logger = options.logger ?? silentLogger;
+  const source = path.resolve(options.source);
+  const root = path.resolve(options.root);
+  await checkSource(source);
+  await checkRoot(root, source, options.createRoot ?? false);
+  const rsync = await findExecutable('rsync', options.rsyncPath);
+  const lock = await acquireLock(root);
+  try {
+    const listing = await listSnapshots(root);
+    const name = await freshName(root, listing, options.now ?? new Date());
+    const partialDir = path.join(root, IN_PROGRESS_PREFIX + name);
+    const leftovers = listing.inProgress.map((n) => path.join(root, n));
+    const { linkDest, fullCopyReason } = chooseLinkDest(listing);
+    const warnings: string[] = [];
+    if (fullCopyReason) warnings.push(fullCopyReason);
+
+    const args = ['-a', '--no-human-readable', '--info=progress2', '--stats'];
+    if (options.oneFileSystem) args.push('--one-file-system');
+    for (const pattern of await excludesFor(source, root, options.excludes ?? [])) args.push(`--exclude=${pattern}`);
+    if (linkDest) args.push(`--link-dest=${linkDest}`);
+    // A crashed run's partial copy is reused as a second link basis: what it already holds is linked, not copied
+    // again, and it is never written to (a resumed run into it could change metadata shared with older snapshots).
+    for (const leftover of leftovers.slice(-19)) args.push(`--link-dest=${leftover}`);
+    args.push('--', `${source}/`, `${partialDir}/`);
+
+    await fs.mkdir(partialDir);
+    const run = await runRsync(rsync, args, { signal: options.signal, onProgress: options.onProgress, logger });
+    const ok = run.exitCode === 0 || run.exitCode === 23 || run.exitCode === 24;
+    if (run.cancelled || !ok) {
+      await removeTree(partialDir).catch((err) => logger.warn(`could not remove ${partialDir}: ${err}`));
+      if (run.cancelled) throw new SnapshotError('CANCELLED', `Snapshot cancelled: nothing was kept and latest still points at ${listing.latest?.name ?? 'nothing'}.`);
+      throw new SnapshotError('RSYNC_FAILED', `Snapshot failed: ${describeRsyncFailure(run)}. Nothing was kept; latest is unchanged.`, run.stderr.split('\n').filter(Boolean));
+    }
+
+    const unreadable = run.exitCode === 23 ? parseUnreadable(run.stderr) : [];
+    if (run.exitCode === 23) warnings.push(`Some files could not be read and are missing from this snapshot: ${unreadable.slice(0, 10).join(', ') || 'see the log'}${unreadable.length > 10 ? ` and ${unreadable.length - 10} more` : ''}.`);
+    if (run.exitCode === 24) warnings.push('Some files vanished while the snapshot was taken (normal for files deleted meanwhile).');
+
+    const finalDir = path.join(root, name);
+    await fs.rename(partialDir, finalDir);
+    const now = new Date();
+    await fs.utimes(finalDir, now, now); // rsync -a copied the source dir's mtime; find -mtime pruning needs the run's time
+    await swingLatest(root, name);
+    for (const leftover of leftovers) await removeTree(leftover).catch((err) => logger.warn(`could not remove ${leftover}: ${err}`));
+
+    const stats = parseStats(run.stdout);
+    const result: SnapshotResult = {
+      name,
+      path: finalDir,
+      root,
+      linkDest,
+      fullCopyReason,
+      filesTotal: stats.files,
+      filesTransferred: stats.regularFilesTransferred,
+      filesUnchanged: Math.max(0, stats.regularFiles - stats.regularFilesTransferred),
+      bytesTransferred: stats.totalTransferredFileSize,
+      totalBytes: stats.totalFileSize,
+      durationMs: Date.now() - started,
+      partial: run.exitCode === 23,
+      unreadable,
+      warnings,
+    };
+    await writeSnapshotMeta(root, name, {
+      label: options.label,
+      source,
+      linkDest,
+      filesTotal: result.filesTotal,
+      filesTransferred: result.filesTransferred,
+      bytesTransferred: result.bytesTransferred,
+      totalBytes: result.totalBytes,
+      durationMs: result.durationMs,
+      partial: result.partial || undefined,
+      unreadable: unreadable.length ? unreadable : undefined,
+    }).catch((err) => logger.warn(`could not write snapshot notes: ${err}`));
+    logger.info(`snapshot ${name}: ${result.filesTransferred} files copied, ${result.filesUnchanged} unchanged (linked), ${result.durationMs} ms`);
+    return result;
+  } finally {
+    await lock.release();
+  }
+}
+
+function chooseLinkDest(listing: RootListing): { linkDest: string | null; fullCopyReason?: string } {
+  if (listing.latest) return { linkDest: listing.latest.path };
+  if (listing.snapshots.length === 0) return { linkDest: null };
+  const why =
+    listing.latestState === 'missing' ? 'latest is missing'
+      : listing.latestState === 'dangling' ? `latest points at ${listing.latestTarget}, which does not exist`
+        : `latest (${listing.latestTarget ?? 'not a symlink'}) is not a snapshot of this root`;
+  return {
+    linkDest: null,
+    fullCopyReason: `Full copy: ${why}, so nothing was hard-linked. From now on latest points at this snapshot and the next ones link against it.`,
+  };
+}
+
+/** The run's local time as a name; a second run within the same second gets the next free second. */
+async function freshName(root: string, listing: RootListing, now: Date): Promise<string> {
+  const taken = new Set([...listing.snapshots.map((s) => s.name), ...listing.inProgress.map((n) => n.slice(IN_PROGRESS_PREFIX.length))]);
+  const time = new Date(now.getTime());
+  for (;;) {
+    const name = formatSnapshotName(time);
+    const exists = taken.has(name) || (await fs.lstat(path.join(root, name)).then(() => true, () => false));
+    if (!exists) return name;
+    time.setSeconds(time.getSeconds() + 1);
+  }
+}
+
+/** latest → NAME (relative), replaced atomically: symlink under a temp name, then rename over. */
+export async function swingLatest(root: string, name: string): Promise<void> {
+  const temp = path.join(root, `.latest.tmp-${process.pid}-${Date.now()}`);
+  await fs.symlink(name, temp);
+  try {
+    await fs.rename(temp, path.join(root, LATEST_LINK));
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    if (errnoCode(err) === 'EISDIR' || errnoCode(err) === 'ENOTEMPTY')
+      throw new SnapshotError('ROOT_INVALID', `${path.join(root, LATEST_LINK)} is a real directory, not a symlink: move it away so latest can be updated.`);
+    throw err;
+  }
+}
+
+async function checkSource(source: string): Promise<void> {
+  let stat;
+  try {
+    stat = await fs.stat(source);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') throw new SnapshotError('SOURCE_INVALID', `Source folder ${source} does not exist: check the path.`);
+    throw new SnapshotError('SOURCE_INVALID', `Source folder ${source} cannot be read: ${(err as Error).message}`);
+  }
+  if (!stat.isDirectory()) throw new SnapshotError('SOURCE_INVALID', `Source ${source} is not a folder: snapshots are taken of folders.`);
+  try {
+    await fs.access(source, fs.constants.R_OK | fs.constants.X_OK);
+  } catch {
+    throw new SnapshotError('SOURCE_INVALID', `Source folder ${source} cannot be read (permission denied).`);
+  }
+}
+
+async function checkRoot(root: string, source: string, create: boolean): Promise<void> {
+  if (root === source) throw new SnapshotError('ROOT_INVALID', `The backup root cannot be the source folder itself (${root}): choose another folder.`);
+  let stat = await fs.stat(root).catch((err) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)));
+  if (!stat) {
+    if (!create) throw new SnapshotError('ROOT_INVALID', `Backup root ${root} does not exist: create it (mkdir -p '${root}') or pass --create.`);
+    try {
+      await fs.mkdir(root, { recursive: true });
+    } catch (err) {
+      throw new SnapshotError('ROOT_INVALID', `Backup root ${root} could not be created: ${(err as Error).message}`);
+    }
+    stat = await fs.stat(root);
+  }
+  if (!stat.isDirectory()) throw new SnapshotError('ROOT_INVALID', `Backup root ${root} is not a folder: choose a folder.`);
+  // A real write probe: access(W_OK) says yes to root on a read-only filesystem.
+  const probe = path.join(root, `.rsync-snapshots.probe-${process.pid}`);
+  try {
+    await fs.writeFile(probe, '');
+    await fs.rm(probe, { force: true });
+  } catch (err) {
+    const why = errnoCode(err) === 'EROFS' ? 'it is on a read-only filesystem' : 'permission denied';
+    throw new SnapshotError('ROOT_INVALID', `Backup root ${root} is not writable (${why}): fix its permissions or choose another folder.`);
+  }
+}
+
+/** User excludes plus the backup root itself when it lies inside the source (no recursion). */
+async function excludesFor(source: string, root: string, excludes: string[]): Promise<string[]> {
+  const patterns = [...excludes];
+  const [realSource, realRoot] = await Promise.all([fs.realpath(source), fs.realpath(root)]);
+  if (realRoot.startsWith(realSource + path.sep)) {
+    const rel = realRoot.slice(realSource.length + 1);
+    const escaped = /[*?[]/.test(rel) ? rel.replace(/[*?[\\]/g, '\\$&') : rel;
+    patterns.push(`/${escaped}/`);
+  }
+  return patterns;
+}
