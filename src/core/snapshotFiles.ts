@@ -1,0 +1,76 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { errnoCode, SnapshotError } from './errors';
+import { isSnapshotName } from './snapshotName';
+
+export type EntryKind = 'file' | 'directory' | 'symlink' | 'other';
+
+export interface SnapshotEntry {
+  name: string;
+  kind: EntryKind;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Checks a path inside a snapshot: relative, no `..`, no NUL — the first line of defense before any fs call. */
+export function checkRelativePath(relativePath: string): string {
+  const segments = relativePath.split('/').filter((s) => s !== '' && s !== '.');
+  if (relativePath.includes('\0') || segments.some((s) => s === '..'))
+    throw new SnapshotError('BAD_INPUT', `"${relativePath}" is not a path inside the snapshot: paths must stay inside it (no "..").`);
+  return segments.join('/');
+}
+
+/**
+ * Absolute path of `relativePath` inside snapshot `name` of a local root. Refuses names that are not snapshots,
+ * `..`, and any path whose real location (after symlinks) is outside the snapshot.
+ */
+export async function resolveInSnapshot(root: string, name: string, relativePath: string): Promise<string> {
+  if (!isSnapshotName(name)) throw new SnapshotError('BAD_INPUT', `"${name}" is not a snapshot name (expected YYYY-MM-DDTHH-MM-SS).`);
+  const rel = checkRelativePath(relativePath);
+  const snapshotDir = path.join(path.resolve(root), name);
+  const full = path.join(snapshotDir, rel);
+  let real: string;
+  let realBase: string;
+  try {
+    [real, realBase] = await Promise.all([fs.realpath(full), fs.realpath(snapshotDir)]);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw new SnapshotError('NOT_FOUND', `${rel || name} does not exist in snapshot ${name}.`);
+    throw err;
+  }
+  if (real !== realBase && !real.startsWith(realBase + path.sep))
+    throw new SnapshotError('BAD_INPUT', `${rel} leads outside snapshot ${name} (through a symlink); it is not served.`);
+  return full;
+}
+
+function kindOf(stat: import('node:fs').Stats | import('node:fs').Dirent): EntryKind {
+  return stat.isSymbolicLink() ? 'symlink' : stat.isDirectory() ? 'directory' : stat.isFile() ? 'file' : 'other';
+}
+
+export async function statInSnapshot(root: string, name: string, relativePath: string): Promise<SnapshotEntry> {
+  const full = await resolveInSnapshot(root, name, relativePath);
+  const stat = await fs.stat(full);
+  return { name: path.basename(full), kind: kindOf(stat), size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+/** Entries of a folder inside a snapshot (lstat: symlinks are reported as links, never followed), folders first, then by name. */
+export async function listSnapshotDir(root: string, name: string, relativePath: string): Promise<SnapshotEntry[]> {
+  const dir = await resolveInSnapshot(root, name, relativePath);
+  const dirents = await fs.readdir(dir, { withFileTypes: true });
+  const entries = await Promise.all(
+    dirents.map(async (d) => {
+      const stat = await fs.lstat(path.join(dir, d.name)).catch(() => undefined);
+      return { name: d.name, kind: kindOf(d), size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0 };
+    }),
+  );
+  return entries.sort((a, b) => Number(b.kind === 'directory') - Number(a.kind === 'directory') || a.name.localeCompare(b.name));
+}
+
+export async function readSnapshotFile(root: string, name: string, relativePath: string): Promise<Buffer> {
+  const full = await resolveInSnapshot(root, name, relativePath);
+  try {
+    return await fs.readFile(full);
+  } catch (err) {
+    if (errnoCode(err) === 'EISDIR') throw new SnapshotError('BAD_INPUT', `${relativePath} is a folder in snapshot ${name}, not a file.`);
+    throw err;
+  }
+}

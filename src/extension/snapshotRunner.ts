@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import { Logger } from '../core/logger';
+import { RsyncProgress } from '../core/rsync';
+import { SnapshotResult, takeSnapshot } from '../core/snapshot';
+import { readSettings } from './settings';
+
+/** Runs snapshots of workspace folders, one at a time per folder, and tells listeners when one starts or ends. */
+export class SnapshotRunner implements vscode.Disposable {
+  private readonly running = new Map<string, AbortController>();
+  private readonly changeEmitter = new vscode.EventEmitter<{ folder: vscode.WorkspaceFolder; result?: SnapshotResult }>();
+  /** Fires when a snapshot starts or finishes (result set on success). */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(private readonly logger: Logger) {}
+
+  get isRunning(): boolean {
+    return this.running.size > 0;
+  }
+
+  async run(folder: vscode.WorkspaceFolder, options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void } = {}): Promise<SnapshotResult> {
+    const settings = readSettings(folder);
+    const controller = new AbortController();
+    const sub = options.token?.onCancellationRequested(() => controller.abort());
+    this.running.set(folder.uri.toString(), controller);
+    this.changeEmitter.fire({ folder });
+    let result: SnapshotResult | undefined;
+    try {
+      result = await takeSnapshot({
+        source: folder.uri.fsPath,
+        root: settings.backupRoot,
+        excludes: settings.excludes,
+        oneFileSystem: settings.oneFileSystem,
+        createRoot: settings.defaultRoot,
+        rsyncPath: settings.rsyncPath,
+        signal: controller.signal,
+        onProgress: options.onProgress,
+        logger: this.logger,
+      });
+      return result;
+    } finally {
+      sub?.dispose();
+      this.running.delete(folder.uri.toString());
+      this.changeEmitter.fire({ folder, result });
+    }
+  }
+
+  dispose(): void {
+    for (const controller of this.running.values()) controller.abort();
+    this.changeEmitter.dispose();
+  }
+}

@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+
+/** Read-only URIs for files inside a snapshot: the file's own relative path (so language modes work) + {root, snapshot} in the query. */
+export const SNAPSHOT_SCHEME = 'rsync-snapshot';
+
+export interface SnapshotUriParts {
+  root: string;
+  snapshot: string;
+  /** Path inside the snapshot, '/'-separated, no leading slash; '' for the snapshot itself. */
+  path: string;
+}
+
+export function toSnapshotUri(parts: SnapshotUriParts): vscode.Uri {
+  return vscode.Uri.from({ scheme: SNAPSHOT_SCHEME, path: `/${parts.path}`, query: JSON.stringify({ root: parts.root, snapshot: parts.snapshot }) });
+}
+
+export function isSnapshotUri(uri: vscode.Uri): boolean {
+  return uri.scheme === SNAPSHOT_SCHEME;
+}
+
+/** Parses a snapshot URI; throws FileNotFound for anything malformed. Path safety is checked where the path is resolved. */
+export function fromSnapshotUri(uri: vscode.Uri): SnapshotUriParts {
+  let query: { root?: unknown; snapshot?: unknown };
+  try {
+    query = JSON.parse(uri.query);
+  } catch {
+    throw vscode.FileSystemError.FileNotFound(uri);
+  }
+  if (typeof query.root !== 'string' || typeof query.snapshot !== 'string') throw vscode.FileSystemError.FileNotFound(uri);
+  return { root: query.root, snapshot: query.snapshot, path: uri.path.replace(/^\/+/, '') };
+}

@@ -1,0 +1,143 @@
+import * as vscode from 'vscode';
+import { listSnapshots, RootListing, Snapshot } from '../core/backupRoot';
+import { isSnapshotError } from '../core/errors';
+import { listSnapshotDir } from '../core/snapshotFiles';
+import { readSnapshotMeta } from '../core/snapshotMeta';
+import { formatBytes } from '../cli/format';
+import { readSettings } from './settings';
+import { toSnapshotUri } from './snapshotUri';
+import { relativeAge, shortDateTime } from './timeFormat';
+
+export type SnapshotsNode =
+  | { kind: 'folder'; folder: vscode.WorkspaceFolder }
+  | { kind: 'snapshot'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot }
+  | { kind: 'entry'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot; path: string; isDir: boolean; isLink: boolean }
+  | { kind: 'message'; text: string; tooltip?: string };
+
+/** The Snapshots view: snapshots newest first (per folder in a multi-root workspace), each browsable like a folder. */
+export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsNode>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<SnapshotsNode | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly listings = new Map<string, RootListing>();
+  private readonly listingEmitter = new vscode.EventEmitter<void>();
+  /** Fires after a root was (re)listed. */
+  readonly onDidList = this.listingEmitter.event;
+
+  refresh(): void {
+    this.listings.clear();
+    this.changeEmitter.fire(undefined);
+  }
+
+  /** The last listing of a folder's root, if the view has loaded it. */
+  cachedListing(folder: vscode.WorkspaceFolder): RootListing | undefined {
+    return this.listings.get(folder.uri.toString());
+  }
+
+  async listing(folder: vscode.WorkspaceFolder): Promise<RootListing | undefined> {
+    try {
+      const listing = await listSnapshots(readSettings(folder).backupRoot);
+      this.listings.set(folder.uri.toString(), listing);
+      this.listingEmitter.fire();
+      return listing;
+    } catch (err) {
+      if (isSnapshotError(err, 'ROOT_INVALID') && /does not exist/.test(err.message)) return undefined; // no snapshot yet
+      throw err;
+    }
+  }
+
+  async getChildren(node?: SnapshotsNode): Promise<SnapshotsNode[]> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (!node) {
+      if (folders.length > 1) return folders.map((folder) => ({ kind: 'folder', folder }));
+      return folders.length ? this.snapshotNodes(folders[0]) : [];
+    }
+    if (node.kind === 'folder') return this.snapshotNodes(node.folder);
+    if (node.kind === 'snapshot' || (node.kind === 'entry' && node.isDir)) {
+      const rel = node.kind === 'entry' ? node.path : '';
+      try {
+        const entries = await listSnapshotDir(node.root, node.snapshot.name, rel);
+        return entries.map((e) => ({
+          kind: 'entry',
+          folder: node.folder,
+          root: node.root,
+          snapshot: node.snapshot,
+          path: rel ? `${rel}/${e.name}` : e.name,
+          isDir: e.kind === 'directory',
+          isLink: e.kind === 'symlink',
+        }));
+      } catch (err) {
+        return [{ kind: 'message', text: `Cannot read: ${(err as Error).message}` }];
+      }
+    }
+    return [];
+  }
+
+  private async snapshotNodes(folder: vscode.WorkspaceFolder): Promise<SnapshotsNode[]> {
+    try {
+      const listing = await this.listing(folder);
+      if (!listing) return [];
+      return [...listing.snapshots].reverse().map((snapshot) => ({ kind: 'snapshot', folder, root: listing.root, snapshot }));
+    } catch (err) {
+      return [{ kind: 'message', text: (err as Error).message, tooltip: 'Check the rsyncSnapshots.backupRoot setting.' }];
+    }
+  }
+
+  async getTreeItem(node: SnapshotsNode): Promise<vscode.TreeItem> {
+    switch (node.kind) {
+      case 'folder': {
+        const item = new vscode.TreeItem(node.folder.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.iconPath = vscode.ThemeIcon.Folder;
+        item.description = readSettings(node.folder).backupRoot;
+        item.contextValue = 'workspaceFolder';
+        return item;
+      }
+      case 'snapshot':
+        return this.snapshotItem(node);
+      case 'entry': {
+        const name = node.path.slice(node.path.lastIndexOf('/') + 1);
+        const uri = toSnapshotUri({ root: node.root, snapshot: node.snapshot.name, path: node.path });
+        const item = new vscode.TreeItem(name, node.isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        item.resourceUri = uri;
+        item.id = `${node.root}\0${node.snapshot.name}\0${node.path}`;
+        item.contextValue = node.isDir ? 'snapshotFolder' : node.isLink ? 'snapshotLink' : 'snapshotFile';
+        if (!node.isDir) item.command = { command: 'vscode.open', title: 'Open', arguments: [uri, { preview: true }] };
+        if (node.isLink) item.description = 'symlink';
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text);
+        item.iconPath = new vscode.ThemeIcon('warning');
+        item.tooltip = node.tooltip;
+        item.contextValue = 'message';
+        return item;
+      }
+    }
+  }
+
+  private async snapshotItem(node: Extract<SnapshotsNode, { kind: 'snapshot' }>): Promise<vscode.TreeItem> {
+    const { snapshot } = node;
+    const meta = await readSnapshotMeta(node.root, snapshot.name);
+    const item = new vscode.TreeItem(shortDateTime(snapshot.time, true), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `${node.root}\0${snapshot.name}`;
+    item.description = [relativeAge(snapshot.time), snapshot.latest ? 'latest' : '', meta?.label ?? '', meta?.partial ? 'partial' : ''].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(meta?.label === 'pre-restore' ? 'shield' : snapshot.latest ? 'history' : 'archive');
+    item.contextValue = snapshot.latest ? 'snapshot latest' : 'snapshot';
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**Snapshot ${snapshot.name}**${snapshot.latest ? ' (latest)' : ''}\n\n`);
+    tooltip.appendMarkdown(`Taken ${snapshot.time.toLocaleString()}\n\n`);
+    if (meta) {
+      tooltip.appendMarkdown(meta.linkDest ? `Linked against \`${meta.linkDest}\`\n\n` : 'Full copy (nothing to link against)\n\n');
+      if (meta.filesTotal !== undefined) tooltip.appendMarkdown(`${meta.filesTotal} entries, ${formatBytes(meta.totalBytes ?? 0)}; ${meta.filesTransferred ?? 0} files copied (${formatBytes(meta.bytesTransferred ?? 0)})\n\n`);
+      if (meta.label) tooltip.appendMarkdown(`Label: ${meta.label}\n\n`);
+      if (meta.partial) tooltip.appendMarkdown(`Some files could not be read: ${(meta.unreadable ?? []).slice(0, 5).join(', ')}\n\n`);
+    }
+    tooltip.appendMarkdown(`\`${snapshot.path}\``);
+    item.tooltip = tooltip;
+    return item;
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
+    this.listingEmitter.dispose();
+  }
+}
