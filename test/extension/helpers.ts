@@ -1,0 +1,54 @@
+import assert from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { RsyncSnapshotsApi } from '../../src/extension/extension';
+
+export const EXTENSION_ID = 'rsync-snapshots.rsync-snapshots';
+
+/** Activates the extension (through its view, as a user would) and returns its test API. */
+export async function activateExtension(): Promise<RsyncSnapshotsApi> {
+  const ext = vscode.extensions.getExtension<RsyncSnapshotsApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this VS Code`);
+  await vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
+  return ext.isActive ? ext.exports : await ext.activate();
+}
+
+export function workspaceFolder(): vscode.WorkspaceFolder {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test workspace has no folder');
+  return folder;
+}
+
+/** The backup root the tests use: the configured one, or a fresh temp folder set in user settings (never the real default under ~). */
+export async function testBackupRoot(): Promise<string> {
+  const config = vscode.workspace.getConfiguration('rsyncSnapshots');
+  let root = config.get<string>('backupRoot', '');
+  if (!root) {
+    root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rs-ext-')), 'backups');
+    await config.update('backupRoot', root, vscode.ConfigurationTarget.Global);
+  }
+  return root;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Asks the test runner for a screenshot of the workbench and waits until it is saved (no-op outside the runner). */
+export async function screenshot(name: string): Promise<void> {
+  const artifacts = process.env.RSYNC_SNAPSHOTS_ARTIFACTS;
+  console.log(`[[screenshot:${name}]]`);
+  if (!artifacts) return;
+  const done = path.join(artifacts, 'screenshots', `${name}.done`);
+  await waitFor(`screenshot ${name}`, () => fs.existsSync(done), 20_000).catch((err) => console.warn(String(err)));
+}
