@@ -66,6 +66,7 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   const lock = await acquireLock(root);
   try {
     const listing = await listSnapshots(root);
+    await checkLatestReplaceable(root);
     const name = await freshName(root, listing, options.now ?? new Date());
     const partialDir = path.join(root, IN_PROGRESS_PREFIX + name);
     const leftovers = listing.inProgress.map((n) => path.join(root, n));
@@ -175,6 +176,13 @@ export async function swingLatest(root: string, name: string): Promise<void> {
       throw new SnapshotError('ROOT_INVALID', `${path.join(root, LATEST_LINK)} is a real directory, not a symlink: move it away so latest can be updated.`);
     throw err;
   }
+}
+
+/** latest must be a symlink (or absent): a real file or folder there is someone's data, and it would make the final step fail after rsync. */
+async function checkLatestReplaceable(root: string): Promise<void> {
+  const stat = await fs.lstat(path.join(root, LATEST_LINK)).catch(() => undefined);
+  if (stat && !stat.isSymbolicLink())
+    throw new SnapshotError('ROOT_INVALID', `${path.join(root, LATEST_LINK)} is a real ${stat.isDirectory() ? 'directory' : 'file'}, not a symlink: move it away so latest can be updated.`);
 }
 
 async function checkSource(source: string): Promise<void> {
