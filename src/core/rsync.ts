@@ -21,6 +21,8 @@ export interface RsyncRunOptions {
   /** Called for every stdout line that is not a progress line (e.g. --out-format output). */
   onLine?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Written to rsync's stdin (e.g. a NUL-separated list for --files-from=- --from0); stdin is closed otherwise. */
+  input?: string | Buffer;
 }
 
 export interface RsyncRunResult {
@@ -113,7 +115,7 @@ export async function runRsync(rsync: string, args: string[], options: RsyncRunO
   logger.info(`$ ${formatCommandLine([rsync, ...args])}`);
   const child = execa(rsync, args, {
     reject: false,
-    stdin: 'ignore',
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
     cancelSignal: options.signal,
     forceKillAfterDelay: 2000,
     env: options.env,
