@@ -1,0 +1,44 @@
+// Entry point VS Code loads as extensionTestsPath: runs every *.test.js next to this file with mocha
+// inside the extension host, and writes a JSON summary to $RSYNC_SNAPSHOTS_TEST_RESULTS (set by
+// scripts/run-vscode-tests.mjs; the extension host inherits it from the VS Code server).
+import fs from 'node:fs';
+import path from 'node:path';
+import * as mochaModule from 'mocha';
+
+type MochaClass = typeof import('mocha');
+// mocha 12 is an ES module whose CJS build exports the class as `.Mocha` (require(esm) gives the namespace).
+const Mocha = (mochaModule as unknown as { Mocha: MochaClass }).Mocha;
+
+export interface TestSummary {
+  passed: number;
+  failed: number;
+  pending: number;
+  failures: { title: string; error: string }[];
+}
+
+function writeSummary(summary: TestSummary): void {
+  const file = process.env.RSYNC_SNAPSHOTS_TEST_RESULTS;
+  if (file) fs.writeFileSync(file, JSON.stringify(summary, null, 2));
+}
+
+export async function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
+  const files = fs.readdirSync(__dirname, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.js')).sort();
+  const failures: TestSummary['failures'] = [];
+  let stats: Mocha.Stats | undefined;
+  try {
+    if (files.length === 0) throw new Error(`no *.test.js files in ${__dirname}`);
+    for (const file of files) mocha.addFile(path.join(__dirname, file));
+    await mocha.loadFilesAsync();
+    await new Promise<void>((resolve) => {
+      const runner = mocha.run(() => resolve());
+      runner.on('fail', (test, err: Error) => failures.push({ title: test.fullTitle(), error: err?.message ?? String(err) }));
+      stats = runner.stats;
+    });
+  } catch (err) {
+    failures.push({ title: 'loading the extension tests', error: err instanceof Error ? err.message : String(err) });
+  }
+  const failed = Math.max(stats?.failures ?? 0, failures.length);
+  writeSummary({ passed: stats?.passes ?? 0, failed, pending: stats?.pending ?? 0, failures });
+  if (failed > 0) throw new Error(`${failed} extension test(s) failed`);
+}
