@@ -1,6 +1,8 @@
 import { CliCommand } from '../command';
+import { changesCommand } from './changes';
 import { listCommand } from './list';
 import { snapshotCommand } from './snapshot';
+import { versionsCommand } from './versions';
 
 /** The CLI's command table, in the order --help shows them. */
-export const commands: CliCommand[] = [snapshotCommand, listCommand];
+export const commands: CliCommand[] = [snapshotCommand, listCommand, versionsCommand, changesCommand];

@@ -1,0 +1,32 @@
+import { changes } from '../../core/changes';
+import { SnapshotError } from '../../core/errors';
+import { CliCommand, listOption, stringOption } from '../command';
+import { displayName } from '../displayName';
+
+export const changesCommand: CliCommand = {
+  name: 'changes',
+  summary: 'list files added, modified and deleted between two snapshots, or a snapshot and the working folder',
+  usage: 'changes <root> <snapshotA> (<snapshotB> | --working DIR) [--exclude PATTERN]... [--json]',
+  optionHelp: [
+    '--working DIR         compare snapshotA with this folder instead of a second snapshot',
+    '--exclude PATTERN     skip matching paths on both sides (rsync-style, repeatable), e.g. --exclude node_modules/',
+  ],
+  options: { working: { type: 'string' }, exclude: { type: 'string', multiple: true } },
+  positionals: { min: 2, max: 3 },
+  async run({ positionals: [root, snapshotA, snapshotB], values, signal }) {
+    const working = stringOption(values, 'working');
+    if (snapshotB !== undefined && working !== undefined) throw new SnapshotError('BAD_INPUT', 'Give either a second snapshot or --working DIR, not both.');
+    if (snapshotB === undefined && working === undefined) throw new SnapshotError('BAD_INPUT', 'Give a second snapshot to compare with, or --working DIR to compare with the working folder.');
+    const result = await changes(root, snapshotA, working !== undefined ? { working } : snapshotB, { exclude: listOption(values, 'exclude'), signal });
+    const rows = [
+      ...result.added.map((p) => ({ p, mark: 'A' })),
+      ...result.modified.map((p) => ({ p, mark: 'M' })),
+      ...result.deleted.map((p) => ({ p, mark: 'D' })),
+    ].sort((x, y) => Buffer.compare(Buffer.from(x.p), Buffer.from(y.p)));
+    const to = result.toWorking ? `the working folder ${result.to}` : result.to;
+    const lines = rows.map((r) => `${r.mark}  ${displayName(r.p)}`);
+    lines.push(rows.length ? `${result.added.length} added, ${result.modified.length} modified, ${result.deleted.length} deleted from ${result.from} to ${to}` : `No changes from ${result.from} to ${to}.`);
+    if (result.unreadable.length) lines.push(`warning: could not read ${result.unreadable.map(displayName).join(', ')} (permission denied); not compared`);
+    return { json: result, text: lines.join('\n') };
+  },
+};
