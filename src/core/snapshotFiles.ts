@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, SnapshotError } from './errors';
+import { checkRelativePath } from './relativePath';
 import { isSnapshotName } from './snapshotName';
 
 export type EntryKind = 'file' | 'directory' | 'symlink' | 'other';
@@ -12,21 +13,14 @@ export interface SnapshotEntry {
   mtimeMs: number;
 }
 
-/** Checks a path inside a snapshot: relative, no `..`, no NUL — the first line of defense before any fs call. */
-export function checkRelativePath(relativePath: string): string {
-  const segments = relativePath.split('/').filter((s) => s !== '' && s !== '.');
-  if (relativePath.includes('\0') || segments.some((s) => s === '..'))
-    throw new SnapshotError('BAD_INPUT', `"${relativePath}" is not a path inside the snapshot: paths must stay inside it (no "..").`);
-  return segments.join('/');
-}
-
 /**
  * Absolute path of `relativePath` inside snapshot `name` of a local root. Refuses names that are not snapshots,
  * `..`, and any path whose real location (after symlinks) is outside the snapshot.
  */
 export async function resolveInSnapshot(root: string, name: string, relativePath: string): Promise<string> {
   if (!isSnapshotName(name)) throw new SnapshotError('BAD_INPUT', `"${name}" is not a snapshot name (expected YYYY-MM-DDTHH-MM-SS).`);
-  const rel = checkRelativePath(relativePath);
+  // '' (or '/', '.') is the snapshot folder itself; anything else is checked (no absolute path, no '..', no NUL).
+  const rel = /^\/*\.?\/*$/.test(relativePath) ? '' : checkRelativePath(relativePath);
   const snapshotDir = path.join(path.resolve(root), name);
   const full = path.join(snapshotDir, rel);
   let real: string;

@@ -1,5 +1,9 @@
 import * as vscode from 'vscode';
 import { AutoSnapshot } from './autoSnapshot';
+import { ChangeDecorationProvider } from './changeDecorations';
+import { CompareHooks, compareWithPreviousVersion, compareWithSnapshot, stepVersion } from './compare';
+import { compareSnapshotWithWorkspace, findDeletedFiles, PathPickHooks } from './workspaceChanges';
+import type { SnapshotsNode } from './snapshotsTree';
 import { registerCommandTable, shownErrors } from './commandTable';
 import { createLogger } from './logger';
 import { RootWatcher } from './rootWatcher';
@@ -8,7 +12,7 @@ import { snapshotWorkspace } from './snapshotCommand';
 import { SnapshotFileSystemProvider } from './snapshotFileSystem';
 import { SnapshotRunner } from './snapshotRunner';
 import { SnapshotsTreeProvider } from './snapshotsTree';
-import { SNAPSHOT_SCHEME } from './snapshotUri';
+import { SNAPSHOT_SCHEME, toSnapshotUri } from './snapshotUri';
 import { SnapshotStatusBar } from './statusBar';
 
 /** What the extension exports: used by the integration tests to read the view and the runner. */
@@ -17,6 +21,8 @@ export interface RsyncSnapshotsApi {
   treeView: vscode.TreeView<unknown>;
   runner: SnapshotRunner;
   shownErrors: string[];
+  /** Test hooks: when set, these choose in quick picks instead of a person. */
+  hooks: CompareHooks & PathPickHooks;
 }
 
 export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
@@ -29,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const watcher = new RootWatcher(() => tree.refresh());
   const statusBar = new SnapshotStatusBar(runner, tree);
   const auto = new AutoSnapshot(runner, logger);
+  const hooks: CompareHooks & PathPickHooks = {};
 
   context.subscriptions.push(
     log,
@@ -39,6 +46,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     statusBar,
     auto,
     vscode.workspace.registerFileSystemProvider(SNAPSHOT_SCHEME, new SnapshotFileSystemProvider(), { isReadonly: true, isCaseSensitive: true }),
+    vscode.window.registerFileDecorationProvider(new ChangeDecorationProvider()),
+    trackSnapshotDiffContext(),
     runner.onDidChange(({ result }) => {
       if (!result) return;
       tree.refresh();
@@ -59,12 +68,35 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
       [
         { id: 'rsyncSnapshots.snapshotWorkspace', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWorkspace(runner, folder) },
         { id: 'rsyncSnapshots.refresh', run: () => tree.refresh() },
+        { id: 'rsyncSnapshots.compareWithSnapshot', run: (uri?: vscode.Uri) => compareWithSnapshot(uri instanceof vscode.Uri ? uri : undefined, hooks) },
+        { id: 'rsyncSnapshots.compareWithPreviousVersion', run: (arg?: vscode.Uri | SnapshotsNode) => compareWithPreviousVersion(nodeUri(arg)) },
+        { id: 'rsyncSnapshots.olderVersion', run: () => stepVersion(-1) },
+        { id: 'rsyncSnapshots.newerVersion', run: () => stepVersion(1) },
+        { id: 'rsyncSnapshots.compareWithWorkspace', run: (node?: SnapshotsNode) => compareSnapshotWithWorkspace(node, hooks) },
+        { id: 'rsyncSnapshots.findDeletedFiles', run: () => findDeletedFiles(undefined, hooks) },
         { id: 'rsyncSnapshots.openSettings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${context.extension.id}`) },
       ],
       log,
     ),
   );
-  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors };
+  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks };
+}
+
+/** A tree item or a URI, as menus pass them, to the snapshot URI it stands for. */
+function nodeUri(arg?: vscode.Uri | SnapshotsNode): vscode.Uri | undefined {
+  if (!arg || arg instanceof vscode.Uri) return arg;
+  return arg.kind === 'entry' || arg.kind === 'changed' ? toSnapshotUri({ root: arg.root, snapshot: arg.snapshot.name, path: arg.path }) : undefined;
+}
+
+/** Context key rsyncSnapshots.inSnapshotDiff: the active tab is a diff whose left side is a snapshot version (shows ← → in its title). */
+function trackSnapshotDiffContext(): vscode.Disposable {
+  const update = () => {
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    const value = input instanceof vscode.TabInputTextDiff && input.original.scheme === SNAPSHOT_SCHEME;
+    vscode.commands.executeCommand('setContext', 'rsyncSnapshots.inSnapshotDiff', value);
+  };
+  update();
+  return vscode.Disposable.from(vscode.window.tabGroups.onDidChangeTabs(update), vscode.window.tabGroups.onDidChangeTabGroups(update));
 }
 
 export function deactivate(): void {}

@@ -8,10 +8,14 @@ export interface SnapshotUriParts {
   snapshot: string;
   /** Path inside the snapshot, '/'-separated, no leading slash; '' for the snapshot itself. */
   path: string;
+  /** Set on items of "Changed in this snapshot": shown as an A/M/D decoration. */
+  change?: ChangeKind;
 }
 
+export type ChangeKind = 'A' | 'M' | 'D';
+
 export function toSnapshotUri(parts: SnapshotUriParts): vscode.Uri {
-  return vscode.Uri.from({ scheme: SNAPSHOT_SCHEME, path: `/${parts.path}`, query: JSON.stringify({ root: parts.root, snapshot: parts.snapshot }) });
+  return vscode.Uri.from({ scheme: SNAPSHOT_SCHEME, path: `/${parts.path}`, query: JSON.stringify({ root: parts.root, snapshot: parts.snapshot, ...(parts.change ? { change: parts.change } : {}) }) });
 }
 
 export function isSnapshotUri(uri: vscode.Uri): boolean {
@@ -20,12 +24,13 @@ export function isSnapshotUri(uri: vscode.Uri): boolean {
 
 /** Parses a snapshot URI; throws FileNotFound for anything malformed. Path safety is checked where the path is resolved. */
 export function fromSnapshotUri(uri: vscode.Uri): SnapshotUriParts {
-  let query: { root?: unknown; snapshot?: unknown };
+  let query: { root?: unknown; snapshot?: unknown; change?: unknown };
   try {
     query = JSON.parse(uri.query);
   } catch {
     throw vscode.FileSystemError.FileNotFound(uri);
   }
   if (typeof query.root !== 'string' || typeof query.snapshot !== 'string') throw vscode.FileSystemError.FileNotFound(uri);
-  return { root: query.root, snapshot: query.snapshot, path: uri.path.replace(/^\/+/, '') };
+  const change = query.change === 'A' || query.change === 'M' || query.change === 'D' ? query.change : undefined;
+  return { root: query.root, snapshot: query.snapshot, path: uri.path.replace(/^\/+/, ''), change };
 }

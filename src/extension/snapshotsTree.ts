@@ -5,13 +5,16 @@ import { listSnapshotDir } from '../core/snapshotFiles';
 import { readSnapshotMeta } from '../core/snapshotMeta';
 import { formatBytes } from '../cli/format';
 import { readSettings } from './settings';
-import { toSnapshotUri } from './snapshotUri';
+import { changes } from '../core/changes';
+import { ChangeKind, toSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';
 
 export type SnapshotsNode =
   | { kind: 'folder'; folder: vscode.WorkspaceFolder }
   | { kind: 'snapshot'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot }
   | { kind: 'entry'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot; path: string; isDir: boolean; isLink: boolean }
+  | { kind: 'changes'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot; previous: Snapshot }
+  | { kind: 'changed'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot; previous: Snapshot; path: string; change: ChangeKind }
   | { kind: 'message'; text: string; tooltip?: string };
 
 /** The Snapshots view: snapshots newest first (per folder in a multi-root workspace), each browsable like a folder. */
@@ -52,11 +55,14 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
       return folders.length ? this.snapshotNodes(folders[0]) : [];
     }
     if (node.kind === 'folder') return this.snapshotNodes(node.folder);
+    if (node.kind === 'changes') return this.changedNodes(node);
     if (node.kind === 'snapshot' || (node.kind === 'entry' && node.isDir)) {
       const rel = node.kind === 'entry' ? node.path : '';
       try {
         const entries = await listSnapshotDir(node.root, node.snapshot.name, rel);
-        return entries.map((e) => ({
+        const previous = node.kind === 'snapshot' ? this.previousOf(node.folder, node.snapshot) : undefined;
+        const changesNode: SnapshotsNode[] = previous ? [{ kind: 'changes', folder: node.folder, root: node.root, snapshot: node.snapshot, previous }] : [];
+        return changesNode.concat(entries.map((e) => ({
           kind: 'entry',
           folder: node.folder,
           root: node.root,
@@ -64,12 +70,31 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
           path: rel ? `${rel}/${e.name}` : e.name,
           isDir: e.kind === 'directory',
           isLink: e.kind === 'symlink',
-        }));
+        })));
       } catch (err) {
         return [{ kind: 'message', text: `Cannot read: ${(err as Error).message}` }];
       }
     }
     return [];
+  }
+
+  private previousOf(folder: vscode.WorkspaceFolder, snapshot: Snapshot): Snapshot | undefined {
+    const list = this.listings.get(folder.uri.toString())?.snapshots ?? [];
+    const index = list.findIndex((s) => s.name === snapshot.name);
+    return index > 0 ? list[index - 1] : undefined;
+  }
+
+  /** "Changed in this snapshot": files added, modified and deleted since the previous snapshot. */
+  private async changedNodes(node: Extract<SnapshotsNode, { kind: 'changes' }>): Promise<SnapshotsNode[]> {
+    try {
+      const set = await changes(node.root, node.previous.name, node.snapshot.name);
+      const rows: [string, ChangeKind][] = [...set.added.map((p): [string, ChangeKind] => [p, 'A']), ...set.modified.map((p): [string, ChangeKind] => [p, 'M']), ...set.deleted.map((p): [string, ChangeKind] => [p, 'D'])];
+      rows.sort((a, b) => a[0].localeCompare(b[0]));
+      if (!rows.length) return [{ kind: 'message', text: 'No file changed since the previous snapshot' }];
+      return rows.map(([p, change]) => ({ kind: 'changed', folder: node.folder, root: node.root, snapshot: node.snapshot, previous: node.previous, path: p, change }));
+    } catch (err) {
+      return [{ kind: 'message', text: `Cannot compare: ${(err as Error).message}` }];
+    }
   }
 
   private async snapshotNodes(folder: vscode.WorkspaceFolder): Promise<SnapshotsNode[]> {
@@ -102,6 +127,29 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
         item.contextValue = node.isDir ? 'snapshotFolder' : node.isLink ? 'snapshotLink' : 'snapshotFile';
         if (!node.isDir) item.command = { command: 'vscode.open', title: 'Open', arguments: [uri, { preview: true }] };
         if (node.isLink) item.description = 'symlink';
+        return item;
+      }
+      case 'changes': {
+        const item = new vscode.TreeItem('Changed in this snapshot', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `${node.root}\0${node.snapshot.name}\0changes`;
+        item.iconPath = new vscode.ThemeIcon('diff');
+        item.tooltip = `Files added, modified or deleted since ${node.previous.name}`;
+        item.contextValue = 'snapshotChanges';
+        return item;
+      }
+      case 'changed': {
+        const inThis = node.change !== 'D';
+        const uri = toSnapshotUri({ root: node.root, snapshot: inThis ? node.snapshot.name : node.previous.name, path: node.path, change: node.change });
+        const item = new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.None);
+        item.id = `${node.root}\0${node.snapshot.name}\0changes\0${node.path}`;
+        item.label = node.path.slice(node.path.lastIndexOf('/') + 1);
+        item.description = node.path.includes('/') ? node.path.slice(0, node.path.lastIndexOf('/')) : undefined;
+        item.contextValue = 'changedFile';
+        const title = `${item.label} (${shortDateTime(node.previous.time)}) ↔ ${item.label} (${shortDateTime(node.snapshot.time)})`;
+        item.command =
+          node.change === 'M'
+            ? { command: 'vscode.diff', title: 'Compare', arguments: [toSnapshotUri({ root: node.root, snapshot: node.previous.name, path: node.path }), toSnapshotUri({ root: node.root, snapshot: node.snapshot.name, path: node.path }), title] }
+            : { command: 'vscode.open', title: 'Open', arguments: [toSnapshotUri({ root: node.root, snapshot: inThis ? node.snapshot.name : node.previous.name, path: node.path })] };
         return item;
       }
       case 'message': {
