@@ -31,6 +31,8 @@ export async function acquireLock(root: string, env: NodeJS.ProcessEnv = process
   await (await fs.open(lockPath, 'a')).close();
 
   const child = spawn(flock, ['-n', '-E', String(BUSY_EXIT), lockPath, 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A busy lock makes flock exit at once, so our write below may hit a closed pipe (EPIPE): that is "not acquired", not a crash.
+  child.stdin.on('error', () => {});
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
@@ -51,7 +53,6 @@ export async function acquireLock(root: string, env: NodeJS.ProcessEnv = process
     throw new SnapshotError('BAD_INPUT', `Could not lock ${lockPath}: ${stderr.trim() || `flock exited with ${code}`}.`);
   }
   await fs.writeFile(lockPath, `${process.pid}\n`).catch(() => {});
-  child.stdin.on('error', () => {});
   return {
     path: lockPath,
     release: async () => {

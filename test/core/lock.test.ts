@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { listSnapshots } from '../../src/core/backupRoot';
+import { isSnapshotError } from '../../src/core/errors';
+import { acquireLock, LOCK_FILE, LOCK_HELD_ENV } from '../../src/core/lock';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { tempDirs } from '../support/fixtures';
+import { alive, childPids, makeManyFiles, repoRoot, run, runCli, sleep, waitFor } from '../support/proc';
+
+/** `flock -n -E 99 LOCK true`: 0 when the lock is free, 99 when someone holds it. */
+async function lockIsFree(lockPath: string): Promise<boolean> {
+  const r = await run('flock', ['-n', '-E', '99', lockPath, 'true']);
+  assert.ok(r.code === 0 || r.code === 99, r.stderr);
+  return r.code === 0;
+}
+
+describe('root lock', () => {
+  const tmp = tempDirs();
+  const children: ChildProcess[] = [];
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await tmp.cleanup();
+  });
+
+  function setup(files = 3000) {
+    const base = tmp.make('rs-lock');
+    const source = path.join(base, 'src');
+    const root = path.join(base, 'root');
+    fs.mkdirSync(root);
+    makeManyFiles(source, files, [100, 8000, 30000]);
+    return { base, source, root, lockPath: path.join(root, LOCK_FILE) };
+  }
+
+  it('two concurrent snapshots into one root: exactly one runs, the other is told it is already running', async function () {
+    this.timeout(60000);
+    const { source, root } = setup();
+    const results = await Promise.allSettled([takeSnapshot({ source, root }), takeSnapshot({ source, root })]);
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    assert.equal(ok.length, 1, JSON.stringify(results.map((r) => r.status)));
+    assert.equal(failed.length, 1);
+    assert.ok(isSnapshotError(failed[0].reason, 'LOCKED'), String(failed[0].reason));
+    assert.match(failed[0].reason.message, /already running/);
+    assert.equal((await listSnapshots(root)).snapshots.length, 1);
+    assert.ok(await lockIsFree(path.join(root, LOCK_FILE)), 'released after the run');
+  });
+
+  it('two concurrent CLI processes: exactly one succeeds, the other exits 1 with the lock message', async function () {
+    this.timeout(60000);
+    const { source, root } = setup();
+    const [a, b] = await Promise.all([runCli(['snapshot', source, root]), runCli(['snapshot', source, root])]);
+    const codes = [a.code, b.code].sort();
+    assert.deepEqual(codes, [0, 1], a.stderr + b.stderr);
+    const loser = a.code === 1 ? a : b;
+    assert.match(loser.stderr, /already running/);
+    assert.equal((await listSnapshots(root)).snapshots.length, 1);
+  });
+
+  it('an external `flock -n ROOT/.rsync-snapshots.lock` (the cron line) blocks us; we block it', async function () {
+    this.timeout(30000);
+    const { source, root, lockPath } = setup(10);
+    fs.writeFileSync(lockPath, '');
+    // Its own process group, so the kill below reaches `sleep` too (it inherits the locked descriptor).
+    const holder = spawn('flock', ['-n', lockPath, 'sleep', '5'], { stdio: 'ignore', detached: true });
+    children.push(holder);
+    await waitFor(async () => !(await lockIsFree(lockPath)), 5000, 'flock to take the lock');
+    await assert.rejects(takeSnapshot({ source, root }), (e) => isSnapshotError(e, 'LOCKED') && /already running/.test(e.message));
+    assert.deepEqual((await listSnapshots(root)).snapshots, []);
+    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.inprogress')), []);
+    process.kill(-holder.pid!, 'SIGKILL');
+    await waitFor(() => lockIsFree(lockPath), 3000, 'lock release');
+
+    // And while we hold it, the cron line's `flock -n` refuses to run.
+    const lock = await acquireLock(root);
+    try {
+      assert.equal(await lockIsFree(lockPath), false);
+    } finally {
+      await lock.release();
+    }
+    assert.equal(await lockIsFree(lockPath), true);
+    const r = await takeSnapshot({ source, root });
+    assert.equal((await listSnapshots(root)).latest?.name, r.name);
+  });
+
+  it('a lock left by a killed process (kill -9) does not block', async function () {
+    this.timeout(60000);
+    const { base, source, root, lockPath } = setup(10);
+    // A separate node process takes the lock with our real acquireLock, then is killed with SIGKILL.
+    const bundle = path.join(base, 'lock.cjs');
+    execFileSync(path.join(repoRoot(), 'node_modules', '.bin', 'esbuild'), [path.join(repoRoot(), 'src/core/lock.ts'), '--bundle', '--platform=node', '--format=cjs', `--outfile=${bundle}`, '--log-level=warning']);
+    const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(bundle)}).acquireLock(${JSON.stringify(root)}).then(() => { console.log('held'); setInterval(() => {}, 1000); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(holder);
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout!.once('data', () => resolve());
+      holder.once('exit', () => reject(new Error('lock holder exited early')));
+    });
+    assert.equal(await lockIsFree(lockPath), false, 'the child holds the lock');
+    await assert.rejects(takeSnapshot({ source, root }), (e) => isSnapshotError(e, 'LOCKED') && new RegExp(`pid ${holder.pid}`).test(e.message));
+    const helpers = childPids(holder.pid!, 'flock');
+    assert.equal(helpers.length, 1, 'the lock is held through one flock helper');
+
+    holder.kill('SIGKILL');
+    await new Promise((resolve) => holder.once('exit', resolve));
+    // The helper sees EOF on its stdin and exits on its own: the lock is free without anyone cleaning up.
+    await waitFor(() => !alive(helpers[0]), 5000, 'the orphaned flock helper to exit');
+    const r = await takeSnapshot({ source, root });
+    assert.equal((await listSnapshots(root)).latest?.name, r.name);
+  });
+
+  it(`${LOCK_HELD_ENV} lets a run wrapped by the cron line's flock proceed (and only for that lock file)`, async function () {
+    this.timeout(30000);
+    const { source, root, lockPath } = setup(10);
+    fs.writeFileSync(lockPath, '');
+    // Exactly the generated cron shape: flock -n LOCK env RSYNC_SNAPSHOTS_LOCK_HELD=LOCK rsync-snapshots snapshot …
+    const wrapped = await run('flock', ['-n', lockPath, 'env', `${LOCK_HELD_ENV}=${lockPath}`, process.execPath, path.join(repoRoot(), 'dist/cli.js'), 'snapshot', source, root, '--json']);
+    assert.equal(wrapped.code, 0, wrapped.stderr);
+    assert.equal(JSON.parse(wrapped.stdout).path, (await listSnapshots(root)).latest?.path);
+
+    // Without the variable (or naming another lock), the same wrapping is refused: the variable is what lets it through.
+    await sleep(1100);
+    const other = path.join(path.dirname(root), 'other.lock');
+    const refused = await run('flock', ['-n', lockPath, 'env', `${LOCK_HELD_ENV}=${other}`, process.execPath, path.join(repoRoot(), 'dist/cli.js'), 'snapshot', source, root]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /already running/);
+    assert.equal((await listSnapshots(root)).snapshots.length, 1);
+  });
+});
