@@ -107,10 +107,32 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     }
   }
 
+  /** Needed by TreeView.reveal: the node one level up (items have stable ids, so fresh objects match). */
+  getParent(node: SnapshotsNode): SnapshotsNode | undefined {
+    const multiRoot = (vscode.workspace.workspaceFolders ?? []).length > 1;
+    switch (node.kind) {
+      case 'folder':
+      case 'message':
+        return undefined;
+      case 'snapshot':
+        return multiRoot ? { kind: 'folder', folder: node.folder } : undefined;
+      case 'changes':
+        return { kind: 'snapshot', folder: node.folder, root: node.root, snapshot: node.snapshot };
+      case 'changed':
+        return { kind: 'changes', folder: node.folder, root: node.root, snapshot: node.snapshot, previous: node.previous };
+      case 'entry': {
+        const cut = node.path.lastIndexOf('/');
+        if (cut < 0) return { kind: 'snapshot', folder: node.folder, root: node.root, snapshot: node.snapshot };
+        return { ...node, path: node.path.slice(0, cut), isDir: true, isLink: false };
+      }
+    }
+  }
+
   async getTreeItem(node: SnapshotsNode): Promise<vscode.TreeItem> {
     switch (node.kind) {
       case 'folder': {
         const item = new vscode.TreeItem(node.folder.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `folder\0${node.folder.uri.toString()}`;
         item.iconPath = vscode.ThemeIcon.Folder;
         item.description = readSettings(node.folder).backupRoot;
         item.contextValue = 'workspaceFolder';
