@@ -104,6 +104,8 @@ export function restoreRsyncArgs(plan: Pick<RestorePlan, 'sourceType' | 'sourceP
 /** Runs the dry run and returns the plan. Nothing in the target changes. */
 export async function planRestore(options: PlanRestoreOptions): Promise<RestorePlan> {
   const logger = options.logger ?? silentLogger;
+  if (/^[^/]+:/.test(options.root))
+    throw new SnapshotError('BAD_INPUT', `Restoring from a remote root (${options.root}) is not supported yet: copy the snapshot locally (rsync -a host:ROOT/SNAPSHOT/ DIR/) and restore from there.`);
   const snapshot = await findSnapshot(options.root, options.snapshot);
   const root = path.dirname(snapshot.path);
   const relativePath = normalizeSourcePath(options.path);
@@ -236,4 +238,42 @@ async function checkTarget(target: string, sourceType: 'folder' | 'file'): Promi
   const parent = path.dirname(target);
   const parentStat = await fs.stat(parent).catch(() => undefined);
   if (!parentStat?.isDirectory()) throw new SnapshotError('BAD_INPUT', `The folder ${parent} does not exist: create it first (mkdir -p '${parent}'), then restore into it.`);
+}
+
+/**
+ * Checks a plan that came back from elsewhere (a webview, a JSON file) before it is applied: shape, kinds, every
+ * item path relative and clean, and the source really being ROOT/SNAPSHOT/PATH. Returns it typed; throws BAD_INPUT.
+ */
+export function validateRestorePlan(value: unknown): RestorePlan {
+  const fail = (why: string): never => {
+    throw new SnapshotError('BAD_INPUT', `Not a valid restore plan (${why}): run the preview again.`);
+  };
+  if (typeof value !== 'object' || value === null) return fail('not an object');
+  const p = value as Record<string, unknown>;
+  if (p.version !== RESTORE_PLAN_VERSION) fail(`version ${String(p.version)}`);
+  for (const key of ['id', 'createdAt', 'root', 'snapshot', 'relativePath', 'sourcePath', 'target', 'targetDir', 'commandLine', 'targetFingerprint'])
+    if (typeof p[key] !== 'string') fail(`${key} missing`);
+  for (const key of ['root', 'sourcePath', 'target', 'targetDir'])
+    if (!path.isAbsolute(p[key] as string) || path.resolve(p[key] as string) !== p[key]) fail(`${key} is not a normalized absolute path`);
+  if (p.sourceType !== 'folder' && p.sourceType !== 'file') fail('sourceType');
+  if (typeof p.delete !== 'boolean') fail('delete');
+  if (!isSafeItemPath(p.relativePath)) fail('relativePath');
+  const expectedSource = p.relativePath === '.' ? path.join(p.root as string, p.snapshot as string) : path.join(p.root as string, p.snapshot as string, p.relativePath as string);
+  if (p.sourcePath !== expectedSource || (p.snapshot as string).includes('/') || p.snapshot === '..' || p.snapshot === '.') fail('sourcePath does not match root/snapshot/path');
+  if (p.targetDir !== (p.sourceType === 'folder' ? p.target : path.dirname(p.target as string))) fail('targetDir does not match target');
+  if (!Array.isArray(p.items)) fail('items');
+  if (!Array.isArray(p.dirTimeUpdates) || !p.dirTimeUpdates.every(isSafeItemPath)) fail('dirTimeUpdates');
+  if (!Array.isArray(p.warnings)) fail('warnings');
+  const seen = new Set<string>();
+  for (const item of p.items as unknown[]) {
+    const i = item as Record<string, unknown>;
+    if (typeof i !== 'object' || i === null) fail('an item is not an object');
+    if (!isSafeItemPath(i.path)) fail(`item path ${JSON.stringify(i.path)}`);
+    if (seen.has(i.path as string)) fail(`item ${i.path as string} twice`);
+    seen.add(i.path as string);
+    if (!RESTORE_ITEM_KINDS.includes(i.kind as RestoreItemKind)) fail(`item kind ${String(i.kind)}`);
+    if (typeof i.isDir !== 'boolean' || typeof i.changes !== 'object' || i.changes === null || typeof i.code !== 'string') fail(`item ${i.path as string}`);
+    if (p.sourceType === 'file' && i.path !== path.basename(p.target as string)) fail('a single-file plan names another file');
+  }
+  return value as RestorePlan;
 }

@@ -1,0 +1,200 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { findSnapshot } from './backupRoot';
+import { errnoCode, SnapshotError } from './errors';
+import { ITEMIZE_ENV } from './itemizeParser';
+import { Logger, silentLogger } from './logger';
+import { isInsideDir, joinItem, refuseSymlinkTraversal, symlinkOnTheWay } from './restorePath';
+import { targetFingerprint } from './restoreFingerprint';
+import { RestoreItem, RestorePlan, restoreRsyncArgs, validateRestorePlan } from './restorePlan';
+import { describeRsyncFailure, formatCommandLine, runRsync } from './rsync';
+import { takeSnapshot } from './snapshot';
+import { findExecutable } from './tools';
+
+/** Label stored in the sidecar of the snapshot taken right before a restore. */
+export const PRE_RESTORE_LABEL = 'pre-restore';
+
+export interface ApplyRestoreOptions {
+  /** Item paths (as in plan.items) the user left out. Leaving out a folder that would be created or deleted leaves out everything below it too. */
+  exclude?: string[];
+  rsyncPath?: string;
+  signal?: AbortSignal;
+  logger?: Logger;
+  /**
+   * Snapshot `source` into `root` (label pre-restore) before anything changes. `source` must contain the target —
+   * normally the workspace folder and its backup root. Leave it out only for a restore as copy into a new location.
+   */
+  safetySnapshot?: { root: string; source: string };
+}
+
+export interface RestoreFailure {
+  path: string;
+  error: string;
+}
+
+export interface RestoreResult {
+  planId: string;
+  /** Items now matching the snapshot (created, overwritten, folders, symlinks). */
+  restored: string[];
+  deleted: string[];
+  failed: RestoreFailure[];
+  /** Items left out: the ones asked for, plus what they imply (content of a folder left out, a folder that keeps something). */
+  skipped: string[];
+  /** Name of the pre-restore snapshot, when one was taken. */
+  safetySnapshot?: string;
+  safetySnapshotRoot?: string;
+  /** The rsync command that was run (without the file list fed on stdin), if one was. */
+  commandLine?: string;
+  /** How to undo, when something failed (or always, when a safety snapshot exists). */
+  rollback?: string;
+  warnings: string[];
+}
+
+/**
+ * Applies a previewed plan: refuses if the target changed since the preview, takes the safety snapshot, deletes the
+ * kept `delete` items itself (never following symlinks), runs rsync for the kept items only
+ * (`--files-from=- --from0`, no recursion), then checks every kept item against the snapshot.
+ */
+export async function applyRestore(planInput: RestorePlan, options: ApplyRestoreOptions = {}): Promise<RestoreResult> {
+  const logger = options.logger ?? silentLogger;
+  const plan = validateRestorePlan(planInput);
+  await findSnapshot(plan.root, plan.snapshot); // still there
+  const { kept, skipped } = selectItems(plan, options.exclude ?? []);
+  const result: RestoreResult = { planId: plan.id, restored: [], deleted: [], failed: [], skipped, warnings: [] };
+
+  // (1) The target must be as it was when the user reviewed the plan.
+  const fingerprint = await targetFingerprint(plan.targetDir, plan.items.map((i) => i.path));
+  if (fingerprint !== plan.targetFingerprint)
+    throw new SnapshotError('CHANGED_SINCE_PREVIEW', `${plan.target} changed since the restore preview was made: nothing was restored. Run the preview again and review the new plan.`);
+  await refuseSymlinkTraversal(plan.targetDir, [...kept.map((i) => i.path), ...plan.dirTimeUpdates]);
+  if (!kept.length) return result;
+  const rsync = await findExecutable('rsync', options.rsyncPath);
+
+  // (2) Safety net: what the restore overwrites is saved first, as a normal snapshot labeled pre-restore.
+  if (options.safetySnapshot) {
+    const { root, source } = options.safetySnapshot;
+    if (!(await isInsideDir(plan.target, source)))
+      throw new SnapshotError('BAD_INPUT', `The safety snapshot of ${source} would not contain the target ${plan.target}: snapshot the folder that holds the target (the workspace folder). Nothing was restored.`);
+    const safety = await takeSnapshot({ source, root, label: PRE_RESTORE_LABEL, rsyncPath: options.rsyncPath, signal: options.signal, logger });
+    result.safetySnapshot = safety.name;
+    result.safetySnapshotRoot = safety.root;
+    const rel = path.relative(await fs.realpath(source), path.join(await fs.realpath(path.dirname(plan.target)).catch(() => path.dirname(plan.target)), path.basename(plan.target))) || '.';
+    result.rollback = `To undo this restore, restore from the safety snapshot: rsync-snapshots restore ${formatCommandLine([safety.root, safety.name, rel, plan.target])}`;
+    logger.info(`safety snapshot ${safety.name} taken in ${safety.root}`);
+    if ((await targetFingerprint(plan.targetDir, plan.items.map((i) => i.path))) !== plan.targetFingerprint)
+      throw new SnapshotError('CHANGED_SINCE_PREVIEW', `${plan.target} changed while the safety snapshot ${safety.name} was taken: nothing was restored. Run the preview again.`);
+  }
+
+  // (3a) Deletions, deepest first, by us: only the reviewed paths, never through or behind a symlink.
+  const deletions = kept.filter((i) => i.kind === 'delete').sort((a, b) => depth(b.path) - depth(a.path) || (a.path < b.path ? 1 : -1));
+  for (const item of deletions) {
+    const error = await deleteItem(plan.targetDir, item);
+    if (error) result.failed.push({ path: item.path, error });
+    else result.deleted.push(item.path);
+  }
+
+  // (3b) Everything else through rsync, restricted to the kept items.
+  const transfers = kept.filter((i) => i.kind !== 'delete');
+  let rsyncFailure: string | undefined;
+  let stderr = '';
+  if (transfers.length) {
+    const listed = plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.') : [];
+    if (plan.sourceType === 'folder' && !listed.length) await fs.mkdir(plan.target, { recursive: false }).catch((err) => (errnoCode(err) === 'EEXIST' ? undefined : Promise.reject(err)));
+    if (plan.sourceType === 'file' || listed.length) {
+      const args = plan.sourceType === 'folder' ? restoreRsyncArgs(plan, ['--files-from=-', '--from0']) : restoreRsyncArgs(plan, []);
+      result.commandLine = formatCommandLine([rsync, ...args]);
+      const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV, input: listed.length ? listed.join('\0') + '\0' : undefined });
+      stderr = run.stderr;
+      if (run.cancelled)
+        throw new SnapshotError('CANCELLED', `Restore cancelled part-way: some items may already be restored. ${result.rollback ?? 'No safety snapshot was taken.'}`);
+      if (run.exitCode !== 0) rsyncFailure = describeRsyncFailure(run);
+    }
+  }
+
+  // (4) Verify against the snapshot.
+  for (const item of transfers) {
+    const mismatch = await verifyItem(plan, item);
+    if (!mismatch) result.restored.push(item.path);
+    else result.failed.push({ path: item.path, error: rsyncErrorFor(stderr, item.path) ?? (rsyncFailure ? `${mismatch}; ${rsyncFailure}` : mismatch) });
+  }
+  if (result.failed.length) {
+    const how = result.rollback ?? 'No safety snapshot was taken; the restored items can be restored again from the same snapshot.';
+    result.warnings.push(`${result.failed.length} item(s) were not restored: ${result.failed.slice(0, 5).map((f) => f.path).join(', ')}${result.failed.length > 5 ? ', …' : ''}. ${how}`);
+  } else if (rsyncFailure) {
+    result.warnings.push(rsyncFailure);
+  }
+  logger.info(`restore ${plan.id}: ${result.restored.length} restored, ${result.deleted.length} deleted, ${result.failed.length} failed, ${result.skipped.length} left out`);
+  return result;
+}
+
+function depth(p: string): number {
+  return p === '.' ? 0 : p.split('/').length;
+}
+
+function isBelow(child: string, parent: string): boolean {
+  return parent === '.' ? child !== '.' : child.startsWith(parent + '/');
+}
+
+/** Kept items after the user's exclusions and what they imply. */
+export function selectItems(plan: RestorePlan, exclude: string[]): { kept: RestoreItem[]; skipped: string[] } {
+  const byPath = new Map(plan.items.map((i) => [i.path, i]));
+  const unknown = exclude.filter((p) => !byPath.has(p));
+  if (unknown.length)
+    throw new SnapshotError('BAD_INPUT', `These paths to leave out are not in the plan: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}. Use item paths exactly as the preview lists them.`, unknown);
+  const skipped = new Set(exclude);
+  // A folder left out that would be created or deleted takes everything below it along.
+  for (const p of exclude) {
+    const item = byPath.get(p)!;
+    if (item.isDir && (item.kind === 'mkdir' || item.kind === 'delete')) for (const other of plan.items) if (isBelow(other.path, p)) skipped.add(other.path);
+  }
+  // A folder to delete that still holds something left out stays.
+  for (const item of plan.items)
+    if (item.kind === 'delete' && item.isDir && !skipped.has(item.path) && [...skipped].some((s) => isBelow(s, item.path))) skipped.add(item.path);
+  return { kept: plan.items.filter((i) => !skipped.has(i.path)), skipped: plan.items.filter((i) => skipped.has(i.path)).map((i) => i.path) };
+}
+
+async function deleteItem(targetDir: string, item: RestoreItem): Promise<string | undefined> {
+  if (item.path === '.') return 'refusing to delete the target folder itself';
+  const link = await symlinkOnTheWay(targetDir, item.path);
+  if (link) return `not deleted: ${link} is a symlink`;
+  const file = joinItem(targetDir, item.path);
+  try {
+    const stat = await fs.lstat(file);
+    if (stat.isDirectory()) await fs.rmdir(file);
+    else await fs.unlink(file); // a symlink is removed itself, never what it points at
+    return undefined;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return 'not deleted: the folder holds files that were not in the preview';
+    return `not deleted: ${(err as Error).message}`;
+  }
+}
+
+/** Why the target item does not match the snapshot, or undefined when it does (type, size, mtime, mode, link text). */
+async function verifyItem(plan: RestorePlan, item: RestoreItem): Promise<string | undefined> {
+  const source = plan.sourceType === 'file' ? plan.sourcePath : joinItem(plan.sourcePath, item.path);
+  const target = joinItem(plan.targetDir, item.path);
+  const s = await fs.lstat(source).catch(() => undefined);
+  if (!s) return 'no longer in the snapshot';
+  const t = await fs.lstat(target).catch(() => undefined);
+  if (!t) return 'not restored (missing after the restore)';
+  const kindOf = (st: import('node:fs').Stats) => (st.isDirectory() ? 'folder' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'special file');
+  if (kindOf(s) !== kindOf(t)) return `not restored (it is a ${kindOf(t)}, the snapshot has a ${kindOf(s)})`;
+  if ((s.mode & 0o7777) !== (t.mode & 0o7777) && !s.isSymbolicLink()) return 'not restored (permissions differ from the snapshot)';
+  if (s.isSymbolicLink()) {
+    const [a, b] = await Promise.all([fs.readlink(source), fs.readlink(target)]);
+    return a === b ? undefined : 'not restored (the link points elsewhere than in the snapshot)';
+  }
+  if (s.isFile()) {
+    if (s.size !== t.size) return 'not restored (size differs from the snapshot)';
+    if (Math.floor(s.mtimeMs / 1000) !== Math.floor(t.mtimeMs / 1000)) return 'not restored (modification time differs from the snapshot)';
+  }
+  return undefined;
+}
+
+/** The rsync error line that names this item, if any (rsync quotes names, escaping unprintable bytes). */
+function rsyncErrorFor(stderr: string, itemPath: string): string | undefined {
+  if (!stderr) return undefined;
+  return stderr.split('\n').find((l) => l.startsWith('rsync') && (l.includes(`/${itemPath}"`) || l.includes(`"${itemPath}"`)))?.trim();
+}
