@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// npm start: opens the extension (built in dist/) in a real VS Code on a demo workspace whose backup
+// root already holds 3 snapshots. Demo data lives in .vscode-test/demo/ (git-ignored) and is reused.
+// - desktop `code` on PATH: `code --extensionDevelopmentPath=<repo> --user-data-dir … <workspace>`
+// - else: the VS Code server from code-server on 127.0.0.1; prints the URL, runs until Ctrl-C.
+// options: --server  use the VS Code server even if `code` is installed
+//          --check   (or CI=true) start the server, check the workbench answers, exit 0 / 1
+// env:     PORT (default 8765, another free port if taken)
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  CHROMIUM, CHROMIUM_ARGS, cacheDir, checkChromium, freePort, repoRoot, setupHost, sleep, startServer, workbenchUrl, writeUserSettings,
+} from './lib/vscode-server.mjs';
+
+const check = process.argv.includes('--check') || process.env.CI === 'true';
+const forceServer = process.argv.includes('--server');
+const demo = path.join(cacheDir, 'demo');
+const workspace = path.join(demo, 'workspace');
+const backups = path.join(demo, 'backups');
+const cli = path.join(repoRoot, 'dist/cli.js');
+const SNAPSHOT_NAME = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}$/;
+
+try {
+  makeDemo();
+  const code = !check && !forceServer && findOnPath('code');
+  if (code) openDesktop(code);
+  else await runServer();
+} catch (err) {
+  console.error(`[start] ${err.message}`);
+  process.exit(1);
+}
+
+function makeDemo() {
+  if (!fs.existsSync(workspace)) {
+    write('README.md', '# Demo workspace\n\nEdit files here, then run "Snapshot workspace" from the Snapshots view.\n');
+    write('src/greet.ts', 'export function greet(name: string): string {\n  return `Hello, ${name}`;\n}\n');
+    write('notes/journal.md', '# Journal\n');
+  }
+  const count = () => (fs.existsSync(backups) ? fs.readdirSync(backups).filter((n) => SNAPSHOT_NAME.test(n)).length : 0);
+  for (let n = count(); n < 3; n = count()) {
+    if (n > 0) {
+      fs.appendFileSync(path.join(workspace, 'notes/journal.md'), `- edit ${n} at ${new Date().toLocaleTimeString()}\n`);
+      sleepSync(1100); // snapshot names have 1 s resolution
+    }
+    const run = spawnSync(process.execPath, [cli, 'snapshot', workspace, backups, '--create'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (run.status !== 0) throw new Error(`${cli} snapshot failed (exit ${run.status}); is the CLI built (node esbuild.mjs)?`);
+  }
+  console.log(`[start] demo workspace ${workspace}, backup root ${backups} (${count()} snapshots)`);
+}
+
+function write(rel, content) {
+  fs.mkdirSync(path.dirname(path.join(workspace, rel)), { recursive: true });
+  fs.writeFileSync(path.join(workspace, rel), content);
+}
+
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function findOnPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    try { fs.accessSync(path.join(dir, name), fs.constants.X_OK); return path.join(dir, name); } catch { /* not here */ }
+  }
+  return undefined;
+}
+
+function openDesktop(code) {
+  const userData = path.join(demo, 'desktop-user-data');
+  writeUserSettings(userData, { 'rsyncSnapshots.backupRoot': backups });
+  console.log(`[start] opening the demo in ${code}`);
+  const run = spawnSync(code, [`--extensionDevelopmentPath=${repoRoot}`, '--user-data-dir', userData, '--new-window', workspace], { stdio: 'inherit' });
+  if (run.status !== 0) throw new Error(`${code} exited with ${run.status ?? run.signal}; try "npm start -- --server"`);
+}
+
+async function runServer() {
+  setupHost();
+  const dataDir = path.join(demo, 'server');
+  writeUserSettings(path.join(dataDir, 'user-data'), { 'rsyncSnapshots.backupRoot': backups });
+  const logFile = path.join(demo, 'server.log');
+  const server = await startServer({ dataDir, port: await freePort(Number(process.env.PORT || 8765)), logFile });
+  const url = workbenchUrl(server.base, server.port, workspace, [['extensionDevelopmentPath', repoRoot]]);
+  if (check) {
+    try { await checkWorkbench(url); } finally { await server.stop(); }
+    return;
+  }
+  console.log(`\n[start] VS Code (with the extension from ${repoRoot}) is running. Open in a browser:\n\n  ${url}\n`);
+  console.log(`[start] server log: ${logFile}. Press Ctrl-C to stop.`);
+  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { server.stop().finally(() => process.exit(0)); });
+  const exit = await server.exited;
+  throw new Error(`the VS Code server stopped (${exit}), see ${logFile}`);
+}
+
+/** --check: the URL answers with the workbench page, and headless Chromium renders the workbench. */
+async function checkWorkbench(url) {
+  const res = await fetch(url);
+  const html = await res.text();
+  if (!res.ok || !html.includes('workbench')) throw new Error(`${url} answered ${res.status} without the workbench page`);
+  console.log(`[start] check: ${url.split('?')[0]} answers HTTP ${res.status} with the workbench page`);
+  checkChromium();
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(url);
+    await page.waitForSelector('.monaco-workbench .activitybar', { timeout: 60_000 });
+    // Open the Snapshots view if its activity-bar entry is there (best effort, for the screenshot).
+    await page.locator('.activitybar [aria-label^="Snapshots"]').first().click({ timeout: 10_000 }).catch(() => {});
+    await sleep(2000);
+    const png = path.join(repoRoot, 'test-artifacts/screenshots/start-check.png');
+    fs.mkdirSync(path.dirname(png), { recursive: true });
+    await page.screenshot({ path: png });
+    console.log(`[start] check: the workbench renders in headless Chromium (screenshot ${path.relative(repoRoot, png)})`);
+  } finally {
+    await browser.close();
+  }
+}
