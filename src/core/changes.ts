@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findSnapshot } from './backupRoot';
+import { findSnapshot, listSnapshots } from './backupRoot';
 import { errnoCode, SnapshotError } from './errors';
 import { excludeMatcher } from './excludeMatcher';
+import { requireLocalRoot } from './localOnly';
 import { diffTrees } from './treeDiff';
 
 export interface ChangesOptions {
@@ -40,6 +41,7 @@ export interface ChangeSet {
  * the working folder.
  */
 export async function changes(root: string, snapshotA: string, target: string | { working: string }, options: ChangesOptions = {}): Promise<ChangeSet> {
+  requireLocalRoot((await listSnapshots(root)).root, 'Comparing snapshots');
   const a = await findSnapshot(root, snapshotA);
   const absRoot = path.dirname(a.path);
   let toDir: string;

@@ -5,6 +5,7 @@ import { listSnapshots, Snapshot } from './backupRoot';
 import { mapLimit } from './concurrency';
 import { errnoCode } from './errors';
 import { EntryKind, kindOf, quickVerdict, sameEntry } from './fileCompare';
+import { requireLocalRoot } from './localOnly';
 import { checkRelativePath } from './relativePath';
 
 /** One distinct version of a file: a run of consecutive snapshots whose copies are identical. */
@@ -82,11 +83,13 @@ interface Copy {
 export async function versions(root: string, relativePath: string, options: VersionsOptions = {}): Promise<FileHistory> {
   const rel = checkRelativePath(relativePath);
   const listing = await listSnapshots(root);
+  requireLocalRoot(listing.root, 'Listing the versions of a file');
   const limit = options.concurrency ?? 64;
-  const realRoot = rel.includes('/') ? await fs.realpath(listing.root) : listing.root;
+  const segments = rel.split('/');
+  const parents = segments.slice(1).map((_, i) => segments.slice(0, i + 1).join('/'));
   const unreadable: string[] = [];
 
-  const copies = await mapLimit(listing.snapshots, limit, (snapshot) => lstatCopy(snapshot, rel, realRoot, unreadable));
+  const copies = await mapLimit(listing.snapshots, limit, (snapshot) => lstatCopy(snapshot, rel, parents, unreadable));
   const equalToPrevious = await mapLimit(copies, limit, async (copy, i) => {
     const prev = i > 0 ? copies[i - 1] : undefined;
     if (!copy || !prev) return false;
@@ -120,26 +123,29 @@ export async function versions(root: string, relativePath: string, options: Vers
   return history;
 }
 
-async function lstatCopy(snapshot: Snapshot, rel: string, realRoot: string, unreadable: string[]): Promise<Copy | undefined> {
+async function lstatCopy(snapshot: Snapshot, rel: string, parents: string[], unreadable: string[]): Promise<Copy | undefined> {
   const file = path.join(snapshot.path, rel);
-  let stat: BigIntStats;
+  // lstat follows symlinked parent folders: each parent must be a real folder, else the copy lies outside the snapshot.
+  const [stat, ...dirs] = await Promise.all([file, ...parents.map((p) => path.join(snapshot.path, p))].map((p) => lstatOrError(p)));
+  const failed = [stat, ...dirs].find((s) => typeof s === 'string');
+  if (failed) {
+    if (failed === 'EACCES') unreadable.push(snapshot.name);
+    return undefined;
+  }
+  if (!dirs.every((d) => (d as BigIntStats).isDirectory())) return undefined;
+  return { snapshot, path: file, stat: stat as BigIntStats };
+}
+
+/** lstat, or 'ENOENT' (missing, or a parent is not a folder) / 'EACCES' (not allowed to look). */
+async function lstatOrError(p: string): Promise<BigIntStats | 'ENOENT' | 'EACCES'> {
   try {
-    stat = await fs.lstat(file, { bigint: true });
+    return await fs.lstat(p, { bigint: true });
   } catch (err) {
     const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    if (code === 'EACCES' || code === 'EPERM') {
-      unreadable.push(snapshot.name);
-      return undefined;
-    }
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'ENOENT';
+    if (code === 'EACCES' || code === 'EPERM') return 'EACCES';
     throw err;
   }
-  // lstat follows symlinked parent folders: a copy reached through one lies outside the snapshot, so it is not this file.
-  if (rel.includes('/')) {
-    const parent = await fs.realpath(path.dirname(file)).catch(() => undefined);
-    if (parent !== path.join(realRoot, snapshot.name, path.dirname(rel))) return undefined;
-  }
-  return { snapshot, path: file, stat };
 }
 
 function range(name: string, index: number) {

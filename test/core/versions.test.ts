@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSnapshotError } from '../../src/core/errors';
+import { requireLocalRoot } from '../../src/core/localOnly';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { FileHistory, versions, workingFileMatches } from '../../src/core/versions';
 import { inode, tempDirs, writeTree } from '../support/fixtures';
@@ -152,6 +153,11 @@ describe('versions', () => {
       await assert.rejects(versions(root, bad), (err) => isSnapshotError(err, 'BAD_INPUT') && err.message.length > 20, `should refuse ${JSON.stringify(bad)}`);
     }
     assert.equal((await versions(root, './a.txt')).relativePath, 'a.txt');
+  });
+
+  it('refuses a remote root (its snapshots are not files on this machine)', () => {
+    assert.throws(() => requireLocalRoot('backup-host:/srv/snapshots', 'Listing the versions of a file'), (err) => isSnapshotError(err, 'BAD_INPUT') && /remote/.test(err.message));
+    assert.doesNotThrow(() => requireLocalRoot('/srv/snapshots', 'Listing the versions of a file'));
   });
 
   it('fails with ROOT_INVALID for a missing root', async () => {

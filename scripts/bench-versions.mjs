@@ -1,0 +1,104 @@
+// Benchmark: versions() of one file across a root of 1,000 hard-linked snapshots (target: median < 100 ms).
+// usage: node scripts/bench-versions.mjs [--snapshots N] [--rounds N] [--keep]
+// Bundles src/core/versions.ts to .bench/versions.js, builds the root in a temp folder with real hard links
+// (like `cp -al`), changes the tracked file in a few snapshots, and prints the median of several timed rounds.
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SNAPSHOTS = arg('--snapshots', 1000);
+const ROUNDS = arg('--rounds', 15);
+const TARGET_MS = 100;
+const TRACKED = 'docs/report.txt';
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const bundle = path.join(repo, '.bench', 'versions.js');
+await esbuild.build({ entryPoints: [path.join(repo, 'src/core/versions.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning' });
+const { versions } = createRequire(import.meta.url)(bundle);
+
+const pad = (n, w = 2) => String(n).padStart(w, '0');
+const snapshotName = (t) => `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}T${pad(t.getHours())}-${pad(t.getMinutes())}-${pad(t.getSeconds())}`;
+
+/** A small tree: 3 folders, 30 files, plus the tracked file. */
+function seedTree(dir) {
+  for (let d = 0; d < 3; d++) {
+    fs.mkdirSync(path.join(dir, `dir${d}`), { recursive: true });
+    for (let f = 0; f < 10; f++) fs.writeFileSync(path.join(dir, `dir${d}`, `f${f}.txt`), `file ${d}/${f}\n`.repeat(20));
+  }
+  fs.mkdirSync(path.join(dir, 'docs'));
+  fs.writeFileSync(path.join(dir, TRACKED), 'version 0\n');
+}
+
+/** `cp -al from to`: same folders, every file a hard link. */
+function linkTree(from, to) {
+  fs.mkdirSync(to);
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const a = path.join(from, entry.name);
+    const b = path.join(to, entry.name);
+    if (entry.isDirectory()) linkTree(a, b);
+    else fs.linkSync(a, b);
+  }
+}
+
+const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-bench-versions-'));
+const root = path.join(base, 'root');
+fs.mkdirSync(root);
+let expectedVersions = 1;
+try {
+  const started = Date.now();
+  const t0 = new Date(2026, 0, 1, 2, 0, 0);
+  let prev;
+  for (let i = 0; i < SNAPSHOTS; i++) {
+    const name = snapshotName(new Date(t0.getTime() + i * 3600_000));
+    const dir = path.join(root, name);
+    if (!prev) seedTree(dir);
+    else linkTree(prev, dir);
+    const tracked = path.join(dir, TRACKED);
+    if (i > 0 && i % 100 === 0) {
+      // an edit: new content, new inode (rsync writes a new file)
+      fs.rmSync(tracked);
+      fs.writeFileSync(tracked, `version ${i}\n`);
+      fs.utimesSync(tracked, new Date(t0.getTime() + i * 1000), new Date(t0.getTime() + i * 1000));
+      expectedVersions++;
+    } else if (i > 0 && i % 250 === 50) {
+      // a touch-only change: rsync copies it (new inode, same bytes, new mtime) — forces a content compare
+      const content = fs.readFileSync(tracked);
+      fs.rmSync(tracked);
+      fs.writeFileSync(tracked, content);
+    }
+    prev = dir;
+  }
+  fs.symlinkSync(path.basename(prev), path.join(root, 'latest'));
+  console.log(`built ${SNAPSHOTS} snapshots in ${Date.now() - started} ms (${root})`);
+
+  const time = async (options) => {
+    const runs = [];
+    let history;
+    for (let r = 0; r < ROUNDS + 2; r++) {
+      const t = process.hrtime.bigint();
+      history = await versions(root, TRACKED, options);
+      if (r >= 2) runs.push(Number(process.hrtime.bigint() - t) / 1e6); // two warm-up rounds
+    }
+    runs.sort((a, b) => a - b);
+    return { median: runs[Math.floor(runs.length / 2)], min: runs[0], max: runs[runs.length - 1], history };
+  };
+
+  const plain = await time({});
+  if (plain.history.versions.length !== expectedVersions) throw new Error(`expected ${expectedVersions} versions, got ${plain.history.versions.length}`);
+  const working = await time({ workingFolder: prev });
+  if (!working.history.versions[working.history.versions.length - 1].current) throw new Error('the newest version should be current');
+  const fmt = (r) => `median ${r.median.toFixed(1)} ms (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)}, ${ROUNDS} rounds)`;
+  console.log(`versions(${TRACKED}) over ${SNAPSHOTS} snapshots → ${plain.history.versions.length} versions: ${fmt(plain)}`);
+  console.log(`  with workingFolder (current marker): ${fmt(working)}`);
+  const ok = plain.median < TARGET_MS && working.median < TARGET_MS;
+  console.log(ok ? `OK: under the ${TARGET_MS} ms target` : `SLOW: over the ${TARGET_MS} ms target`);
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  if (!process.argv.includes('--keep')) fs.rmSync(base, { recursive: true, force: true });
+}
