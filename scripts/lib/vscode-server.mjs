@@ -16,7 +16,10 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Installs Node 24 + code-server into the cache the first time (idempotent, instant once cached). */
 export function setupHost() {
-  const setup = spawnSync('bash', [path.join(repoRoot, 'scripts/setup-vscode-host.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // Drop npm_* variables from an outer `npm test`/`npm start`: the nested `npm install` would take
+  // e.g. npm_config_user_agent ("node/v20") as its own, and code-server's postinstall refuses it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const setup = spawnSync('bash', [path.join(repoRoot, 'scripts/setup-vscode-host.sh')], { stdio: ['ignore', 'inherit', 'inherit'], env });
   if (setup.status !== 0) throw new Error(`scripts/setup-vscode-host.sh failed (exit ${setup.status ?? setup.signal}): cannot install the VS Code server`);
   for (const file of [SERVER_NODE, SERVER_MAIN]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing after setup; delete ${cacheDir} and retry`);
