@@ -79,7 +79,7 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
     result.safetySnapshot = safety.name;
     result.safetySnapshotRoot = safety.root;
     const rel = path.relative(await fs.realpath(source), path.join(await fs.realpath(path.dirname(plan.target)).catch(() => path.dirname(plan.target)), path.basename(plan.target))) || '.';
-    result.rollback = `To undo this restore, restore from the safety snapshot: rsync-snapshots restore ${formatCommandLine([safety.root, safety.name, rel, plan.target])}`;
+    result.rollback = `To undo this restore, restore from the safety snapshot: rsync-snapshots restore ${formatCommandLine([safety.root, safety.name, rel, plan.target])}${plan.sourceType === 'folder' ? ' --delete' : ''}`;
     logger.info(`safety snapshot ${safety.name} taken in ${safety.root}`);
     if ((await targetFingerprint(plan.targetDir, plan.items.map((i) => i.path))) !== plan.targetFingerprint)
       throw new SnapshotError('CHANGED_SINCE_PREVIEW', `${plan.target} changed while the safety snapshot ${safety.name} was taken: nothing was restored. Run the preview again.`);

@@ -1,8 +1,9 @@
 import { CliCommand } from '../command';
 import { changesCommand } from './changes';
 import { listCommand } from './list';
+import { restoreCommand } from './restore';
 import { snapshotCommand } from './snapshot';
 import { versionsCommand } from './versions';
 
 /** The CLI's command table, in the order --help shows them. */
-export const commands: CliCommand[] = [snapshotCommand, listCommand, versionsCommand, changesCommand];
+export const commands: CliCommand[] = [snapshotCommand, listCommand, versionsCommand, changesCommand, restoreCommand];

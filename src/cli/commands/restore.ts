@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { SnapshotError } from '../../core/errors';
+import { applyRestore, RestoreResult, selectItems } from '../../core/restoreApply';
+import { isInsideDir } from '../../core/restorePath';
+import { formatCounts, planRestore, RESTORE_ITEM_KINDS, RestoreItem, RestorePlan } from '../../core/restorePlan';
+import { readSnapshotMeta } from '../../core/snapshotMeta';
+import { CliCommand, listOption, OptionValues, stringOption } from '../command';
+
+/** A path as people should read it: plain when harmless, JSON-quoted when it holds control characters or edge spaces. */
+function showPath(p: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\x00-\x1f\x7f]|^\s|\s$/.test(p) ? JSON.stringify(p) : p;
+}
+
+function describeChanges(item: RestoreItem): string {
+  const parts = Object.entries(item.changes).filter(([, v]) => v).map(([k]) => (k === 'checksum' ? (item.kind === 'symlink' ? 'link target' : 'content') : k));
+  const extra = [parts.length ? parts.join(', ') : '', item.linkTarget !== undefined ? `-> ${showPath(item.linkTarget)}` : ''].filter(Boolean).join('; ');
+  return extra ? `  (${extra})` : '';
+}
+
+function planText(plan: RestorePlan): string[] {
+  const lines = [
+    `Restore preview: ${plan.snapshot}:${showPath(plan.relativePath)} → ${showPath(plan.target)}${plan.delete ? ' (with --delete)' : ''}`,
+    `  ${plan.commandLine}`,
+    `  ${plan.items.length ? formatCounts(plan.counts) : 'nothing to do: the target already matches the snapshot'}`,
+  ];
+  for (const kind of RESTORE_ITEM_KINDS) {
+    const items = plan.items.filter((i) => i.kind === kind);
+    if (!items.length) continue;
+    lines.push(`${kind} (${items.length}):`);
+    for (const item of items) lines.push(`  ${showPath(item.path)}${item.isDir && item.path !== '.' ? '/' : ''}${describeChanges(item)}`);
+  }
+  for (const w of plan.warnings) lines.push(`warning: ${w}`);
+  return lines;
+}
+
+function resultText(result: RestoreResult): string[] {
+  const lines = [`Restored ${result.restored.length}, deleted ${result.deleted.length}, left out ${result.skipped.length}, failed ${result.failed.length}.`];
+  if (result.safetySnapshot) lines.push(`Safety snapshot (pre-restore): ${result.safetySnapshot} in ${result.safetySnapshotRoot}`);
+  for (const p of result.restored) lines.push(`  restored ${showPath(p)}`);
+  for (const p of result.deleted) lines.push(`  deleted  ${showPath(p)}`);
+  for (const f of result.failed) lines.push(`  FAILED   ${showPath(f.path)}: ${f.error}`);
+  for (const w of result.warnings) lines.push(`warning: ${w}`);
+  if (result.rollback) lines.push(result.rollback);
+  return lines;
+}
+
+/**
+ * Which folder the pre-restore snapshot covers: --workspace, else the folder the snapshot was taken of (its sidecar),
+ * else the target itself when the whole snapshot is restored. Undefined when the target is outside that folder.
+ */
+async function safetySource(plan: RestorePlan, values: OptionValues): Promise<string | undefined> {
+  const given = stringOption(values, 'workspace');
+  const workspace = given ? path.resolve(given) : ((await readSnapshotMeta(plan.root, plan.snapshot))?.source ?? (plan.relativePath === '.' ? plan.target : undefined));
+  if (!workspace) return undefined;
+  if (await isInsideDir(plan.target, workspace)) return workspace;
+  if (given) throw new SnapshotError('BAD_INPUT', `The target ${plan.target} is not inside --workspace ${workspace}: give the folder that contains the target.`);
+  return undefined;
+}
+
+export const restoreCommand: CliCommand = {
+  name: 'restore',
+  summary: 'restore a file, a folder or a whole snapshot (preview with --dry-run; a pre-restore snapshot is taken first)',
+  usage: 'restore <root> <snapshot|latest> <path|.> <target> [--dry-run] [--delete] [--skip PATH]... [--workspace DIR] [--no-safety-snapshot] [--json]',
+  optionHelp: [
+    '--dry-run             only show what would change (rsync --dry-run --itemize-changes); nothing is written',
+    '--delete              also delete what is in the target but not in the snapshot (folders only)',
+    '--skip PATH           leave this item of the plan out (path as the preview lists it; repeatable)',
+    '--workspace DIR       folder whose pre-restore snapshot is taken into <root> (default: the folder the snapshot was taken of)',
+    '--no-safety-snapshot  do not take the pre-restore snapshot (not needed for a copy into a new place)',
+    '',
+    '<target> is the folder to restore a folder into, or the new path of a single file (another name = restore as copy).',
+    'Before applying, the target is snapshotted into <root> (label pre-restore) when it lies inside the workspace;',
+    'a restore that only creates files outside the workspace (a copy) needs none; otherwise pass --workspace or --no-safety-snapshot.',
+  ],
+  options: {
+    'dry-run': { type: 'boolean' },
+    delete: { type: 'boolean' },
+    skip: { type: 'string', multiple: true },
+    workspace: { type: 'string' },
+    'no-safety-snapshot': { type: 'boolean' },
+  },
+  positionals: { min: 4, max: 4 },
+  async run({ positionals: [root, snapshot, relativePath, target], values, signal, logger, status }) {
+    const rsyncPath = stringOption(values, 'rsync-path');
+    const plan = await planRestore({ root, snapshot, path: relativePath, target, delete: values.delete === true, rsyncPath, signal, logger });
+    if (values['dry-run']) return { json: plan, text: [...planText(plan), 'Nothing was changed (dry run).'].join('\n') };
+
+    const exclude = listOption(values, 'skip');
+    let safety: { root: string; source: string } | undefined;
+    if (values['no-safety-snapshot'] !== true) {
+      const source = await safetySource(plan, values);
+      if (source) safety = { root: plan.root, source };
+      else {
+        const { kept } = selectItems(plan, exclude);
+        const onlyCreates = kept.every((i) => i.kind === 'create' || i.kind === 'mkdir' || (i.kind === 'symlink' && i.code.includes('+')));
+        if (!onlyCreates)
+          throw new SnapshotError('BAD_INPUT', `Cannot tell which folder ${plan.root} backs up, so no pre-restore snapshot can be taken, and this restore overwrites or deletes files in ${plan.target}. Pass --workspace DIR (the folder that holds the target) or --no-safety-snapshot. Nothing was changed.`);
+      }
+    }
+    if (safety) status(`taking the pre-restore snapshot of ${safety.source}…`);
+    const result = await applyRestore(plan, { exclude, rsyncPath, signal, logger, safetySnapshot: safety });
+    return { json: { plan, result }, text: resultText(result).join('\n'), exitCode: result.failed.length ? 1 : 0 };
+  },
+};

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { listSnapshots } from '../../src/core/backupRoot';
+import { RestorePlan } from '../../src/core/restorePlan';
+import { readSnapshotMeta } from '../../src/core/snapshotMeta';
+import { tempDirs } from '../support/fixtures';
+import { HOSTILE, restoreFixture } from '../support/restoreFixture';
+
+function repo(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'esbuild.mjs'))) dir = path.dirname(dir);
+  return dir;
+}
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repo(), 'dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('CLI restore', () => {
+  const tmp = tempDirs();
+  before(async function () {
+    this.timeout(120000);
+    const build = await new Promise<number | null>((resolve) => spawn(process.execPath, ['esbuild.mjs'], { cwd: repo(), stdio: 'ignore' }).on('close', resolve));
+    assert.equal(build, 0);
+  });
+  after(() => tmp.cleanup());
+
+  it('--dry-run --json prints the plan and changes nothing; text lists the groups', async () => {
+    const { ws, root, snapshot } = await restoreFixture(tmp.make('rc'));
+    const r = await cli(['restore', root, 'latest', '.', ws, '--dry-run', '--delete', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const plan = JSON.parse(r.stdout) as RestorePlan;
+    assert.equal(plan.snapshot, snapshot);
+    assert.deepEqual(plan.counts, { create: 2 + HOSTILE.length, overwrite: 2, delete: 3, mkdir: 2, symlink: 1 });
+    assert.ok(plan.items.some((i) => i.path === 'nl\nname' && i.kind === 'create'));
+    assert.equal(fs.readFileSync(path.join(ws, 'changed.txt'), 'utf8'), 'version two');
+    assert.equal(fs.existsSync(path.join(ws, 'extra.txt')), true);
+    const text = await cli(['restore', root, snapshot, '.', ws, '--dry-run']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^create \(\d+\):$/m);
+    assert.match(text.stdout, /^ {2}"nl\\nname"$/m);
+    assert.match(text.stdout, /^overwrite \(2\):\n {2}changed\.txt {2}\(size, time\)$/m);
+    assert.match(text.stdout, /Nothing was changed/);
+  });
+
+  it('applies with a pre-restore snapshot into the same root, honoring --skip and --delete', async () => {
+    const { ws, root, snapshot } = await restoreFixture(tmp.make('rc'));
+    const r = await cli(['restore', root, snapshot, '.', ws, '--delete', '--skip', 'extra.txt', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const { result } = JSON.parse(r.stdout) as { result: { restored: string[]; deleted: string[]; skipped: string[]; safetySnapshot: string; failed: unknown[] } };
+    assert.deepEqual(result.failed, []);
+    assert.deepEqual(result.skipped, ['extra.txt']);
+    assert.deepEqual(result.deleted.sort(), ['extradir', 'extradir/x']);
+    assert.equal(fs.readFileSync(path.join(ws, 'changed.txt'), 'utf8'), 'v1');
+    assert.equal(fs.readFileSync(path.join(ws, 'nl\nname'), 'utf8'), `content of ${JSON.stringify('nl\nname')}`);
+    assert.equal(fs.readFileSync(path.join(ws, 'extra.txt'), 'utf8'), 'new');
+    assert.equal(fs.existsSync(path.join(ws, 'extradir')), false);
+    assert.equal((await readSnapshotMeta(root, result.safetySnapshot))?.label, 'pre-restore');
+    assert.equal(fs.readFileSync(path.join(root, result.safetySnapshot, 'changed.txt'), 'utf8'), 'version two');
+    assert.equal((await listSnapshots(root)).latest?.name, result.safetySnapshot);
+  });
+
+  it('restores one file as a copy outside the workspace without a safety snapshot; text output says what it did', async () => {
+    const { ws, root, snapshot } = await restoreFixture(tmp.make('rc'));
+    const copy = path.join(tmp.make('rc-copy'), 'changed.restored.txt');
+    const r = await cli(['restore', root, snapshot, 'changed.txt', copy]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Restored 1, deleted 0/);
+    assert.match(r.stdout, /restored changed\.restored\.txt/);
+    assert.equal(fs.readFileSync(copy, 'utf8'), 'v1');
+    assert.equal(fs.readFileSync(path.join(ws, 'changed.txt'), 'utf8'), 'version two');
+    assert.equal((await listSnapshots(root)).snapshots.length, 1);
+  });
+
+  it('fails with a clear message and exit 1 on bad input (--json error object)', async () => {
+    const { ws, root } = await restoreFixture(tmp.make('rc'));
+    const r = await cli(['restore', root, 'latest', '../etc', ws, '--dry-run', '--json']);
+    assert.equal(r.code, 1);
+    assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'BAD_INPUT');
+    const s = await cli(['restore', root, 'latest', '.', ws, '--skip', 'not-in-plan']);
+    assert.equal(s.code, 1);
+    assert.match(s.stderr, /not in the plan/);
+    assert.equal(fs.readFileSync(path.join(ws, 'changed.txt'), 'utf8'), 'version two');
+  });
+});
