@@ -47,7 +47,6 @@ describe('itemizeParser', () => {
         ['newdir/f', 'file', true],
       ],
     );
-    assert.equal(items[3].name.normalize('NFC') === items[3].name, true);
     assert.notEqual(items[8].name, '\u00e9', 'NFD name must stay NFD');
     assert.deepEqual(items[6].changes, { size: true });
     assert.deepEqual(items[11].changes, { perms: true });
