@@ -9,12 +9,14 @@ const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   verbose: { type: 'boolean', short: 'v' },
   'rsync-path': { type: 'string' },
+  'ssh-command': { type: 'string' },
 } as const;
 
 const GLOBAL_HELP = [
   '--json                machine-readable output on stdout',
   '--verbose, -v         log every command line run (stderr)',
   '--rsync-path PATH     rsync binary to use (default: rsync on PATH)',
+  '--ssh-command CMD     ssh command for user@host:/path roots (default: $RSYNC_RSH, then ssh)',
   '--help, -h            this help',
 ];
 

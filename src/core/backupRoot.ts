@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, SnapshotError } from './errors';
 import { IN_PROGRESS_PREFIX, parseSnapshotName, SnapshotNameFormat } from './snapshotName';
+import { listRemoteSnapshots } from './remote/remoteRoot';
+import { isRemoteRootSpec } from './remote/rootLocation';
 
 export const LATEST_LINK = 'latest';
 
@@ -35,7 +37,8 @@ export interface RootListing {
  * symlink named like one is not a snapshot), which one `latest` points at, and leftovers in progress.
  * Never walks inside a snapshot.
  */
-export async function listSnapshots(root: string): Promise<RootListing> {
+export async function listSnapshots(root: string, options: ListOptions = {}): Promise<RootListing> {
+  if (isRemoteRootSpec(root)) return listRemoteSnapshots(root, options);
   const absRoot = path.resolve(root);
   let entries: import('node:fs').Dirent[];
   try {
@@ -47,23 +50,43 @@ export async function listSnapshots(root: string): Promise<RootListing> {
     if (code === 'EACCES') throw new SnapshotError('ROOT_INVALID', `Backup root ${absRoot} cannot be read (permission denied): fix its permissions.`);
     throw err;
   }
+  const { snapshots, inProgress } = classifyRootEntries(entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() })), (name) => path.join(absRoot, name));
+
+  const { state, target, name } = await readLatest(absRoot, new Set(snapshots.map((s) => s.name)));
+  const latest = name ? snapshots.find((s) => s.name === name) : undefined;
+  if (latest) latest.latest = true;
+  return { root: absRoot, snapshots, latest, latestState: state, latestTarget: target, inProgress };
+}
+
+/** Options for listing a remote root (`user@host:/path`); ignored for local roots. */
+export interface ListOptions {
+  /** ssh command (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
+  signal?: AbortSignal;
+}
+
+/** Top-level entries of a root, however they were read (readdir here, one ssh call for a remote root). */
+export interface RootEntry {
+  name: string;
+  /** A real directory (a symlink to one is not). */
+  isDirectory: boolean;
+}
+
+/** Pure: finished snapshots (sorted oldest first, `latest` not yet marked) and `.inprogress-` leftovers (sorted). */
+export function classifyRootEntries(entries: RootEntry[], snapshotPath: (name: string) => string): { snapshots: Snapshot[]; inProgress: string[] } {
   const snapshots: Snapshot[] = [];
   const inProgress: string[] = [];
   for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
+    if (!entry.isDirectory) continue;
     if (entry.name.startsWith(IN_PROGRESS_PREFIX)) {
       inProgress.push(entry.name);
       continue;
     }
     const parsed = parseSnapshotName(entry.name);
-    if (parsed) snapshots.push({ name: entry.name, path: path.join(absRoot, entry.name), time: parsed.time, format: parsed.format, latest: false });
+    if (parsed) snapshots.push({ name: entry.name, path: snapshotPath(entry.name), time: parsed.time, format: parsed.format, latest: false });
   }
   snapshots.sort((a, b) => a.time.getTime() - b.time.getTime() || a.name.localeCompare(b.name));
-
-  const { state, target, name } = await readLatest(absRoot, new Set(snapshots.map((s) => s.name)));
-  const latest = name ? snapshots.find((s) => s.name === name) : undefined;
-  if (latest) latest.latest = true;
-  return { root: absRoot, snapshots, latest, latestState: state, latestTarget: target, inProgress: inProgress.sort() };
+  return { snapshots, inProgress: inProgress.sort() };
 }
 
 async function readLatest(root: string, names: Set<string>): Promise<{ state: LatestState; target?: string; name?: string }> {

@@ -9,6 +9,8 @@ import { describeRsyncFailure, parseStats, parseUnreadable, RsyncProgress, runRs
 import { writeSnapshotMeta } from './snapshotMeta';
 import { formatSnapshotName, IN_PROGRESS_PREFIX } from './snapshotName';
 import { findExecutable } from './tools';
+import { takeRemoteSnapshot } from './remote/remoteSnapshot';
+import { isRemoteRootSpec } from './remote/rootLocation';
 
 export interface SnapshotOptions {
   source: string;
@@ -27,6 +29,8 @@ export interface SnapshotOptions {
   logger?: Logger;
   /** Start time (defaults to now): the snapshot's name. */
   now?: Date;
+  /** ssh command for a remote root `[user@]host:/path` (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
 }
 
 export interface SnapshotResult {
@@ -56,6 +60,7 @@ export interface SnapshotResult {
  * On failure or cancel nothing is listed and `latest` is untouched.
  */
 export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotResult> {
+  if (isRemoteRootSpec(options.root)) return takeRemoteSnapshot(options);
   const started = Date.now();
   const logger = options.logger ?? silentLogger;
   const source = path.resolve(options.source);
@@ -185,7 +190,7 @@ async function checkLatestReplaceable(root: string): Promise<void> {
     throw new SnapshotError('ROOT_INVALID', `${path.join(root, LATEST_LINK)} is a real ${stat.isDirectory() ? 'directory' : 'file'}, not a symlink: move it away so latest can be updated.`);
 }
 
-async function checkSource(source: string): Promise<void> {
+export async function checkSource(source: string): Promise<void> {
   let stat;
   try {
     stat = await fs.stat(source);

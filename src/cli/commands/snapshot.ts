@@ -29,6 +29,7 @@ export const snapshotCommand: CliCommand = {
       createRoot: values.create === true,
       label: stringOption(values, 'label'),
       rsyncPath: stringOption(values, 'rsync-path'),
+      sshCommand: stringOption(values, 'ssh-command'),
       signal,
       logger,
       onProgress: (p) => {
