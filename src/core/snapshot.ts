@@ -79,7 +79,9 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
     const warnings: string[] = [];
     if (fullCopyReason) warnings.push(fullCopyReason);
 
-    const args = ['-a', '--no-human-readable', '--info=progress2', '--stats'];
+    // --modify-window=-1: compare mtimes to the nanosecond. rsync's default quick check ignores sub-second
+    // differences, so a same-size edit within the second of the previous snapshot would be linked, i.e. lost.
+    const args = ['-a', '--modify-window=-1', '--no-human-readable', '--info=progress2', '--stats'];
     if (options.oneFileSystem) args.push('--one-file-system');
     for (const pattern of await excludesFor(source, root, options.excludes ?? [])) args.push(`--exclude=${pattern}`);
     if (linkDest) args.push(`--link-dest=${linkDest}`);
