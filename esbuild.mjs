@@ -40,5 +40,10 @@ if (watch) {
   console.log('[esbuild] watching…');
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
-  if (!tests) fs.chmodSync('dist/cli.js', 0o755);
+  if (!tests) {
+    fs.chmodSync('dist/cli.js', 0o755);
+    // Codicons for the restore webview, served from dist/codicons via asWebviewUri.
+    fs.mkdirSync('dist/codicons', { recursive: true });
+    for (const file of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join('node_modules/@vscode/codicons/dist', file), path.join('dist/codicons', file));
+  }
 }

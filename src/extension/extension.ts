@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import { AutoSnapshot } from './autoSnapshot';
 import { ChangeDecorationProvider } from './changeDecorations';
-import { CompareHooks, compareWithPreviousVersion, compareWithSnapshot, stepVersion } from './compare';
+import { compareWithPreviousVersion, compareWithSnapshot, stepVersion } from './compare';
+import { RestoreResult } from '../core/restoreApply';
+import { restoreFromSnapshot, RestoreHooks } from './restoreCommands';
+import { RestorePanel } from './restorePanel';
 import { compareSnapshotWithWorkspace, findDeletedFiles, PathPickHooks } from './workspaceChanges';
 import type { SnapshotsNode } from './snapshotsTree';
 import { registerCommandTable, shownErrors } from './commandTable';
@@ -22,7 +25,9 @@ export interface RsyncSnapshotsApi {
   runner: SnapshotRunner;
   shownErrors: string[];
   /** Test hooks: when set, these choose in quick picks instead of a person. */
-  hooks: CompareHooks & PathPickHooks;
+  hooks: RestoreHooks & PathPickHooks;
+  /** The newest restore panel, if one is open. */
+  restorePanel(): RestorePanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
@@ -35,7 +40,15 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const watcher = new RootWatcher(() => tree.refresh());
   const statusBar = new SnapshotStatusBar(runner, tree);
   const auto = new AutoSnapshot(runner, logger);
-  const hooks: CompareHooks & PathPickHooks = {};
+  const hooks: RestoreHooks & PathPickHooks = {};
+  const onRestored = (result: RestoreResult) => {
+    tree.refresh();
+    const summary = `Restored ${result.restored.length} item(s)${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
+    const note = result.safetySnapshot ? `${summary} The previous state is in safety snapshot ${result.safetySnapshot}.` : summary;
+    const show = result.failed.length ? vscode.window.showErrorMessage(note, 'Show Safety Snapshot') : vscode.window.showInformationMessage(note, 'Show Safety Snapshot');
+    show.then((choice) => choice && vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus'));
+  };
+  const restoreContext = { extensionUri: context.extensionUri, logger, hooks, onApplied: onRestored };
 
   context.subscriptions.push(
     log,
@@ -74,12 +87,14 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
         { id: 'rsyncSnapshots.newerVersion', run: () => stepVersion(1) },
         { id: 'rsyncSnapshots.compareWithWorkspace', run: (node?: SnapshotsNode) => compareSnapshotWithWorkspace(node, hooks) },
         { id: 'rsyncSnapshots.findDeletedFiles', run: () => findDeletedFiles(undefined, hooks) },
+        { id: 'rsyncSnapshots.restore', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, false) },
+        { id: 'rsyncSnapshots.restoreAsCopy', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, true) },
         { id: 'rsyncSnapshots.openSettings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${context.extension.id}`) },
       ],
       log,
     ),
   );
-  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks };
+  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest };
 }
 
 /** A tree item or a URI, as menus pass them, to the snapshot URI it stands for. */

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { isSnapshotError } from '../core/errors';
+import { Logger } from '../core/logger';
+import { applyRestore, RestoreResult } from '../core/restoreApply';
+import { planRestore, RestorePlan } from '../core/restorePlan';
+import { openDiff } from './compare';
+import { FromWebview, parseFromWebview, ToWebview } from './restoreProtocol';
+import { toSnapshotUri } from './snapshotUri';
+
+export interface RestoreRequest {
+  root: string;
+  snapshot: string;
+  /** Path inside the snapshot, '.' for all of it. */
+  relativePath: string;
+  /** Absolute path restored to (the file itself, or a folder). */
+  target: string;
+  /** Restore as copy: a new location, so no safety snapshot of the workspace is needed. */
+  asCopy: boolean;
+  /** The workspace folder whose snapshot is taken first (safety net) and its backup root. */
+  safety?: { source: string; root: string };
+  rsyncPath?: string;
+}
+
+/**
+ * One restore: runs the dry-run preview, shows it in a webview for review, applies what the user kept.
+ * Messages are validated on both sides (restoreProtocol.ts); the panel's state lives in the webview (getState/setState).
+ */
+export class RestorePanel implements vscode.Disposable {
+  /** The newest panel (tests drive it through `receive`, the same path the webview's messages take). */
+  static latest: RestorePanel | undefined;
+
+  plan: RestorePlan | undefined;
+  result: RestoreResult | undefined;
+  /** What the webview reported after rendering the plan. */
+  rendered: Extract<FromWebview, { type: 'rendered' }> | undefined;
+  readonly posted: ToWebview[] = [];
+  private deleteMode = false;
+  private readonly panel: vscode.WebviewPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  /** Fires when the plan, the rendering or the result changes. */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly request: RestoreRequest,
+    private readonly logger: Logger,
+    private readonly onApplied: (result: RestoreResult) => void,
+  ) {
+    const media = vscode.Uri.joinPath(extensionUri, 'media');
+    const codicons = vscode.Uri.joinPath(extensionUri, 'dist', 'codicons');
+    this.panel = vscode.window.createWebviewPanel('rsyncSnapshots.restore', `Restore ${path.basename(request.target)} (${request.snapshot})`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [media, codicons],
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(media, 'snapshots.svg');
+    this.panel.webview.html = this.html();
+    this.disposables.push(
+      this.panel.webview.onDidReceiveMessage((raw) => {
+        const message = parseFromWebview(raw);
+        if (message) this.receive(message);
+        else this.logger.warn(`restore webview: ignored an invalid message ${JSON.stringify(raw).slice(0, 200)}`);
+      }),
+      this.panel.onDidDispose(() => this.dispose()),
+    );
+    RestorePanel.latest = this;
+  }
+
+  get disposed(): boolean {
+    return !this.disposables.length;
+  }
+
+  /** Runs (or reruns) the dry run and sends the plan to the webview. */
+  async preview(): Promise<RestorePlan | undefined> {
+    this.post({ type: 'busy', message: 'Running rsync --dry-run…' });
+    try {
+      this.plan = await planRestore({
+        root: this.request.root,
+        snapshot: this.request.snapshot,
+        path: this.request.relativePath,
+        target: this.request.target,
+        delete: this.deleteMode,
+        rsyncPath: this.request.rsyncPath,
+        logger: this.logger,
+      });
+      this.rendered = undefined;
+      this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy });
+      return this.plan;
+    } catch (err) {
+      this.post({ type: 'error', message: (err as Error).message });
+      throw err;
+    } finally {
+      this.changeEmitter.fire();
+    }
+  }
+
+  /** Handles one (validated) message from the webview. */
+  async receive(message: FromWebview): Promise<void> {
+    try {
+      switch (message.type) {
+        case 'ready':
+          if (this.plan) this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy });
+          if (this.result) this.post({ type: 'applied', result: this.result });
+          break;
+        case 'rendered':
+          this.rendered = message;
+          this.changeEmitter.fire();
+          break;
+        case 'setDelete':
+          this.deleteMode = message.value;
+          await this.preview();
+          break;
+        case 'showDiff':
+          await this.showDiff(message.path);
+          break;
+        case 'apply':
+          await this.apply(message.planId, message.exclude);
+          break;
+        case 'openSafetySnapshot':
+          if (this.result?.safetySnapshot) vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
+          break;
+        case 'cancel':
+          this.panel.dispose();
+          break;
+      }
+    } catch (err) {
+      this.logger.error(`restore: ${(err as Error).message}`);
+      this.post({ type: 'error', message: (err as Error).message });
+    }
+  }
+
+  private async apply(planId: string, exclude: string[]): Promise<void> {
+    if (!this.plan || this.plan.id !== planId) throw new Error('This preview is out of date: run the preview again.');
+    this.post({ type: 'busy', message: this.request.asCopy ? 'Restoring…' : 'Taking a safety snapshot, then restoring…' });
+    try {
+      this.result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Restoring from snapshot', cancellable: true }, (_p, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        return applyRestore(this.plan!, { exclude, safetySnapshot: this.request.asCopy ? undefined : this.request.safety, rsyncPath: this.request.rsyncPath, logger: this.logger, signal: controller.signal });
+      });
+    } catch (err) {
+      if (isSnapshotError(err, 'CHANGED_SINCE_PREVIEW')) {
+        this.post({ type: 'error', message: err.message });
+        vscode.window.showWarningMessage(err.message, 'Preview Again').then((choice) => choice && this.preview());
+        this.changeEmitter.fire();
+        return;
+      }
+      throw err;
+    }
+    this.post({ type: 'applied', result: this.result });
+    this.changeEmitter.fire();
+    this.onApplied(this.result);
+  }
+
+  private async showDiff(itemPath: string): Promise<void> {
+    const plan = this.plan;
+    const item = plan?.items.find((i) => i.path === itemPath);
+    if (!plan || !item || item.isDir) return;
+    // Item paths are relative to targetDir; in the snapshot they sit under relativePath (a file restore: the file itself).
+    const inSnapshot = plan.sourceType === 'file' ? plan.relativePath : path.posix.join(plan.relativePath, item.path);
+    const left = toSnapshotUri({ root: plan.root, snapshot: plan.snapshot, path: path.posix.normalize(inSnapshot) });
+    const right = vscode.Uri.file(path.join(plan.targetDir, item.path));
+    const name = path.basename(item.path);
+    await openDiff(left, right, `${name} (${plan.snapshot}) ↔ ${name}`, 0);
+  }
+
+  private post(message: ToWebview): void {
+    this.posted.push(message);
+    this.panel.webview.postMessage(message);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const media = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', file));
+    const codicons = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'codicons', 'codicon.css'));
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${codicons}">
+<link rel="stylesheet" href="${media('restore.css')}">
+<title>Restore</title>
+</head>
+<body>
+<main id="app" aria-live="polite"><p class="busy"><span class="codicon codicon-loading codicon-modifier-spin"></span> Preparing the preview…</p></main>
+<script nonce="${nonce}" src="${media('restore.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (RestorePanel.latest === this) RestorePanel.latest = undefined;
+    const list = this.disposables.splice(0);
+    for (const d of list) d.dispose();
+    this.panel.dispose();
+    this.changeEmitter.dispose();
+  }
+}
