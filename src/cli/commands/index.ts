@@ -1,4 +1,8 @@
 import { CliCommand } from '../command';
+import { cronLineCommand } from './cronLine';
+import { doctorCommand } from './doctor';
+import { duCommand } from './du';
+import { pruneCommand } from './prune';
 import { changesCommand } from './changes';
 import { listCommand } from './list';
 import { restoreCommand } from './restore';
@@ -6,4 +10,4 @@ import { snapshotCommand } from './snapshot';
 import { versionsCommand } from './versions';
 
 /** The CLI's command table, in the order --help shows them. */
-export const commands: CliCommand[] = [snapshotCommand, listCommand, versionsCommand, changesCommand, restoreCommand];
+export const commands: CliCommand[] = [snapshotCommand, listCommand, versionsCommand, changesCommand, restoreCommand, duCommand, pruneCommand, doctorCommand, cronLineCommand];

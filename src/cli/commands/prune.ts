@@ -1,0 +1,56 @@
+import { applyPrune, planPrune, PrunePlan } from '../../core/prune';
+import { PrunePolicy } from '../../core/prunePolicy';
+import { SnapshotError } from '../../core/errors';
+import { CliCommand, stringOption } from '../command';
+import { formatBytes } from '../format';
+
+export const pruneCommand: CliCommand = {
+  name: 'prune',
+  summary: 'delete old snapshots by a retention policy (preview with --dry-run)',
+  usage: 'prune <root> [--older-than D] [--keep-last N] [--strategy S] [--dry-run] [--json]',
+  optionHelp: [
+    '--older-than D        snapshots whose folder mtime is older than D (30d, 12h, 2w), like find -mtime +30',
+    '--keep-last N         never delete the N newest (alone: delete all but the N newest)',
+    '--strategy S          thin out like rsync-time-backup, e.g. "1:1 30:7 365:30"',
+    '--dry-run             show what would be deleted and what it frees; delete nothing',
+    'Options combine: a snapshot is deleted only when every given option selects it.',
+    'The newest snapshot and the one latest points at are never deleted.',
+  ],
+  options: {
+    'older-than': { type: 'string' },
+    'keep-last': { type: 'string' },
+    strategy: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  },
+  positionals: { min: 1, max: 1 },
+  async run({ positionals: [root], values, signal, status }) {
+    const keepLastText = stringOption(values, 'keep-last');
+    if (keepLastText !== undefined && !/^\d+$/.test(keepLastText)) throw new SnapshotError('BAD_INPUT', `--keep-last needs a whole number, not "${keepLastText}".`);
+    const policy: PrunePolicy = {
+      olderThan: stringOption(values, 'older-than'),
+      keepLast: keepLastText === undefined ? undefined : Number(keepLastText),
+      strategy: stringOption(values, 'strategy'),
+    };
+    for (const key of Object.keys(policy) as (keyof PrunePolicy)[]) if (policy[key] === undefined) delete policy[key];
+    const plan = await planPrune(root, policy, { signal });
+    const planLines = describePlan(plan);
+    if (values['dry-run'] === true || !plan.delete.length) {
+      return { json: { dryRun: values['dry-run'] === true, plan }, text: [...planLines, values['dry-run'] === true ? 'Dry run: nothing was deleted.' : ''].filter(Boolean).join('\n') };
+    }
+    const result = await applyPrune(plan, { signal, onProgress: (done, total, name) => status(`deleted ${name} (${done}/${total})`) });
+    const lines = [
+      ...result.deleted.map((n) => `deleted ${n}`),
+      ...result.skipped.map((s) => `kept ${s.name}: ${s.why}`),
+      `Deleted ${result.deleted.length} snapshot(s)${plan.measured ? `, freed about ${formatBytes(plan.freesBytes)}` : ''}.`,
+    ];
+    return { json: { dryRun: false, plan, result }, text: lines.join('\n'), exitCode: result.skipped.length ? 1 : 0 };
+  },
+};
+
+function describePlan(plan: PrunePlan): string[] {
+  if (!plan.delete.length) return [`Nothing to delete in ${plan.root} (${plan.keep.length} snapshot(s) kept).`];
+  return [
+    `Would delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshot(s) in ${plan.root}, freeing ${plan.measured ? formatBytes(plan.freesBytes) : 'an unmeasured amount'}:`,
+    ...plan.delete.map((d) => `  ${d.name}  ${plan.measured ? formatBytes(d.uniqueBytes).padStart(10) + ' unique' : ''}  ${d.reason}`),
+  ];
+}
