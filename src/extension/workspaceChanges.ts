@@ -81,7 +81,13 @@ export async function findDeletedFiles(given: vscode.WorkspaceFolder | undefined
     return items;
   }
   const picked = await choose(items, `${items.length} files exist only in snapshots — pick one to open`, hooks);
-  if (picked) await openPath(listing.root, picked, folder);
+  if (picked) {
+    await openPath(listing.root, picked, folder);
+    const uri = toSnapshotUri({ root: listing.root, snapshot: picked.snapshot, path: picked.path });
+    vscode.window.showInformationMessage(`${picked.path} was deleted from the workspace. Restore it from snapshot ${picked.snapshot}?`, 'Restore…').then((choice) => {
+      if (choice) vscode.commands.executeCommand('rsyncSnapshots.restore', uri);
+    });
+  }
   return items;
 }
 

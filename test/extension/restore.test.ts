@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { readSnapshotMeta } from '../../src/core/snapshotMeta';
 import type { SnapshotResult } from '../../src/core/snapshot';
 import type { RestorePanel } from '../../src/extension/restorePanel';
+import { toSnapshotUri } from '../../src/extension/snapshotUri';
 import { activateExtension, screenshot, testBackupRoot, waitFor, workspaceFolder } from './helpers';
 
 describe('Restore with a reviewed dry run in a real VS Code', function () {
@@ -92,6 +93,18 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     assert.match((error as { message: string }).message, /changed since the preview|preview again/i);
     assert.strictEqual(panel.result, undefined);
     assert.strictEqual(fs.readFileSync(file, 'utf8'), 'changed after the preview!\n');
+  });
+
+  it('restores a deleted file from a snapshot URI (as "Find deleted files" offers)', async () => {
+    const file = path.join(dir, 'other.txt');
+    fs.rmSync(file);
+    const uri = toSnapshotUri({ root, snapshot, path: 'restore-fixture/other.txt' });
+    await vscode.commands.executeCommand('rsyncSnapshots.restore', uri);
+    const panel = await openedPanel();
+    assert.deepStrictEqual(panel.plan!.items.map((i) => [i.path, i.kind]), [['other.txt', 'create']]);
+    await panel.receive({ type: 'apply', planId: panel.plan!.id, exclude: [] });
+    await waitFor('restore result', () => panel.result);
+    assert.strictEqual(fs.readFileSync(file, 'utf8'), 'other snapshot content\n');
   });
 
   it('"Restore as copy" writes beside the original and never touches it', async () => {
