@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -6,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', fetch: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', TextDecoder: 'readonly' } },
+    languageOptions: { globals: globals.node },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true } }],
@@ -20,7 +21,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['media/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', acquireVsCodeApi: 'readonly' } },
+    // Runs in a webview (and, for the benchmark, partly inside the browser page).
+    files: ['media/**/*.js', 'scripts/bench-restore-webview.mjs'],
+    languageOptions: { globals: { ...globals.browser, acquireVsCodeApi: 'readonly' } },
   },
 );
