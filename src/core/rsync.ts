@@ -30,6 +30,8 @@ export interface RsyncRunResult {
   stdout: string;
   stderr: string;
   cancelled: boolean;
+  /** The signal that killed rsync (e.g. SIGKILL from the OOM killer or a user), when it did not exit by itself. */
+  signal?: string;
 }
 
 /** Meaning of rsync's exit codes (rsync(1) "EXIT VALUES"). */
@@ -153,12 +155,14 @@ export async function runRsync(rsync: string, args: string[], options: RsyncRunO
     throw new SnapshotError('RSYNC_FAILED', `rsync could not be started: ${result.message}`);
   }
   const cancelled = Boolean(options.signal?.aborted) || result.isCanceled === true;
-  return { exitCode: result.exitCode ?? (cancelled ? 20 : 1), stdout, stderr, cancelled };
+  const signal = result.exitCode === undefined && !cancelled ? result.signal : undefined;
+  return { exitCode: result.exitCode ?? (cancelled ? 20 : 1), stdout, stderr, cancelled, signal };
 }
 
 /** A message for a failed rsync run: what the exit code means and the last lines rsync printed. */
 export function describeRsyncFailure(run: RsyncRunResult): string {
-  const meaning = RSYNC_EXIT_MEANING[run.exitCode] ?? 'unknown error';
   const tail = run.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+  if (run.signal) return `rsync was killed by ${run.signal} before it finished${tail ? `: ${tail}` : ''}`;
+  const meaning = RSYNC_EXIT_MEANING[run.exitCode] ?? 'unknown error';
   return `rsync failed with exit code ${run.exitCode} (${meaning})${tail ? `: ${tail}` : ''}`;
 }
