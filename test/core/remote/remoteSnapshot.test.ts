@@ -159,25 +159,35 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     assert.equal(fs.statSync(path.join(root, '2026-01-01T00-00-00', 'a.txt')).ino, fs.statSync(path.join(root, '2026-01-02T00-00-00', 'a.txt')).ino);
   });
 
-  it('a root path with spaces, ;, $(), backquotes and quotes works without shell injection', async () => {
-    const marker = path.join(remoteBase, `injected-${process.pid}`);
-    const relative = `injected-rel-${process.pid}`; // would land in the remote home or the local working folder
-    const weird = `we ird;$(touch ${relative})\`touch ${relative}\`'q"*;touch ${marker}`;
-    const root = path.join(remoteBase, weird, 'root $(touch x)');
-    const source = makeSource({ 'file with space.txt': 'one', "it's.txt": 'two' });
-    const first = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, createRoot: true, now: new Date(2026, 1, 1, 0, 0, 0) });
-    const second = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 1, 2, 0, 0, 0) });
-    assert.equal(second.linkDest, path.join(root, first.name));
-    assert.equal(fs.existsSync(marker), false, 'a command embedded in the path ran');
-    for (const dir of [os.homedir(), process.cwd(), remoteBase]) assert.equal(fs.existsSync(path.join(dir, relative)), false, `a command embedded in the path ran (in ${dir})`);
-    assert.equal(fs.existsSync(path.join(root, 'x')), false);
-    assert.ok(fs.statSync(path.join(root, first.name)).isDirectory(), 'the root was created verbatim');
-    assert.deepEqual(fs.readdirSync(remoteBase).filter((e) => e.startsWith('we ird')), [weird.split('/')[0]]);
-    assert.equal(fs.statSync(path.join(root, first.name, "it's.txt")).ino, fs.statSync(path.join(root, second.name, "it's.txt")).ino);
-    const listing = await listSnapshots(spec(root), { sshCommand: sshd.sshCommand });
-    assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name, second.name]);
-    assert.equal((await readRemoteFile(spec(root), { sshCommand: sshd.sshCommand }, second.name, 'file with space.txt')).toString(), 'one');
-  });
+  for (const oldArgs of [false, true]) {
+    it(`a root path with spaces, ;, $(), backquotes and quotes works without shell injection${oldArgs ? ' (also with RSYNC_OLD_ARGS=1: rsync -s protects the paths, not its default escaping)' : ''}`, async () => {
+      const savedOldArgs = process.env.RSYNC_OLD_ARGS;
+      if (oldArgs) process.env.RSYNC_OLD_ARGS = '1';
+      try {
+        const marker = path.join(remoteBase, `injected-${process.pid}`);
+        const relative = `injected-rel-${process.pid}-${oldArgs ? 'old' : 'new'}`; // would land in the remote home or the local working folder
+        const tag = oldArgs ? 'old' : 'new';
+        const weird = `we ird ${tag};$(touch ${relative})\`touch ${relative}\`'q"*;touch ${marker}`;
+        const root = path.join(remoteBase, weird, 'root $(touch x)');
+        const source = makeSource({ 'file with space.txt': 'one', "it's.txt": 'two' });
+        const first = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, createRoot: true, now: new Date(2026, 1, 1, 0, 0, 0) });
+        const second = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 1, 2, 0, 0, 0) });
+        assert.equal(second.linkDest, path.join(root, first.name));
+        assert.equal(fs.existsSync(marker), false, 'a command embedded in the path ran');
+        for (const dir of [os.homedir(), process.cwd(), remoteBase]) assert.equal(fs.existsSync(path.join(dir, relative)), false, `a command embedded in the path ran (in ${dir})`);
+        assert.equal(fs.existsSync(path.join(root, 'x')), false);
+        assert.ok(fs.statSync(path.join(root, first.name)).isDirectory(), 'the root was created verbatim');
+        assert.deepEqual(fs.readdirSync(remoteBase).filter((e) => e.startsWith(`we ird ${tag}`)), [weird.split('/')[0]]);
+        assert.equal(fs.statSync(path.join(root, first.name, "it's.txt")).ino, fs.statSync(path.join(root, second.name, "it's.txt")).ino);
+        const listing = await listSnapshots(spec(root), { sshCommand: sshd.sshCommand });
+        assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name, second.name]);
+        assert.equal((await readRemoteFile(spec(root), { sshCommand: sshd.sshCommand }, second.name, 'file with space.txt')).toString(), 'one');
+      } finally {
+        if (savedOldArgs === undefined) delete process.env.RSYNC_OLD_ARGS;
+        else process.env.RSYNC_OLD_ARGS = savedOldArgs;
+      }
+    });
+  }
 
   it('lists leftovers, odd entries and a dangling latest like the local listing', async () => {
     const root = path.join(remoteBase, 'odd');
