@@ -192,7 +192,7 @@ function attributeDifference(prev: import('node:fs').Stats, cur: import('node:fs
   if (prev.uid !== cur.uid) return { attribute: 'uid', previous: String(prev.uid), current: String(cur.uid) };
   if (prev.gid !== cur.gid) return { attribute: 'gid', previous: String(prev.gid), current: String(cur.gid) };
   if ((prev.mode & 0o7777) !== (cur.mode & 0o7777)) return { attribute: 'mode', previous: (prev.mode & 0o7777).toString(8).padStart(4, '0'), current: (cur.mode & 0o7777).toString(8).padStart(4, '0') };
-  if (Math.floor(prev.mtimeMs / 1000) !== Math.floor(cur.mtimeMs / 1000)) return { attribute: 'mtime', previous: prev.mtime.toISOString(), current: cur.mtime.toISOString() };
+  if (prev.mtimeMs !== cur.mtimeMs) return { attribute: 'mtime', previous: prev.mtime.toISOString(), current: cur.mtime.toISOString() };
   return undefined;
 }
 

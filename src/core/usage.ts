@@ -13,13 +13,14 @@ import { MULTI_STRIDE, scanDirectories, SnapshotScan } from './usageScan';
  *
  * Per snapshot:
  * - apparentBytes: what `du -s -B1 ROOT/NAME` alone reports (each inode once within the snapshot);
- * - uniqueBytes: what deleting this snapshot alone would free — its directories, its single-link files and
- *   every hard-linked inode whose links all lie inside this snapshot;
+ * - uniqueBytes: what deleting this snapshot alone would free — its directories and every other inode whose
+ *   links all lie inside this snapshot;
  * - sharedBytes: apparentBytes − uniqueBytes (inodes also linked from another snapshot, or from outside).
  *
  * Cache (ROOT/.rsync-snapshots.d/usage-cache.json, plus the same data in memory for the process): finished
- * snapshots are immutable, so what a walk of one snapshot found is kept per snapshot — its single-link bytes
- * and the list of hard-linked inodes it holds (with the number of links to each inside it), stored compactly
+ * snapshots are immutable, so what a walk of one snapshot found is kept per snapshot — its directories' bytes
+ * and the list of all other inodes it holds (with the number of links to each inside it; a file with one link
+ * today is listed too, since the next snapshot may link to it), stored compactly
  * as indexes into one shared inode table. The per-snapshot figures are *not* cached: unique/shared bytes of a
  * snapshot change when a neighbour is added or deleted (an inode shared by A and B becomes unique to A once
  * B is gone), so they are recomputed on every report from the per-snapshot inode lists of the snapshots
@@ -70,13 +71,13 @@ export interface UsageOptions {
 }
 
 export const USAGE_CACHE_FILE = 'usage-cache.json';
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 interface SnapshotRecord {
   stamp: string;
   entries: number;
-  singleBytes: number;
-  /** Indexes into the model's inode table, one per hard-linked inode held. */
+  dirBytes: number;
+  /** Indexes into the model's inode table, one per non-directory inode held. */
   inodes: Uint32Array;
   /** Pairs (inode index, links) for inodes linked more than once inside this snapshot. */
   multiLinks: Uint32Array;
@@ -127,7 +128,7 @@ class UsageModel {
       if (scan.multi[o + 3] > 1) multi.push(at, scan.multi[o + 3]);
       nlinks[at] = Math.max(nlinks[at] ?? 0, scan.multi[o + 4]);
     }
-    this.records.set(name, { stamp, entries: scan.entries, singleBytes: scan.singleBytes, inodes, multiLinks: Uint32Array.from(multi), errors: scan.errors });
+    this.records.set(name, { stamp, entries: scan.entries, dirBytes: scan.dirBytes, inodes, multiLinks: Uint32Array.from(multi), errors: scan.errors });
   }
 
   /** Links to each inode from the given snapshots, and how many of them hold it. */
@@ -162,10 +163,10 @@ class UsageModel {
     }
     const snapshots = names.map((name, k) => {
       const rec = this.records.get(name)!;
-      let apparent = rec.singleBytes;
+      let apparent = rec.dirBytes;
       for (let i = 0; i < rec.inodes.length; i++) apparent += this.bytes[rec.inodes[i]];
-      total += rec.singleBytes;
-      const uniqueBytes = rec.singleBytes + unique[k];
+      total += rec.dirBytes;
+      const uniqueBytes = rec.dirBytes + unique[k];
       return { name, apparentBytes: apparent, uniqueBytes, sharedBytes: apparent - uniqueBytes, entries: rec.entries };
     });
     for (const name of names) for (const e of this.records.get(name)!.errors) warnings.push(`${name}/${e}`);
@@ -178,7 +179,7 @@ class UsageModel {
     const { holders } = this.tally(present);
     const inSet = this.tally(present.filter((n) => gone.has(n))).holders;
     let freed = 0;
-    for (const name of present) if (gone.has(name)) freed += this.records.get(name)!.singleBytes;
+    for (const name of present) if (gone.has(name)) freed += this.records.get(name)!.dirBytes;
     for (let at = 0; at < holders.length; at++) {
       if (holders[at] && inSet[at] === holders[at] && this.outside[at] === 0) freed += this.bytes[at];
     }
@@ -208,7 +209,7 @@ class UsageModel {
     for (const [name, rec] of this.records) {
       rec.inodes = rec.inodes.map((at) => remap[at]);
       rec.multiLinks = rec.multiLinks.map((v, i) => (i % 2 === 0 ? remap[v] : v));
-      snapshots[name] = { stamp: rec.stamp, entries: rec.entries, singleBytes: rec.singleBytes, inodes: b64(rec.inodes), multiLinks: b64(rec.multiLinks), errors: rec.errors };
+      snapshots[name] = { stamp: rec.stamp, entries: rec.entries, dirBytes: rec.dirBytes, inodes: b64(rec.inodes), multiLinks: b64(rec.multiLinks), errors: rec.errors };
     }
     this.devs = devs;
     this.inos = inos;
@@ -243,7 +244,7 @@ class UsageModel {
     for (const [name, s] of Object.entries(data.snapshots)) {
       const inodes = unb64(s.inodes, Uint32Array);
       if (inodes.some((at) => at >= model.inos.length)) continue;
-      model.records.set(name, { stamp: s.stamp, entries: s.entries, singleBytes: s.singleBytes, inodes, multiLinks: unb64(s.multiLinks, Uint32Array), errors: s.errors ?? [] });
+      model.records.set(name, { stamp: s.stamp, entries: s.entries, dirBytes: s.dirBytes, inodes, multiLinks: unb64(s.multiLinks, Uint32Array), errors: s.errors ?? [] });
     }
     return model;
   }
@@ -252,7 +253,7 @@ class UsageModel {
 interface CacheFile {
   version: number;
   table: { devs: string; inos: string; bytes: string; outside: string };
-  snapshots: Record<string, { stamp: string; entries: number; singleBytes: number; inodes: string; multiLinks: string; errors?: string[] }>;
+  snapshots: Record<string, { stamp: string; entries: number; dirBytes: number; inodes: string; multiLinks: string; errors?: string[] }>;
 }
 
 function b64(array: Float64Array | Uint32Array): string {

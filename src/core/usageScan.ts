@@ -4,14 +4,15 @@ import { SnapshotError } from './errors';
 
 /**
  * What one walk of one snapshot directory found. Sizes are allocated bytes (st_blocks × 512), as `du` counts them.
- * Inodes with a single link (and every directory) can only belong to this snapshot, so they are summed into
- * `singleBytes`; hard-linked inodes (nlink > 1, not directories) are listed once each in `multi`.
+ * Directories are never hard-linked, so they are summed into `dirBytes`; every other inode is listed once in
+ * `multi` — even one with a single link today, because the next snapshot may link to it (so a cached walk
+ * must know its inode number).
  */
 export interface SnapshotScan {
   /** Entries walked, the snapshot directory included. */
   entries: number;
-  /** Bytes of directories and of files with one link. */
-  singleBytes: number;
+  /** Bytes of the directories. */
+  dirBytes: number;
   /** Flat records of MULTI_STRIDE numbers: dev, ino, bytes, links inside this snapshot, st_nlink at scan time. */
   multi: Float64Array;
   /** Paths that could not be read (permission denied, vanished), relative to the snapshot. */
@@ -29,7 +30,7 @@ const WORKER_SOURCE = String.raw`
 const fs = require('node:fs');
 const { parentPort } = require('node:worker_threads');
 function scan(top) {
-  let entries = 0, singleBytes = 0;
+  let entries = 0, dirBytes = 0;
   const errors = [];
   let multi = new Float64Array(4096 * 5), count = 0;
   const byDev = new Map();
@@ -46,7 +47,7 @@ function scan(top) {
   };
   const visit = (p, st) => {
     entries++;
-    if (st.isDirectory() || st.nlink <= 1) singleBytes += st.blocks * 512; else add(st);
+    if (st.isDirectory()) dirBytes += st.blocks * 512; else add(st);
   };
   const rootStat = fs.lstatSync(top);
   visit(top, rootStat);
@@ -64,7 +65,7 @@ function scan(top) {
     }
   }
   const out = multi.slice(0, count * 5);
-  return { entries, singleBytes, multi: out, errors: errors.slice(0, 100) };
+  return { entries, dirBytes, multi: out, errors: errors.slice(0, 100) };
 }
 parentPort.on('message', (job) => {
   try {
