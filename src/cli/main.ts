@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isSnapshotError } from '../core/errors';
 import { Logger, silentLogger } from '../core/logger';
+import { closeAllSshConnections } from '../core/remote/sshTransport';
 import { CliCommand } from './command';
 import { commands } from './commands/index';
 
@@ -97,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await closeAllSshConnections(); // a one-shot CLI run leaves no shared ssh connection behind
   }
 }
 

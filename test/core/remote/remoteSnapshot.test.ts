@@ -137,6 +137,15 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
       assert.equal(list.code, 0, list.stderr);
       const names = JSON.parse(list.stdout).map((s: { name: string }) => s.name);
       assert.deepEqual(names, ['2026-06-16T02-00-01', '2026-06-17T02-00-02', result.name]);
+      // The CLI closes its shared connection on exit: no ssh master is left behind whose socket folder is gone.
+      const orphans = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        } catch {
+          return '';
+        }
+      }).map((c) => /^ssh: (\S+)\/[0-9a-f]+ \[mux\]/.exec(c)?.[1]).filter((dir): dir is string => dir !== undefined && !fs.existsSync(dir));
+      assert.deepEqual(orphans, []);
     });
   });
 
