@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDirs, writeTree } from '../support/fixtures';
+import { repoRoot, run, runCli, sleep } from '../support/proc';
+
+describe('CLI (node dist/cli.js)', function () {
+  this.timeout(60000);
+  const tmp = tempDirs();
+  before(async () => {
+    const build = await run(process.execPath, ['esbuild.mjs'], { cwd: repoRoot() });
+    assert.equal(build.code, 0, build.stderr);
+  });
+  after(() => tmp.cleanup());
+
+  function setup() {
+    const base = tmp.make('rs-cli');
+    const source = path.join(base, 'src');
+    const root = path.join(base, 'root');
+    writeTree(source, { 'a.txt': 'alpha', 'node_modules/x.js': 'x', 'sub/b.txt': 'bravo' });
+    fs.mkdirSync(root);
+    return { base, source, root };
+  }
+
+  it('snapshot --json prints name, path and linkDest (null on a full copy, the previous snapshot after)', async () => {
+    const { source, root } = setup();
+    const r1 = await runCli(['snapshot', source, root, '--json', '--exclude', 'node_modules/']);
+    assert.equal(r1.code, 0, r1.stderr);
+    const first = JSON.parse(r1.stdout);
+    assert.match(first.name, /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}$/);
+    assert.equal(first.path, path.join(root, first.name));
+    assert.equal(first.linkDest, null);
+    assert.equal(fs.existsSync(path.join(first.path, 'node_modules')), false, '--exclude applied');
+    assert.equal(fs.readFileSync(path.join(first.path, 'sub/b.txt'), 'utf8'), 'bravo');
+
+    const r2 = await runCli(['snapshot', source, root, '--json', '--one-file-system']);
+    assert.equal(r2.code, 0, r2.stderr);
+    const second = JSON.parse(r2.stdout);
+    assert.equal(second.linkDest, first.path);
+    assert.notEqual(second.name, first.name);
+    assert.equal(fs.statSync(path.join(second.path, 'a.txt')).ino, fs.statSync(path.join(first.path, 'a.txt')).ino);
+  });
+
+  it('snapshot prints a readable summary without --json', async () => {
+    const { source, root } = setup();
+    const r = await runCli(['snapshot', source, root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Snapshot \S+ → /);
+    assert.match(r.stdout, /full copy/);
+  });
+
+  it('snapshot --create makes a missing root; without it the error says how to fix it', async () => {
+    const { base, source } = setup();
+    const root = path.join(base, 'made', 'here');
+    const refused = await runCli(['snapshot', source, root]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /does not exist/);
+    assert.match(refused.stderr, /--create/);
+    const created = await runCli(['snapshot', source, root, '--create', '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(JSON.parse(created.stdout).path.startsWith(root + path.sep), true);
+  });
+
+  it('list --json has name, path, time (ISO 8601) and latest for every snapshot, oldest first', async () => {
+    const { source, root } = setup();
+    const names: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      if (i) await sleep(1100);
+      const r = await runCli(['snapshot', source, root, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      names.push(JSON.parse(r.stdout).name);
+    }
+    fs.mkdirSync(path.join(root, '2020-01-01-000000')); // rsync-time-backup name: read too
+    const r = await runCli(['list', root, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const listed = JSON.parse(r.stdout) as { name: string; path: string; time: string; latest: boolean }[];
+    assert.deepEqual(listed.map((s) => s.name), ['2020-01-01-000000', ...names]);
+    for (const s of listed) {
+      assert.equal(s.path, path.join(root, s.name));
+      assert.match(s.time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?(Z|[+-]\d{2}:\d{2})$/);
+      assert.ok(!Number.isNaN(Date.parse(s.time)));
+    }
+    assert.equal(new Date(listed[0].time).getTime(), new Date(2020, 0, 1, 0, 0, 0).getTime());
+    assert.deepEqual(listed.map((s) => s.latest), [false, false, true]);
+
+    const text = await runCli(['list', root]);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, new RegExp(`${names[1]}\\s+\\(latest\\)`));
+  });
+
+  it('list of an empty root is an empty JSON array', async () => {
+    const { root } = setup();
+    const r = await runCli(['list', root, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), []);
+  });
+
+  it('--help works for the program and for every command it lists', async () => {
+    const main = await runCli(['--help']);
+    assert.equal(main.code, 0);
+    const section = main.stdout.split(/^commands:$/m)[1] ?? '';
+    const commands = [...section.matchAll(/^ {2}(\S+)\s{2,}/gm)].map((m) => m[1]);
+    assert.ok(commands.includes('snapshot') && commands.includes('list'), main.stdout);
+    for (const name of commands) {
+      const r = await runCli([name, '--help']);
+      assert.equal(r.code, 0, `${name} --help: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^usage: rsync-snapshots ${name}\\b`), name);
+      assert.match(r.stdout, /--json/, `${name} --help mentions --json`);
+    }
+  });
+
+  it('usage errors exit 2: no command, unknown command, unknown option, wrong argument count', async () => {
+    const none = await runCli([]);
+    assert.equal(none.code, 2);
+    const unknown = await runCli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown command "frobnicate"/);
+    const badOption = await runCli(['list', '/tmp', '--no-such-option']);
+    assert.equal(badOption.code, 2);
+    assert.match(badOption.stderr, /no-such-option/);
+    const missingArg = await runCli(['snapshot', '/tmp']);
+    assert.equal(missingArg.code, 2);
+    assert.match(missingArg.stderr, /usage: rsync-snapshots snapshot/);
+  });
+
+  it('errors exit 1 with a clear message (and a JSON error object with --json)', async () => {
+    const { base, source, root } = setup();
+    const missingSource = await runCli(['snapshot', path.join(base, 'nope'), root]);
+    assert.equal(missingSource.code, 1);
+    assert.match(missingSource.stderr, /^rsync-snapshots: Source folder .*nope does not exist/m);
+    assert.doesNotMatch(missingSource.stderr, /at .*\.js:\d+/, 'no stack trace for a user error');
+
+    const missingRoot = await runCli(['list', path.join(base, 'no-root'), '--json']);
+    assert.equal(missingRoot.code, 1);
+    assert.match(missingRoot.stderr, /does not exist/);
+    const body = JSON.parse(missingRoot.stdout);
+    assert.equal(body.error.code, 'ROOT_INVALID');
+    assert.match(body.error.message, /no-root/);
+
+    const fileAsSource = await runCli(['snapshot', path.join(source, 'a.txt'), root]);
+    assert.equal(fileAsSource.code, 1);
+    assert.match(fileAsSource.stderr, /not a folder/);
+    assert.deepEqual(fs.readdirSync(root), []);
+  });
+});
