@@ -5,6 +5,10 @@ import { compareWithPreviousVersion, compareWithSnapshot, stepVersion } from './
 import { RestoreResult } from '../core/restoreApply';
 import { restoreFromSnapshot, RestoreHooks } from './restoreCommands';
 import { RestorePanel } from './restorePanel';
+import { copyCronLine } from './cronLineCommand';
+import { checkBackupRoot } from './doctorCommand';
+import { PruneHooks, pruneSnapshots } from './pruneCommand';
+import { showSpaceUsage } from './usageCommand';
 import { compareSnapshotWithWorkspace, findDeletedFiles, PathPickHooks } from './workspaceChanges';
 import type { SnapshotsNode } from './snapshotsTree';
 import { registerCommandTable, shownErrors } from './commandTable';
@@ -25,7 +29,7 @@ export interface RsyncSnapshotsApi {
   runner: SnapshotRunner;
   shownErrors: string[];
   /** Test hooks: when set, these choose in quick picks instead of a person. */
-  hooks: RestoreHooks & PathPickHooks;
+  hooks: RestoreHooks & PathPickHooks & PruneHooks;
   /** The newest restore panel, if one is open. */
   restorePanel(): RestorePanel | undefined;
 }
@@ -40,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const watcher = new RootWatcher(() => tree.refresh());
   const statusBar = new SnapshotStatusBar(runner, tree);
   const auto = new AutoSnapshot(runner, logger);
-  const hooks: RestoreHooks & PathPickHooks = {};
+  const hooks: RestoreHooks & PathPickHooks & PruneHooks = {};
   const onRestored = (result: RestoreResult) => {
     tree.refresh();
     const summary = `Restored ${result.restored.length} item(s)${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
@@ -89,6 +93,10 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
         { id: 'rsyncSnapshots.findDeletedFiles', run: () => findDeletedFiles(undefined, hooks) },
         { id: 'rsyncSnapshots.restore', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, false) },
         { id: 'rsyncSnapshots.restoreAsCopy', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, true) },
+        { id: 'rsyncSnapshots.showUsage', run: () => showSpaceUsage(tree.usage, () => tree.refresh()) },
+        { id: 'rsyncSnapshots.prune', run: () => pruneSnapshots(hooks, () => tree.refresh()) },
+        { id: 'rsyncSnapshots.checkRoot', run: () => checkBackupRoot() },
+        { id: 'rsyncSnapshots.copyCronLine', run: (at?: string) => copyCronLine(context.extensionPath, undefined, typeof at === 'string' ? at : undefined) },
         { id: 'rsyncSnapshots.openSettings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${context.extension.id}`) },
       ],
       log,

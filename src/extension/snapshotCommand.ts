@@ -1,11 +1,26 @@
 import * as vscode from 'vscode';
-import { SnapshotResult } from '../core/snapshot';
 import { formatBytes, formatDuration } from '../cli/format';
 import { pickWorkspaceFolder } from './pickFolder';
-import { SnapshotRunner } from './snapshotRunner';
+import { RunResult, SnapshotRunner } from './snapshotRunner';
+
+const WHY_FULL_COPY = `# Why a snapshot was a full copy
+
+A snapshot normally costs only what changed: rsync \`--link-dest\` hard-links every unchanged file to the
+previous snapshot. When nothing gets linked, every snapshot is full size. The usual causes:
+
+1. **\`latest\` is missing or dangling.** Without it there is no \`--link-dest\`. The next snapshot moves
+   \`latest\` again, so this fixes itself; check nothing else deletes or renames snapshots.
+2. **Another filesystem, or one without hard links.** Hard links cannot cross filesystems, and some (FAT,
+   exFAT, some network shares) have none. Put the backup root on one Linux filesystem (ext4, xfs, btrfs…).
+3. **An attribute differs on every run.** rsync \`-a\` links a file only if owner, group, permissions and
+   modification time all match. Ownership cannot be kept when not running as root on some filesystems;
+   tools that rewrite files (formatters, checkouts) change mtimes. The warning names a file and the attribute.
+
+Run **Rsync Snapshots: Check backup root** for the filesystem, hard-link and \`latest\` checks.
+`;
 
 /** "Snapshot workspace": progress notification with rsync's progress and a Cancel that stops rsync. */
-export async function snapshotWorkspace(runner: SnapshotRunner, given?: vscode.WorkspaceFolder | vscode.Uri): Promise<SnapshotResult | undefined> {
+export async function snapshotWorkspace(runner: SnapshotRunner, given?: vscode.WorkspaceFolder | vscode.Uri): Promise<RunResult | undefined> {
   const folder = await pickWorkspaceFolder(given);
   if (!folder) return undefined;
   const result = await vscode.window.withProgress(
@@ -22,9 +37,11 @@ export async function snapshotWorkspace(runner: SnapshotRunner, given?: vscode.W
     },
   );
   const summary = `Snapshot ${result.name}: ${result.filesTransferred} files copied (${formatBytes(result.bytesTransferred)}), ${result.filesUnchanged} unchanged, ${formatDuration(result.durationMs)}.`;
-  const show = result.warnings.length ? vscode.window.showWarningMessage(`${summary} ${result.warnings.join(' ')}`, 'Reveal in Snapshots') : vscode.window.showInformationMessage(summary, 'Reveal in Snapshots');
-  show.then((choice) => {
-    if (choice) vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
+  const actions = result.linking ? ['Learn More', 'Reveal in Snapshots'] : ['Reveal in Snapshots'];
+  const show = result.warnings.length ? vscode.window.showWarningMessage(`${summary} ${result.warnings.join(' ')}`, ...actions) : vscode.window.showInformationMessage(summary, ...actions);
+  show.then(async (choice) => {
+    if (choice === 'Reveal in Snapshots') vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
+    if (choice === 'Learn More') vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: WHY_FULL_COPY, language: 'markdown' }));
   });
   return result;
 }

@@ -1,8 +1,16 @@
 import * as vscode from 'vscode';
 import { Logger } from '../core/logger';
 import { RsyncProgress } from '../core/rsync';
+import { checkLinking } from '../core/linkCheck';
+import { LinkDiagnosis } from '../core/linkDiagnostics';
 import { SnapshotResult, takeSnapshot } from '../core/snapshot';
+import { autoPrune } from './pruneCommand';
 import { readSettings } from './settings';
+
+export interface RunResult extends SnapshotResult {
+  /** Set when the snapshot turned out a full copy although it should have been linked: why. */
+  linking?: LinkDiagnosis;
+}
 
 /** Runs snapshots of workspace folders, one at a time per folder, and tells listeners when one starts or ends. */
 export class SnapshotRunner implements vscode.Disposable {
@@ -17,13 +25,13 @@ export class SnapshotRunner implements vscode.Disposable {
     return this.running.size > 0;
   }
 
-  async run(folder: vscode.WorkspaceFolder, options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void } = {}): Promise<SnapshotResult> {
+  async run(folder: vscode.WorkspaceFolder, options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void } = {}): Promise<RunResult> {
     const settings = readSettings(folder);
     const controller = new AbortController();
     const sub = options.token?.onCancellationRequested(() => controller.abort());
     this.running.set(folder.uri.toString(), controller);
     this.changeEmitter.fire({ folder });
-    let result: SnapshotResult | undefined;
+    let result: RunResult | undefined;
     try {
       result = await takeSnapshot({
         source: folder.uri.fsPath,
@@ -36,6 +44,15 @@ export class SnapshotRunner implements vscode.Disposable {
         onProgress: options.onProgress,
         logger: this.logger,
       });
+      const linking = await checkLinking(result).catch((err) => this.logger.warn(`link check failed: ${err.message}`));
+      if (linking) {
+        result.linking = linking;
+        result.warnings.push(linking.message);
+        this.logger.warn(linking.message);
+      }
+      // Retention after each snapshot, when configured; a failure here never fails the snapshot.
+      const pruned = await autoPrune(folder, () => {}).catch((err) => this.logger.warn(`automatic prune failed: ${err.message}`));
+      if (pruned?.deleted.length) this.logger.info(`automatic prune deleted ${pruned.deleted.join(', ')}`);
       return result;
     } finally {
       sub?.dispose();

@@ -5,6 +5,7 @@ import { listSnapshotDir } from '../core/snapshotFiles';
 import { readSnapshotMeta } from '../core/snapshotMeta';
 import { formatBytes } from '../cli/format';
 import { readSettings } from './settings';
+import { UsageFigures } from './usageCommand';
 import { changes } from '../core/changes';
 import { ChangeKind, toSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';
@@ -22,6 +23,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
   private readonly changeEmitter = new vscode.EventEmitter<SnapshotsNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly listings = new Map<string, RootListing>();
+  /** Space figures from "Show space usage", shown per snapshot once measured. */
+  readonly usage = new UsageFigures();
   private readonly listingEmitter = new vscode.EventEmitter<void>();
   /** Fires after a root was (re)listed. */
   readonly onDidList = this.listingEmitter.event;
@@ -189,7 +192,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     const meta = await readSnapshotMeta(node.root, snapshot.name);
     const item = new vscode.TreeItem(shortDateTime(snapshot.time, true), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${node.root}\0${snapshot.name}`;
-    item.description = [relativeAge(snapshot.time), snapshot.latest ? 'latest' : '', meta?.label ?? '', meta?.partial ? 'partial' : ''].filter(Boolean).join(' · ');
+    const space = this.usage.get(node.root, snapshot.name);
+    item.description = [relativeAge(snapshot.time), snapshot.latest ? 'latest' : '', meta?.label ?? '', meta?.partial ? 'partial' : '', space ? `${formatBytes(space.uniqueBytes)} unique` : ''].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(meta?.label === 'pre-restore' ? 'shield' : snapshot.latest ? 'history' : 'archive');
     item.contextValue = snapshot.latest ? 'snapshot latest' : 'snapshot';
     const tooltip = new vscode.MarkdownString(undefined, true);
@@ -201,6 +205,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
       if (meta.label) tooltip.appendMarkdown(`Label: ${meta.label}\n\n`);
       if (meta.partial) tooltip.appendMarkdown(`Some files could not be read: ${(meta.unreadable ?? []).slice(0, 5).join(', ')}\n\n`);
     }
+    if (space) tooltip.appendMarkdown(`Size ${formatBytes(space.apparentBytes)}; unique ${formatBytes(space.uniqueBytes)} (freed if deleted alone); shared ${formatBytes(space.sharedBytes)}\n\n`);
     tooltip.appendMarkdown(`\`${snapshot.path}\``);
     item.tooltip = tooltip;
     return item;

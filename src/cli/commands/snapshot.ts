@@ -1,3 +1,4 @@
+import { checkLinking } from '../../core/linkCheck';
 import { takeSnapshot } from '../../core/snapshot';
 import { CliCommand, listOption, stringOption } from '../command';
 import { formatBytes, formatDuration } from '../format';
@@ -37,12 +38,14 @@ export const snapshotCommand: CliCommand = {
         lastPercent = p.percent;
       },
     });
+    const linking = await checkLinking(result);
+    if (linking) result.warnings.push(linking.message);
     const lines = [
       `Snapshot ${result.name} → ${result.path}`,
       result.linkDest ? `  linked against ${result.linkDest}` : '  full copy (no previous snapshot to link against)',
       `  ${result.filesTransferred} files copied (${formatBytes(result.bytesTransferred)}), ${result.filesUnchanged} unchanged and hard-linked, ${result.filesTotal} entries in all, ${formatDuration(result.durationMs)}`,
       ...result.warnings.map((w) => `  warning: ${w}`),
     ];
-    return { json: result, text: lines.join('\n') };
+    return { json: { ...result, linking: linking ?? null }, text: lines.join('\n') };
   },
 };

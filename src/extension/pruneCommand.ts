@@ -1,0 +1,103 @@
+import * as vscode from 'vscode';
+import { SnapshotError } from '../core/errors';
+import { applyPrune, planPrune, PrunePlan, PruneResult } from '../core/prune';
+import { PrunePolicy } from '../core/prunePolicy';
+import { formatBytes } from '../cli/format';
+import { pickWorkspaceFolder } from './pickFolder';
+import { readSettings, SECTION } from './settings';
+
+/** Lets the integration tests answer the prune prompts. */
+export interface PruneHooks {
+  prunePolicy?: () => PrunePolicy | undefined;
+  confirmPrune?: (plan: PrunePlan) => boolean;
+}
+
+export interface PruneOutcome {
+  plan: PrunePlan;
+  result?: PruneResult;
+}
+
+/** The retention policy in settings (rsyncSnapshots.retention.*), or undefined when none is set. */
+export function configuredPolicy(folder: vscode.WorkspaceFolder): PrunePolicy | undefined {
+  const config = vscode.workspace.getConfiguration(SECTION, folder.uri);
+  const policy: PrunePolicy = {
+    keepLast: config.get<number>('retention.keepLast', 0) || undefined,
+    olderThan: config.get<string>('retention.olderThan', '').trim() || undefined,
+    strategy: config.get<string>('retention.strategy', '').trim() || undefined,
+  };
+  return policy.keepLast || policy.olderThan || policy.strategy ? policy : undefined;
+}
+
+function describe(policy: PrunePolicy): string {
+  return [policy.keepLast ? `keep the last ${policy.keepLast}` : '', policy.olderThan ? `older than ${policy.olderThan}` : '', policy.strategy ? `thin out "${policy.strategy}"` : ''].filter(Boolean).join(', ');
+}
+
+async function askPolicy(folder: vscode.WorkspaceFolder): Promise<PrunePolicy | undefined> {
+  const fromSettings = configuredPolicy(folder);
+  const presets: (vscode.QuickPickItem & { policy?: PrunePolicy })[] = [
+    ...(fromSettings ? [{ label: '$(settings-gear) Retention from settings', description: describe(fromSettings), policy: fromSettings }] : []),
+    { label: 'Thin out like rsync-time-backup', description: '1:1 30:7 365:30 — daily after a day, weekly after a month, monthly after a year', policy: { strategy: '1:1 30:7 365:30' } },
+    { label: 'Keep the last 20', policy: { keepLast: 20 } },
+    { label: 'Older than 30 days', description: 'like find -mtime +30', policy: { olderThan: '30d' } },
+    { label: 'Custom thinning strategy…', description: 'rsync-time-backup notation, e.g. 1:1 30:7 365:30' },
+  ];
+  const picked = await vscode.window.showQuickPick(presets, { placeHolder: 'Which snapshots to delete? You see the plan before anything is deleted.' });
+  if (!picked) return undefined;
+  if (picked.policy) return picked.policy;
+  const strategy = await vscode.window.showInputBox({ prompt: 'Thinning strategy "X:Y …": after X days keep one snapshot per Y days (Y = 0: delete)', value: '1:1 30:7 365:30' });
+  return strategy ? { strategy } : undefined;
+}
+
+/** "Prune snapshots…": choose a policy, see which snapshots go and what that frees, confirm, delete exactly that plan. */
+export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, given?: vscode.WorkspaceFolder): Promise<PruneOutcome | undefined> {
+  const folder = await pickWorkspaceFolder(given);
+  if (!folder) return undefined;
+  const policy = hooks.prunePolicy ? hooks.prunePolicy() : await askPolicy(folder);
+  if (!policy) return undefined;
+  const root = readSettings(folder).backupRoot;
+  const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Planning prune (measuring what it frees)…', cancellable: true }, (_p, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    return planPrune(root, policy, { signal: controller.signal });
+  });
+  if (!plan.delete.length) {
+    vscode.window.showInformationMessage(`Nothing to prune: ${describe(policy)} keeps all ${plan.keep.length} snapshots.`);
+    return { plan };
+  }
+  const detail = plan.delete
+    .slice(0, 25)
+    .map((e) => `${e.name} — ${formatBytes(e.uniqueBytes)} unique — ${e.reason}`)
+    .concat(plan.delete.length > 25 ? [`… and ${plan.delete.length - 25} more`] : [])
+    .join('\n');
+  const label = `Delete ${plan.delete.length} Snapshot${plan.delete.length === 1 ? '' : 's'}`;
+  const confirmed = hooks.confirmPrune
+    ? hooks.confirmPrune(plan)
+    : (await vscode.window.showWarningMessage(`Prune (${describe(policy)}): delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The newest snapshot and latest are always kept.`, { modal: true, detail }, label)) === label;
+  if (!confirmed) return { plan };
+  const result = await applyPruneWithProgress(plan);
+  refresh();
+  const skipped = result.skipped.length ? ` ${result.skipped.length} skipped: ${result.skipped.map((s) => `${s.name} (${s.why})`).join('; ')}.` : '';
+  vscode.window.showInformationMessage(`Deleted ${result.deleted.length} snapshot(s), freeing about ${formatBytes(plan.freesBytes)}.${skipped}`);
+  return { plan, result };
+}
+
+function applyPruneWithProgress(plan: PrunePlan): Thenable<PruneResult> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Deleting snapshots', cancellable: true }, (progress, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    return applyPrune(plan, { signal: controller.signal, onProgress: (done, total, name) => progress.report({ message: `${name} (${done}/${total})`, increment: 100 / total }) });
+  });
+}
+
+/** After a snapshot, when rsyncSnapshots.retention.applyAfterSnapshot is on: apply the configured policy, no questions. */
+export async function autoPrune(folder: vscode.WorkspaceFolder, refresh: () => void): Promise<PruneResult | undefined> {
+  const config = vscode.workspace.getConfiguration(SECTION, folder.uri);
+  if (!config.get<boolean>('retention.applyAfterSnapshot', false)) return undefined;
+  const policy = configuredPolicy(folder);
+  if (!policy) throw new SnapshotError('BAD_INPUT', 'rsyncSnapshots.retention.applyAfterSnapshot is on but no retention policy is set: set keepLast, olderThan or strategy.');
+  const plan = await planPrune(readSettings(folder).backupRoot, policy, { measureSizes: false });
+  if (!plan.delete.length) return undefined;
+  const result = await applyPrune(plan);
+  refresh();
+  return result;
+}

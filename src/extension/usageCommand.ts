@@ -1,0 +1,46 @@
+import * as vscode from 'vscode';
+import { SnapshotUsage, usage, UsageReport } from '../core/usage';
+import { formatBytes } from '../cli/format';
+import { pickWorkspaceFolder } from './pickFolder';
+import { readSettings } from './settings';
+
+/** Per-root usage figures the Snapshots view shows in descriptions and tooltips once measured. */
+export class UsageFigures {
+  private readonly byRoot = new Map<string, Map<string, SnapshotUsage>>();
+
+  set(report: UsageReport): void {
+    this.byRoot.set(report.root, new Map(report.snapshots.map((s) => [s.name, s])));
+  }
+
+  get(root: string, snapshot: string): SnapshotUsage | undefined {
+    return this.byRoot.get(root)?.get(snapshot);
+  }
+}
+
+/** "Show space usage": one pass over the root (hard links counted once; cached per finished snapshot), progress and cancel. */
+export async function showSpaceUsage(figures: UsageFigures, refresh: () => void, given?: vscode.WorkspaceFolder): Promise<UsageReport | undefined> {
+  const folder = await pickWorkspaceFolder(given);
+  if (!folder) return undefined;
+  const root = readSettings(folder).backupRoot;
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Measuring snapshot space', cancellable: true }, (progress, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    let last = 0;
+    return usage(root, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        const pct = (100 * p.done) / Math.max(1, p.total);
+        progress.report({ message: `${p.done}/${p.total} snapshots${p.name ? ` · ${p.name}` : ''}`, increment: pct - last });
+        last = pct;
+      },
+    });
+  });
+  figures.set(report);
+  refresh();
+  const apparent = report.snapshots.reduce((sum, s) => sum + s.apparentBytes, 0);
+  const saved = apparent > 0 ? Math.round(100 * (1 - report.totalBytes / apparent)) : 0;
+  vscode.window.showInformationMessage(
+    `${report.snapshots.length} snapshots use ${formatBytes(report.totalBytes)} on disk (${formatBytes(apparent)} if they were full copies: hard links save ${saved}%). Unique bytes per snapshot are shown in the Snapshots view.`,
+  );
+  return report;
+}
