@@ -1,0 +1,135 @@
+// Benchmark: our snapshot engine vs the seed's raw `rsync -a --link-dest=ROOT/latest SRC/ ROOT/NEW/`.
+// usage: node scripts/bench-snapshot.mjs [--files N] [--rounds N] [--strict]   (npm run bench)
+//
+// Builds a tree of mixed file sizes, takes a baseline snapshot into two roots (ours and the seed's), then in each
+// round changes 10 files and times, in alternating order, one snapshot by our engine (takeSnapshot, in process:
+// lock, listing, rsync, rename, touch, latest swing, sidecar notes), one by our CLI (node dist/cli.js, node start-up
+// included, for information) and the seed's bare rsync command. Prints medians and the median ratio (target ≤ 1.05).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const FILES = arg('files', 20000);
+const ROUNDS = arg('rounds', 7);
+const CHANGED = 10;
+const TARGET = 1.05;
+const strict = process.argv.includes('--strict');
+
+// The engine, bundled exactly as dist/ bundles it, so it can be called in process.
+const coreBundle = path.join(repo, '.bench', 'core.cjs');
+await esbuild.build({ entryPoints: [path.join(repo, 'src/core/snapshot.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: coreBundle, logLevel: 'warning' });
+const { takeSnapshot } = createRequire(import.meta.url)(coreBundle);
+const cli = path.join(repo, 'dist', 'cli.js');
+if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run "node esbuild.mjs" first (npm run bench does).');
+
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}
+
+async function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-bench-'));
+try {
+  const source = path.join(base, 'src');
+  const ourRoot = path.join(base, 'ours');
+  const cliRoot = path.join(base, 'cli');
+  const seedRoot = path.join(base, 'seed');
+  for (const d of [source, ourRoot, cliRoot, seedRoot]) fs.mkdirSync(d);
+
+  // Mixed sizes: mostly small text-like files, some medium, a few of 1 MiB.
+  const sizes = [120, 800, 2500, 40, 9000, 300, 30000, 1500, 64, 5000];
+  const rels = [];
+  let totalBytes = 0;
+  for (let i = 0; i < FILES; i++) {
+    const rel = path.join(`dir${Math.floor(i / 400)}`, `sub${Math.floor(i / 50) % 8}`, `file-${i}.dat`);
+    const size = i % 1000 === 999 ? 1 << 20 : sizes[i % sizes.length];
+    fs.mkdirSync(path.join(source, path.dirname(rel)), { recursive: true });
+    fs.writeFileSync(path.join(source, rel), Buffer.alloc(size, `${i} `));
+    rels.push(rel);
+    totalBytes += size;
+  }
+  console.log(`tree: ${FILES} files, ${(totalBytes / 1048576).toFixed(1)} MiB, under ${base}`);
+
+  // Baselines (full copies), the seed's by its own commands.
+  await takeSnapshot({ source, root: ourRoot });
+  await run(process.execPath, [cli, 'snapshot', source, cliRoot]);
+  await run('rsync', ['-a', `${source}/`, path.join(seedRoot, 'base') + '/']);
+  fs.symlinkSync('base', path.join(seedRoot, 'latest'));
+
+  const runners = {
+    engine: () => takeSnapshot({ source, root: ourRoot }),
+    cli: () => run(process.execPath, [cli, 'snapshot', source, cliRoot]),
+    seed: async (round) => {
+      const name = `round-${round}`;
+      const t = await timed(() => run('rsync', ['-a', `--link-dest=${seedRoot}/latest`, `${source}/`, `${seedRoot}/${name}/`]));
+      // The rest of the seed script, untimed: touch and swing latest.
+      const now = new Date();
+      fs.utimesSync(path.join(seedRoot, name), now, now);
+      fs.rmSync(path.join(seedRoot, 'latest'));
+      fs.symlinkSync(name, path.join(seedRoot, 'latest'));
+      return t;
+    },
+  };
+
+  const times = { engine: [], cli: [], seed: [] };
+  const ratios = [];
+  const orders = [['engine', 'seed', 'cli'], ['seed', 'engine', 'cli'], ['cli', 'seed', 'engine'], ['seed', 'cli', 'engine']];
+  for (let round = 0; round <= ROUNDS; round++) {
+    // Change the same 10 files in the (single) source: every contender sees the same delta against its latest.
+    for (let k = 0; k < CHANGED; k++) {
+      const rel = rels[(round * 7919 + k * 1999) % rels.length];
+      fs.appendFileSync(path.join(source, rel), `changed in round ${round}\n`);
+    }
+    const t = {};
+    for (const who of orders[round % orders.length]) t[who] = who === 'seed' ? await runners.seed(round) : await timed(() => runners[who]());
+    if (round === 0) {
+      console.log(`warm-up round: engine ${t.engine.toFixed(0)} ms, cli ${t.cli.toFixed(0)} ms, seed ${t.seed.toFixed(0)} ms (not counted)`);
+      continue;
+    }
+    for (const who of Object.keys(times)) times[who].push(t[who]);
+    ratios.push(t.engine / t.seed);
+    console.log(`round ${round}: engine ${t.engine.toFixed(0)} ms, cli ${t.cli.toFixed(0)} ms, seed rsync ${t.seed.toFixed(0)} ms, engine/seed ${(t.engine / t.seed).toFixed(3)}`);
+  }
+
+  // Sanity: our last snapshot really is hard-linked like the seed's.
+  const ours = fs.readlinkSync(path.join(ourRoot, 'latest'));
+  const unchanged = rels.find((_, i) => i % 1000 === 999);
+  const links = fs.statSync(path.join(ourRoot, ours, unchanged)).nlink;
+  if (links < ROUNDS + 1) throw new Error(`expected ${unchanged} to be hard-linked across ${ROUNDS + 2} snapshots, nlink=${links}`);
+
+  const ratio = median(ratios);
+  console.log('');
+  console.log(`median over ${ROUNDS} rounds (${FILES} files, ${CHANGED} changed per round):`);
+  console.log(`  our engine (takeSnapshot)      ${median(times.engine).toFixed(1)} ms`);
+  console.log(`  our CLI (node dist/cli.js)     ${median(times.cli).toFixed(1)} ms   (includes node start-up)`);
+  console.log(`  seed raw rsync --link-dest     ${median(times.seed).toFixed(1)} ms`);
+  console.log(`  median ratio engine/seed       ${ratio.toFixed(3)}   (target ≤ ${TARGET}: ${ratio <= TARGET ? 'met' : 'NOT met'})`);
+  console.log(`  median ratio cli/seed          ${median(times.cli.map((c, i) => c / times.seed[i])).toFixed(3)}`);
+  if (strict && ratio > TARGET) process.exitCode = 1;
+} finally {
+  fs.rmSync(base, { recursive: true, force: true });
+}
