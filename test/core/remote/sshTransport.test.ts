@@ -100,7 +100,9 @@ describe('ssh transport against a real sshd', function () {
     const first = await takeSnapshot({ source, root: spec, sshCommand: sshd.sshCommand, createRoot: true, now: new Date(2026, 3, 1) });
     const slowRsync = path.join(tmp.make('rs-slow'), 'rsync');
     fs.writeFileSync(slowRsync, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
-    const cli = spawn(process.execPath, [cliPath(), 'snapshot', source, spec, '--ssh-command', sshd.sshCommand, '--rsync-path', slowRsync], { stdio: 'ignore' });
+    // Its TMPDIR is ours: the ssh socket folder that a killed process cannot remove is cleaned up with the test's.
+    const cliTmp = tmp.make('rs-cli-tmp');
+    const cli = spawn(process.execPath, [cliPath(), 'snapshot', source, spec, '--ssh-command', sshd.sshCommand, '--rsync-path', slowRsync], { stdio: 'ignore', env: { ...process.env, TMPDIR: cliTmp } });
     const lockPath = path.join(root, '.rsync-snapshots.lock');
     await waitFor(() => fs.readdirSync(root).some((e) => e.startsWith('.inprogress-')), 20_000, 'the partial folder');
     await waitFor(() => childPids(cli.pid!, 'sleep').length > 0, 10_000, 'rsync (sleep) to start');
