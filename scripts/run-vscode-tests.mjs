@@ -18,6 +18,7 @@ import {
 } from './lib/vscode-server.mjs';
 
 const TIMEOUT_MS = 1000 * Number(process.env.TEST_TIMEOUT_S || 600);
+const started = Date.now(); // TEST_TIMEOUT_S counts from here (setup included)
 const testsPath = path.join(repoRoot, 'out/test/extension/index');
 const artifacts = path.join(repoRoot, 'test-artifacts');
 const shots = path.join(artifacts, 'screenshots');
@@ -111,11 +112,10 @@ async function runWithServer() {
     page.on('crash', () => resolveExit('page crashed'));
     server.exited.then((code) => resolveExit(`VS Code server exited (${code})`));
 
+    let timer;
+    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), TIMEOUT_MS - (Date.now() - started)); });
     const payload = [['extensionDevelopmentPath', repoRoot], ['extensionTestsPath', testsPath]];
     await page.goto(workbenchUrl(server.base, server.port, workspace, payload));
-
-    let timer;
-    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), TIMEOUT_MS); });
     const result = await Promise.race([exited, timeout]);
     clearTimeout(timer);
     console.log(`[runner] extension host done (${result}) after ${Date.now() - t0} ms`);

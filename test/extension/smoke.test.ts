@@ -13,9 +13,9 @@ describe('smoke: the extension in a real VS Code', () => {
     assert.ok(vscode.extensions.getExtension(EXTENSION_ID), `${EXTENSION_ID} is not among the loaded extensions`);
   });
 
-  it('shows the Snapshots view (screenshot snapshots-view)', async () => {
+  it('shows the Snapshots view (screenshot smoke-snapshots-view)', async () => {
     await vscode.commands.executeCommand('workbench.view.extension.rsyncSnapshots');
     await new Promise((resolve) => setTimeout(resolve, 1500)); // let the view render
-    await screenshot('snapshots-view');
+    await screenshot('smoke-snapshots-view');
   });
 });
