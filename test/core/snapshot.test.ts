@@ -233,8 +233,9 @@ describe('takeSnapshot', () => {
 
   it('rsync exit 23 (an unreadable file): the snapshot is kept, marked partial, and the file is named', async () => {
     // Root reads every file, so the snapshot runs as user nobody and one file is readable only by root.
-    const { base, source, root } = setup({ 'ok.txt': 'fine', 'secret.txt': 'root only', 'sub/also-ok.txt': 'fine' });
+    const { base, source, root } = setup({ 'ok.txt': 'fine', 'secret.txt': 'root only', 'sub/also-ok.txt': 'fine', 'private/x.txt': 'root only' });
     for (const d of [base, source, path.join(source, 'sub')]) fs.chmodSync(d, 0o755);
+    fs.chmodSync(path.join(source, 'private'), 0o700);
     fs.chmodSync(path.join(source, 'ok.txt'), 0o644);
     fs.chmodSync(path.join(source, 'sub/also-ok.txt'), 0o644);
     fs.chmodSync(path.join(source, 'secret.txt'), 0o600);
@@ -244,8 +245,9 @@ describe('takeSnapshot', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const result = JSON.parse(r.stdout);
     assert.equal(result.partial, true);
-    assert.equal(result.unreadable.length, 1, JSON.stringify(result.unreadable));
-    assert.match(result.unreadable[0], /secret\.txt/);
+    assert.equal(result.unreadable.length, 2, JSON.stringify(result.unreadable));
+    assert.ok(result.unreadable.some((u: string) => /secret\.txt.*Permission denied/.test(u)), JSON.stringify(result.unreadable));
+    assert.ok(result.unreadable.some((u: string) => /private.*Permission denied/.test(u)), JSON.stringify(result.unreadable));
     assert.ok(result.warnings.some((w: string) => /could not be read/.test(w) && /secret\.txt/.test(w)), JSON.stringify(result.warnings));
     const listing = await listSnapshots(root);
     assert.deepEqual(listing.snapshots.map((s) => s.name), [result.name]);
@@ -253,6 +255,36 @@ describe('takeSnapshot', () => {
     assert.equal(fs.readFileSync(path.join(root, result.name, 'ok.txt'), 'utf8'), 'fine');
     assert.equal(fs.readFileSync(path.join(root, result.name, 'sub/also-ok.txt'), 'utf8'), 'fine');
     assert.equal(fs.existsSync(path.join(root, result.name, 'secret.txt')), false);
+  });
+
+  it('disk full (root on a 1 MiB tmpfs): failure with a message that says so, nothing listed, latest untouched', async function () {
+    if (!mountAllowed) this.skip();
+    const { source, root } = setup({ 'small.txt': 'small' });
+    assert.equal((await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', root])).code, 0);
+    try {
+      const first = await takeSnapshot({ source, root });
+      writeTree(source, { 'big.bin': Buffer.alloc(3 << 20, 1) });
+      await assert.rejects(takeSnapshot({ source, root }), (e) => isSnapshotError(e, 'RSYNC_FAILED') && /exit code 11/.test(e.message) && /disk full/.test(e.message) && /latest is unchanged/.test(e.message));
+      const listing = await listSnapshots(root);
+      assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name]);
+      assert.equal(listing.latest?.name, first.name);
+      assert.deepEqual(listing.inProgress, [], 'the partial copy is removed, freeing the space');
+    } finally {
+      await run('umount', [root]);
+    }
+  });
+
+  it('reports progress events while rsync runs', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 50; i++) files[`f${i}.bin`] = Buffer.alloc(100000, i);
+    const { source, root } = setup(files);
+    const events: { bytes: number; percent: number }[] = [];
+    await takeSnapshot({ source, root, onProgress: (p) => events.push(p) });
+    assert.ok(events.length > 0, 'at least one progress event');
+    const last = events[events.length - 1];
+    assert.equal(last.percent, 100);
+    assert.equal(last.bytes, 50 * 100000);
+    for (let i = 1; i < events.length; i++) assert.ok(events[i].bytes >= events[i - 1].bytes, 'bytes never go back');
   });
 
   it('latest dangling: full copy, and the result says why', async () => {
