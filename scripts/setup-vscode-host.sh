@@ -19,7 +19,7 @@ if [ ! -f "$CACHE/code-server/.installed-$CODE_SERVER_VERSION" ]; then
   echo "[setup] installing code-server@$CODE_SERVER_VERSION (first time only, a few minutes)…"
   rm -rf "$CACHE/code-server" && mkdir -p "$CACHE/code-server"
   (cd "$CACHE/code-server" && echo '{"private":true}' > package.json &&
-    PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" \
+    env -u npm_config_user_agent PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" \
       npm install --no-save --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION")
   test -f "$CACHE/code-server/node_modules/code-server/lib/vscode/out/server-main.js"
   touch "$CACHE/code-server/.installed-$CODE_SERVER_VERSION"

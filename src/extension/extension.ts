@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { closeAllSshConnections } from '../core/remote/sshTransport';
 import { AutoSnapshot } from './autoSnapshot';
 import { ChangeDecorationProvider } from './changeDecorations';
 import { compareWithPreviousVersion, compareWithSnapshot, stepVersion } from './compare';
@@ -122,4 +123,7 @@ function trackSnapshotDiffContext(): vscode.Disposable {
   return vscode.Disposable.from(vscode.window.tabGroups.onDidChangeTabs(update), vscode.window.tabGroups.onDidChangeTabGroups(update));
 }
 
-export function deactivate(): void {}
+/** Closes the shared ssh connections (ControlMaster) remote roots opened. */
+export function deactivate(): Promise<void> {
+  return closeAllSshConnections();
+}

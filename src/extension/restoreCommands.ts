@@ -9,7 +9,7 @@ import { versions } from '../core/versions';
 import { CompareHooks, versionPickItems } from './compare';
 import { pickWorkspaceFolder } from './pickFolder';
 import { RestorePanel, RestoreRequest } from './restorePanel';
-import { readSettings } from './settings';
+import { readSettings, sshCommandSetting } from './settings';
 import type { SnapshotsNode } from './snapshotsTree';
 import { fromSnapshotUri, isSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';
@@ -74,7 +74,7 @@ async function pickSnapshot(what: What, hooks: RestoreHooks): Promise<string | u
     const chosen = hooks.pickVersion ? hooks.pickVersion(items) : await vscode.window.showQuickPick(items, { placeHolder: `Restore ${what.rel} from which version?` });
     return chosen?.version.lastSnapshot;
   }
-  const listing = await listSnapshots(what.root);
+  const listing = await listSnapshots(what.root, { sshCommand: sshCommandSetting() });
   const items: SnapshotPickItem[] = [...listing.snapshots].reverse().map((snapshot) => ({
     label: `$(history) ${shortDateTime(snapshot.time, true)}`,
     description: `${relativeAge(snapshot.time)}${snapshot.latest ? ' · latest' : ''}`,

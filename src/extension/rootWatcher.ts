@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import * as vscode from 'vscode';
+import { isRemoteRootSpec } from '../core/remote/rootLocation';
 import { readSettings } from './settings';
 
 /** Watches each local backup root's top level (not its tree) and calls onChange, debounced: new snapshots from cron or another window show up. */
@@ -16,7 +17,7 @@ export class RootWatcher implements vscode.Disposable {
     this.close();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const root = readSettings(folder).backupRoot;
-      if (/^[^/]*:/.test(root)) continue; // remote: refreshed on demand
+      if (isRemoteRootSpec(root)) continue; // remote: refreshed on demand (one ssh call)
       try {
         const watcher = fs.watch(root, { persistent: false }, () => this.fire());
         watcher.on('error', () => watcher.close());

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { isRemoteRootSpec } from '../core/remote/rootLocation';
 
 export const SECTION = 'rsyncSnapshots';
 
@@ -38,7 +39,7 @@ export function readSettings(folder: vscode.WorkspaceFolder): FolderSettings {
   const program = (key: string) => (trusted ? config.get<string>(key, '').trim() || undefined : undefined);
   let backupRoot = configured ? expandHome(configured) : defaultBackupRoot(folder.uri);
   // A relative local root is taken relative to the workspace folder.
-  if (configured && !path.isAbsolute(backupRoot) && !/^[^/]*:/.test(backupRoot)) backupRoot = path.resolve(folder.uri.fsPath, backupRoot);
+  if (configured && !path.isAbsolute(backupRoot) && !isRemoteRootSpec(backupRoot)) backupRoot = path.resolve(folder.uri.fsPath, backupRoot);
   return {
     backupRoot,
     defaultRoot: !configured,
@@ -49,4 +50,10 @@ export function readSettings(folder: vscode.WorkspaceFolder): FolderSettings {
     rsyncPath: program('rsyncPath'),
     sshCommand: program('sshCommand'),
   };
+}
+
+/** The ssh command for remote roots (machine-scoped; ignored in an untrusted workspace): undefined → $RSYNC_RSH, then ssh. */
+export function sshCommandSetting(): string | undefined {
+  if (!vscode.workspace.isTrusted) return undefined;
+  return vscode.workspace.getConfiguration(SECTION).get<string>('sshCommand', '').trim() || undefined;
 }

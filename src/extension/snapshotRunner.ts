@@ -40,6 +40,7 @@ export class SnapshotRunner implements vscode.Disposable {
         oneFileSystem: settings.oneFileSystem,
         createRoot: settings.defaultRoot,
         rsyncPath: settings.rsyncPath,
+        sshCommand: settings.sshCommand,
         signal: controller.signal,
         onProgress: options.onProgress,
         logger: this.logger,

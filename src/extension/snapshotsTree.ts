@@ -41,7 +41,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
 
   async listing(folder: vscode.WorkspaceFolder): Promise<RootListing | undefined> {
     try {
-      const listing = await listSnapshots(readSettings(folder).backupRoot);
+      const settings = readSettings(folder);
+      const listing = await listSnapshots(settings.backupRoot, { sshCommand: settings.sshCommand });
       this.listings.set(folder.uri.toString(), listing);
       this.listingEmitter.fire();
       return listing;

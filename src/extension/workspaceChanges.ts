@@ -60,7 +60,7 @@ export async function findDeletedFiles(given: vscode.WorkspaceFolder | undefined
   const folder = await pickWorkspaceFolder(given);
   if (!folder) return [];
   const settings = readSettings(folder);
-  const listing = await listSnapshots(settings.backupRoot);
+  const listing = await listSnapshots(settings.backupRoot, { sshCommand: settings.sshCommand });
   const lastSeen = new Map<string, Snapshot>();
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Looking for deleted files in snapshots', cancellable: true }, async (progress, token) => {
     const controller = new AbortController();
