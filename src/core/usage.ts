@@ -94,6 +94,8 @@ class UsageModel {
   private index = new Map<number, Map<number, number>>();
   /** st_nlink seen per inode index in the current walk (holes: not walked now). */
   freshNlink: number[] = [];
+  private seenIn: number[] = [];
+  private scanMark = 0;
   records = new Map<string, SnapshotRecord>();
   lastKey?: string;
   lastReport?: UsageReport;
@@ -115,20 +117,30 @@ class UsageModel {
     return at;
   }
 
-  /** Turns a fresh walk into a record, noting the st_nlink seen per inode in freshNlink. */
+  /** Turns a fresh walk into a record (merging entries of one inode), noting the st_nlink seen per inode in freshNlink. */
   addScan(name: string, stamp: string, scan: SnapshotScan): void {
     const n = scan.multi.length / MULTI_STRIDE;
-    const inodes = new Uint32Array(n);
-    const multi: number[] = [];
+    const inodes: number[] = [];
+    const linksHere = new Map<number, number>();
     const nlinks = this.freshNlink;
+    const mark = ++this.scanMark;
+    const seenIn = this.seenIn;
+    const m = scan.multi;
     for (let i = 0; i < n; i++) {
       const o = i * MULTI_STRIDE;
-      const at = this.inodeIndex(scan.multi[o], scan.multi[o + 1], scan.multi[o + 2]);
-      inodes[i] = at;
-      if (scan.multi[o + 3] > 1) multi.push(at, scan.multi[o + 3]);
-      nlinks[at] = Math.max(nlinks[at] ?? 0, scan.multi[o + 4]);
+      const at = this.inodeIndex(m[o], m[o + 1], m[o + 2]);
+      if (seenIn[at] === mark) {
+        linksHere.set(at, (linksHere.get(at) ?? 1) + 1);
+        continue;
+      }
+      seenIn[at] = mark;
+      inodes.push(at);
+      const nlink = m[o + 4];
+      if (!(nlinks[at] >= nlink)) nlinks[at] = nlink;
     }
-    this.records.set(name, { stamp, entries: scan.entries, dirBytes: scan.dirBytes, inodes, multiLinks: Uint32Array.from(multi), errors: scan.errors });
+    const multi: number[] = [];
+    for (const [at, links] of linksHere) multi.push(at, links);
+    this.records.set(name, { stamp, entries: scan.entries, dirBytes: scan.dirBytes, inodes: Uint32Array.from(inodes), multiLinks: Uint32Array.from(multi), errors: scan.errors });
   }
 
   /** Links to each inode from the given snapshots, and how many of them hold it. */

@@ -13,7 +13,7 @@ export interface SnapshotScan {
   entries: number;
   /** Bytes of the directories. */
   dirBytes: number;
-  /** Flat records of MULTI_STRIDE numbers: dev, ino, bytes, links inside this snapshot, st_nlink at scan time. */
+  /** Flat records of MULTI_STRIDE numbers per non-directory entry: dev, ino, bytes, 1, st_nlink at scan time (an inode linked twice inside the snapshot appears twice; the caller merges). */
   multi: Float64Array;
   /** Paths that could not be read (permission denied, vanished), relative to the snapshot. */
   errors: string[];
@@ -30,42 +30,31 @@ const WORKER_SOURCE = String.raw`
 const fs = require('node:fs');
 const { parentPort } = require('node:worker_threads');
 function scan(top) {
-  let entries = 0, dirBytes = 0;
+  let entries = 0, dirBytes = 0, count = 0;
   const errors = [];
-  let multi = new Float64Array(4096 * 5), count = 0;
-  const byDev = new Map();
-  const add = (st) => {
-    let map = byDev.get(st.dev);
-    if (!map) byDev.set(st.dev, (map = new Map()));
-    const at = map.get(st.ino);
-    if (at !== undefined) { multi[at + 3] += 1; return; }
-    if ((count + 1) * 5 > multi.length) { const bigger = new Float64Array(multi.length * 2); bigger.set(multi); multi = bigger; }
-    const o = count * 5;
-    multi[o] = st.dev; multi[o + 1] = st.ino; multi[o + 2] = st.blocks * 512; multi[o + 3] = 1; multi[o + 4] = st.nlink;
-    map.set(st.ino, o);
-    count++;
-  };
-  const visit = (p, st) => {
+  let multi = new Float64Array(8192 * 5);
+  const visit = (st) => {
     entries++;
-    if (st.isDirectory()) dirBytes += st.blocks * 512; else add(st);
+    if (st.isDirectory()) { dirBytes += st.blocks * 512; return; }
+    if ((count + 1) * 5 > multi.length) { const bigger = new Float64Array(multi.length * 2); bigger.set(multi); multi = bigger; }
+    const o = count++ * 5;
+    multi[o] = st.dev; multi[o + 1] = st.ino; multi[o + 2] = st.blocks * 512; multi[o + 3] = 1; multi[o + 4] = st.nlink;
   };
-  const rootStat = fs.lstatSync(top);
-  visit(top, rootStat);
+  visit(fs.lstatSync(top));
   const stack = [top];
   while (stack.length) {
     const dir = stack.pop();
-    let list;
-    try { list = fs.readdirSync(dir, { withFileTypes: true }); } catch (e) { errors.push(dir.slice(top.length + 1) + ': ' + (e.code || e.message)); continue; }
-    for (const d of list) {
-      const p = dir + '/' + d.name;
+    let names;
+    try { names = fs.readdirSync(dir); } catch (e) { errors.push(dir.slice(top.length + 1) + ': ' + (e.code || e.message)); continue; }
+    for (const name of names) {
+      const p = dir + '/' + name;
       let st;
       try { st = fs.lstatSync(p); } catch (e) { errors.push(p.slice(top.length + 1) + ': ' + (e.code || e.message)); continue; }
-      visit(p, st);
+      visit(st);
       if (st.isDirectory()) stack.push(p);
     }
   }
-  const out = multi.slice(0, count * 5);
-  return { entries, dirBytes, multi: out, errors: errors.slice(0, 100) };
+  return { entries, dirBytes, multi: multi.slice(0, count * 5), errors: errors.slice(0, 100) };
 }
 parentPort.on('message', (job) => {
   try {
