@@ -33,9 +33,12 @@ export interface RsyncSnapshotsApi {
   hooks: RestoreHooks & PathPickHooks & PruneHooks;
   /** The newest restore panel, if one is open. */
   restorePanel(): RestorePanel | undefined;
+  /** How long activate() took, in ms (target < 30). */
+  activationMs: number;
 }
 
 export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
+  const started = performance.now();
   // logger → engine → providers → commands; nothing here runs rsync or walks a directory.
   const log = vscode.window.createOutputChannel('Rsync Snapshots', { log: true });
   const logger = createLogger(log);
@@ -103,7 +106,9 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
       log,
     ),
   );
-  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest };
+  const activationMs = performance.now() - started;
+  log.info(`activated in ${activationMs.toFixed(1)} ms`);
+  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs };
 }
 
 /** A tree item or a URI, as menus pass them, to the snapshot URI it stands for. */

@@ -7,7 +7,8 @@ import type { CompareOutcome } from '../../src/extension/compare';
 import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
 import { fromSnapshotUri } from '../../src/extension/snapshotUri';
 import type { PathPickItem } from '../../src/extension/workspaceChanges';
-import { activateExtension, screenshot, testBackupRoot, waitFor, workspaceFolder } from './helpers';
+import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
+import { screenshot } from './screenshot';
 
 const REL = 'notes/history.txt';
 

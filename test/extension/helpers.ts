@@ -43,12 +43,3 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
     await sleep(100);
   }
 }
-
-/** Asks the test runner for a screenshot of the workbench and waits until it is saved (no-op outside the runner). */
-export async function screenshot(name: string): Promise<void> {
-  const artifacts = process.env.RSYNC_SNAPSHOTS_ARTIFACTS;
-  console.log(`[[screenshot:${name}]]`);
-  if (!artifacts) return;
-  const done = path.join(artifacts, 'screenshots', `${name}.done`);
-  await waitFor(`screenshot ${name}`, () => fs.existsSync(done), 20_000).catch((err) => console.warn(String(err)));
-}

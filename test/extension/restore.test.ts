@@ -6,7 +6,8 @@ import { readSnapshotMeta } from '../../src/core/snapshotMeta';
 import type { SnapshotResult } from '../../src/core/snapshot';
 import type { RestorePanel } from '../../src/extension/restorePanel';
 import { toSnapshotUri } from '../../src/extension/snapshotUri';
-import { activateExtension, screenshot, testBackupRoot, waitFor, workspaceFolder } from './helpers';
+import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
+import { screenshot } from './screenshot';
 
 describe('Restore with a reviewed dry run in a real VS Code', function () {
   let api: Awaited<ReturnType<typeof activateExtension>>;

@@ -7,7 +7,8 @@ import { listSnapshots } from '../../src/core/backupRoot';
 import type { SnapshotResult } from '../../src/core/snapshot';
 import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
 import { toSnapshotUri } from '../../src/extension/snapshotUri';
-import { activateExtension, screenshot, testBackupRoot, waitFor, workspaceFolder } from './helpers';
+import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
+import { screenshot } from './screenshot';
 
 describe('Snapshots view and "Snapshot workspace" in a real VS Code', function () {
   let root: string;
