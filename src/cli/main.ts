@@ -76,8 +76,8 @@ export async function main(argv: string[]): Promise<number> {
   const json = values.json === true;
   const controller = new AbortController();
   const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal); // on, not once: execa's exit hook re-raises a signal when it sees no other listener
+  process.on('SIGTERM', onSignal);
   try {
     const output = await command.run({
       positionals,

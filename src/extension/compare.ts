@@ -5,7 +5,7 @@ import { SnapshotError } from '../core/errors';
 import { resolveInSnapshot } from '../core/snapshotFiles';
 import { parseSnapshotName } from '../core/snapshotName';
 import { FileHistory, FileVersion, versions } from '../core/versions';
-import { formatBytes } from '../cli/format';
+import { formatBytes } from '../core/format';
 import { readSettings } from './settings';
 import { fromSnapshotUri, isSnapshotUri, toSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';

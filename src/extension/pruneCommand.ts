@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { SnapshotError } from '../core/errors';
 import { applyPrune, planPrune, PrunePlan, PruneResult } from '../core/prune';
 import { PrunePolicy } from '../core/prunePolicy';
-import { formatBytes } from '../cli/format';
+import { formatBytes } from '../core/format';
 import { pickWorkspaceFolder } from './pickFolder';
 import { readSettings, SECTION } from './settings';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatBytes, formatDuration } from '../cli/format';
+import { formatBytes, formatDuration } from '../core/format';
 import { pickWorkspaceFolder } from './pickFolder';
 import { RunResult, SnapshotRunner } from './snapshotRunner';
 

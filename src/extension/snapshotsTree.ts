@@ -3,7 +3,7 @@ import { listSnapshots, RootListing, Snapshot } from '../core/backupRoot';
 import { isSnapshotError } from '../core/errors';
 import { listSnapshotDir } from '../core/snapshotFiles';
 import { readSnapshotMeta } from '../core/snapshotMeta';
-import { formatBytes } from '../cli/format';
+import { formatBytes } from '../core/format';
 import { readSettings } from './settings';
 import { UsageFigures } from './usageCommand';
 import { changes } from '../core/changes';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { SnapshotUsage, usage, UsageReport } from '../core/usage';
-import { formatBytes } from '../cli/format';
+import { formatBytes } from '../core/format';
 import { pickWorkspaceFolder } from './pickFolder';
 import { readSettings } from './settings';
 

@@ -1,6 +1,6 @@
 import { usage } from '../../core/usage';
 import { CliCommand } from '../command';
-import { formatBytes, formatDuration } from '../format';
+import { formatBytes, formatDuration } from '../../core/format';
 
 export const duCommand: CliCommand = {
   name: 'du',

@@ -2,7 +2,7 @@ import { applyPrune, planPrune, PrunePlan } from '../../core/prune';
 import { PrunePolicy } from '../../core/prunePolicy';
 import { SnapshotError } from '../../core/errors';
 import { CliCommand, stringOption } from '../command';
-import { formatBytes } from '../format';
+import { formatBytes } from '../../core/format';
 
 export const pruneCommand: CliCommand = {
   name: 'prune',

@@ -1,7 +1,7 @@
 import { checkLinking } from '../../core/linkCheck';
 import { takeSnapshot } from '../../core/snapshot';
 import { CliCommand, listOption, stringOption } from '../command';
-import { formatBytes, formatDuration } from '../format';
+import { formatBytes, formatDuration } from '../../core/format';
 
 export const snapshotCommand: CliCommand = {
   name: 'snapshot',

@@ -1,7 +1,7 @@
 import { versions } from '../../core/versions';
 import { CliCommand, stringOption } from '../command';
 import { displayName, formatLocalTime } from '../displayName';
-import { formatBytes } from '../format';
+import { formatBytes } from '../../core/format';
 
 export const versionsCommand: CliCommand = {
   name: 'versions',

@@ -1,4 +1,4 @@
-/** Human-readable sizes and durations for CLI text output. */
+/** Human-readable sizes and durations, for the CLI and the editor. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
