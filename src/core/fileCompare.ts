@@ -4,7 +4,10 @@ import fs from 'node:fs/promises';
 /** What a path is, never following a symlink. */
 export type EntryKind = 'file' | 'symlink' | 'directory' | 'other';
 
-export function kindOf(stat: BigIntStats): EntryKind {
+/** What the comparisons need of a stat: a local BigIntStats, or one built from a remote `stat` line. */
+export type StatLike = Pick<BigIntStats, 'dev' | 'ino' | 'size' | 'mtimeNs' | 'mode' | 'rdev' | 'isFile' | 'isSymbolicLink' | 'isDirectory'>;
+
+export function kindOf(stat: StatLike): EntryKind {
   if (stat.isFile()) return 'file';
   if (stat.isSymbolicLink()) return 'symlink';
   if (stat.isDirectory()) return 'directory';
@@ -20,7 +23,7 @@ export type QuickVerdict = 'same' | 'different' | 'content';
  * but another mtime (a `touch`, a revert) ⇒ read the content. Symlinks compare their target text; directories are
  * equal as entries (their children are compared separately).
  */
-export function quickVerdict(a: BigIntStats, b: BigIntStats): QuickVerdict {
+export function quickVerdict(a: StatLike, b: StatLike): QuickVerdict {
   if (a.dev === b.dev && a.ino === b.ino) return 'same';
   const kind = kindOf(a);
   if (kind !== kindOf(b)) return 'different';

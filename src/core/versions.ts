@@ -4,9 +4,11 @@ import path from 'node:path';
 import { listSnapshots, Snapshot } from './backupRoot';
 import { mapLimit } from './concurrency';
 import { errnoCode } from './errors';
-import { EntryKind, kindOf, quickVerdict, sameEntry } from './fileCompare';
+import { EntryKind, kindOf, quickVerdict, sameEntry, StatLike } from './fileCompare';
 import { requireLocalRoot } from './localOnly';
 import { checkRelativePath } from './relativePath';
+import { remoteVersions } from './remote/remoteVersions';
+import { isRemoteRootSpec } from './remote/rootLocation';
 
 /** One distinct version of a file: a run of consecutive snapshots whose copies are identical. */
 export interface FileVersion {
@@ -18,7 +20,7 @@ export interface FileVersion {
   /** Positions of firstSnapshot/lastSnapshot in FileHistory.snapshots (oldest = 0), to merge with absent ranges. */
   firstIndex: number;
   lastIndex: number;
-  /** Absolute path of the copy in lastSnapshot: read it (read-only!) to show this version. */
+  /** Absolute path of the copy in lastSnapshot: read it (read-only!) to show this version. For a remote root `[user@]host:/root/NAME/REL` (read it with readSnapshotFile, never fs). */
   path: string;
   size: number;
   /** Modification time of that copy. */
@@ -64,11 +66,12 @@ export interface VersionsOptions {
   workingFolder?: string;
   /** Parallel file-system calls (default 64). */
   concurrency?: number;
+  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
+  signal?: AbortSignal;
 }
 
-interface Copy {
-  snapshot: Snapshot;
-  path: string;
+interface Copy extends VersionCopy {
   stat: BigIntStats;
 }
 
@@ -81,6 +84,7 @@ interface Copy {
  * compared) and a path reached through a symlinked folder inside a snapshot counts as absent.
  */
 export async function versions(root: string, relativePath: string, options: VersionsOptions = {}): Promise<FileHistory> {
+  if (isRemoteRootSpec(root)) return remoteVersions(root, relativePath, options);
   const rel = checkRelativePath(relativePath);
   const listing = await listSnapshots(root);
   requireLocalRoot(listing.root, 'Listing the versions of a file');
@@ -95,32 +99,57 @@ export async function versions(root: string, relativePath: string, options: Vers
     if (!copy || !prev) return false;
     return sameEntry(prev.path, prev.stat, copy.path, copy.stat);
   });
+  const { history, groups } = buildHistory(listing.root, rel, listing.snapshots, copies, equalToPrevious, unreadable);
+  await Promise.all(history.versions.map(async (v) => (v.linkTarget = v.kind === 'symlink' ? await fs.readlink(v.path) : undefined)));
+  if (options.workingFolder !== undefined) history.working = await markCurrent(history.versions, groups as Copy[][], path.resolve(options.workingFolder, rel));
+  return history;
+}
 
+/** One snapshot's copy of the path, however it was examined (local lstat, or a remote stat line). */
+export interface VersionCopy {
+  snapshot: Snapshot;
+  /** Where the copy is: an absolute local path, or `[user@]host:/root/NAME/REL` for a remote root. */
+  path: string;
+  stat: StatLike;
+  /** For a symlink, when already known (remote); the local code reads it afterwards. */
+  linkTarget?: string;
+}
+
+/**
+ * Pure: groups the copies (one per snapshot, undefined where absent) into versions and absent ranges.
+ * `equalToPrevious[i]` says whether copy i holds the same as copy i − 1 (decided by the caller: inode, size+mtime, content).
+ */
+export function buildHistory<C extends VersionCopy>(
+  root: string,
+  rel: string,
+  snapshots: Snapshot[],
+  copies: (C | undefined)[],
+  equalToPrevious: boolean[],
+  unreadable: string[],
+): { history: FileHistory; groups: C[][] } {
   const history: FileHistory = {
-    root: listing.root,
+    root,
     relativePath: rel,
-    snapshots: listing.snapshots.map((s) => s.name),
+    snapshots: snapshots.map((s) => s.name),
     versions: [],
     absent: [],
-    unreadable: unreadable.sort(),
+    unreadable: [...unreadable].sort(),
   };
-  const groups: Copy[][] = [];
+  const groups: C[][] = [];
   let seenAny = false;
   copies.forEach((copy, i) => {
     if (!copy) {
       const last = history.absent[history.absent.length - 1];
-      if (last && last.lastIndex === i - 1) extend(last, listing.snapshots[i].name, i);
-      else history.absent.push({ reason: seenAny ? 'deleted' : 'not-yet-created', ...range(listing.snapshots[i].name, i) });
+      if (last && last.lastIndex === i - 1) extend(last, snapshots[i].name, i);
+      else history.absent.push({ reason: seenAny ? 'deleted' : 'not-yet-created', ...range(snapshots[i].name, i) });
       return;
     }
     seenAny = true;
-    if (equalToPrevious[i]) groups[groups.length - 1].push(copy);
+    if (equalToPrevious[i] && groups.length) groups[groups.length - 1].push(copy);
     else groups.push([copy]);
   });
-  history.versions = await Promise.all(groups.map((g) => toVersion(g, listing.snapshots)));
-
-  if (options.workingFolder !== undefined) history.working = await markCurrent(history.versions, groups, path.resolve(options.workingFolder, rel));
-  return history;
+  history.versions = groups.map((g) => toVersion(g, snapshots));
+  return { history, groups };
 }
 
 async function lstatCopy(snapshot: Snapshot, rel: string, parents: string[], unreadable: string[]): Promise<Copy | undefined> {
@@ -158,7 +187,7 @@ function extend(r: { lastSnapshot: string; snapshots: string[]; lastIndex: numbe
   r.lastIndex = index;
 }
 
-async function toVersion(group: Copy[], all: Snapshot[]): Promise<FileVersion> {
+function toVersion(group: VersionCopy[], all: Snapshot[]): FileVersion {
   const first = group[0];
   const last = group[group.length - 1];
   const kind = kindOf(last.stat);
@@ -176,7 +205,7 @@ async function toVersion(group: Copy[], all: Snapshot[]): Promise<FileVersion> {
     dev: Number(last.stat.dev),
     ino: Number(last.stat.ino),
     inodes,
-    linkTarget: kind === 'symlink' ? await fs.readlink(last.path) : undefined,
+    linkTarget: kind === 'symlink' ? last.linkTarget : undefined,
     current: false,
   };
 }

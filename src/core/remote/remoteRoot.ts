@@ -61,7 +61,7 @@ export function rootProblem(location: RemoteRootLocation, exitCode: number, stde
  * One ssh round trip: prints a marker, then type + name of every top-level entry of the root, then what `latest`
  * is — all NUL-separated so any file name survives. "$1" is the root; nothing of it is ever parsed as code.
  */
-const LIST_SCRIPT = `
+export const LIST_SCRIPT = `
 cd "$1" 2>/dev/null || { [ -e "$1" ] || exit ${REMOTE_EXIT.missing}; [ -d "$1" ] || exit ${REMOTE_EXIT.notDirectory}; exit ${REMOTE_EXIT.unreadable}; }
 printf 'rsync-snapshots-list\\0'
 for e in * .[!.]* ..?*; do
