@@ -10,6 +10,10 @@ import { RestoreItem, RestorePlan, restoreRsyncArgs, validateRestorePlan } from 
 import { describeRsyncFailure, formatCommandLine, runRsync } from './rsync';
 import { takeSnapshot } from './snapshot';
 import { findExecutable } from './tools';
+import { ItemInfo, remoteItemPaths, remoteRestoreArgs, statRemoteItems } from './remote/remoteRestore';
+import { remoteLocation } from './remote/remoteRoot';
+import { isRemoteRootSpec } from './remote/rootLocation';
+import { SshTransport, sshCounters } from './remote/sshTransport';
 
 /** Label stored in the sidecar of the snapshot taken right before a restore. */
 export const PRE_RESTORE_LABEL = 'pre-restore';
@@ -25,6 +29,8 @@ export interface ApplyRestoreOptions {
    * normally the workspace folder and its backup root. Leave it out only for a restore as copy into a new location.
    */
   safetySnapshot?: { root: string; source: string };
+  /** For a remote root `[user@]host:/path` (the plan's, or the safety snapshot's): the ssh command (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
 }
 
 export interface RestoreFailure {
@@ -58,7 +64,9 @@ export interface RestoreResult {
 export async function applyRestore(planInput: RestorePlan, options: ApplyRestoreOptions = {}): Promise<RestoreResult> {
   const logger = options.logger ?? silentLogger;
   const plan = validateRestorePlan(planInput);
-  await findSnapshot(plan.root, plan.snapshot); // still there
+  const remote = isRemoteRootSpec(plan.root);
+  const transport = remote ? new SshTransport(remoteLocation(plan.root), { sshCommand: options.sshCommand, logger }) : undefined;
+  await findSnapshot(plan.root, plan.snapshot, { sshCommand: options.sshCommand }); // still there
   const { kept, skipped } = selectItems(plan, options.exclude ?? []);
   const result: RestoreResult = { planId: plan.id, restored: [], deleted: [], failed: [], skipped, warnings: [] };
 
@@ -75,7 +83,7 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
     const { root, source } = options.safetySnapshot;
     if (!(await isInsideDir(plan.target, source)))
       throw new SnapshotError('BAD_INPUT', `The safety snapshot of ${source} would not contain the target ${plan.target}: snapshot the folder that holds the target (the workspace folder). Nothing was restored.`);
-    const safety = await takeSnapshot({ source, root, label: PRE_RESTORE_LABEL, rsyncPath: options.rsyncPath, signal: options.signal, logger });
+    const safety = await takeSnapshot({ source, root, label: PRE_RESTORE_LABEL, rsyncPath: options.rsyncPath, signal: options.signal, logger, sshCommand: options.sshCommand });
     result.safetySnapshot = safety.name;
     result.safetySnapshotRoot = safety.root;
     const rel = path.relative(await fs.realpath(source), path.join(await fs.realpath(path.dirname(plan.target)).catch(() => path.dirname(plan.target)), path.basename(plan.target))) || '.';
@@ -101,7 +109,9 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
     const listed = plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.') : [];
     if (plan.sourceType === 'folder' && !listed.length) await fs.mkdir(plan.target, { recursive: false }).catch((err) => (errnoCode(err) === 'EEXIST' ? undefined : Promise.reject(err)));
     if (plan.sourceType === 'file' || listed.length) {
-      const args = plan.sourceType === 'folder' ? restoreRsyncArgs(plan, ['--files-from=-', '--from0']) : restoreRsyncArgs(plan, []);
+      const extra = plan.sourceType === 'folder' ? ['--files-from=-', '--from0'] : [];
+      const args = transport ? remoteRestoreArgs(plan, transport, extra) : restoreRsyncArgs(plan, extra);
+      if (transport) sshCounters.processesStarted++; // rsync's own ssh
       result.commandLine = formatCommandLine([rsync, ...args]);
       const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV, input: listed.length ? listed.join('\0') + '\0' : undefined });
       stderr = run.stderr;
@@ -111,9 +121,10 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
     }
   }
 
-  // (4) Verify against the snapshot.
-  for (const item of transfers) {
-    const mismatch = await verifyItem(plan, item);
+  // (4) Verify against the snapshot (a remote one: every item's stat in one ssh call).
+  const remoteInfo = transport ? await statRemoteItems(remoteLocation(plan.root), transport, remoteItemPaths(plan, transfers.map((i) => i.path))) : undefined;
+  for (const [k, item] of transfers.entries()) {
+    const mismatch = remoteInfo ? await compareWithSource(remoteInfo[k], joinItem(plan.targetDir, item.path)) : await verifyItem(plan, item);
     if (!mismatch) result.restored.push(item.path);
     else result.failed.push({ path: item.path, error: rsyncErrorFor(stderr, item.path) ?? (rsyncFailure ? `${mismatch}; ${rsyncFailure}` : mismatch) });
   }
@@ -174,21 +185,27 @@ async function deleteItem(targetDir: string, item: RestoreItem): Promise<string 
 /** Why the target item does not match the snapshot, or undefined when it does (type, size, mtime, mode, link text). */
 async function verifyItem(plan: RestorePlan, item: RestoreItem): Promise<string | undefined> {
   const source = plan.sourceType === 'file' ? plan.sourcePath : joinItem(plan.sourcePath, item.path);
-  const target = joinItem(plan.targetDir, item.path);
-  const s = await fs.lstat(source).catch(() => undefined);
+  return compareWithSource(await localItemInfo(source), joinItem(plan.targetDir, item.path));
+}
+
+async function localItemInfo(file: string): Promise<ItemInfo | undefined> {
+  const st = await fs.lstat(file).catch(() => undefined);
+  if (!st) return undefined;
+  const kind = st.isDirectory() ? 'folder' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'special file';
+  return { kind, mode: st.mode & 0o7777, size: st.size, mtimeSeconds: Math.floor(st.mtimeMs / 1000), linkTarget: kind === 'symlink' ? await fs.readlink(file) : undefined };
+}
+
+/** Why the restored `target` does not match the snapshot's item `s` (local lstat, or a remote stat), or undefined. */
+async function compareWithSource(s: ItemInfo | undefined, target: string): Promise<string | undefined> {
   if (!s) return 'no longer in the snapshot';
-  const t = await fs.lstat(target).catch(() => undefined);
+  const t = await localItemInfo(target);
   if (!t) return 'not restored (missing after the restore)';
-  const kindOf = (st: import('node:fs').Stats) => (st.isDirectory() ? 'folder' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'special file');
-  if (kindOf(s) !== kindOf(t)) return `not restored (it is a ${kindOf(t)}, the snapshot has a ${kindOf(s)})`;
-  if ((s.mode & 0o7777) !== (t.mode & 0o7777) && !s.isSymbolicLink()) return 'not restored (permissions differ from the snapshot)';
-  if (s.isSymbolicLink()) {
-    const [a, b] = await Promise.all([fs.readlink(source), fs.readlink(target)]);
-    return a === b ? undefined : 'not restored (the link points elsewhere than in the snapshot)';
-  }
-  if (s.isFile()) {
+  if (s.kind !== t.kind) return `not restored (it is a ${t.kind}, the snapshot has a ${s.kind})`;
+  if (s.mode !== t.mode && s.kind !== 'symlink') return 'not restored (permissions differ from the snapshot)';
+  if (s.kind === 'symlink') return s.linkTarget === t.linkTarget ? undefined : 'not restored (the link points elsewhere than in the snapshot)';
+  if (s.kind === 'file') {
     if (s.size !== t.size) return 'not restored (size differs from the snapshot)';
-    if (Math.floor(s.mtimeMs / 1000) !== Math.floor(t.mtimeMs / 1000)) return 'not restored (modification time differs from the snapshot)';
+    if (s.mtimeSeconds !== t.mtimeSeconds) return 'not restored (modification time differs from the snapshot)';
   }
   return undefined;
 }

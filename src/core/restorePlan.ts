@@ -9,6 +9,9 @@ import { isInsideDir, isSafeItemPath, joinItem, normalizeSourcePath, refuseSymli
 import { targetFingerprint } from './restoreFingerprint';
 import { describeRsyncFailure, formatCommandLine, runRsync } from './rsync';
 import { findExecutable } from './tools';
+import { planRemoteRestore } from './remote/remoteRestore';
+import { remoteLocation, remoteSpec } from './remote/remoteRoot';
+import { isRemoteRootSpec } from './remote/rootLocation';
 
 export const RESTORE_PLAN_VERSION = 1;
 
@@ -90,6 +93,8 @@ export interface PlanRestoreOptions {
   rsyncPath?: string;
   signal?: AbortSignal;
   logger?: Logger;
+  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
 }
 
 /** The rsync arguments of a restore; the dry run adds `--dry-run`, the apply `--files-from=- --from0`. */
@@ -103,9 +108,8 @@ export function restoreRsyncArgs(plan: Pick<RestorePlan, 'sourceType' | 'sourceP
 
 /** Runs the dry run and returns the plan. Nothing in the target changes. */
 export async function planRestore(options: PlanRestoreOptions): Promise<RestorePlan> {
+  if (isRemoteRootSpec(options.root)) return planRemoteRestore(options);
   const logger = options.logger ?? silentLogger;
-  if (/^[^/]+:/.test(options.root))
-    throw new SnapshotError('BAD_INPUT', `Restoring from a remote root (${options.root}) is not supported yet: copy the snapshot locally (rsync -a host:ROOT/SNAPSHOT/ DIR/) and restore from there.`);
   const snapshot = await findSnapshot(options.root, options.snapshot);
   const root = path.dirname(snapshot.path);
   const relativePath = normalizeSourcePath(options.path);
@@ -128,7 +132,7 @@ export async function planRestore(options: PlanRestoreOptions): Promise<RestoreP
   const parsed = parseItemizeOutput(run.stdout);
   const warnings = parsed.messages.filter((m) => !m.startsWith('created directory '));
   warnings.push(...run.stderr.split('\n').filter((l) => l.trim() && !/^rsync error: some files/.test(l)));
-  const { items, dirTimeUpdates } = await toItems(parsed.items, sourceType, sourcePath, target);
+  const { items, dirTimeUpdates } = await toItems(parsed.items, sourceType, sourcePath, target, (p) => fs.readlink(p).catch(() => undefined));
 
   const bad = items.filter((i) => !isSafeItemPath(i.path));
   if (bad.length) throw new SnapshotError('BAD_INPUT', `rsync reported paths outside the target (${bad.map((i) => i.path).join(', ')}): refusing to restore.`);
@@ -157,7 +161,14 @@ export async function planRestore(options: PlanRestoreOptions): Promise<RestoreP
   return plan;
 }
 
-async function toItems(lines: ItemizedLine[], sourceType: 'folder' | 'file', sourcePath: string, target: string): Promise<{ items: RestoreItem[]; dirTimeUpdates: string[] }> {
+/** Itemized lines → plan items; `readLink` gives a symlink's target from its source path (local fs, or prefetched from the host). */
+export async function toItems(
+  lines: ItemizedLine[],
+  sourceType: 'folder' | 'file',
+  sourcePath: string,
+  target: string,
+  readLink: (sourceItem: string) => Promise<string | undefined>,
+): Promise<{ items: RestoreItem[]; dirTimeUpdates: string[] }> {
   const items: RestoreItem[] = [];
   const dirTimeUpdates: string[] = [];
   const seen = new Map<string, number>();
@@ -176,7 +187,7 @@ async function toItems(lines: ItemizedLine[], sourceType: 'folder' | 'file', sou
       }
       item = { path: itemPath, kind: line.isNew ? 'mkdir' : 'overwrite', isDir: true, changes: { ...line.changes }, code: line.code };
     } else if (line.type === 'symlink') {
-      item = { path: itemPath, kind: 'symlink', isDir: false, changes: { ...line.changes }, linkTarget: await fs.readlink(sourceItem).catch(() => undefined), code: line.code };
+      item = { path: itemPath, kind: 'symlink', isDir: false, changes: { ...line.changes }, linkTarget: await readLink(sourceItem), code: line.code };
     } else {
       item = { path: itemPath, kind: line.isNew ? 'create' : 'overwrite', isDir: false, changes: { ...line.changes }, code: line.code };
     }
@@ -229,7 +240,7 @@ async function checkSource(snapshotPath: string, sourcePath: string, relativePat
   return stat.isDirectory() ? 'folder' : 'file';
 }
 
-async function checkTarget(target: string, sourceType: 'folder' | 'file'): Promise<void> {
+export async function checkTarget(target: string, sourceType: 'folder' | 'file'): Promise<void> {
   const stat = await fs.stat(target).catch((err) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)));
   if (sourceType === 'folder' && stat && !stat.isDirectory())
     throw new SnapshotError('BAD_INPUT', `The target ${target} is a file, but a folder is being restored: give a folder as the target.`);
@@ -253,12 +264,16 @@ export function validateRestorePlan(value: unknown): RestorePlan {
   if (p.version !== RESTORE_PLAN_VERSION) fail(`version ${String(p.version)}`);
   for (const key of ['id', 'createdAt', 'root', 'snapshot', 'relativePath', 'sourcePath', 'target', 'targetDir', 'commandLine', 'targetFingerprint'])
     if (typeof p[key] !== 'string') fail(`${key} missing`);
-  for (const key of ['root', 'sourcePath', 'target', 'targetDir'])
+  const remote = isRemoteRootSpec(p.root as string) ? remoteLocation(p.root as string) : undefined;
+  if (remote && remote.spec !== p.root) fail('root is not a canonical [user@]host:/path');
+  for (const key of remote ? ['target', 'targetDir'] : ['root', 'sourcePath', 'target', 'targetDir'])
     if (!path.isAbsolute(p[key] as string) || path.resolve(p[key] as string) !== p[key]) fail(`${key} is not a normalized absolute path`);
   if (p.sourceType !== 'folder' && p.sourceType !== 'file') fail('sourceType');
   if (typeof p.delete !== 'boolean') fail('delete');
   if (!isSafeItemPath(p.relativePath)) fail('relativePath');
-  const expectedSource = p.relativePath === '.' ? path.join(p.root as string, p.snapshot as string) : path.join(p.root as string, p.snapshot as string, p.relativePath as string);
+  const expectedSource = remote
+    ? remoteSpec(remote, ...(p.relativePath === '.' ? [p.snapshot as string] : [p.snapshot as string, p.relativePath as string]))
+    : p.relativePath === '.' ? path.join(p.root as string, p.snapshot as string) : path.join(p.root as string, p.snapshot as string, p.relativePath as string);
   if (p.sourcePath !== expectedSource || (p.snapshot as string).includes('/') || p.snapshot === '..' || p.snapshot === '.') fail('sourcePath does not match root/snapshot/path');
   if (p.targetDir !== (p.sourceType === 'folder' ? p.target : path.dirname(p.target as string))) fail('targetDir does not match target');
   if (!Array.isArray(p.items)) fail('items');
