@@ -4,6 +4,8 @@ import { listSnapshots } from './backupRoot';
 import { SnapshotError } from './errors';
 import { META_DIR } from './snapshotMeta';
 import { MULTI_STRIDE, scanDirectories, SnapshotScan } from './usageScan';
+import { measureRemoteUsage } from './remote/remoteUsage';
+import { isRemoteRootSpec } from './remote/rootLocation';
 
 /**
  * Space report of a backup root.
@@ -68,6 +70,8 @@ export interface UsageOptions {
   cache?: boolean;
   /** Worker threads walking snapshots at once (default: CPU count, at most 4). */
   concurrency?: number;
+  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
 }
 
 export const USAGE_CACHE_FILE = 'usage-cache.json';
@@ -85,7 +89,7 @@ interface SnapshotRecord {
 }
 
 /** Shared inode table plus per-snapshot records: everything needed to recompute a report without walking. */
-class UsageModel {
+export class UsageModel {
   devs: number[] = [];
   inos: number[] = [];
   bytes: number[] = [];
@@ -320,6 +324,7 @@ export interface UsageResult {
 
 /** The space report, with a way to ask what deleting a set of snapshots would free (used by prune). */
 export async function measureUsage(root: string, options: UsageOptions = {}): Promise<UsageResult> {
+  if (isRemoteRootSpec(root)) return measureRemoteUsage(root, options);
   const started = Date.now();
   const listing = await listSnapshots(root);
   const absRoot = listing.root;
