@@ -118,6 +118,24 @@ describe('crash safety', function () {
     baseline = next;
   });
 
+  it('Ctrl-C (SIGINT) of the CLI mid-run cancels: exit 1, rsync stopped, partial dir removed, latest unchanged', async () => {
+    changeHalf();
+    const before = visible(await listSnapshots(root));
+    const child = spawn(process.execPath, [cliPath(), 'snapshot', source, root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitFor(() => dirsInProgress().length === 1 && fs.readdirSync(path.join(root, dirsInProgress()[0])).length > 0, 20000, 'the CLI to start writing');
+    const rsyncPid = childPids(child.pid!, 'rsync')[0];
+    assert.ok(rsyncPid, 'rsync runs as a child of the CLI');
+    child.kill('SIGINT');
+    assert.equal(await exited, 1, stderr);
+    assert.match(stderr, /cancelled/i);
+    assert.equal(alive(rsyncPid), false);
+    assert.deepEqual(visible(await listSnapshots(root)), before);
+    assert.deepEqual(dirsInProgress(), []);
+  });
+
   it('kill -9 of our whole process (the CLI and its children) mid-run: leftovers are not listed, the next run succeeds and removes them', async () => {
     const before = visible(await listSnapshots(root));
     const beforeCli = JSON.parse((await runCli(['list', root, '--json'])).stdout);
