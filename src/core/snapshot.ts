@@ -171,9 +171,17 @@ async function freshName(root: string, listing: RootListing, now: Date): Promise
   }
 }
 
-/** latest → NAME (relative), replaced atomically: symlink under a temp name, then rename over. */
+const LATEST_TEMP_PREFIX = '.latest.tmp-';
+
+/**
+ * latest → NAME (relative), replaced atomically: symlink under a temp name, then rename over. Called under the
+ * root's lock, so temp links left by a run that crashed between the two steps are removed here.
+ */
 export async function swingLatest(root: string, name: string): Promise<void> {
-  const temp = path.join(root, `.latest.tmp-${process.pid}-${Date.now()}`);
+  for (const entry of await fs.readdir(root)) {
+    if (entry.startsWith(LATEST_TEMP_PREFIX)) await fs.rm(path.join(root, entry), { force: true });
+  }
+  const temp = path.join(root, `${LATEST_TEMP_PREFIX}${process.pid}-${Date.now()}`);
   await fs.symlink(name, temp);
   try {
     await fs.rename(temp, path.join(root, LATEST_LINK));

@@ -109,6 +109,23 @@ describe('takeSnapshot', () => {
     assert.equal(b.linkDest, a.path);
   });
 
+  it('a same-size edit within the second after a snapshot is copied, not linked (nanosecond mtime check)', async () => {
+    const { source, root } = setup({ 'f.txt': 'version one' });
+    const a = await takeSnapshot({ source, root });
+    fs.writeFileSync(path.join(source, 'f.txt'), 'version two'); // same size, very likely the same second
+    const b = await takeSnapshot({ source, root });
+    assert.equal(fs.readFileSync(path.join(b.path, 'f.txt'), 'utf8'), 'version two');
+    assert.notEqual(inode(path.join(a.path, 'f.txt')), inode(path.join(b.path, 'f.txt')));
+  });
+
+  it('removes a temp latest link left by a run that crashed while swinging latest', async () => {
+    const { source, root } = setup();
+    fs.symlinkSync('2026-01-01T00-00-00', path.join(root, '.latest.tmp-99999-1'));
+    const result = await takeSnapshot({ source, root });
+    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.latest.tmp-')), []);
+    assert.equal(fs.readlinkSync(path.join(root, 'latest')), result.name);
+  });
+
   it('applies excludes', async () => {
     const { source, root } = setup({ 'keep.txt': 'k', 'node_modules/x/index.js': 'x', 'build/out.o': 'o', 'logs/a.log': 'l', 'src/b.log': 'l' });
     const r = await takeSnapshot({ source, root, excludes: ['node_modules/', '/build/', '*.log'] });
