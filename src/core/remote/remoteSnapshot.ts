@@ -67,7 +67,7 @@ export async function acquireRemoteLock(location: RemoteRootLocation, transport:
 }
 
 /** "$@" = folders to remove (absolute): read-only folders (rsync -a copies modes) are made writable first — folders only, never files, whose inodes are shared with other snapshots. */
-const REMOVE_SCRIPT = `
+export const REMOVE_SCRIPT = `
 for d; do
   [ -d "$d" ] || continue
   find "$d" -type d ! -perm -u+wx -exec chmod u+wx {} + 2>/dev/null
@@ -128,7 +128,7 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
 
     // -s (--protect-args / --secluded-args): paths and options travel inside rsync's protocol, not through the
     // remote shell, so spaces, quotes, ; and $() in the root arrive verbatim.
-    const args = ['-a', '-s', '--no-human-readable', '--info=progress2', '--stats', '-e', transport.rsyncShell()];
+    const args = ['-a', '-s', '--modify-window=-1', '--no-human-readable', '--info=progress2', '--stats', '-e', transport.rsyncShell()];
     if (options.oneFileSystem) args.push('--one-file-system');
     for (const pattern of options.excludes ?? []) args.push(`--exclude=${pattern}`);
     if (linkDest) args.push(`--link-dest=${linkDest}`);
