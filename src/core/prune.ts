@@ -8,6 +8,8 @@ import { removeTree } from './removeTree';
 import { removeSnapshotMeta } from './snapshotMeta';
 import { parseSnapshotName } from './snapshotName';
 import { measureUsage } from './usage';
+import { applyRemotePrune, planRemotePrune } from './remote/remotePrune';
+import { isRemoteRootSpec } from './remote/rootLocation';
 
 export type { PrunePolicy } from './prunePolicy';
 
@@ -46,10 +48,13 @@ export interface PlanOptions {
   /** Measure unique/freed bytes with usage() (default true; cached after the first time). */
   measureSizes?: boolean;
   signal?: AbortSignal;
+  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
 }
 
 /** What the policy would delete, and what that frees. Reads only; deletes nothing. */
 export async function planPrune(root: string, policy: PrunePolicy, options: PlanOptions = {}): Promise<PrunePlan> {
+  if (isRemoteRootSpec(root)) return planRemotePrune(root, policy, options);
   validatePolicy(policy);
   const now = options.now ?? new Date();
   const listing = await listSnapshots(root);
@@ -89,6 +94,8 @@ export interface PruneResult {
 export interface ApplyOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, name: string) => void;
+  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
 }
 
 /**
@@ -99,6 +106,7 @@ export interface ApplyOptions {
  * are removed too.
  */
 export async function applyPrune(plan: PrunePlan, options: ApplyOptions = {}): Promise<PruneResult> {
+  if (isRemoteRootSpec(plan.root)) return applyRemotePrune(plan, options);
   const root = path.resolve(plan.root);
   const lock = await acquireLock(root);
   const deleted: string[] = [];
