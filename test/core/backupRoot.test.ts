@@ -4,7 +4,7 @@ import path from 'node:path';
 import { findSnapshot, listSnapshots } from '../../src/core/backupRoot';
 import { isSnapshotError } from '../../src/core/errors';
 import { tempDirs, writeTree } from '../support/fixtures';
-import { asNobody, cliPath, repoRoot, run } from '../support/proc';
+import { asNobody, cliPathForNobody, repoRoot, run } from '../support/proc';
 
 describe('backupRoot.listSnapshots', () => {
   const tmp = tempDirs();
@@ -130,7 +130,7 @@ describe('backupRoot.listSnapshots', () => {
       const control = await run(ctlCmd, ctlArgs);
       assert.notEqual(control.code, 0, 'nobody must not be able to walk inside a snapshot');
 
-      const [cmd, args] = asNobody(process.execPath, [cliPath(), 'list', dir, '--json']);
+      const [cmd, args] = asNobody(process.execPath, [cliPathForNobody(), 'list', dir, '--json']);
       const r = await run(cmd, args, { cwd: repoRoot() });
       assert.equal(r.code, 0, r.stderr);
       const listed = JSON.parse(r.stdout) as { name: string; latest: boolean }[];

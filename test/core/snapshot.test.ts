@@ -6,7 +6,7 @@ import { isSnapshotError } from '../../src/core/errors';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { isSnapshotName } from '../../src/core/snapshotName';
 import { inode, tempDirs, writeTree } from '../support/fixtures';
-import { asNobody, canMount, cliPath, NOBODY, repoRoot, run, runCli } from '../support/proc';
+import { asNobody, canMount, cliPathForNobody, NOBODY, repoRoot, run, runCli } from '../support/proc';
 
 describe('takeSnapshot', () => {
   const tmp = tempDirs();
@@ -218,7 +218,7 @@ describe('takeSnapshot', () => {
     it('root not writable by the user running the snapshot (CLI as nobody)', async () => {
       const { base, source, root } = setup();
       for (const d of [base, source, root]) fs.chmodSync(d, 0o755);
-      const [cmd, args] = asNobody(process.execPath, [cliPath(), 'snapshot', source, root]);
+      const [cmd, args] = asNobody(process.execPath, [cliPathForNobody(), 'snapshot', source, root]);
       const r = await run(cmd, args, { cwd: repoRoot() });
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.match(r.stderr, /not writable \(permission denied\)/);
@@ -257,7 +257,7 @@ describe('takeSnapshot', () => {
     fs.chmodSync(path.join(source, 'sub/also-ok.txt'), 0o644);
     fs.chmodSync(path.join(source, 'secret.txt'), 0o600);
     fs.chownSync(root, NOBODY, NOBODY);
-    const [cmd, args] = asNobody(process.execPath, [cliPath(), 'snapshot', source, root, '--json']);
+    const [cmd, args] = asNobody(process.execPath, [cliPathForNobody(), 'snapshot', source, root, '--json']);
     const r = await run(cmd, args, { cwd: repoRoot() });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const result = JSON.parse(r.stdout);

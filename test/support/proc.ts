@@ -1,5 +1,6 @@
 import { spawn, SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /** The repository root (tests run from out/test/<suite>/, sources live in test/<suite>/). */
@@ -41,6 +42,23 @@ export function runCli(args: string[], options: SpawnOptions = {}): Promise<RunR
 }
 
 export const NOBODY = 65534;
+
+let publicCli: string | undefined;
+/**
+ * dist/cli.js copied to a world-readable temp folder, for runs as nobody: the checkout itself may sit in a
+ * folder other users cannot enter (a CI clone under /root, say).
+ */
+export function cliPathForNobody(): string {
+  if (!publicCli) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-cli-'));
+    fs.chmodSync(dir, 0o755);
+    publicCli = path.join(dir, 'cli.js');
+    fs.copyFileSync(cliPath(), publicCli);
+    fs.chmodSync(publicCli, 0o755);
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return publicCli;
+}
 
 /** argv prefix that runs a program as user nobody (uid/gid 65534, no supplementary groups): root ignores file modes, nobody does not. */
 export function asNobody(cmd: string, args: string[]): [string, string[]] {
