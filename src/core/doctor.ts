@@ -8,6 +8,8 @@ import { acquireLock, LOCK_FILE } from './lock';
 import { DELETING_PREFIX } from './prune';
 import { readSnapshotMeta } from './snapshotMeta';
 import { findExecutable } from './tools';
+import { remoteDoctor } from './remote/remoteDoctor';
+import { isRemoteRootSpec } from './remote/rootLocation';
 
 export interface DoctorCheck {
   name: string;
@@ -25,6 +27,8 @@ export interface DoctorReport {
 
 export interface DoctorOptions {
   rsyncPath?: string;
+  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
 }
 
 /**
@@ -33,6 +37,7 @@ export interface DoctorOptions {
  * taken and released at once; probe files are removed).
  */
 export async function doctor(root: string, options: DoctorOptions = {}): Promise<DoctorReport> {
+  if (isRemoteRootSpec(root)) return remoteDoctor(root, options);
   const absRoot = path.resolve(root);
   const checks: DoctorCheck[] = [];
   checks.push(await checkRsync(options.rsyncPath));
@@ -57,7 +62,7 @@ export async function doctor(root: string, options: DoctorOptions = {}): Promise
   return { root: absRoot, ok: checks.every((c) => c.ok), checks };
 }
 
-async function checkRsync(rsyncPath?: string): Promise<DoctorCheck> {
+export async function checkRsync(rsyncPath?: string): Promise<DoctorCheck> {
   try {
     const rsync = await findExecutable('rsync', rsyncPath);
     const { stdout } = await execa(rsync, ['--version'], { reject: false, timeout: 10_000 });
@@ -106,7 +111,7 @@ async function checkFilesystem(root: string, writable: boolean): Promise<DoctorC
     : { name: 'filesystem and hard links', ok: false, detail: `${type}; hard links fail (${probe.error}), so every snapshot would be a full copy`, fix: 'Put the backup root on a filesystem with hard links (ext4, xfs, btrfs, APFS), not FAT/exFAT or a share without them.' };
 }
 
-function checkLatest(listing: RootListing): DoctorCheck {
+export function checkLatest(listing: RootListing): DoctorCheck {
   const newest = listing.snapshots[listing.snapshots.length - 1];
   switch (listing.latestState) {
     case 'ok':
@@ -160,7 +165,7 @@ async function checkFreeSpace(root: string, listing: RootListing): Promise<Docto
     : { name: 'free space', ok: false, detail: `${formatSize(free)} free, but the last snapshot (${last!.name}) transferred ${formatSize(need)}: the next one may not fit`, fix: 'Prune old snapshots (rsync-snapshots prune ROOT --older-than 90d --dry-run first) or free space.' };
 }
 
-function formatSize(bytes: number): string {
+export function formatSize(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes;
   let u = 0;

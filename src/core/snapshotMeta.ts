@@ -1,5 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readRemoteSnapshotMeta } from './remote/remoteMeta';
+import { isRemoteRootSpec } from './remote/rootLocation';
 
 /**
  * Sidecar notes about snapshots we wrote, in ROOT/.rsync-snapshots.d/NAME.json — kept outside the snapshot so
@@ -33,7 +35,9 @@ export async function writeSnapshotMeta(root: string, name: string, meta: Snapsh
   await fs.rename(`${file}.tmp`, file);
 }
 
-export async function readSnapshotMeta(root: string, name: string): Promise<SnapshotMeta | undefined> {
+/** The notes of snapshot `name`, or undefined when there are none (or they cannot be read). Remote roots: one `ssh cat`. */
+export async function readSnapshotMeta(root: string, name: string, options: { sshCommand?: string } = {}): Promise<SnapshotMeta | undefined> {
+  if (isRemoteRootSpec(root)) return readRemoteSnapshotMeta(root, name, options);
   try {
     return JSON.parse(await fs.readFile(metaPath(root, name), 'utf8')) as SnapshotMeta;
   } catch {

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { doctor } from '../../../src/core/doctor';
+import { closeAllSshConnections } from '../../../src/core/remote/sshTransport';
+import { takeSnapshot } from '../../../src/core/snapshot';
+import { readSnapshotMeta } from '../../../src/core/snapshotMeta';
+import { tempDirs, writeTree } from '../../support/fixtures';
+import { closedPort, startSshd, TestSshd } from '../../support/sshd';
+
+describe('doctor and snapshot notes on a remote root (real sshd)', function () {
+  this.timeout(120_000);
+  const tmp = tempDirs();
+  let sshd: TestSshd;
+  let root: string;
+  let spec: string;
+  let name: string;
+
+  before(async () => {
+    sshd = await startSshd();
+    const source = tmp.make('rs-rd-src');
+    writeTree(source, { 'a.txt': 'alpha' });
+    root = path.join(tmp.make('rs-rd-remote'), 'root');
+    spec = `${sshd.host}:${root}`;
+    name = (await takeSnapshot({ source, root: spec, sshCommand: sshd.sshCommand, createRoot: true, label: 'first', now: new Date(2026, 6, 1) })).name;
+  });
+  after(async () => {
+    await closeAllSshConnections();
+    await sshd?.stop();
+    await tmp.cleanup();
+  });
+
+  const byName = (report: Awaited<ReturnType<typeof doctor>>) => new Map(report.checks.map((c) => [c.name, c]));
+
+  it('reads the sidecar notes over ssh; missing notes are undefined', async () => {
+    const meta = await readSnapshotMeta(spec, name, { sshCommand: sshd.sshCommand });
+    assert.equal(meta?.label, 'first');
+    assert.equal(meta?.filesTotal !== undefined, true);
+    assert.equal(await readSnapshotMeta(spec, '2020-01-01T00-00-00', { sshCommand: sshd.sshCommand }), undefined);
+    assert.equal(await readSnapshotMeta(spec, '../../etc/passwd', { sshCommand: sshd.sshCommand }), undefined);
+  });
+
+  it('a healthy remote root: connection, tools, writable, hard links, latest, lock free, free space', async () => {
+    const report = await doctor(spec, { sshCommand: sshd.sshCommand });
+    assert.equal(report.root, spec);
+    const checks = byName(report);
+    for (const check of ['rsync', 'ssh connection', 'tools on the host', 'root writable', 'filesystem and hard links', 'latest', 'leftovers', 'lock', 'free space']) assert.equal(checks.get(check)?.ok, true, `${check}: ${checks.get(check)?.detail}`);
+    assert.ok(report.ok);
+    assert.match(checks.get('filesystem and hard links')!.detail, /hard links work/);
+    assert.match(checks.get('free space')!.detail, /free; the last snapshot/);
+    assert.deepEqual(fs.readdirSync(root).filter((e) => e.includes('probe')), [], 'probe files removed');
+  });
+
+  it('problems: a dangling latest, leftovers, a missing root, a host that is down', async () => {
+    fs.unlinkSync(path.join(root, 'latest'));
+    fs.symlinkSync('2030-01-01T00-00-00', path.join(root, 'latest'));
+    fs.mkdirSync(path.join(root, '.inprogress-2026-07-02T00-00-00'));
+    fs.mkdirSync(path.join(root, '.deleting-2026-06-01T00-00-00'));
+    const report = await doctor(spec, { sshCommand: sshd.sshCommand });
+    const checks = byName(report);
+    assert.equal(report.ok, false);
+    assert.equal(checks.get('latest')?.ok, false);
+    assert.match(checks.get('leftovers')!.detail, /\.inprogress-2026-07-02T00-00-00.*\.deleting-2026-06-01T00-00-00/);
+
+    const missing = await doctor(`${sshd.host}:${root}-missing`, { sshCommand: sshd.sshCommand });
+    assert.equal(byName(missing).get('root exists')?.ok, false);
+    assert.match(byName(missing).get('root exists')!.fix!, /mkdir -p/);
+
+    const down = await doctor(spec, { sshCommand: sshd.variant('down', { port: await closedPort() }) });
+    assert.equal(byName(down).get('ssh connection')?.ok, false);
+    assert.match(byName(down).get('ssh connection')!.detail, /connection refused/);
+  });
+});
