@@ -12,6 +12,8 @@ export interface ChangesOptions {
   signal?: AbortSignal;
   /** Parallel file-system calls (default 64). */
   concurrency?: number;
+  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
 }
 
 /** What changed from one snapshot to another snapshot or to the working folder. */
@@ -41,7 +43,7 @@ export interface ChangeSet {
  * the working folder.
  */
 export async function changes(root: string, snapshotA: string, target: string | { working: string }, options: ChangesOptions = {}): Promise<ChangeSet> {
-  requireLocalRoot((await listSnapshots(root)).root, 'Comparing snapshots');
+  requireLocalRoot((await listSnapshots(root, { sshCommand: options.sshCommand, signal: options.signal })).root, 'Comparing snapshots');
   const a = await findSnapshot(root, snapshotA);
   const absRoot = path.dirname(a.path);
   let toDir: string;

@@ -9,7 +9,7 @@ export const doctorCommand: CliCommand = {
   options: {},
   positionals: { min: 1, max: 1 },
   async run({ positionals: [root], values }) {
-    const report = await doctor(root, { rsyncPath: stringOption(values, 'rsync-path') });
+    const report = await doctor(root, { rsyncPath: stringOption(values, 'rsync-path'), sshCommand: stringOption(values, 'ssh-command') });
     const lines = report.checks.flatMap((c) => [`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`, ...(c.fix ? [`      → ${c.fix}`] : [])]);
     lines.push(report.ok ? 'All checks passed.' : `${report.checks.filter((c) => !c.ok).length} check(s) failed.`);
     return { json: report, text: lines.join('\n'), exitCode: report.ok ? 0 : 1 };

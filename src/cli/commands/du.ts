@@ -1,5 +1,5 @@
 import { usage } from '../../core/usage';
-import { CliCommand } from '../command';
+import { CliCommand, stringOption } from '../command';
 import { formatBytes, formatDuration } from '../../core/format';
 
 export const duCommand: CliCommand = {
@@ -12,6 +12,7 @@ export const duCommand: CliCommand = {
   async run({ positionals: [root], values, signal, status }) {
     const report = await usage(root, {
       signal,
+      sshCommand: stringOption(values, 'ssh-command'),
       cache: values['no-cache'] !== true,
       onProgress: (p) => {
         if (p.name) status(`measured ${p.name} (${p.done}/${p.total})`);

@@ -32,12 +32,12 @@ export const pruneCommand: CliCommand = {
       strategy: stringOption(values, 'strategy'),
     };
     for (const key of Object.keys(policy) as (keyof PrunePolicy)[]) if (policy[key] === undefined) delete policy[key];
-    const plan = await planPrune(root, policy, { signal });
+    const plan = await planPrune(root, policy, { signal, sshCommand: stringOption(values, 'ssh-command') });
     const planLines = describePlan(plan);
     if (values['dry-run'] === true || !plan.delete.length) {
       return { json: { dryRun: values['dry-run'] === true, plan }, text: [...planLines, values['dry-run'] === true ? 'Dry run: nothing was deleted.' : ''].filter(Boolean).join('\n') };
     }
-    const result = await applyPrune(plan, { signal, onProgress: (done, total, name) => status(`deleted ${name} (${done}/${total})`) });
+    const result = await applyPrune(plan, { signal, sshCommand: stringOption(values, 'ssh-command'), onProgress: (done, total, name) => status(`deleted ${name} (${done}/${total})`) });
     const lines = [
       ...result.deleted.map((n) => `deleted ${n}`),
       ...result.skipped.map((s) => `kept ${s.name}: ${s.why}`),

@@ -51,7 +51,7 @@ function resultText(result: RestoreResult): string[] {
  */
 async function safetySource(plan: RestorePlan, values: OptionValues): Promise<string | undefined> {
   const given = stringOption(values, 'workspace');
-  const workspace = given ? path.resolve(given) : ((await readSnapshotMeta(plan.root, plan.snapshot))?.source ?? (plan.relativePath === '.' ? plan.target : undefined));
+  const workspace = given ? path.resolve(given) : ((await readSnapshotMeta(plan.root, plan.snapshot, { sshCommand: stringOption(values, 'ssh-command') }))?.source ?? (plan.relativePath === '.' ? plan.target : undefined));
   if (!workspace) return undefined;
   if (await isInsideDir(plan.target, workspace)) return workspace;
   if (given) throw new SnapshotError('BAD_INPUT', `The target ${plan.target} is not inside --workspace ${workspace}: give the folder that contains the target.`);
@@ -83,7 +83,8 @@ export const restoreCommand: CliCommand = {
   positionals: { min: 4, max: 4 },
   async run({ positionals: [root, snapshot, relativePath, target], values, signal, logger, status }) {
     const rsyncPath = stringOption(values, 'rsync-path');
-    const plan = await planRestore({ root, snapshot, path: relativePath, target, delete: values.delete === true, rsyncPath, signal, logger });
+    const sshCommand = stringOption(values, 'ssh-command');
+    const plan = await planRestore({ root, snapshot, path: relativePath, target, delete: values.delete === true, rsyncPath, signal, logger, sshCommand });
     if (values['dry-run']) return { json: plan, text: [...planText(plan), 'Nothing was changed (dry run).'].join('\n') };
 
     const exclude = listOption(values, 'skip');
@@ -99,7 +100,7 @@ export const restoreCommand: CliCommand = {
       }
     }
     if (safety) status(`taking the pre-restore snapshot of ${safety.source}…`);
-    const result = await applyRestore(plan, { exclude, rsyncPath, signal, logger, safetySnapshot: safety });
+    const result = await applyRestore(plan, { exclude, rsyncPath, signal, logger, safetySnapshot: safety, sshCommand });
     return { json: { plan, result }, text: resultText(result).join('\n'), exitCode: result.failed.length ? 1 : 0 };
   },
 };
