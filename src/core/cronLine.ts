@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { SnapshotError } from './errors';
 import { LOCK_FILE, LOCK_HELD_ENV } from './lock';
+import { isRemoteRootSpec } from './remote/rootLocation';
 
 export interface CronLineOptions {
   source: string;
@@ -13,6 +14,10 @@ export interface CronLineOptions {
   nodePath?: string;
   /** default /usr/bin/flock (cron's PATH is minimal, so absolute). */
   flockPath?: string;
+  /** rsync --exclude patterns, as the editor uses them. */
+  excludes?: string[];
+  /** For a remote root: the ssh command (passed as --ssh-command). */
+  sshCommand?: string;
 }
 
 /**
@@ -39,19 +44,19 @@ export function cronLine(options: CronLineOptions): string {
     if (!value) throw new SnapshotError('BAD_INPUT', `The cron line needs a ${label}.`);
     if (/[\n\r]/.test(value)) throw new SnapshotError('BAD_INPUT', `The ${label} contains a line break, which a crontab line cannot hold: rename it.`);
   }
-  const root = path.resolve(options.root);
-  const lock = path.join(root, LOCK_FILE);
-  const argv = [
-    options.flockPath ?? '/usr/bin/flock',
-    '-n',
-    lock,
-    'env',
-    `${LOCK_HELD_ENV}=${lock}`,
+  const remote = isRemoteRootSpec(options.root);
+  const root = remote ? options.root : path.resolve(options.root);
+  const snapshot = [
     path.resolve(options.nodePath ?? process.execPath),
     path.resolve(options.cliPath),
     'snapshot',
     path.resolve(options.source),
     root,
+    ...(options.excludes ?? []).map((e) => `--exclude=${e}`),
+    ...(remote && options.sshCommand ? ['--ssh-command', options.sshCommand] : []),
   ];
+  // A remote root's lock file is on the host: the CLI takes it there itself (flock over ssh), so no local flock.
+  const lock = path.join(root, LOCK_FILE);
+  const argv = remote ? snapshot : [options.flockPath ?? '/usr/bin/flock', '-n', lock, 'env', `${LOCK_HELD_ENV}=${lock}`, ...snapshot];
   return `${Number(m[2])} ${Number(m[1])} * * * ${argv.map(quoteForCrontab).join(' ')}`;
 }

@@ -2,11 +2,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { SnapshotError } from '../core/errors';
-import { resolveInSnapshot } from '../core/snapshotFiles';
+import { isRemoteRootSpec } from '../core/remote/rootLocation';
+import { readSnapshotFile, resolveInSnapshot } from '../core/snapshotFiles';
 import { parseSnapshotName } from '../core/snapshotName';
 import { FileHistory, FileVersion, versions } from '../core/versions';
 import { formatBytes } from '../core/format';
-import { readSettings } from './settings';
+import { readSettings, sshCommandSetting } from './settings';
 import { fromSnapshotUri, isSnapshotUri, toSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';
 
@@ -62,7 +63,7 @@ export async function compareWithSnapshot(uri: vscode.Uri | undefined, hooks: Co
   const { folder, uri: file, rel } = workspaceFile(uri);
   const root = readSettings(folder).backupRoot;
   const history = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reading the history of ${rel}` }, () =>
-    versions(root, rel, { workingFolder: folder.uri.fsPath }),
+    versions(root, rel, { workingFolder: folder.uri.fsPath, sshCommand: sshCommandSetting() }),
   );
   const items = versionPickItems(history);
   let message: string | undefined;
@@ -91,7 +92,7 @@ export async function compareWithPreviousVersion(uri: vscode.Uri | undefined): P
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (!target || !isSnapshotUri(target)) throw new SnapshotError('BAD_INPUT', 'Open a file of a snapshot first (from the Snapshots view).');
   const parts = fromSnapshotUri(target);
-  const history = await versions(parts.root, parts.path);
+  const history = await versions(parts.root, parts.path, { sshCommand: sshCommandSetting() });
   const index = history.versions.findIndex((v) => v.snapshots.includes(parts.snapshot));
   const items = versionPickItems(history);
   if (index <= 0) {
@@ -124,7 +125,7 @@ export async function stepVersion(direction: -1 | 1): Promise<void> {
   if (!(input instanceof vscode.TabInputTextDiff) || !isSnapshotUri(input.original))
     throw new SnapshotError('BAD_INPUT', 'Open a comparison with a snapshot first ("Compare with snapshot…").');
   const left = fromSnapshotUri(input.original);
-  const history = await versions(left.root, left.path);
+  const history = await versions(left.root, left.path, { sshCommand: sshCommandSetting() });
   const index = history.versions.findIndex((v) => v.snapshots.includes(left.snapshot));
   const pairRight = isSnapshotUri(input.modified);
   const newLeft = index + direction;
@@ -158,6 +159,10 @@ export async function openDiff(left: vscode.Uri, right: vscode.Uri, title: strin
 async function looksBinary(uri: vscode.Uri): Promise<boolean> {
   if (!isSnapshotUri(uri)) return false;
   const { root, snapshot, path: rel } = fromSnapshotUri(uri);
+  if (isRemoteRootSpec(root)) {
+    const content = await readSnapshotFile(root, snapshot, rel, { sshCommand: sshCommandSetting() }).catch(() => undefined);
+    return content ? content.subarray(0, 8192).includes(0) : false;
+  }
   const full = await resolveInSnapshot(root, snapshot, rel).catch(() => undefined);
   const handle = full ? await fs.open(full).catch(() => undefined) : undefined;
   if (!handle) return false;

@@ -13,7 +13,8 @@ export async function copyCronLine(extensionPath: string, given?: vscode.Workspa
   if (!time) return undefined;
   // cron's PATH is minimal: absolute paths for node and flock. In desktop VS Code the extension host is not node itself.
   const nodePath = await findExecutable('node').catch(() => process.execPath);
-  const line = cronLine({ source: folder.uri.fsPath, root: readSettings(folder).backupRoot, at: time, cliPath: path.join(extensionPath, 'dist', 'cli.js'), nodePath });
+  const settings = readSettings(folder);
+  const line = cronLine({ source: folder.uri.fsPath, root: settings.backupRoot, at: time, cliPath: path.join(extensionPath, 'dist', 'cli.js'), nodePath, excludes: settings.excludes, sshCommand: settings.sshCommand });
   await Promise.resolve(vscode.env.clipboard.writeText(line)).catch(() => undefined);
   vscode.window.showInformationMessage(`Copied. Add it with "crontab -e": ${line}`);
   return line;

@@ -8,7 +8,7 @@ export async function checkBackupRoot(given?: vscode.WorkspaceFolder): Promise<D
   const folder = await pickWorkspaceFolder(given);
   if (!folder) return undefined;
   const settings = readSettings(folder);
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Checking backup root' }, () => doctor(settings.backupRoot, { rsyncPath: settings.rsyncPath }));
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Checking backup root' }, () => doctor(settings.backupRoot, { rsyncPath: settings.rsyncPath, sshCommand: settings.sshCommand }));
   const lines = [`# Backup root check: ${report.ok ? 'all good' : 'problems found'}`, '', `\`${report.root}\``, ''];
   for (const check of report.checks) {
     lines.push(`- ${check.ok ? '✅' : '❌'} **${check.name}** — ${check.detail}`);

@@ -54,11 +54,11 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
   if (!folder) return undefined;
   const policy = hooks.prunePolicy ? hooks.prunePolicy() : await askPolicy(folder);
   if (!policy) return undefined;
-  const root = readSettings(folder).backupRoot;
+  const { backupRoot: root, sshCommand } = readSettings(folder);
   const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Planning prune (measuring what it frees)…', cancellable: true }, (_p, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
-    return planPrune(root, policy, { signal: controller.signal });
+    return planPrune(root, policy, { signal: controller.signal, sshCommand });
   });
   if (!plan.delete.length) {
     vscode.window.showInformationMessage(`Nothing to prune: ${describe(policy)} keeps all ${plan.keep.length} snapshots.`);
@@ -74,18 +74,18 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
     ? hooks.confirmPrune(plan)
     : (await vscode.window.showWarningMessage(`Prune (${describe(policy)}): delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The newest snapshot and latest are always kept.`, { modal: true, detail }, label)) === label;
   if (!confirmed) return { plan };
-  const result = await applyPruneWithProgress(plan);
+  const result = await applyPruneWithProgress(plan, sshCommand);
   refresh();
   const skipped = result.skipped.length ? ` ${result.skipped.length} skipped: ${result.skipped.map((s) => `${s.name} (${s.why})`).join('; ')}.` : '';
   vscode.window.showInformationMessage(`Deleted ${result.deleted.length} snapshot(s), freeing about ${formatBytes(plan.freesBytes)}.${skipped}`);
   return { plan, result };
 }
 
-function applyPruneWithProgress(plan: PrunePlan): Thenable<PruneResult> {
+function applyPruneWithProgress(plan: PrunePlan, sshCommand: string | undefined): Thenable<PruneResult> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Deleting snapshots', cancellable: true }, (progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
-    return applyPrune(plan, { signal: controller.signal, onProgress: (done, total, name) => progress.report({ message: `${name} (${done}/${total})`, increment: 100 / total }) });
+    return applyPrune(plan, { signal: controller.signal, sshCommand, onProgress: (done, total, name) => progress.report({ message: `${name} (${done}/${total})`, increment: 100 / total }) });
   });
 }
 
@@ -95,9 +95,10 @@ export async function autoPrune(folder: vscode.WorkspaceFolder, refresh: () => v
   if (!config.get<boolean>('retention.applyAfterSnapshot', false)) return undefined;
   const policy = configuredPolicy(folder);
   if (!policy) throw new SnapshotError('BAD_INPUT', 'rsyncSnapshots.retention.applyAfterSnapshot is on but no retention policy is set: set keepLast, olderThan or strategy.');
-  const plan = await planPrune(readSettings(folder).backupRoot, policy, { measureSizes: false });
+  const { backupRoot, sshCommand } = readSettings(folder);
+  const plan = await planPrune(backupRoot, policy, { measureSizes: false, sshCommand });
   if (!plan.delete.length) return undefined;
-  const result = await applyPrune(plan);
+  const result = await applyPrune(plan, { sshCommand });
   refresh();
   return result;
 }

@@ -68,7 +68,7 @@ async function resolveWhat(arg: unknown): Promise<What | undefined> {
 /** Which snapshot to restore from: a file's distinct versions, or (for folders) the snapshots, newest first. */
 async function pickSnapshot(what: What, hooks: RestoreHooks): Promise<string | undefined> {
   if (!what.isDir) {
-    const history = await versions(what.root, what.rel, { workingFolder: what.folder.uri.fsPath });
+    const history = await versions(what.root, what.rel, { workingFolder: what.folder.uri.fsPath, sshCommand: sshCommandSetting() });
     const items = versionPickItems(history);
     if (!items.length) throw new SnapshotError('NOT_FOUND', `No snapshot holds ${what.rel}.`);
     const chosen = hooks.pickVersion ? hooks.pickVersion(items) : await vscode.window.showQuickPick(items, { placeHolder: `Restore ${what.rel} from which version?` });
@@ -112,6 +112,7 @@ export async function restoreFromSnapshot(arg: unknown, ctx: RestoreContext, asC
     asCopy,
     safety: { source: what.folder.uri.fsPath, root: settings.backupRoot },
     rsyncPath: settings.rsyncPath,
+    sshCommand: settings.sshCommand,
   };
   const panel = new RestorePanel(ctx.extensionUri, request, ctx.logger, ctx.onApplied);
   await panel.preview();

@@ -21,6 +21,7 @@ export interface RestoreRequest {
   /** The workspace folder whose snapshot is taken first (safety net) and its backup root. */
   safety?: { source: string; root: string };
   rsyncPath?: string;
+  sshCommand?: string;
 }
 
 /**
@@ -83,6 +84,7 @@ export class RestorePanel implements vscode.Disposable {
         target: this.request.target,
         delete: this.deleteMode,
         rsyncPath: this.request.rsyncPath,
+        sshCommand: this.request.sshCommand,
         logger: this.logger,
       });
       this.rendered = undefined;
@@ -138,7 +140,7 @@ export class RestorePanel implements vscode.Disposable {
       this.result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Restoring from snapshot', cancellable: true }, (_p, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        return applyRestore(this.plan!, { exclude, safetySnapshot: this.request.asCopy ? undefined : this.request.safety, rsyncPath: this.request.rsyncPath, logger: this.logger, signal: controller.signal });
+        return applyRestore(this.plan!, { exclude, safetySnapshot: this.request.asCopy ? undefined : this.request.safety, rsyncPath: this.request.rsyncPath, sshCommand: this.request.sshCommand, logger: this.logger, signal: controller.signal });
       });
     } catch (err) {
       if (isSnapshotError(err, 'CHANGED_SINCE_PREVIEW')) {

@@ -4,7 +4,7 @@ import { isSnapshotError } from '../core/errors';
 import { listSnapshotDir } from '../core/snapshotFiles';
 import { readSnapshotMeta } from '../core/snapshotMeta';
 import { formatBytes } from '../core/format';
-import { readSettings } from './settings';
+import { readSettings, sshCommandSetting } from './settings';
 import { UsageFigures } from './usageCommand';
 import { changes } from '../core/changes';
 import { ChangeKind, toSnapshotUri } from './snapshotUri';
@@ -63,7 +63,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     if (node.kind === 'snapshot' || (node.kind === 'entry' && node.isDir)) {
       const rel = node.kind === 'entry' ? node.path : '';
       try {
-        const entries = await listSnapshotDir(node.root, node.snapshot.name, rel);
+        const entries = await listSnapshotDir(node.root, node.snapshot.name, rel, { sshCommand: sshCommandSetting() });
         const previous = node.kind === 'snapshot' ? this.previousOf(node.folder, node.snapshot) : undefined;
         const changesNode: SnapshotsNode[] = previous ? [{ kind: 'changes', folder: node.folder, root: node.root, snapshot: node.snapshot, previous }] : [];
         return changesNode.concat(entries.map((e) => ({
@@ -91,7 +91,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
   /** "Changed in this snapshot": files added, modified and deleted since the previous snapshot. */
   private async changedNodes(node: Extract<SnapshotsNode, { kind: 'changes' }>): Promise<SnapshotsNode[]> {
     try {
-      const set = await changes(node.root, node.previous.name, node.snapshot.name);
+      const set = await changes(node.root, node.previous.name, node.snapshot.name, { sshCommand: sshCommandSetting() });
       const rows: [string, ChangeKind][] = [...set.added.map((p): [string, ChangeKind] => [p, 'A']), ...set.modified.map((p): [string, ChangeKind] => [p, 'M']), ...set.deleted.map((p): [string, ChangeKind] => [p, 'D'])];
       rows.sort((a, b) => a[0].localeCompare(b[0]));
       if (!rows.length) return [{ kind: 'message', text: 'No file changed since the previous snapshot' }];
@@ -190,7 +190,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
 
   private async snapshotItem(node: Extract<SnapshotsNode, { kind: 'snapshot' }>): Promise<vscode.TreeItem> {
     const { snapshot } = node;
-    const meta = await readSnapshotMeta(node.root, snapshot.name);
+    const meta = await readSnapshotMeta(node.root, snapshot.name, { sshCommand: sshCommandSetting() });
     const item = new vscode.TreeItem(shortDateTime(snapshot.time, true), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${node.root}\0${snapshot.name}`;
     const space = this.usage.get(node.root, snapshot.name);

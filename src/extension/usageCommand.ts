@@ -21,13 +21,14 @@ export class UsageFigures {
 export async function showSpaceUsage(figures: UsageFigures, refresh: () => void, given?: vscode.WorkspaceFolder): Promise<UsageReport | undefined> {
   const folder = await pickWorkspaceFolder(given);
   if (!folder) return undefined;
-  const root = readSettings(folder).backupRoot;
+  const { backupRoot: root, sshCommand } = readSettings(folder);
   const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Measuring snapshot space', cancellable: true }, (progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     let last = 0;
     return usage(root, {
       signal: controller.signal,
+      sshCommand,
       onProgress: (p) => {
         const pct = (100 * p.done) / Math.max(1, p.total);
         progress.report({ message: `${p.done}/${p.total} snapshots${p.name ? ` · ${p.name}` : ''}`, increment: pct - last });

@@ -39,7 +39,7 @@ export async function compareSnapshotWithWorkspace(node: SnapshotsNode | undefin
   const set = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${node.snapshot.name} with ${folder.name}…`, cancellable: true }, (_p, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
-    return changes(node.root, node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal });
+    return changes(node.root, node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal, sshCommand: settings.sshCommand });
   });
   const items: PathPickItem[] = [
     ...set.modified.map((p) => ({ p, change: 'M' as const, what: 'changed since the snapshot' })),
@@ -69,7 +69,7 @@ export async function findDeletedFiles(given: vscode.WorkspaceFolder | undefined
     for (const [i, snapshot] of newestFirst.entries()) {
       if (token.isCancellationRequested) break;
       progress.report({ message: `${snapshot.name} (${i + 1}/${newestFirst.length})`, increment: 100 / newestFirst.length });
-      const set = await changes(listing.root, snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal });
+      const set = await changes(listing.root, snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal, sshCommand: settings.sshCommand });
       for (const p of set.deleted) if (!lastSeen.has(p)) lastSeen.set(p, snapshot);
     }
   });

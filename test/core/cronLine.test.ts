@@ -38,6 +38,13 @@ describe('cronLine', () => {
     assert.equal(quoteForCrontab("it's 100%"), "'it'\\''s 100\\%'");
   });
 
+  it('carries the excludes, and for a remote root no local flock but the ssh command (the CLI locks on the host)', () => {
+    const local = cronLine({ source: '/src', root: '/r', cliPath: '/c.js', nodePath: '/usr/bin/node', excludes: ['node_modules/', '*.tmp'] });
+    assert.match(local, /snapshot \/src \/r --exclude=node_modules\/ '--exclude=\*\.tmp'$/);
+    const remote = cronLine({ source: '/src', root: 'me@host:/backups/r', cliPath: '/c.js', nodePath: '/usr/bin/node', sshCommand: 'ssh -p 2222' });
+    assert.equal(remote, "0 2 * * * /usr/bin/node /c.js snapshot /src me@host:/backups/r --ssh-command 'ssh -p 2222'");
+  });
+
   it('passes hostile paths through cron and /bin/sh unchanged', async () => {
     const dir = tmp.make('rs-cron');
     const weird = path.join(dir, "a b'c $HOME `x` 50% \"q\"");
