@@ -1,16 +1,16 @@
 import path from 'node:path';
 import { cronLine } from '../../core/cronLine';
-import { CliCommand, stringOption } from '../command';
+import { CliCommand, listOption, stringOption } from '../command';
 
 export const cronLineCommand: CliCommand = {
   name: 'cron-line',
   summary: 'print a crontab line taking a snapshot daily under the root\'s lock (flock -n)',
-  usage: 'cron-line <source> <root> [--at HH:MM]',
-  optionHelp: ['--at HH:MM            time of day (default 02:00)'],
-  options: { at: { type: 'string' } },
+  usage: 'cron-line <source> <root> [--at HH:MM] [--exclude PATTERN]...',
+  optionHelp: ['--at HH:MM            time of day (default 02:00)', '--exclude PATTERN     passed on to the snapshot command (repeatable)'],
+  options: { at: { type: 'string' }, exclude: { type: 'string', multiple: true } },
   positionals: { min: 2, max: 2 },
   async run({ positionals: [source, root], values }) {
-    const line = cronLine({ source, root, at: stringOption(values, 'at'), cliPath: path.resolve(process.argv[1]), nodePath: process.execPath });
+    const line = cronLine({ source, root, at: stringOption(values, 'at'), cliPath: path.resolve(process.argv[1]), nodePath: process.execPath, excludes: listOption(values, 'exclude'), sshCommand: stringOption(values, 'ssh-command') });
     return { json: { line }, text: line };
   },
 };
