@@ -194,7 +194,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     const item = new vscode.TreeItem(shortDateTime(snapshot.time, true), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${node.root}\0${snapshot.name}`;
     const space = this.usage.get(node.root, snapshot.name);
-    item.description = [relativeAge(snapshot.time), snapshot.latest ? 'latest' : '', meta?.label ?? '', meta?.partial ? 'partial' : '', space ? `${formatBytes(space.uniqueBytes)} unique` : ''].filter(Boolean).join(' · ');
+    item.description = [snapshot.latest ? 'latest' : '', relativeAge(snapshot.time), meta?.label ?? '', meta?.partial ? 'partial' : '', space ? `${formatBytes(space.uniqueBytes)} unique` : ''].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(meta?.label === 'pre-restore' ? 'shield' : snapshot.latest ? 'history' : 'archive');
     item.contextValue = snapshot.latest ? 'snapshot latest' : 'snapshot';
     const tooltip = new vscode.MarkdownString(undefined, true);
