@@ -53,8 +53,9 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     tree.refresh();
     const summary = `Restored ${result.restored.length} item(s)${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
     const note = result.safetySnapshot ? `${summary} The previous state is in safety snapshot ${result.safetySnapshot}.` : summary;
-    const show = result.failed.length ? vscode.window.showErrorMessage(note, 'Show Safety Snapshot') : vscode.window.showInformationMessage(note, 'Show Safety Snapshot');
-    show.then((choice) => choice && vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus'));
+    const actions = result.safetySnapshot ? ['Show Safety Snapshot'] : [];
+    const show = result.failed.length ? vscode.window.showErrorMessage(note, ...actions) : vscode.window.showInformationMessage(note, ...actions);
+    show.then((choice) => choice && vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', result.safetySnapshotRoot, result.safetySnapshot));
   };
   const restoreContext = { extensionUri: context.extensionUri, logger, hooks, onApplied: onRestored };
 
@@ -89,6 +90,15 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
       [
         { id: 'rsyncSnapshots.snapshotWorkspace', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWorkspace(runner, folder) },
         { id: 'rsyncSnapshots.refresh', run: () => tree.refresh() },
+        {
+          id: 'rsyncSnapshots.revealSnapshot',
+          run: async (root?: string, name?: string) => {
+            const node = root && name ? await tree.snapshotNode(root, name) : undefined;
+            if (node) await treeView.reveal(node, { select: true, focus: true, expand: true });
+            else await vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
+            return node;
+          },
+        },
         { id: 'rsyncSnapshots.compareWithSnapshot', run: (uri?: vscode.Uri) => compareWithSnapshot(uri instanceof vscode.Uri ? uri : undefined, hooks) },
         { id: 'rsyncSnapshots.compareWithPreviousVersion', run: (arg?: vscode.Uri | SnapshotsNode) => compareWithPreviousVersion(nodeUri(arg)) },
         { id: 'rsyncSnapshots.olderVersion', run: () => stepVersion(-1) },

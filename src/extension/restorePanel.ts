@@ -121,7 +121,7 @@ export class RestorePanel implements vscode.Disposable {
           await this.apply(message.planId, message.exclude);
           break;
         case 'openSafetySnapshot':
-          if (this.result?.safetySnapshot) vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
+          if (this.result?.safetySnapshot) await vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', this.result.safetySnapshotRoot, this.result.safetySnapshot);
           break;
         case 'cancel':
           this.panel.dispose();

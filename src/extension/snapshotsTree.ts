@@ -111,6 +111,16 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     }
   }
 
+  /** The view's node for snapshot `name` of backup root `root` (the folder using that root), if listed. */
+  async snapshotNode(root: string, name: string): Promise<SnapshotsNode | undefined> {
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const listing = await this.listing(folder).catch(() => undefined);
+      const snapshot = listing?.root === root ? listing.snapshots.find((s) => s.name === name) : undefined;
+      if (listing && snapshot) return { kind: 'snapshot', folder, root: listing.root, snapshot };
+    }
+    return undefined;
+  }
+
   /** Needed by TreeView.reveal: the node one level up (items have stable ids, so fresh objects match). */
   getParent(node: SnapshotsNode): SnapshotsNode | undefined {
     const multiRoot = (vscode.workspace.workspaceFolders ?? []).length > 1;

@@ -65,6 +65,8 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     assert.strictEqual(fs.readFileSync(path.join(root, result.safetySnapshot!, 'restore-fixture', 'report.txt'), 'utf8'), 'edited since\n');
     assert.strictEqual((await readSnapshotMeta(root, result.safetySnapshot!))?.label, 'pre-restore');
     assert.ok(panel.posted.some((m) => m.type === 'applied'), 'the webview was told');
+    const revealed = (await vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', result.safetySnapshotRoot, result.safetySnapshot)) as { snapshot?: { name: string } } | undefined;
+    assert.strictEqual(revealed?.snapshot?.name, result.safetySnapshot, 'the safety snapshot is revealed in the view');
   });
 
   it('leaving one item out keeps that file as it was', async () => {
