@@ -1,13 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { LATEST_LINK, listSnapshots, RootListing } from './backupRoot';
+import { LATEST_LINK, listSnapshots } from './backupRoot';
 import { errnoCode, SnapshotError } from './errors';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { removeTree } from './removeTree';
 import { describeRsyncFailure, parseStats, parseUnreadable, RsyncProgress, runRsync } from './rsync';
 import { writeSnapshotMeta } from './snapshotMeta';
-import { formatSnapshotName, IN_PROGRESS_PREFIX } from './snapshotName';
+import { chooseLinkDest, freshName } from './snapshotRun';
+import { IN_PROGRESS_PREFIX } from './snapshotName';
 import { findExecutable } from './tools';
 import { takeRemoteSnapshot } from './remote/remoteSnapshot';
 import { isRemoteRootSpec } from './remote/rootLocation';
@@ -72,10 +73,10 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   try {
     const listing = await listSnapshots(root);
     await checkLatestReplaceable(root);
-    const name = await freshName(root, listing, options.now ?? new Date());
+    const name = await freshName(listing, options.now ?? new Date(), (n) => fs.lstat(path.join(root, n)).then(() => true, () => false));
     const partialDir = path.join(root, IN_PROGRESS_PREFIX + name);
     const leftovers = listing.inProgress.map((n) => path.join(root, n));
-    const { linkDest, fullCopyReason } = chooseLinkDest(listing);
+    const { linkDest, fullCopyReason } = chooseLinkDest(listing, (n) => path.join(root, n));
     const warnings: string[] = [];
     if (fullCopyReason) warnings.push(fullCopyReason);
 
@@ -143,31 +144,6 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
     return result;
   } finally {
     await lock.release();
-  }
-}
-
-function chooseLinkDest(listing: RootListing): { linkDest: string | null; fullCopyReason?: string } {
-  if (listing.latest) return { linkDest: listing.latest.path };
-  if (listing.snapshots.length === 0) return { linkDest: null };
-  const why =
-    listing.latestState === 'missing' ? 'latest is missing'
-      : listing.latestState === 'dangling' ? `latest points at ${listing.latestTarget}, which does not exist`
-        : `latest (${listing.latestTarget ?? 'not a symlink'}) is not a snapshot of this root`;
-  return {
-    linkDest: null,
-    fullCopyReason: `Full copy: ${why}, so nothing was hard-linked. From now on latest points at this snapshot and the next ones link against it.`,
-  };
-}
-
-/** The run's local time as a name; a second run within the same second gets the next free second. */
-async function freshName(root: string, listing: RootListing, now: Date): Promise<string> {
-  const taken = new Set([...listing.snapshots.map((s) => s.name), ...listing.inProgress.map((n) => n.slice(IN_PROGRESS_PREFIX.length))]);
-  const time = new Date(now.getTime());
-  for (;;) {
-    const name = formatSnapshotName(time);
-    const exists = taken.has(name) || (await fs.lstat(path.join(root, name)).then(() => true, () => false));
-    if (!exists) return name;
-    time.setSeconds(time.getSeconds() + 1);
   }
 }
 

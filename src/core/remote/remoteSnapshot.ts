@@ -1,14 +1,14 @@
 import path from 'node:path';
-import { RootListing } from '../backupRoot';
 import { SnapshotError } from '../errors';
 import { LOCK_FILE } from '../lock';
 import { silentLogger } from '../logger';
 import { describeRsyncFailure, parseStats, parseUnreadable, runRsync } from '../rsync';
 import { checkSource, SnapshotOptions, SnapshotResult } from '../snapshot';
 import { META_DIR, SnapshotMeta } from '../snapshotMeta';
-import { formatSnapshotName, IN_PROGRESS_PREFIX } from '../snapshotName';
+import { IN_PROGRESS_PREFIX } from '../snapshotName';
 import { findExecutable } from '../tools';
 import { listRemoteSnapshots, REMOTE_EXIT, remoteLocation, remotePath, remoteSpec, rootProblem } from './remoteRoot';
+import { chooseLinkDest, freshName } from '../snapshotRun';
 import { RemoteRootLocation, rsyncRemoteArg } from './rootLocation';
 import { SshTransport, sshCounters } from './sshTransport';
 
@@ -115,11 +115,11 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
     const listing = await listRemoteSnapshots(location, transport);
     if (listing.latestState === 'not-a-snapshot' && listing.latestTarget === undefined)
       throw new SnapshotError('ROOT_INVALID', `${remoteSpec(location, 'latest')} is a real file or folder, not a symlink: move it away so latest can be updated.`);
-    const name = freshName(listing, options.now ?? new Date());
+    const name = await freshName(listing, options.now ?? new Date());
     const partialName = IN_PROGRESS_PREFIX + name;
     const partialDir = remotePath(location, partialName);
     const leftovers = listing.inProgress.map((n) => remotePath(location, n));
-    const { linkDest, fullCopyReason } = chooseRemoteLinkDest(location, listing);
+    const { linkDest, fullCopyReason } = chooseLinkDest(listing, (n) => remotePath(location, n));
     const warnings: string[] = [];
     if (fullCopyReason) warnings.push(fullCopyReason);
 
@@ -196,26 +196,3 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
   }
 }
 
-function chooseRemoteLinkDest(location: RemoteRootLocation, listing: RootListing): { linkDest: string | null; fullCopyReason?: string } {
-  if (listing.latest) return { linkDest: remotePath(location, listing.latest.name) };
-  if (listing.snapshots.length === 0) return { linkDest: null };
-  const why =
-    listing.latestState === 'missing' ? 'latest is missing'
-      : listing.latestState === 'dangling' ? `latest points at ${listing.latestTarget}, which does not exist`
-        : `latest (${listing.latestTarget ?? 'not a symlink'}) is not a snapshot of this root`;
-  return {
-    linkDest: null,
-    fullCopyReason: `Full copy: ${why}, so nothing was hard-linked. From now on latest points at this snapshot and the next ones link against it.`,
-  };
-}
-
-/** The run's local time as a name; taken names (finished or in progress) push it to the next free second. */
-function freshName(listing: RootListing, now: Date): string {
-  const taken = new Set([...listing.snapshots.map((s) => s.name), ...listing.inProgress.map((n) => n.slice(IN_PROGRESS_PREFIX.length))]);
-  const time = new Date(now.getTime());
-  for (;;) {
-    const name = formatSnapshotName(time);
-    if (!taken.has(name)) return name;
-    time.setSeconds(time.getSeconds() + 1);
-  }
-}
