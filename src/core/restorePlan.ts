@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { findSnapshot } from './backupRoot';
 import { errnoCode, SnapshotError } from './errors';
-import { ITEMIZE_ENV, ITEMIZE_OUT_FORMAT, ItemizedLine, parseItemizeOutput } from './itemizeParser';
+import { ITEMIZE_ENV, ITEMIZE_OUT_FORMAT, ItemizedLine, ItemizeOutput, parseItemizeOutput } from './itemizeParser';
 import { Logger, silentLogger } from './logger';
 import { isInsideDir, isSafeItemPath, joinItem, normalizeSourcePath, refuseSymlinkTraversal } from './restorePath';
 import { targetFingerprint } from './restoreFingerprint';
@@ -129,36 +129,50 @@ export async function planRestore(options: PlanRestoreOptions): Promise<RestoreP
   if (run.exitCode !== 0 && run.exitCode !== 23 && run.exitCode !== 24)
     throw new SnapshotError('RSYNC_FAILED', `Restore preview failed: ${describeRsyncFailure(run)}. Nothing was changed.`, run.stderr.split('\n').filter(Boolean));
 
+  const { parsed, warnings } = readDryRun(run);
+  const plan = await finishPlan(
+    { root, snapshot: snapshot.name, relativePath, sourcePath, sourceType, target, targetDir, delete: del, commandLine: formatCommandLine([rsync, ...args]) },
+    parsed,
+    warnings,
+    (p) => fs.readlink(p).catch(() => undefined),
+  );
+  logger.info(`restore preview ${plan.id}: ${formatCounts(plan.counts)}`);
+  return plan;
+}
+
+/** The dry run's itemized output and the messages worth showing (rsync's closing "some files" line left out). */
+export function readDryRun(run: { stdout: string; stderr: string }): { parsed: ItemizeOutput; warnings: string[] } {
   const parsed = parseItemizeOutput(run.stdout);
   const warnings = parsed.messages.filter((m) => !m.startsWith('created directory '));
   warnings.push(...run.stderr.split('\n').filter((l) => l.trim() && !/^rsync error: some files/.test(l)));
-  const { items, dirTimeUpdates } = await toItems(parsed.items, sourceType, sourcePath, target, (p) => fs.readlink(p).catch(() => undefined));
+  return { parsed, warnings };
+}
 
+/**
+ * The plan from a dry run, local or remote alike: items (symlink targets from `readLink`), every item path
+ * checked to stay inside the target and not to pass through a symlink there, and the target's fingerprint.
+ */
+export async function finishPlan(
+  fields: Pick<RestorePlan, 'root' | 'snapshot' | 'relativePath' | 'sourcePath' | 'sourceType' | 'target' | 'targetDir' | 'delete' | 'commandLine'>,
+  parsed: ItemizeOutput,
+  warnings: string[],
+  readLink: (sourceItem: string) => Promise<string | undefined>,
+): Promise<RestorePlan> {
+  const { items, dirTimeUpdates } = await toItems(parsed.items, fields.sourceType, fields.sourcePath, fields.target, readLink);
   const bad = items.filter((i) => !isSafeItemPath(i.path));
   if (bad.length) throw new SnapshotError('BAD_INPUT', `rsync reported paths outside the target (${bad.map((i) => i.path).join(', ')}): refusing to restore.`);
-  await refuseSymlinkTraversal(targetDir, [...items.map((i) => i.path), ...dirTimeUpdates]);
-
-  const plan: RestorePlan = {
+  await refuseSymlinkTraversal(fields.targetDir, [...items.map((i) => i.path), ...dirTimeUpdates]);
+  return {
     version: RESTORE_PLAN_VERSION,
     id: randomUUID(),
     createdAt: new Date().toISOString(),
-    root,
-    snapshot: snapshot.name,
-    relativePath,
-    sourcePath,
-    sourceType,
-    target,
-    targetDir,
-    delete: del,
-    commandLine: formatCommandLine([rsync, ...args]),
+    ...fields,
     items,
     counts: countItems(items),
     dirTimeUpdates,
     warnings,
-    targetFingerprint: await targetFingerprint(targetDir, items.map((i) => i.path)),
+    targetFingerprint: await targetFingerprint(fields.targetDir, items.map((i) => i.path)),
   };
-  logger.info(`restore preview ${plan.id}: ${formatCounts(plan.counts)}`);
-  return plan;
 }
 
 /** Itemized lines → plan items; `readLink` gives a symlink's target from its source path (local fs, or prefetched from the host). */

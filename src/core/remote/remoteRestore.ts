@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { findSnapshot } from '../backupRoot';
 import { SnapshotError } from '../errors';
-import { ITEMIZE_ENV, parseItemizeOutput } from '../itemizeParser';
+import { ITEMIZE_ENV } from '../itemizeParser';
 import { silentLogger } from '../logger';
-import { targetFingerprint } from '../restoreFingerprint';
-import { isSafeItemPath, normalizeSourcePath, refuseSymlinkTraversal } from '../restorePath';
-import { checkTarget, countItems, formatCounts, PlanRestoreOptions, RESTORE_PLAN_VERSION, RestorePlan, restoreRsyncArgs, toItems } from '../restorePlan';
+import { normalizeSourcePath } from '../restorePath';
+import { checkTarget, finishPlan, formatCounts, PlanRestoreOptions, readDryRun, RestorePlan, restoreRsyncArgs } from '../restorePlan';
 import { describeRsyncFailure, formatCommandLine, runRsync, RsyncRunResult } from '../rsync';
 import { findExecutable } from '../tools';
 import { REMOTE_EXIT, remoteLocation, remotePath, remoteSpec, rootProblem } from './remoteRoot';
@@ -141,39 +139,18 @@ export async function planRemoteRestore(options: PlanRestoreOptions): Promise<Re
     throw new SnapshotError(err.code, `${err.message} Nothing was changed.`, err.details);
   }
 
-  const parsed = parseItemizeOutput(run.stdout);
-  const warnings = parsed.messages.filter((m) => !m.startsWith('created directory '));
-  warnings.push(...run.stderr.split('\n').filter((l) => l.trim() && !/^rsync error: some files/.test(l)));
+  const { parsed, warnings } = readDryRun(run);
   const remoteItem = (sourceItem: string) => posix.join(snapshotDir, sourceItem.slice(remoteSpec(location, snapshot.name).length));
   const linkLines = parsed.items.filter((l) => l.type === 'symlink' && !l.deleting);
   const linkSources = linkLines.map((l) => (sourceType === 'file' ? sourcePath : joinItemPosix(sourcePath, l.name)));
   const linkInfo = await statRemoteItems(location, transport, linkSources.map(remoteItem), options.signal);
   const targets = new Map(linkSources.map((s, i) => [s, linkInfo[i]?.linkTarget]));
-  const { items, dirTimeUpdates } = await toItems(parsed.items, sourceType, sourcePath, target, async (s) => targets.get(s));
-
-  const bad = items.filter((i) => !isSafeItemPath(i.path));
-  if (bad.length) throw new SnapshotError('BAD_INPUT', `rsync reported paths outside the target (${bad.map((i) => i.path).join(', ')}): refusing to restore.`);
-  await refuseSymlinkTraversal(targetDir, [...items.map((i) => i.path), ...dirTimeUpdates]);
-
-  const plan: RestorePlan = {
-    version: RESTORE_PLAN_VERSION,
-    id: randomUUID(),
-    createdAt: new Date().toISOString(),
-    root: location.spec,
-    snapshot: snapshot.name,
-    relativePath,
-    sourcePath,
-    sourceType,
-    target,
-    targetDir,
-    delete: del,
-    commandLine: formatCommandLine([rsync, ...args]),
-    items,
-    counts: countItems(items),
-    dirTimeUpdates,
+  const plan = await finishPlan(
+    { root: location.spec, snapshot: snapshot.name, relativePath, sourcePath, sourceType, target, targetDir, delete: del, commandLine: formatCommandLine([rsync, ...args]) },
+    parsed,
     warnings,
-    targetFingerprint: await targetFingerprint(targetDir, items.map((i) => i.path)),
-  };
+    async (s) => targets.get(s),
+  );
   logger.info(`restore preview ${plan.id} from ${location.spec}: ${formatCounts(plan.counts)}`);
   return plan;
 }
