@@ -32,3 +32,8 @@ export function isSnapshotError(err: unknown, code?: SnapshotErrorCode): err is 
 export function errnoCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
+
+/** The backup root itself does not exist yet (local or remote): callers may offer to create it. */
+export function isMissingRoot(err: unknown): err is SnapshotError {
+  return isSnapshotError(err, 'ROOT_INVALID') && / does not exist/.test(err.message);
+}

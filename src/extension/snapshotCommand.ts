@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../core/format';
 import { pickWorkspaceFolder } from './pickFolder';
+import { isMissingRoot } from '../core/errors';
+import { readSettings } from './settings';
 import { RunResult, SnapshotRunner } from './snapshotRunner';
 
 const WHY_FULL_COPY = `# Why a snapshot was a full copy
@@ -23,19 +25,28 @@ Run **Rsync Snapshots: Check backup root** for the filesystem, hard-link and \`l
 export async function snapshotWorkspace(runner: SnapshotRunner, given?: vscode.WorkspaceFolder | vscode.Uri): Promise<RunResult | undefined> {
   const folder = await pickWorkspaceFolder(given);
   if (!folder) return undefined;
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Snapshot of ${folder.name}`, cancellable: true },
-    (progress, token) => {
+  const take = (createRoot: boolean) =>
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Snapshot of ${folder.name}`, cancellable: true }, (progress, token) => {
       let last = 0;
       return runner.run(folder, {
         token,
+        createRoot,
         onProgress: (p) => {
           progress.report({ message: `${p.percent}% · ${formatBytes(p.bytes)}${p.files ? ` · ${p.files} files` : ''}`, increment: Math.max(0, p.percent - last) });
           last = Math.max(last, p.percent);
         },
       });
-    },
-  );
+    });
+  let result: RunResult;
+  try {
+    result = await take(false);
+  } catch (err) {
+    if (!isMissingRoot(err)) throw err;
+    const root = readSettings(folder).backupRoot;
+    const create = await vscode.window.showWarningMessage(`The backup root ${root} does not exist yet. Create it and take the first snapshot?`, { modal: true }, 'Create Folder');
+    if (create !== 'Create Folder') return undefined;
+    result = await take(true);
+  }
   const summary = `Snapshot ${result.name}: ${result.filesTransferred} files copied (${formatBytes(result.bytesTransferred)}), ${result.filesUnchanged} unchanged, ${formatDuration(result.durationMs)}.`;
   const actions = result.linking ? ['Learn More', 'Reveal in Snapshots'] : ['Reveal in Snapshots'];
   const show = result.warnings.length ? vscode.window.showWarningMessage(`${summary} ${result.warnings.join(' ')}`, ...actions) : vscode.window.showInformationMessage(summary, ...actions);

@@ -25,7 +25,8 @@ export class SnapshotRunner implements vscode.Disposable {
     return this.running.size > 0;
   }
 
-  async run(folder: vscode.WorkspaceFolder, options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void } = {}): Promise<RunResult> {
+  /** `createRoot`: make the backup root when missing (always for the default root; otherwise when the user agreed). */
+  async run(folder: vscode.WorkspaceFolder, options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void; createRoot?: boolean } = {}): Promise<RunResult> {
     const settings = readSettings(folder);
     const controller = new AbortController();
     const sub = options.token?.onCancellationRequested(() => controller.abort());
@@ -38,7 +39,7 @@ export class SnapshotRunner implements vscode.Disposable {
         root: settings.backupRoot,
         excludes: settings.excludes,
         oneFileSystem: settings.oneFileSystem,
-        createRoot: settings.defaultRoot,
+        createRoot: settings.defaultRoot || options.createRoot === true,
         rsyncPath: settings.rsyncPath,
         sshCommand: settings.sshCommand,
         signal: controller.signal,

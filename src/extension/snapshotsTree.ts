@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { listSnapshots, RootListing, Snapshot } from '../core/backupRoot';
-import { isSnapshotError } from '../core/errors';
+import { isMissingRoot } from '../core/errors';
 import { listSnapshotDir } from '../core/snapshotFiles';
 import { readSnapshotMeta } from '../core/snapshotMeta';
 import { formatBytes } from '../core/format';
@@ -47,7 +47,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
       this.listingEmitter.fire();
       return listing;
     } catch (err) {
-      if (isSnapshotError(err, 'ROOT_INVALID') && /does not exist/.test(err.message)) return undefined; // no snapshot yet
+      if (isMissingRoot(err)) return undefined; // no snapshot yet: the welcome view shows
       throw err;
     }
   }
