@@ -84,6 +84,21 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     assert.strictEqual(fs.readFileSync(path.join(dir, 'other.txt'), 'utf8'), 'other edited\n');
   });
 
+  it('the --delete toggle reruns the preview, which then lists files the snapshot does not have', async () => {
+    fs.writeFileSync(path.join(dir, 'extra.txt'), 'not in the snapshot\n');
+    api.hooks.pickSnapshot = (items) => items.find((i) => i.snapshot.name === snapshot);
+    await vscode.commands.executeCommand('rsyncSnapshots.restore', vscode.Uri.file(dir));
+    const panel = await openedPanel();
+    assert.ok(!panel.plan!.items.some((i) => i.kind === 'delete'), 'no deletes by default');
+    const firstId = panel.plan!.id;
+    await panel.receive({ type: 'setDelete', value: true });
+    await waitFor('new preview rendered', () => panel.plan!.id !== firstId && panel.rendered?.planId === panel.plan!.id);
+    assert.strictEqual(panel.plan!.delete, true);
+    assert.deepStrictEqual(panel.plan!.items.filter((i) => i.kind === 'delete').map((i) => i.path), ['extra.txt']);
+    assert.ok(fs.existsSync(path.join(dir, 'extra.txt')), 'the preview deletes nothing');
+    fs.rmSync(path.join(dir, 'extra.txt'));
+  });
+
   it('refuses to apply when the target changed after the preview', async () => {
     const file = path.join(dir, 'report.txt');
     fs.writeFileSync(file, 'before preview\n');
