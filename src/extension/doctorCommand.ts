@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { doctor, DoctorReport } from '../core/doctor';
 import { pickWorkspaceFolder } from './pickFolder';
+import { showReport } from './reportDocument';
 import { readSettings } from './settings';
 
 /** "Check backup root": rsync, writable, hard links, latest, leftovers, lock, free space — as a readable report. */
@@ -11,10 +12,9 @@ export async function checkBackupRoot(given?: vscode.WorkspaceFolder): Promise<D
   const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Checking backup root' }, () => doctor(settings.backupRoot, { rsyncPath: settings.rsyncPath, sshCommand: settings.sshCommand }));
   const lines = [`# Backup root check: ${report.ok ? 'all good' : 'problems found'}`, '', `\`${report.root}\``, ''];
   for (const check of report.checks) {
-    lines.push(`- ${check.ok ? '✅' : '❌'} **${check.name}** — ${check.detail}`);
+    lines.push(`- **${check.ok ? 'OK' : 'PROBLEM'}** ${check.name} — ${check.detail}`);
     if (check.fix) lines.push(`  - ${check.ok ? 'Note' : 'Fix'}: ${check.fix}`);
   }
-  const doc = await vscode.workspace.openTextDocument({ content: lines.join('\n') + '\n', language: 'markdown' });
-  await vscode.window.showTextDocument(doc, { preview: true });
+  await showReport('Backup root check', lines.join('\n') + '\n');
   return report;
 }

@@ -5,6 +5,7 @@ import { ChangeDecorationProvider } from './changeDecorations';
 import { compareWithPreviousVersion, compareWithSnapshot, stepVersion } from './compare';
 import { RestoreResult } from '../core/restoreApply';
 import { restoreFromSnapshot, RestoreHooks } from './restoreCommands';
+import { registerReportProvider } from './reportDocument';
 import { RestorePanel } from './restorePanel';
 import { copyCronLine } from './cronLineCommand';
 import { checkBackupRoot } from './doctorCommand';
@@ -69,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     auto,
     vscode.workspace.registerFileSystemProvider(SNAPSHOT_SCHEME, new SnapshotFileSystemProvider(), { isReadonly: true, isCaseSensitive: true }),
     vscode.window.registerFileDecorationProvider(new ChangeDecorationProvider()),
+    registerReportProvider(),
     trackSnapshotDiffContext(),
     runner.onDidChange(({ result }) => {
       if (!result) return;

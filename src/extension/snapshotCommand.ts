@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../core/format';
 import { pickWorkspaceFolder } from './pickFolder';
 import { isMissingRoot } from '../core/errors';
+import { showReport } from './reportDocument';
 import { readSettings } from './settings';
 import { RunResult, SnapshotRunner } from './snapshotRunner';
 
@@ -52,7 +53,7 @@ export async function snapshotWorkspace(runner: SnapshotRunner, given?: vscode.W
   const show = result.warnings.length ? vscode.window.showWarningMessage(`${summary} ${result.warnings.join(' ')}`, ...actions) : vscode.window.showInformationMessage(summary, ...actions);
   show.then(async (choice) => {
     if (choice === 'Reveal in Snapshots') vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
-    if (choice === 'Learn More') vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: WHY_FULL_COPY, language: 'markdown' }));
+    if (choice === 'Learn More') await showReport('Why a snapshot was a full copy', WHY_FULL_COPY);
   });
   return result;
 }

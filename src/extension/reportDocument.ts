@@ -1,0 +1,23 @@
+import * as vscode from 'vscode';
+
+/** Read-only markdown documents (backup root check, "why a full copy"): no "save changes?" prompt when closed. */
+export const REPORT_SCHEME = 'rsync-snapshots-report';
+
+const reports = new Map<string, string>();
+const changed = new vscode.EventEmitter<vscode.Uri>();
+
+export function registerReportProvider(): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, { onDidChange: changed.event, provideTextDocumentContent: (uri) => reports.get(uri.path) ?? '' }),
+    changed,
+  );
+}
+
+/** Shows `markdown` as a read-only document named `name.md`; showing the same name again replaces its content. */
+export async function showReport(name: string, markdown: string): Promise<vscode.TextEditor> {
+  const uri = vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${name}.md` });
+  reports.set(uri.path, markdown);
+  changed.fire(uri);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  return vscode.window.showTextDocument(await vscode.languages.setTextDocumentLanguage(doc, 'markdown'), { preview: true });
+}
