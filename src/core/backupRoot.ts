@@ -119,7 +119,11 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 
 /** Finds a snapshot by name (or `latest`), with a clear error when it is not there. */
 export async function findSnapshot(root: string, name: string, options: ListOptions = {}): Promise<Snapshot> {
-  const listing = await listSnapshots(root, options);
+  return snapshotInListing(await listSnapshots(root, options), name);
+}
+
+/** The snapshot of a listing with this name (or `latest`); NOT_FOUND saying how to see the names otherwise. */
+export function snapshotInListing(listing: RootListing, name: string): Snapshot {
   const found = name === LATEST_LINK ? listing.latest : listing.snapshots.find((s) => s.name === name);
   if (!found) {
     const hint = listing.snapshots.length ? `; the newest is ${listing.snapshots[listing.snapshots.length - 1].name}` : '; the root has no snapshot yet';

@@ -1,10 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findSnapshot, listSnapshots } from './backupRoot';
+import { findSnapshot } from './backupRoot';
 import { errnoCode, SnapshotError } from './errors';
 import { excludeMatcher } from './excludeMatcher';
-import { requireLocalRoot } from './localOnly';
-import { diffTrees } from './treeDiff';
+import { diffRemote } from './remote/remoteChanges';
+import { isRemoteRootSpec } from './remote/rootLocation';
+import { diffTrees, RawTreeDiff } from './treeDiff';
 
 export interface ChangesOptions {
   /** rsync-style exclude patterns applied to both sides (see excludeMatcher), e.g. the ones the snapshots were taken with. */
@@ -40,10 +41,20 @@ export interface ChangeSet {
  * Files added / modified / deleted between snapshot A and snapshot B (names, or `latest`), or between snapshot A and
  * a working folder (`{ working: dir }`). "Modified" means different content, link target or kind — permission or
  * mtime-only changes (a `touch`) are not changes. In working mode the backup root is skipped when it lies inside
- * the working folder.
+ * the working folder. A remote root (`[user@]host:/path`) gives the same answer in one ssh call, plus one for all
+ * content checks when some file kept its size but not its mtime (see diffRemote).
  */
 export async function changes(root: string, snapshotA: string, target: string | { working: string }, options: ChangesOptions = {}): Promise<ChangeSet> {
-  requireLocalRoot((await listSnapshots(root, { sshCommand: options.sshCommand, signal: options.signal })).root, 'Comparing snapshots');
+  const exclude = excludeMatcher(options.exclude ?? []);
+  if (isRemoteRootSpec(root)) {
+    let remoteTarget = target;
+    if (typeof target !== 'string') {
+      remoteTarget = { working: path.resolve(target.working) };
+      await checkWorkingFolder(remoteTarget.working);
+    }
+    const r = await diffRemote(root, snapshotA, remoteTarget, { exclude, signal: options.signal, sshCommand: options.sshCommand });
+    return changeSet(r.root, r.from, r.to, typeof target !== 'string', r.raw);
+  }
   const a = await findSnapshot(root, snapshotA);
   const absRoot = path.dirname(a.path);
   let toDir: string;
@@ -59,13 +70,17 @@ export async function changes(root: string, snapshotA: string, target: string | 
     const inside = await rootInside(absRoot, toDir);
     if (inside) skip.push(inside);
   }
-  const raw = await diffTrees(a.path, toDir, { skip, exclude: excludeMatcher(options.exclude ?? []), signal: options.signal, concurrency: options.concurrency });
+  const raw = await diffTrees(a.path, toDir, { skip, exclude, signal: options.signal, concurrency: options.concurrency });
+  return changeSet(absRoot, a.name, to, typeof target !== 'string', raw);
+}
+
+function changeSet(root: string, from: string, to: string, toWorking: boolean, raw: RawTreeDiff): ChangeSet {
   const text = (list: Buffer[]) => list.map((b) => b.toString('utf8'));
   return {
-    root: absRoot,
-    from: a.name,
+    root,
+    from,
     to,
-    toWorking: typeof target !== 'string',
+    toWorking,
     added: text(raw.added),
     modified: text(raw.modified),
     deleted: text(raw.deleted),

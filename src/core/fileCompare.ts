@@ -14,21 +14,25 @@ export function kindOf(stat: StatLike): EntryKind {
   return 'other';
 }
 
+const S_IFMT = 0o170000n;
+
 /** What metadata alone says about two entries: 'content' when only reading them can tell. */
 export type QuickVerdict = 'same' | 'different' | 'content';
 
 /**
- * Same dev+ino ⇒ same (a hard link: nothing to read). Otherwise a different kind or size ⇒ different; files with
- * equal size and mtime ⇒ same (rsync's quick check, which is how rsync itself decided to link or copy); equal size
- * but another mtime (a `touch`, a revert) ⇒ read the content. Symlinks compare their target text; directories are
- * equal as entries (their children are compared separately).
+ * Same dev+ino ⇒ same (a hard link: nothing to read) — only when both are on this machine (`sameMachine`, default
+ * true): a remote file's inode says nothing about a local one. Otherwise a different kind or size ⇒ different; files
+ * with equal size and mtime ⇒ same (rsync's quick check, which is how rsync itself decided to link or copy); equal
+ * size but another mtime (a `touch`, a revert) ⇒ read the content. Symlinks compare their target text; directories
+ * are equal as entries (their children are compared separately); other entries (fifos, sockets, devices) by their
+ * file type and device number — permissions never count.
  */
-export function quickVerdict(a: StatLike, b: StatLike): QuickVerdict {
-  if (a.dev === b.dev && a.ino === b.ino) return 'same';
+export function quickVerdict(a: StatLike, b: StatLike, sameMachine = true): QuickVerdict {
+  if (sameMachine && a.dev === b.dev && a.ino === b.ino) return 'same';
   const kind = kindOf(a);
   if (kind !== kindOf(b)) return 'different';
   if (kind === 'directory') return 'same';
-  if (kind === 'other') return a.mode === b.mode && a.rdev === b.rdev ? 'same' : 'different';
+  if (kind === 'other') return (a.mode & S_IFMT) === (b.mode & S_IFMT) && a.rdev === b.rdev ? 'same' : 'different';
   if (a.size !== b.size) return 'different';
   if (kind === 'symlink') return 'content';
   return a.mtimeNs === b.mtimeNs ? 'same' : 'content';

@@ -100,6 +100,18 @@ describe('A remote backup root over ssh in a real VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  it('"Changed in this snapshot" lists the file edited between two remote snapshots (changes() over ssh)', async () => {
+    api.tree.refresh();
+    const third = await waitFor('third remote snapshot in the tree', async () =>
+      (await api.tree.getChildren()).find((n): n is Extract<SnapshotsNode, { kind: 'snapshot' }> => n.kind === 'snapshot' && n.snapshot.name === taken[2]),
+    );
+    const changesNode = (await api.tree.getChildren(third)).find((c) => c.kind === 'changes');
+    assert.ok(changesNode, 'a "Changed in this snapshot" node for the remote snapshot');
+    const changed = await api.tree.getChildren(changesNode);
+    const rows = changed.map((c) => (c.kind === 'changed' ? `${c.change} ${c.path}` : `message: ${c.kind === 'message' ? c.text : c.kind}`));
+    assert.ok(rows.includes(`M ${REL}`), rows.join(' | '));
+  });
+
   it('restores a file from the remote root after the preview, safety snapshot on the remote', async () => {
     api.hooks.pickVersion = (items) => items.find((i) => i.version.snapshots.includes(taken[0]));
     await vscode.commands.executeCommand('rsyncSnapshots.restore', vscode.Uri.file(file));
