@@ -5,9 +5,9 @@ import { errnoCode, SnapshotError } from './errors';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { removeTree } from './removeTree';
-import { describeRsyncFailure, parseStats, parseUnreadable, RsyncProgress, runRsync } from './rsync';
+import { describeRsyncFailure, parseUnreadable, RsyncProgress, runRsync } from './rsync';
 import { writeSnapshotMeta } from './snapshotMeta';
-import { chooseLinkDest, freshName } from './snapshotRun';
+import { chooseLinkDest, freshName, snapshotResult } from './snapshotRun';
 import { IN_PROGRESS_PREFIX } from './snapshotName';
 import { findExecutable } from './tools';
 import { takeRemoteSnapshot } from './remote/remoteSnapshot';
@@ -111,23 +111,7 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
     await swingLatest(root, name);
     for (const leftover of leftovers) await removeTree(leftover).catch((err) => logger.warn(`could not remove ${leftover}: ${err}`));
 
-    const stats = parseStats(run.stdout);
-    const result: SnapshotResult = {
-      name,
-      path: finalDir,
-      root,
-      linkDest,
-      fullCopyReason,
-      filesTotal: stats.files,
-      filesTransferred: stats.regularFilesTransferred,
-      filesUnchanged: Math.max(0, stats.regularFiles - stats.regularFilesTransferred),
-      bytesTransferred: stats.totalTransferredFileSize,
-      totalBytes: stats.totalFileSize,
-      durationMs: Date.now() - started,
-      partial: run.exitCode === 23,
-      unreadable,
-      warnings,
-    };
+    const result = snapshotResult({ name, path: finalDir, root, linkDest, fullCopyReason, durationMs: Date.now() - started, unreadable, warnings }, run);
     await writeSnapshotMeta(root, name, {
       label: options.label,
       source,

@@ -1,4 +1,6 @@
 import { RootListing } from './backupRoot';
+import { parseStats } from './rsync';
+import type { SnapshotResult } from './snapshot';
 import { formatSnapshotName, IN_PROGRESS_PREFIX } from './snapshotName';
 
 /** Decisions a snapshot run makes from the root's listing, shared by local and remote roots. */
@@ -32,4 +34,21 @@ export async function freshName(listing: RootListing, now: Date, exists: (name: 
     if (!taken.has(name) && !(await exists(name))) return name;
     time.setSeconds(time.getSeconds() + 1);
   }
+}
+
+/** The result of a finished run, from rsync's --stats output (exit 23: kept, but partial). */
+export function snapshotResult(
+  fields: Pick<SnapshotResult, 'name' | 'path' | 'root' | 'linkDest' | 'fullCopyReason' | 'durationMs' | 'unreadable' | 'warnings'>,
+  run: { stdout: string; exitCode: number },
+): SnapshotResult {
+  const stats = parseStats(run.stdout);
+  return {
+    ...fields,
+    filesTotal: stats.files,
+    filesTransferred: stats.regularFilesTransferred,
+    filesUnchanged: Math.max(0, stats.regularFiles - stats.regularFilesTransferred),
+    bytesTransferred: stats.totalTransferredFileSize,
+    totalBytes: stats.totalFileSize,
+    partial: run.exitCode === 23,
+  };
 }

@@ -8,6 +8,7 @@ import { isSnapshotName } from '../snapshotName';
 import { diffTrees, ListedEntry, listingSide, localSide, RawTreeDiff, TreeDiffOptions, TreeSide } from '../treeDiff';
 import { LIST_SCRIPT, parseRemoteListing, REMOTE_EXIT, remoteLocation, remotePath, rootProblem } from './remoteRoot';
 import { RemoteRootLocation } from './rootLocation';
+import { readScriptAnswer } from './scriptAnswer';
 import { SshTransport } from './sshTransport';
 
 /** One find record: type, dev, inode, size, mtime (seconds.fraction), permission bits (octal), link target, path. */
@@ -107,17 +108,8 @@ function listedStat(type: string, dev: bigint, ino: bigint, size: bigint, mtimeN
 
 /** Pure: the changes script's output → one ListedTree per requested name, and the root listing after them. */
 export function parseChangesOutput(location: RemoteRootLocation, output: Buffer, count: number): { trees: ListedTree[]; listing: RootListing } {
-  const marker = 'rsync-snapshots-changes\0';
-  if (output.subarray(0, marker.length).toString('latin1') !== marker)
-    throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while comparing snapshots in ${location.spec} (is the login shell printing text? make it quiet for non-interactive sessions).`);
-  let at = marker.length;
-  const next = (): Buffer => {
-    const end = output.indexOf(0, at);
-    if (end < 0) throw new SnapshotError('SSH_FAILED', `Truncated answer from ${location.host} while comparing snapshots in ${location.spec}; try again.`);
-    const field = output.subarray(at, end);
-    at = end + 1;
-    return field;
-  };
+  const answer = readScriptAnswer(location, output, 'rsync-snapshots-changes', 'comparing snapshots in');
+  const next = answer.next;
   const text = () => next().toString('latin1');
   const trees: ListedTree[] = [];
   for (let t = 0; t < count; t++) {
@@ -147,7 +139,7 @@ export function parseChangesOutput(location: RemoteRootLocation, output: Buffer,
     }
   }
   if (text() !== '/end') throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while comparing snapshots in ${location.spec}; try again.`);
-  return { trees, listing: parseRemoteListing(location, output.subarray(at)) };
+  return { trees, listing: parseRemoteListing(location, answer.rest()) };
 }
 
 export interface RemoteTreeDiff {

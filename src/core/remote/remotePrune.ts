@@ -7,6 +7,7 @@ import { measureUsage } from '../usage';
 import { LIST_SCRIPT, listRemoteSnapshots, parseRemoteListing, REMOTE_EXIT, remoteLocation, rootProblem } from './remoteRoot';
 import { acquireRemoteLock, REMOVE_SCRIPT } from './remoteSnapshot';
 import { RemoteRootLocation } from './rootLocation';
+import { readScriptAnswer } from './scriptAnswer';
 import { SshTransport } from './sshTransport';
 
 /** Same prefix as local prune (a snapshot being deleted is renamed to it first). */
@@ -54,25 +55,16 @@ done
 `;
 
 function parsePlanAnswer(location: RemoteRootLocation, output: Buffer): { stats: Map<string, { id: string; mtime: Date }>; rest: Buffer } {
-  const marker = 'rsync-snapshots-prune\0';
-  if (output.subarray(0, marker.length).toString('utf8') !== marker)
-    throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while planning a prune of ${location.spec} (is the login shell printing text?).`);
+  const answer = readScriptAnswer(location, output, 'rsync-snapshots-prune', 'planning a prune of');
+  const next = answer.text;
   const stats = new Map<string, { id: string; mtime: Date }>();
-  let at = marker.length;
-  const next = (): string => {
-    const end = output.indexOf(0, at);
-    if (end < 0) throw new SnapshotError('SSH_FAILED', `Truncated answer from ${location.host} while planning a prune of ${location.spec}.`);
-    const field = output.subarray(at, end).toString('utf8');
-    at = end + 1;
-    return field;
-  };
   for (;;) {
     const name = next();
     if (name === '/end') break;
     const [id, mtime] = next().split(' ');
     stats.set(name, { id, mtime: new Date(Number(mtime) * 1000) });
   }
-  return { stats, rest: output.subarray(at) };
+  return { stats, rest: answer.rest() };
 }
 
 /** planPrune for a remote root: listing + stats (1 ssh call), sizes (1 call, see measureRemoteUsage). Deletes nothing. */

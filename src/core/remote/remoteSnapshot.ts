@@ -2,13 +2,13 @@ import path from 'node:path';
 import { SnapshotError } from '../errors';
 import { LOCK_FILE } from '../lock';
 import { silentLogger } from '../logger';
-import { describeRsyncFailure, parseStats, parseUnreadable, runRsync } from '../rsync';
+import { describeRsyncFailure, parseUnreadable, runRsync } from '../rsync';
 import { checkSource, SnapshotOptions, SnapshotResult } from '../snapshot';
 import { META_DIR, SnapshotMeta } from '../snapshotMeta';
 import { IN_PROGRESS_PREFIX } from '../snapshotName';
 import { findExecutable } from '../tools';
 import { listRemoteSnapshots, REMOTE_EXIT, remoteLocation, remotePath, remoteSpec, rootProblem } from './remoteRoot';
-import { chooseLinkDest, freshName } from '../snapshotRun';
+import { chooseLinkDest, freshName, snapshotResult } from '../snapshotRun';
 import { RemoteRootLocation, rsyncRemoteArg } from './rootLocation';
 import { SshTransport, sshCounters } from './sshTransport';
 
@@ -152,23 +152,7 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
     if (run.exitCode === 23) warnings.push(`Some files could not be read and are missing from this snapshot: ${unreadable.slice(0, 10).join(', ') || 'see the log'}${unreadable.length > 10 ? ` and ${unreadable.length - 10} more` : ''}.`);
     if (run.exitCode === 24) warnings.push('Some files vanished while the snapshot was taken (normal for files deleted meanwhile).');
 
-    const stats = parseStats(run.stdout);
-    const result: SnapshotResult = {
-      name,
-      path: remoteSpec(location, name),
-      root: location.spec,
-      linkDest,
-      fullCopyReason,
-      filesTotal: stats.files,
-      filesTransferred: stats.regularFilesTransferred,
-      filesUnchanged: Math.max(0, stats.regularFiles - stats.regularFilesTransferred),
-      bytesTransferred: stats.totalTransferredFileSize,
-      totalBytes: stats.totalFileSize,
-      durationMs: 0,
-      partial: run.exitCode === 23,
-      unreadable,
-      warnings,
-    };
+    const result = snapshotResult({ name, path: remoteSpec(location, name), root: location.spec, linkDest, fullCopyReason, durationMs: 0, unreadable, warnings }, run);
     const meta: SnapshotMeta = {
       label: options.label,
       source,

@@ -8,6 +8,7 @@ import type { FileHistory, FileVersion, VersionCopy, VersionsOptions } from '../
 import { buildHistory } from '../versions';
 import { LIST_SCRIPT, parseRemoteListing, readRemoteFile, remoteLocation, remotePath, remoteSpec, rootProblem } from './remoteRoot';
 import { RemoteRootLocation } from './rootLocation';
+import { readScriptAnswer } from './scriptAnswer';
 import { SshTransport } from './sshTransport';
 
 const posix = path.posix;
@@ -56,18 +57,9 @@ type StatAnswer = 'absent' | 'eacces' | { stat: StatLike; linkTarget?: string };
 
 /** Pure: the versions part of the script's output (per folder name) and the listing output after it. */
 export function parseVersionsOutput(location: RemoteRootLocation, output: Buffer): { stats: Map<string, StatAnswer>; rest: Buffer } {
-  const marker = 'rsync-snapshots-versions\0';
-  if (output.subarray(0, marker.length).toString('utf8') !== marker)
-    throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while listing versions in ${location.spec} (is the login shell printing text? make it quiet for non-interactive sessions).`);
+  const answer = readScriptAnswer(location, output, 'rsync-snapshots-versions', 'listing versions in');
+  const next = answer.text;
   const stats = new Map<string, StatAnswer>();
-  let at = marker.length;
-  const next = (): string => {
-    const end = output.indexOf(0, at);
-    if (end < 0) throw new SnapshotError('SSH_FAILED', `Truncated answer from ${location.host} while listing versions in ${location.spec}.`);
-    const field = output.subarray(at, end).toString('utf8');
-    at = end + 1;
-    return field;
-  };
   for (;;) {
     const name = next();
     if (name === '/end') break;
@@ -78,7 +70,7 @@ export function parseVersionsOutput(location: RemoteRootLocation, output: Buffer
       stats.set(name, { stat, linkTarget: target || undefined });
     } else stats.set(name, status === 'eacces' ? 'eacces' : 'absent');
   }
-  return { stats, rest: output.subarray(at) };
+  return { stats, rest: answer.rest() };
 }
 
 /** A stat line of the versions script as a StatLike (bigint fields, as fs.lstat({ bigint: true }) gives). */
