@@ -81,25 +81,38 @@ try {
     if (r.status !== 0) throw new Error(r.stderr);
     return { elapsed, total: Number(r.stdout.trim().split('\n').pop().split(/\s+/)[0]) };
   };
-  const runOurs = async () => {
+  const runOurs = async (options = {}) => {
     const t = process.hrtime.bigint();
-    const report = await core.usage(root, { cache: false });
+    const report = await core.usage(root, { cache: false, ...options });
     return { elapsed: ms(t), total: report.totalBytes };
   };
 
   runDu();
   await runOurs(); // warm the page cache for both
+  // Each round runs du, ours, and for reference ours with one walk at a time (du walks with one process) and the
+  // worker-thread fallback (no GNU find); the order rotates from round to round, so no one always goes first.
   const du = [];
   const ours = [];
+  const oneAtATime = [];
+  const threads = [];
   let duTotal = 0;
   let ourTotal = 0;
+  const runners = [
+    async () => {
+      const r = runDu();
+      du.push(r.elapsed);
+      duTotal = r.total;
+    },
+    async () => {
+      const r = await runOurs();
+      ours.push(r.elapsed);
+      ourTotal = r.total;
+    },
+    async () => oneAtATime.push((await runOurs({ concurrency: 1 })).elapsed),
+    async () => threads.push((await runOurs({ walker: 'threads' })).elapsed),
+  ];
   for (let r = 0; r < ROUNDS; r++) {
-    // alternate which goes first
-    const pair = r % 2 ? [await runOurs(), runDu()] : [runDu(), await runOurs()].reverse();
-    ours.push(pair[0].elapsed);
-    du.push(pair[1].elapsed);
-    ourTotal = pair[0].total;
-    duTotal = pair[1].total;
+    for (let i = 0; i < runners.length; i++) await runners[(i + r) % runners.length]();
   }
 
   core.clearUsageMemoryCache();
@@ -128,6 +141,8 @@ try {
     ['', 'median ms', 'rounds (ms)'],
     ['du -s -B1 --total ROOT/20*', median(du).toFixed(0), du.map((x) => x.toFixed(0)).join(' ')],
     ['usage() (no cache)', median(ours).toFixed(0), ours.map((x) => x.toFixed(0)).join(' ')],
+    ['usage() one walk at a time', median(oneAtATime).toFixed(0), oneAtATime.map((x) => x.toFixed(0)).join(' ')],
+    ['usage() worker threads (no GNU find)', median(threads).toFixed(0), threads.map((x) => x.toFixed(0)).join(' ')],
     ['usage() first, filling cache', fill.toFixed(0), ''],
     ['usage() cached, same process', median(cachedInProcess).toFixed(1), cachedInProcess.map((x) => x.toFixed(1)).join(' ')],
     ['usage() cached, new process (file)', median(fromFile).toFixed(0), fromFile.map((x) => x.toFixed(0)).join(' ')],
@@ -135,7 +150,7 @@ try {
   console.log(`\n${SNAPSHOTS} snapshots × ${FILES} files, ${os.availableParallelism()} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
   for (const row of rows) console.log(`${row[0].padEnd(38)} ${String(row[1]).padStart(10)}   ${row[2]}`);
   console.log(`\ntotal: ours ${ourTotal} B, du ${duTotal} B (difference ${(diff * 100).toFixed(3)} %; target ≤ 1 %)`);
-  console.log(`ratio usage()/du: ${ratio.toFixed(2)} (target ≤ 1.5) ${ratio <= 1.5 ? 'OK' : 'MISSED'}`);
+  console.log(`ratio usage()/du: ${ratio.toFixed(2)} (target ≤ 1.5) ${ratio <= 1.5 ? 'OK' : 'MISSED'}; for reference, one walk at a time ${(median(oneAtATime) / median(du)).toFixed(2)}, worker threads ${(median(threads) / median(du)).toFixed(2)}`);
   console.log(`cached report: ${median(cachedInProcess).toFixed(1)} ms in process, ${median(fromFile).toFixed(0)} ms from the file in a new process (target < 100 ms) ${median(cachedInProcess) < 100 ? 'OK' : 'MISSED'}; cache file ${(cacheSize / 1024).toFixed(0)} KiB`);
   if (diff > 0.01) process.exitCode = 1;
 } finally {

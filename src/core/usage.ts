@@ -3,6 +3,7 @@ import path from 'node:path';
 import { listSnapshots } from './backupRoot';
 import { SnapshotError } from './errors';
 import { META_DIR } from './snapshotMeta';
+import { gnuFindAvailable, scanWithFind } from './findScan';
 import { MULTI_STRIDE, scanDirectories, SnapshotScan } from './usageScan';
 import { measureRemoteUsage } from './remote/remoteUsage';
 import { isRemoteRootSpec } from './remote/rootLocation';
@@ -68,8 +69,13 @@ export interface UsageOptions {
   onProgress?: (progress: UsageProgress) => void;
   /** Use and update the per-snapshot cache (default true); false walks every snapshot and leaves the cache alone. */
   cache?: boolean;
-  /** Worker threads walking snapshots at once (default: CPU count, at most 4). */
+  /** Walks at once: find processes (default 2), or worker threads when find is not GNU find (default: CPU count, at most 4). */
   concurrency?: number;
+  /**
+   * How local snapshots are walked: 'find' — GNU `find -printf` (numbers only) parsed as it streams; 'threads' — readdir +
+   * lstat in worker threads; 'auto' (default) — find when it is GNU find, else threads. Both give identical figures.
+   */
+  walker?: 'auto' | 'find' | 'threads';
   /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
   sshCommand?: string;
 }
@@ -330,12 +336,8 @@ export async function measureUsage(root: string, options: UsageOptions = {}): Pr
   const absRoot = listing.root;
   const useCache = options.cache !== false;
   const names = listing.snapshots.map((s) => s.name);
-  const stamps = await Promise.all(
-    listing.snapshots.map(async (s) => {
-      const st = await fs.lstat(s.path);
-      return `${st.dev}:${st.ino}:${st.ctimeMs}`;
-    }),
-  );
+  const stats = await Promise.all(listing.snapshots.map((s) => fs.lstat(s.path)));
+  const stamps = stats.map((st) => `${st.dev}:${st.ino}:${st.ctimeMs}`);
   const key = JSON.stringify([names, stamps]);
   const model = useCache ? await loadModel(absRoot) : new UsageModel();
   const freedBy = (deleted: string[]) => model.freedBy(names, deleted);
@@ -346,12 +348,14 @@ export async function measureUsage(root: string, options: UsageOptions = {}): Pr
     return { report, freedBy };
   }
 
-  const jobs = listing.snapshots.filter((s, i) => model.records.get(s.name)?.stamp !== stamps[i]).map((s) => ({ key: s.name, dir: s.path }));
+  const jobs = listing.snapshots.flatMap((s, i) => (model.records.get(s.name)?.stamp === stamps[i] ? [] : [{ key: s.name, dir: s.path, dev: stats[i].dev, ino: stats[i].ino }]));
   const stampOf = new Map(names.map((n, i) => [n, stamps[i]]));
   let done = names.length - jobs.length;
   options.onProgress?.({ done, total: names.length });
   model.freshNlink = [];
-  await scanDirectories(jobs, {
+  const walker = options.walker ?? 'auto';
+  const useFind = walker === 'find' || (walker === 'auto' && jobs.length > 0 && (await gnuFindAvailable()));
+  await (useFind ? scanWithFind : scanDirectories)(jobs, {
     signal: options.signal,
     concurrency: options.concurrency,
     onDone: (name, scan) => {

@@ -69,6 +69,9 @@ parentPort.on('message', (job) => {
 export interface ScanJob {
   key: string;
   dir: string;
+  /** The directory's identity when known (lstat before the walk): a find walk checks it saw this very folder. */
+  dev?: number;
+  ino?: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { SnapshotError } from '../errors';
+import { scanFromFindOutput } from '../findScan';
 import type { UsageOptions, UsageResult } from '../usage';
 import { UsageModel } from '../usage';
 import { SnapshotScan } from '../usageScan';
@@ -38,25 +39,12 @@ ${LIST_SCRIPT}`;
 /** Per remote root (spec + ssh command): the same model as local roots, kept in memory only (no cache file on the host). */
 const models = new Map<string, UsageModel>();
 
+/** The parser of the walk's lines, shared with local walks (findScan.ts). */
+export { scanFromFindOutput };
+
 /** Forgets remote usage models (tests). */
 export function clearRemoteUsageCache(): void {
   models.clear();
-}
-
-/** Pure: `find -printf '%y %D %i %b %n\n'` lines → a SnapshotScan, counted like du (blocks × 512, each inode once via the model). */
-export function scanFromFindOutput(text: string): SnapshotScan {
-  let entries = 0;
-  let dirBytes = 0;
-  const multi: number[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const [type, dev, ino, blocks, nlink] = line.split(' ');
-    entries++;
-    const bytes = Number(blocks) * 512;
-    if (type === 'd') dirBytes += bytes;
-    else multi.push(Number(dev), Number(ino), bytes, 1, Number(nlink));
-  }
-  return { entries, dirBytes, multi: Float64Array.from(multi), errors: [] };
 }
 
 interface Answer {
