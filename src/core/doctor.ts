@@ -6,6 +6,7 @@ import { errnoCode, isSnapshotError } from './errors';
 import { probeHardLinks } from './linkDiagnostics';
 import { acquireLock, LOCK_FILE } from './lock';
 import { DELETING_PREFIX } from './prune';
+import { formatCommandLine } from './rsync';
 import { readSnapshotMeta } from './snapshotMeta';
 import { findExecutable } from './tools';
 import { remoteDoctor } from './remote/remoteDoctor';
@@ -111,19 +112,24 @@ async function checkFilesystem(root: string, writable: boolean): Promise<DoctorC
     : { name: 'filesystem and hard links', ok: false, detail: `${type}; hard links fail (${probe.error}), so every snapshot would be a full copy`, fix: 'Put the backup root on a filesystem with hard links (ext4, xfs, btrfs, APFS), not FAT/exFAT or a share without them.' };
 }
 
-export function checkLatest(listing: RootListing): DoctorCheck {
+/**
+ * latest: valid, or what to run to repair it. `command` turns an argv on the root's host into a line to paste
+ * (locally: the argv quoted; for a remote root: wrapped in ssh), and `latestPath` is latest's path there.
+ */
+export function checkLatest(listing: RootListing, latestPath = path.join(listing.root, 'latest'), command: (argv: string[]) => string = formatCommandLine): DoctorCheck {
   const newest = listing.snapshots[listing.snapshots.length - 1];
+  const relink = newest ? command(['ln', '-sfn', newest.name, latestPath]) : undefined;
   switch (listing.latestState) {
     case 'ok':
       return { name: 'latest', ok: true, detail: `latest → ${listing.latest!.name}${newest && newest.name !== listing.latest!.name ? ` (the newest is ${newest.name})` : ''}` };
     case 'missing':
-      return newest
-        ? { name: 'latest', ok: false, detail: 'latest is missing: the next snapshot will be a full copy', fix: `ln -sfn '${newest.name}' '${path.join(listing.root, 'latest')}'` }
+      return relink
+        ? { name: 'latest', ok: false, detail: 'latest is missing: the next snapshot will be a full copy', fix: relink }
         : { name: 'latest', ok: true, detail: 'no snapshot yet (latest appears with the first one)' };
     case 'dangling':
-      return { name: 'latest', ok: false, detail: `latest points at ${listing.latestTarget}, which does not exist: the next snapshot will be a full copy`, fix: newest ? `ln -sfn '${newest.name}' '${path.join(listing.root, 'latest')}'` : `rm '${path.join(listing.root, 'latest')}'` };
+      return { name: 'latest', ok: false, detail: `latest points at ${listing.latestTarget}, which does not exist: the next snapshot will be a full copy`, fix: relink ?? command(['rm', latestPath]) };
     default:
-      return { name: 'latest', ok: false, detail: `latest (${listing.latestTarget ?? 'not a symlink'}) is not a snapshot of this root: the next snapshot will be a full copy`, fix: newest ? `Move it away, then: ln -sfn '${newest.name}' '${path.join(listing.root, 'latest')}'` : 'Move it away.' };
+      return { name: 'latest', ok: false, detail: `latest (${listing.latestTarget ?? 'not a symlink'}) is not a snapshot of this root: the next snapshot will be a full copy`, fix: relink ? `Move it away, then: ${relink}` : 'Move it away.' };
   }
 }
 

@@ -2,10 +2,12 @@ import type { DoctorCheck, DoctorOptions, DoctorReport } from '../doctor';
 import { checkLatest, checkRsync, formatSize } from '../doctor';
 import { isSnapshotError } from '../errors';
 import { LOCK_FILE } from '../lock';
+import { formatCommandLine } from '../rsync';
 import { readSnapshotMeta } from '../snapshotMeta';
 import { listRemoteSnapshots, remoteLocation, remotePath } from './remoteRoot';
 import { acquireRemoteLock } from './remoteSnapshot';
-import { SshTransport } from './sshTransport';
+import { sshDestination } from './rootLocation';
+import { shellQuote, SshTransport } from './sshTransport';
 
 /**
  * One ssh call (BatchMode, so it fails instead of prompting): tools on the host, `mv -T`, the root (exists, folder,
@@ -98,7 +100,8 @@ export async function remoteDoctor(root: string, options: DoctorOptions = {}): P
     checks.push({ name: 'snapshots', ok: false, detail: (err as Error).message });
   }
   if (listing) {
-    checks.push(checkLatest(listing));
+    // The repair runs on the host: ssh HOST '<command quoted for the remote shell>'.
+    checks.push(checkLatest(listing, remotePath(location, 'latest'), (argv) => formatCommandLine(['ssh', sshDestination(location), argv.map(shellQuote).join(' ')])));
     const deleting = lines.filter((l) => l.startsWith('deleting ')).map((l) => l.slice(9));
     const all = [...listing.inProgress, ...deleting];
     checks.push(

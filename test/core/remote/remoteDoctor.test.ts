@@ -60,6 +60,8 @@ describe('doctor and snapshot notes on a remote root (real sshd)', function () {
     const checks = byName(report);
     assert.equal(report.ok, false);
     assert.equal(checks.get('latest')?.ok, false);
+    // The repair is an ssh line for the host, not a local command.
+    assert.match(checks.get('latest')!.fix!, new RegExp(`^ssh ${sshd.host} .*ln.*-sfn`));
     assert.match(checks.get('leftovers')!.detail, /\.inprogress-2026-07-02T00-00-00.*\.deleting-2026-06-01T00-00-00/);
 
     const missing = await doctor(`${sshd.host}:${root}-missing`, { sshCommand: sshd.sshCommand });
