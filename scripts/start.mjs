@@ -12,6 +12,7 @@ import path from 'node:path';
 import {
   CHROMIUM, CHROMIUM_ARGS, cacheDir, checkChromium, freePort, repoRoot, setupHost, sleep, startServer, workbenchUrl, writeUserSettings,
 } from './lib/vscode-server.mjs';
+import { ensureSystemPackages, SYSTEM_PACKAGES } from './lib/system-packages.mjs';
 
 const check = process.argv.includes('--check') || process.env.CI === 'true';
 const forceServer = process.argv.includes('--server');
@@ -22,6 +23,7 @@ const cli = path.join(repoRoot, 'dist/cli.js');
 const SNAPSHOT_NAME = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}$/;
 
 try {
+  ensureSystemPackages([SYSTEM_PACKAGES.rsync, SYSTEM_PACKAGES.flock, SYSTEM_PACKAGES.krb5, ...(check ? [SYSTEM_PACKAGES.chromium] : [])]);
   makeDemo();
   const code = !check && !forceServer && findOnPath('code');
   if (code) openDesktop(code);

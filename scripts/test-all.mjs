@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages, SYSTEM_PACKAGES } from './lib/system-packages.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rsync-snapshots-test-'));
@@ -31,9 +32,18 @@ function suite(name, args) {
   results.push({ name, passed, failed });
 }
 
+let ready = true;
+try {
+  ensureSystemPackages(Object.values(SYSTEM_PACKAGES));
+} catch (err) {
+  console.error(`[setup] ${err.message}`);
+  ready = false;
+}
 console.log('=== build ===');
-const built = node(['esbuild.mjs']) === 0 && node(['esbuild.mjs', '--tests']) === 0;
-if (!built) {
+const built = ready && node(['esbuild.mjs']) === 0 && node(['esbuild.mjs', '--tests']) === 0;
+if (!ready) {
+  results.push({ name: 'setup', passed: 0, failed: 1 });
+} else if (!built) {
   console.error('[build] failed: no suite run');
   results.push({ name: 'build', passed: 0, failed: 1 });
 } else {
