@@ -47,7 +47,7 @@ if (!ready) {
   console.error('[build] failed: no suite run');
   results.push({ name: 'build', passed: 0, failed: 1 });
 } else {
-  suite('core', ['node_modules/mocha/bin/mocha.js', '--config', '.mocharc.json', '--reporter', 'scripts/lib/mocha-summary-reporter.mjs']);
+  suite('core', ['node_modules/mocha/bin/mocha.js', '--config', '.mocharc.json', '--reporter', 'scripts/lib/mocha-summary-reporter.mjs', ...(process.stdout.isTTY ? [] : ['--no-color'])]);
   suite('extension', ['scripts/run-vscode-tests.mjs']);
 }
 fs.rmSync(tmp, { recursive: true, force: true });

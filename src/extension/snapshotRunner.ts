@@ -1,11 +1,23 @@
 import * as vscode from 'vscode';
 import { Logger } from '../core/logger';
 import { RsyncProgress } from '../core/rsync';
+import { SnapshotError } from '../core/errors';
 import { checkLinking } from '../core/linkCheck';
 import { LinkDiagnosis } from '../core/linkDiagnostics';
 import { SnapshotResult, takeSnapshot } from '../core/snapshot';
 import { autoPrune } from './pruneCommand';
 import { readSettings } from './settings';
+
+/**
+ * Two folders in one root would mix their snapshots (and move one latest): each workspace folder needs its own
+ * root. Throws a message saying how to give each its own.
+ */
+export function checkOwnRoot(folder: vscode.WorkspaceFolder, folders: readonly vscode.WorkspaceFolder[], rootOf: (f: vscode.WorkspaceFolder) => string): void {
+  const root = rootOf(folder);
+  const sharing = folders.find((other) => other.uri.toString() !== folder.uri.toString() && rootOf(other) === root);
+  if (sharing)
+    throw new SnapshotError('BAD_INPUT', `Workspace folders ${folder.name} and ${sharing.name} would share the backup root ${root}: give each folder its own root (rsyncSnapshots.backupRoot in each folder's settings), or leave it empty for a per-folder default.`);
+}
 
 export interface RunResult extends SnapshotResult {
   /** Set when the snapshot turned out a full copy although it should have been linked: why. */
@@ -28,6 +40,7 @@ export class SnapshotRunner implements vscode.Disposable {
   /** `createRoot`: make the backup root when missing (always for the default root; otherwise when the user agreed). */
   async run(folder: vscode.WorkspaceFolder, options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void; createRoot?: boolean } = {}): Promise<RunResult> {
     const settings = readSettings(folder);
+    checkOwnRoot(folder, vscode.workspace.workspaceFolders ?? [], (f) => readSettings(f).backupRoot);
     const controller = new AbortController();
     const sub = options.token?.onCancellationRequested(() => controller.abort());
     this.running.set(folder.uri.toString(), controller);

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { listSnapshots } from '../../src/core/backupRoot';
 import type { SnapshotResult } from '../../src/core/snapshot';
 import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
+import { checkOwnRoot } from '../../src/extension/snapshotRunner';
 import { toSnapshotUri } from '../../src/extension/snapshotUri';
 import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
@@ -94,6 +95,13 @@ describe('Snapshots view and "Snapshot workspace" in a real VS Code', function (
     assert.strictEqual(after.latest?.name, before.latest?.name);
     assert.deepStrictEqual(after.inProgress, []);
     fs.rmSync(big, { recursive: true, force: true });
+  });
+
+  it('refuses two workspace folders sharing one backup root, and allows distinct ones', () => {
+    const folder = (name: string, index: number): vscode.WorkspaceFolder => ({ name, index, uri: vscode.Uri.file(`/work/${name}`) });
+    const [a, b] = [folder('a', 0), folder('b', 1)];
+    assert.throws(() => checkOwnRoot(a, [a, b], () => '/backups/shared'), /a and b would share the backup root \/backups\/shared/);
+    assert.doesNotThrow(() => checkOwnRoot(a, [a, b], (f) => `/backups/${f.name}`));
   });
 
   it('a lock held by another process (e.g. cron) gives the lock message and starts no rsync', async () => {
