@@ -40,9 +40,11 @@
   }
 
   function changeText(item) {
-    if (item.kind === 'symlink') return item.linkTarget !== undefined ? `→ ${item.linkTarget}` : 'link';
-    if (item.kind !== 'overwrite') return '';
     const c = item.changes || {};
+    const replaces = c.type ? 'replaces what is there now' : '';
+    if (item.kind === 'symlink') return [item.linkTarget !== undefined ? `→ ${item.linkTarget}` : 'link', replaces].filter(Boolean).join(' · ');
+    if (item.kind !== 'overwrite') return '';
+    if (c.type) return replaces;
     return ['size', 'time', 'perms', 'owner', 'group', 'checksum'].filter((k) => c[k]).join(', ') || 'attributes';
   }
 

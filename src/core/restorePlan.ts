@@ -26,6 +26,11 @@ export interface RestoreChanges {
   group?: boolean;
   /** Symlinks: the link's target text differs; regular files: the checksum differs (only with --checksum). */
   checksum?: boolean;
+  /**
+   * The target holds an item of another kind at this path (a file where the snapshot has a folder or a link, …):
+   * rsync replaces it, so it is an overwrite to review, never a mere creation.
+   */
+  type?: boolean;
 }
 
 export interface RestoreItem {
@@ -186,6 +191,7 @@ export async function toItems(
   const items: RestoreItem[] = [];
   const dirTimeUpdates: string[] = [];
   const seen = new Map<string, number>();
+  const targetDir = sourceType === 'folder' ? target : path.dirname(target);
   for (const line of lines) {
     // A single file is restored under the target's name, whatever rsync calls it.
     const itemPath = sourceType === 'file' ? path.basename(target) : line.name;
@@ -204,6 +210,11 @@ export async function toItems(
       item = { path: itemPath, kind: 'symlink', isDir: false, changes: { ...line.changes }, linkTarget: await readLink(sourceItem), code: line.code };
     } else {
       item = { path: itemPath, kind: line.isNew ? 'create' : 'overwrite', isDir: false, changes: { ...line.changes }, code: line.code };
+    }
+    // rsync calls an item new (+++++++++) when nothing of its kind is there, and silently removes an item of
+    // another kind in its way: that is a replacement of what the target holds, to be shown and backed up.
+    if (line.isNew && !line.deleting && (await fs.lstat(joinItem(targetDir, itemPath)).then(() => true, () => false))) {
+      item = { ...item, kind: item.kind === 'symlink' ? 'symlink' : 'overwrite', changes: { ...item.changes, type: true } };
     }
     // A deletion followed by a creation of the same path (type change) is one replacement: keep the creation.
     const prev = seen.get(itemPath);

@@ -82,6 +82,24 @@ describe('CLI restore', () => {
     assert.equal((await listSnapshots(root)).snapshots.length, 1);
   });
 
+  it('refuses, changing nothing, a restore outside the workspace that would replace a file in the way without a safety snapshot', async () => {
+    const base = tmp.make('rc-type');
+    const ws = path.join(base, 'ws');
+    fs.mkdirSync(path.join(ws, 'x'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'x', 'inner.txt'), 'in folder x');
+    const root = path.join(base, 'root');
+    fs.mkdirSync(root);
+    const snap = await cli(['snapshot', ws, root, '--json']);
+    assert.equal(snap.code, 0, snap.stderr);
+    const other = path.join(base, 'other');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'x'), 'PRECIOUS');
+    const r = await cli(['restore', root, 'latest', '.', other]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /--workspace|--no-safety-snapshot/);
+    assert.equal(fs.readFileSync(path.join(other, 'x'), 'utf8'), 'PRECIOUS');
+  });
+
   it('fails with a clear message and exit 1 on bad input (--json error object)', async () => {
     const { ws, root } = await restoreFixture(tmp.make('rc'));
     const r = await cli(['restore', root, 'latest', '../etc', ws, '--dry-run', '--json']);

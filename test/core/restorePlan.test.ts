@@ -48,6 +48,26 @@ describe('planRestore', () => {
     assert.equal(fs.existsSync(path.join(ws, 'gone.txt')), false);
   });
 
+  it('an item of another kind in the way (a file where the snapshot has a folder or a link) is an overwrite to review, not a creation', async () => {
+    const base = tmp.make('rp-type');
+    const ws = path.join(base, 'ws');
+    const root = path.join(base, 'root');
+    writeTree(ws, { 'x/inner.txt': 'in folder x' });
+    fs.symlinkSync('x/inner.txt', path.join(ws, 'l'));
+    const { name } = await takeSnapshot({ source: ws, root, createRoot: true });
+    const other = path.join(base, 'other');
+    writeTree(other, { x: 'PRECIOUS', l: 'PRECIOUS2' });
+    const plan = await planRestore({ root, snapshot: name, path: '.', target: other });
+    const items = new Map(plan.items.map((i) => [i.path, i]));
+    assert.equal(items.get('x')!.kind, 'overwrite');
+    assert.equal(items.get('x')!.isDir, true);
+    assert.equal(items.get('x')!.changes.type, true);
+    assert.equal(items.get('l')!.kind, 'symlink');
+    assert.equal(items.get('l')!.changes.type, true);
+    assert.equal(items.get('x/inner.txt')!.kind, 'create', 'inside the new folder nothing is in the way');
+    assert.equal(fs.readFileSync(path.join(other, 'x'), 'utf8'), 'PRECIOUS', 'the preview changes nothing');
+  });
+
   it('with --delete also lists what the snapshot does not have', async () => {
     const { ws, root, snapshot } = await restoreFixture(tmp.make('rp'));
     const plan = await planRestore({ root, snapshot: 'latest', path: '.', target: ws, delete: true });

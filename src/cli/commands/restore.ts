@@ -94,7 +94,7 @@ export const restoreCommand: CliCommand = {
       if (source) safety = { root: plan.root, source };
       else {
         const { kept } = selectItems(plan, exclude);
-        const onlyCreates = kept.every((i) => i.kind === 'create' || i.kind === 'mkdir' || (i.kind === 'symlink' && i.code.includes('+')));
+        const onlyCreates = kept.every((i) => !i.changes.type && (i.kind === 'create' || i.kind === 'mkdir' || (i.kind === 'symlink' && i.code.includes('+'))));
         if (!onlyCreates)
           throw new SnapshotError('BAD_INPUT', `Cannot tell which folder ${plan.root} backs up, so no pre-restore snapshot can be taken, and this restore overwrites or deletes files in ${plan.target}. Pass --workspace DIR (the folder that holds the target) or --no-safety-snapshot. Nothing was changed.`);
       }
