@@ -86,6 +86,14 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
     const safety = await takeSnapshot({ source, root, label: PRE_RESTORE_LABEL, rsyncPath: options.rsyncPath, signal: options.signal, logger, sshCommand: options.sshCommand });
     result.safetySnapshot = safety.name;
     result.safetySnapshotRoot = safety.root;
+    result.warnings.push(...safety.warnings);
+    // An incomplete safety net may lack exactly what the restore would overwrite: stop before anything changes.
+    if (safety.partial)
+      throw new SnapshotError(
+        'RSYNC_FAILED',
+        `The safety snapshot ${safety.name} is incomplete: some files could not be read (${safety.unreadable.slice(0, 5).join(', ') || 'see the log'}), so what the restore would overwrite might not be saved. Nothing was restored: make those files readable and try again.`,
+        safety.unreadable,
+      );
     const rel = path.relative(await fs.realpath(source), path.join(await fs.realpath(path.dirname(plan.target)).catch(() => path.dirname(plan.target)), path.basename(plan.target))) || '.';
     result.rollback = `To undo this restore, restore from the safety snapshot: rsync-snapshots restore ${formatCommandLine([safety.root, safety.name, rel, plan.target])}${plan.sourceType === 'folder' ? ' --delete' : ''}`;
     logger.info(`safety snapshot ${safety.name} taken in ${safety.root}`);

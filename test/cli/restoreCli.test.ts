@@ -6,6 +6,7 @@ import { listSnapshots } from '../../src/core/backupRoot';
 import { RestorePlan } from '../../src/core/restorePlan';
 import { readSnapshotMeta } from '../../src/core/snapshotMeta';
 import { tempDirs } from '../support/fixtures';
+import { asNobody, cliPathForNobody, NOBODY, run } from '../support/proc';
 import { HOSTILE, restoreFixture } from '../support/restoreFixture';
 
 function repo(): string {
@@ -98,6 +99,30 @@ describe('CLI restore', () => {
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /--workspace|--no-safety-snapshot/);
     assert.equal(fs.readFileSync(path.join(other, 'x'), 'utf8'), 'PRECIOUS');
+  });
+
+  it('stops before changing anything when the safety snapshot is incomplete (an unreadable file would be overwritten unsaved)', async () => {
+    // As nobody: root reads everything, so only another user meets an unreadable file.
+    const base = tmp.make('rc-partial');
+    fs.chmodSync(base, 0o755);
+    const ws = path.join(base, 'ws');
+    const root = path.join(base, 'root');
+    fs.mkdirSync(ws);
+    fs.mkdirSync(root);
+    fs.writeFileSync(path.join(ws, 'secret.txt'), 'v1\n');
+    for (const p of [ws, root, path.join(ws, 'secret.txt')]) fs.chownSync(p, NOBODY, NOBODY);
+    const asNobodyCli = async (args: string[]) => {
+      const [cmd, argv] = asNobody(process.execPath, [cliPathForNobody(), ...args]);
+      return run(cmd, argv);
+    };
+    const snap = await asNobodyCli(['snapshot', ws, root, '--json']);
+    assert.equal(snap.code, 0, snap.stderr);
+    fs.writeFileSync(path.join(ws, 'secret.txt'), 'v2, never saved anywhere else\n');
+    fs.chmodSync(path.join(ws, 'secret.txt'), 0o000);
+    const r = await asNobodyCli(['restore', root, 'latest', 'secret.txt', path.join(ws, 'secret.txt'), '--workspace', ws]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /safety snapshot .* is incomplete.*Nothing was restored/s);
+    assert.equal(fs.readFileSync(path.join(ws, 'secret.txt'), 'utf8'), 'v2, never saved anywhere else\n');
   });
 
   it('fails with a clear message and exit 1 on bad input (--json error object)', async () => {
