@@ -79,7 +79,8 @@ export function classifyRootEntries(entries: RootEntry[], snapshotPath: (name: s
   for (const entry of entries) {
     if (!entry.isDirectory) continue;
     if (entry.name.startsWith(IN_PROGRESS_PREFIX)) {
-      inProgress.push(entry.name);
+      // Only ours: .inprogress-<snapshot name>. Anything else with that prefix is someone's folder, never touched.
+      if (parseSnapshotName(entry.name.slice(IN_PROGRESS_PREFIX.length))) inProgress.push(entry.name);
       continue;
     }
     const parsed = parseSnapshotName(entry.name);

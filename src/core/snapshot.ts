@@ -139,7 +139,9 @@ const LATEST_TEMP_PREFIX = '.latest.tmp-';
  */
 export async function swingLatest(root: string, name: string): Promise<void> {
   for (const entry of await fs.readdir(root)) {
-    if (entry.startsWith(LATEST_TEMP_PREFIX)) await fs.rm(path.join(root, entry), { force: true });
+    // Only our temp links: a file or folder with that name is someone else's and stays.
+    const stale = path.join(root, entry);
+    if (entry.startsWith(LATEST_TEMP_PREFIX) && (await fs.lstat(stale).catch(() => undefined))?.isSymbolicLink()) await fs.rm(stale, { force: true });
   }
   const temp = path.join(root, `${LATEST_TEMP_PREFIX}${process.pid}-${Date.now()}`);
   await fs.symlink(name, temp);

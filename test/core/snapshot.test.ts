@@ -118,11 +118,15 @@ describe('takeSnapshot', () => {
     assert.notEqual(inode(path.join(a.path, 'f.txt')), inode(path.join(b.path, 'f.txt')));
   });
 
-  it('removes a temp latest link left by a run that crashed while swinging latest', async () => {
+  it('removes a temp latest link left by a run that crashed while swinging latest, and nothing else of the root', async () => {
     const { source, root } = setup();
     fs.symlinkSync('2026-01-01T00-00-00', path.join(root, '.latest.tmp-99999-1'));
+    fs.mkdirSync(path.join(root, '.latest.tmp-not-ours'));
+    fs.mkdirSync(path.join(root, '.inprogress-my-notes'));
     const result = await takeSnapshot({ source, root });
-    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.latest.tmp-')), []);
+    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.latest.tmp-')), ['.latest.tmp-not-ours']);
+    assert.ok(fs.existsSync(path.join(root, '.inprogress-my-notes')), 'a folder that only looks like a leftover stays');
+    assert.deepEqual((await listSnapshots(root)).inProgress, []);
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), result.name);
   });
 

@@ -34,6 +34,10 @@ const APPLY_SCRIPT = `
 cd "$1" 2>/dev/null || exit ${REMOTE_EXIT.missing}
 meta=$2; remove=$3; newest=$4; latest=$5; shift 5
 for d in ${DELETING}*; do
+  case \${d#${DELETING}} in
+    [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]) ;;
+    *) continue ;;
+  esac
   [ -d "$d" ] && [ ! -L "$d" ] && sh -c "$remove" sh "$d"
 done
 lr=$(cd latest 2>/dev/null && pwd -P)

@@ -66,11 +66,15 @@ export async function acquireRemoteLock(location: RemoteRootLocation, transport:
   };
 }
 
-/** "$@" = folders to remove (absolute): read-only folders (rsync -a copies modes) are made writable first — folders only, never files, whose inodes are shared with other snapshots. */
+/**
+ * "$@" = folders to remove (absolute): read-only or unreadable folders (rsync -a copies modes) are opened up first —
+ * folders only, never files, whose inodes are shared with other snapshots. `-exec … \;` fixes each folder as it is
+ * met, before find goes into it.
+ */
 export const REMOVE_SCRIPT = `
 for d; do
   [ -d "$d" ] || continue
-  find "$d" -type d ! -perm -u+wx -exec chmod u+wx {} + 2>/dev/null
+  find "$d" -type d ! -perm -u+rwx -exec chmod u+rwx {} \\; 2>/dev/null
   rm -rf -- "$d"
 done
 `;

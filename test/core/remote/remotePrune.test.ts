@@ -41,6 +41,9 @@ describe('prune on a remote root (real sshd)', function () {
     fs.mkdirSync(path.join(root, 'not-a-snapshot'));
     fs.symlinkSync(names[0], path.join(root, '2026-04-01T00-00-00'));
     fs.mkdirSync(path.join(root, '.deleting-2026-01-01T00-00-00', 'x'), { recursive: true }); // interrupted prune
+    fs.mkdirSync(path.join(root, '.deleting-my-notes')); // not ours: never touched
+    fs.mkdirSync(path.join(root, names[0], 'locked', 'inner'), { recursive: true });
+    fs.chmodSync(path.join(root, names[0], 'locked'), 0o000); // unreadable folder inside a snapshot: still removable
     fs.chmodSync(path.join(root, names[1], 'f1.bin'), 0o444);
     fs.chmodSync(path.join(root, names[1]), 0o555); // read-only folder, as rsync -a may copy it
 
@@ -63,7 +66,7 @@ describe('prune on a remote root (real sshd)', function () {
     const entries = fs.readdirSync(root).sort();
     assert.ok(entries.includes('not-a-snapshot'));
     assert.ok(entries.includes('2026-04-01T00-00-00'), 'the symlink named like a snapshot is left alone');
-    assert.deepEqual(entries.filter((e) => e.startsWith('.deleting-')), []);
+    assert.deepEqual(entries.filter((e) => e.startsWith('.deleting-')), ['.deleting-my-notes']);
     assert.ok(!fs.existsSync(path.join(root, '.rsync-snapshots.d', `${names[0]}.json`)), 'notes removed');
     assert.ok(fs.existsSync(path.join(root, '.rsync-snapshots.d', `${names[4]}.json`)));
     assert.equal(fs.readFileSync(path.join(root, names[4], 'same.txt'), 'utf8'), 'same', 'hard-linked files of kept snapshots survive');
