@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { run } from './exec';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { listSnapshots, RootListing } from './backupRoot';
@@ -66,7 +66,7 @@ export async function doctor(root: string, options: DoctorOptions = {}): Promise
 export async function checkRsync(rsyncPath?: string): Promise<DoctorCheck> {
   try {
     const rsync = await findExecutable('rsync', rsyncPath);
-    const { stdout } = await execa(rsync, ['--version'], { reject: false, timeout: 10_000 });
+    const { stdout } = await run(rsync, ['--version'], { reject: false, timeout: 10_000 });
     const m = /rsync\s+version\s+v?(\d+)\.(\d+)\.(\d+)/.exec(stdout);
     if (!m) return { name: 'rsync', ok: false, detail: `${rsync} did not report a version`, fix: 'Install rsync 3.1 or newer ("sudo apt-get install rsync").' };
     const [major, minor] = [Number(m[1]), Number(m[2])];
@@ -96,9 +96,9 @@ async function checkRootWritable(root: string): Promise<DoctorCheck> {
 }
 
 async function filesystemType(root: string): Promise<string | undefined> {
-  const stat = await execa('stat', ['-f', '-c', '%T', root], { reject: false, timeout: 10_000 }).catch(() => undefined);
+  const stat = await run('stat', ['-f', '-c', '%T', root], { reject: false, timeout: 10_000 }).catch(() => undefined);
   if (stat && stat.exitCode === 0 && stat.stdout.trim()) return stat.stdout.trim();
-  const df = await execa('df', ['--output=fstype', root], { reject: false, timeout: 10_000 }).catch(() => undefined);
+  const df = await run('df', ['--output=fstype', root], { reject: false, timeout: 10_000 }).catch(() => undefined);
   const lines = df && df.exitCode === 0 ? df.stdout.trim().split('\n') : [];
   return lines.length > 1 ? lines[lines.length - 1].trim() : undefined;
 }

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { failureOf, run, type ExecaChildProcess } from './exec';
 import { SnapshotError } from './errors';
 import type { ScanJob, SnapshotScan } from './usageScan';
 
@@ -117,7 +117,7 @@ let gnuFind: Promise<boolean> | undefined;
 
 /** Whether `find` on PATH is GNU find (has -printf); asked once per process. */
 export function gnuFindAvailable(): Promise<boolean> {
-  gnuFind ??= execa('find', ['--version'], { reject: false, timeout: 10_000, stdin: 'ignore' })
+  gnuFind ??= run('find', ['--version'], { reject: false, timeout: 10_000, stdin: 'ignore' })
     .then((r) => r.exitCode === 0 && /GNU findutils/.test(r.stdout))
     .catch(() => false);
   return gnuFind;
@@ -183,7 +183,7 @@ export async function scanWithFind(jobs: ScanJob[], options: FindScanOptions = {
   const perProcess = Math.max(1, options.perProcess ?? Math.ceil(jobs.length / concurrency));
   const groups: ScanJob[][] = [];
   for (let i = 0; i < jobs.length; i += perProcess) groups.push(jobs.slice(i, i + perProcess));
-  const children = new Set<ReturnType<typeof execa>>();
+  const children = new Set<ExecaChildProcess>();
   let failure: Error | undefined;
   const fail = (err: Error) => {
     failure ??= err;
@@ -214,7 +214,7 @@ export async function scanWithFind(jobs: ScanJob[], options: FindScanOptions = {
       }
       if (current >= 0 && !failure) builders[current].add(type, dev, ino, blocks, nlink);
     });
-    const child = execa('find', ['-P', ...group.map((j) => j.dir), '-printf', FIND_SCAN_FORMAT_DEPTH], {
+    const child = run('find', ['-P', ...group.map((j) => j.dir), '-printf', FIND_SCAN_FORMAT_DEPTH], {
       buffer: false,
       reject: false,
       stdin: 'ignore',
@@ -242,7 +242,7 @@ export async function scanWithFind(jobs: ScanJob[], options: FindScanOptions = {
       if (failure) return;
       parser.end();
       if (result.failed && result.exitCode === undefined) {
-        const why = result.signal ? `killed by ${result.signal}` : ('code' in result && typeof result.code === 'string' && result.code) || result.originalMessage || 'failed to start';
+        const why = result.signal ? `killed by ${result.signal}` : failureOf(result).code || failureOf(result).originalMessage || 'failed to start';
         return fail(new SnapshotError('ROOT_INVALID', `Could not run find to measure ${group[0].dir}: ${why}.`));
       }
       // Messages about no path of a snapshot (none known): kept, with the snapshot then walked.

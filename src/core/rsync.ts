@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { failureOf, run } from './exec';
 import { SnapshotError } from './errors';
 import { Logger, silentLogger } from './logger';
 
@@ -115,11 +115,11 @@ export function formatCommandLine(argv: string[]): string {
 export async function runRsync(rsync: string, args: string[], options: RsyncRunOptions = {}): Promise<RsyncRunResult> {
   const logger = options.logger ?? silentLogger;
   logger.info(`$ ${formatCommandLine([rsync, ...args])}`);
-  const child = execa(rsync, args, {
+  const child = run(rsync, args, {
     reject: false,
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
-    cancelSignal: options.signal,
-    forceKillAfterDelay: 2000,
+    signal: options.signal,
+    forceKillAfterMs: 2000,
     env: options.env,
     extendEnv: true,
     buffer: false,
@@ -149,12 +149,12 @@ export async function runRsync(rsync: string, args: string[], options: RsyncRunO
   const result = await child;
   if (pending) handleLine(pending);
   if (stderr.trim()) logger.warn(stderr.trim());
-  if (result.failed && result.exitCode === undefined && !result.isCanceled && !result.isTerminated) {
-    const code = (result as { code?: string }).code;
-    if (code === 'ENOENT') throw new SnapshotError('RSYNC_NOT_FOUND', `rsync could not be started (${rsync} not found): install it with "sudo apt-get install rsync".`);
-    throw new SnapshotError('RSYNC_FAILED', `rsync could not be started: ${result.message}`);
-  }
   const cancelled = Boolean(options.signal?.aborted) || result.isCanceled === true;
+  if (result.failed && result.exitCode === undefined && !cancelled && result.signal === undefined) {
+    const { code, message } = failureOf(result);
+    if (code === 'ENOENT') throw new SnapshotError('RSYNC_NOT_FOUND', `rsync could not be started (${rsync} not found): install it with "sudo apt-get install rsync".`);
+    throw new SnapshotError('RSYNC_FAILED', `rsync could not be started: ${message}`);
+  }
   const signal = result.exitCode === undefined && !cancelled ? result.signal : undefined;
   return { exitCode: result.exitCode ?? (cancelled ? 20 : 1), stdout, stderr, cancelled, signal };
 }

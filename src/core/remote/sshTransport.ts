@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { failureOf, run } from '../exec';
 import { SnapshotError } from '../errors';
 import { Logger, silentLogger } from '../logger';
 import { formatCommandLine } from '../rsync';
@@ -193,21 +193,21 @@ export class SshTransport {
     this.logger.debug(`$ ${formatCommandLine([ssh, ...args])}`);
     sshCounters.processesStarted++;
     this.remember(ssh);
-    const result = await execa(ssh, args, {
+    const result = await run(ssh, args, {
       input: options.input,
       stdin: options.input === undefined ? 'ignore' : undefined,
-      cancelSignal: options.signal,
-      forceKillAfterDelay: 2000,
+      signal: options.signal,
+      forceKillAfterMs: 2000,
       reject: false,
-      encoding: 'buffer',
+      encoding: null,
       stripFinalNewline: false,
       env: this.env,
       extendEnv: true,
     });
-    if (result.failed && result.exitCode === undefined && !result.isCanceled && !result.isTerminated) {
-      const code = (result as { code?: string }).code;
+    if (result.failed && result.exitCode === undefined && !options.signal?.aborted && !result.isCanceled && result.signal === undefined) {
+      const { code, message } = failureOf(result);
       if (code === 'ENOENT') throw new SnapshotError('TOOL_NOT_FOUND', `The ssh command "${this.userArgv[0]}" was not found: install openssh-client ("sudo apt-get install openssh-client") or fix the ssh command setting.`);
-      throw new SnapshotError('SSH_FAILED', `ssh could not be started: ${result.message}`);
+      throw new SnapshotError('SSH_FAILED', `ssh could not be started: ${message}`);
     }
     if (options.signal?.aborted || result.isCanceled) throw new SnapshotError('CANCELLED', `Cancelled while talking to ${this.destination}.`);
     const stderr = Buffer.from(result.stderr ?? new Uint8Array()).toString('utf8');
@@ -259,7 +259,7 @@ export class SshTransport {
     const master = openMasters.get(key);
     if (!master) return;
     openMasters.delete(key);
-    await execa(master.sshPath, master.args, { reject: false, stdin: 'ignore', env: this.env, extendEnv: true, timeout: 10_000 });
+    await run(master.sshPath, master.args, { reject: false, stdin: 'ignore', env: this.env, extendEnv: true, timeout: 10_000 });
   }
 }
 
@@ -267,7 +267,7 @@ export class SshTransport {
 export async function closeAllSshConnections(): Promise<void> {
   const masters = [...openMasters.values()];
   openMasters.clear();
-  await Promise.all(masters.map((m) => execa(m.sshPath, m.args, { reject: false, stdin: 'ignore', timeout: 10_000 })));
+  await Promise.all(masters.map((m) => run(m.sshPath, m.args, { reject: false, stdin: 'ignore', timeout: 10_000 })));
 }
 
 function errnoIsNotFound(err: unknown): boolean {
