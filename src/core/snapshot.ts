@@ -5,9 +5,9 @@ import { errnoCode, SnapshotError } from './errors';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { removeTree } from './removeTree';
-import { describeRsyncFailure, parseUnreadable, RsyncProgress, runRsync } from './rsync';
+import { describeRsyncFailure, RsyncProgress, runRsync } from './rsync';
 import { writeSnapshotMeta } from './snapshotMeta';
-import { chooseLinkDest, freshName, snapshotResult } from './snapshotRun';
+import { chooseLinkDest, exitWarnings, freshName, snapshotMetaOf, snapshotResult } from './snapshotRun';
 import { IN_PROGRESS_PREFIX } from './snapshotName';
 import { findExecutable } from './tools';
 import { takeRemoteSnapshot } from './remote/remoteSnapshot';
@@ -100,9 +100,8 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
       throw new SnapshotError('RSYNC_FAILED', `Snapshot failed: ${describeRsyncFailure(run)}. Nothing was kept; latest is unchanged.`, run.stderr.split('\n').filter(Boolean));
     }
 
-    const unreadable = run.exitCode === 23 ? parseUnreadable(run.stderr) : [];
-    if (run.exitCode === 23) warnings.push(`Some files could not be read and are missing from this snapshot: ${unreadable.slice(0, 10).join(', ') || 'see the log'}${unreadable.length > 10 ? ` and ${unreadable.length - 10} more` : ''}.`);
-    if (run.exitCode === 24) warnings.push('Some files vanished while the snapshot was taken (normal for files deleted meanwhile).');
+    const { unreadable, warnings: exitNotes } = exitWarnings(run);
+    warnings.push(...exitNotes);
 
     const finalDir = path.join(root, name);
     await fs.rename(partialDir, finalDir);
@@ -112,18 +111,7 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
     for (const leftover of leftovers) await removeTree(leftover).catch((err) => logger.warn(`could not remove ${leftover}: ${err}`));
 
     const result = snapshotResult({ name, path: finalDir, root, linkDest, fullCopyReason, durationMs: Date.now() - started, unreadable, warnings }, run);
-    await writeSnapshotMeta(root, name, {
-      label: options.label,
-      source,
-      linkDest,
-      filesTotal: result.filesTotal,
-      filesTransferred: result.filesTransferred,
-      bytesTransferred: result.bytesTransferred,
-      totalBytes: result.totalBytes,
-      durationMs: result.durationMs,
-      partial: result.partial || undefined,
-      unreadable: unreadable.length ? unreadable : undefined,
-    }).catch((err) => logger.warn(`could not write snapshot notes: ${err}`));
+    await writeSnapshotMeta(root, name, snapshotMetaOf(result, { label: options.label, source })).catch((err) => logger.warn(`could not write snapshot notes: ${err}`));
     logger.info(`snapshot ${name}: ${result.filesTransferred} files copied, ${result.filesUnchanged} unchanged (linked), ${result.durationMs} ms`);
     return result;
   } finally {

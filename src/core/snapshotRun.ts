@@ -1,6 +1,7 @@
 import { RootListing } from './backupRoot';
-import { parseStats } from './rsync';
+import { parseStats, parseUnreadable } from './rsync';
 import type { SnapshotResult } from './snapshot';
+import type { SnapshotMeta } from './snapshotMeta';
 import { formatSnapshotName, IN_PROGRESS_PREFIX } from './snapshotName';
 
 /** Decisions a snapshot run makes from the root's listing, shared by local and remote roots. */
@@ -34,6 +35,31 @@ export async function freshName(listing: RootListing, now: Date, exists: (name: 
     if (!taken.has(name) && !(await exists(name))) return name;
     time.setSeconds(time.getSeconds() + 1);
   }
+}
+
+/** What an accepted run's exit code means for the user: 23 — files that could not be read (listed), 24 — files that vanished. */
+export function exitWarnings(run: { exitCode: number; stderr: string }): { unreadable: string[]; warnings: string[] } {
+  const unreadable = run.exitCode === 23 ? parseUnreadable(run.stderr) : [];
+  const warnings: string[] = [];
+  if (run.exitCode === 23) warnings.push(`Some files could not be read and are missing from this snapshot: ${unreadable.slice(0, 10).join(', ') || 'see the log'}${unreadable.length > 10 ? ` and ${unreadable.length - 10} more` : ''}.`);
+  if (run.exitCode === 24) warnings.push('Some files vanished while the snapshot was taken (normal for files deleted meanwhile).');
+  return { unreadable, warnings };
+}
+
+/** The sidecar notes of a finished snapshot. */
+export function snapshotMetaOf(result: SnapshotResult, extra: { label?: string; source: string }): SnapshotMeta {
+  return {
+    label: extra.label,
+    source: extra.source,
+    linkDest: result.linkDest,
+    filesTotal: result.filesTotal,
+    filesTransferred: result.filesTransferred,
+    bytesTransferred: result.bytesTransferred,
+    totalBytes: result.totalBytes,
+    durationMs: result.durationMs,
+    partial: result.partial || undefined,
+    unreadable: result.unreadable.length ? result.unreadable : undefined,
+  };
 }
 
 /** The result of a finished run, from rsync's --stats output (exit 23: kept, but partial). */

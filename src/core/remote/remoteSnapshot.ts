@@ -2,13 +2,13 @@ import path from 'node:path';
 import { SnapshotError } from '../errors';
 import { LOCK_FILE } from '../lock';
 import { silentLogger } from '../logger';
-import { describeRsyncFailure, parseUnreadable, runRsync } from '../rsync';
+import { describeRsyncFailure, runRsync } from '../rsync';
 import { checkSource, SnapshotOptions, SnapshotResult } from '../snapshot';
-import { META_DIR, SnapshotMeta } from '../snapshotMeta';
+import { META_DIR } from '../snapshotMeta';
 import { IN_PROGRESS_PREFIX } from '../snapshotName';
 import { findExecutable } from '../tools';
 import { listRemoteSnapshots, REMOTE_EXIT, remoteLocation, remotePath, remoteSpec, rootProblem } from './remoteRoot';
-import { chooseLinkDest, freshName, snapshotResult } from '../snapshotRun';
+import { chooseLinkDest, exitWarnings, freshName, snapshotMetaOf, snapshotResult } from '../snapshotRun';
 import { RemoteRootLocation, rsyncRemoteArg } from './rootLocation';
 import { SshTransport, sshCounters } from './sshTransport';
 
@@ -152,23 +152,11 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
       throw new SnapshotError('RSYNC_FAILED', `Snapshot failed: ${describeRsyncFailure(run)}. Nothing was kept; latest is unchanged.`, run.stderr.split('\n').filter(Boolean));
     }
 
-    const unreadable = run.exitCode === 23 ? parseUnreadable(run.stderr) : [];
-    if (run.exitCode === 23) warnings.push(`Some files could not be read and are missing from this snapshot: ${unreadable.slice(0, 10).join(', ') || 'see the log'}${unreadable.length > 10 ? ` and ${unreadable.length - 10} more` : ''}.`);
-    if (run.exitCode === 24) warnings.push('Some files vanished while the snapshot was taken (normal for files deleted meanwhile).');
+    const { unreadable, warnings: exitNotes } = exitWarnings(run);
+    warnings.push(...exitNotes);
 
-    const result = snapshotResult({ name, path: remoteSpec(location, name), root: location.spec, linkDest, fullCopyReason, durationMs: 0, unreadable, warnings }, run);
-    const meta: SnapshotMeta = {
-      label: options.label,
-      source,
-      linkDest,
-      filesTotal: result.filesTotal,
-      filesTransferred: result.filesTransferred,
-      bytesTransferred: result.bytesTransferred,
-      totalBytes: result.totalBytes,
-      durationMs: Date.now() - started,
-      partial: result.partial || undefined,
-      unreadable: unreadable.length ? unreadable : undefined,
-    };
+    const result = snapshotResult({ name, path: remoteSpec(location, name), root: location.spec, linkDest, fullCopyReason, durationMs: Date.now() - started, unreadable, warnings }, run);
+    const meta = snapshotMetaOf(result, { label: options.label, source });
     const finish = await transport.execScript(FINISH_SCRIPT, [location.path, name, META_DIR, ...leftovers], { input: JSON.stringify(meta, null, 2) + '\n' });
     if (finish.stderr.trim()) logger.warn(finish.stderr.trim());
     if (finish.exitCode !== 0) {
