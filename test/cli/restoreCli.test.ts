@@ -1,38 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { listSnapshots } from '../../src/core/backupRoot';
 import { RestorePlan } from '../../src/core/restorePlan';
 import { readSnapshotMeta } from '../../src/core/snapshotMeta';
 import { tempDirs } from '../support/fixtures';
-import { asNobody, cliPathForNobody, NOBODY, run } from '../support/proc';
+import { asNobody, cliPathForNobody, NOBODY, repoRoot, run, runCli } from '../support/proc';
 import { HOSTILE, restoreFixture } from '../support/restoreFixture';
 
-function repo(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'esbuild.mjs'))) dir = path.dirname(dir);
-  return dir;
-}
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repo(), 'dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 describe('CLI restore', () => {
   const tmp = tempDirs();
   before(async function () {
     this.timeout(120000);
-    const build = await new Promise<number | null>((resolve) => spawn(process.execPath, ['esbuild.mjs'], { cwd: repo(), stdio: 'ignore' }).on('close', resolve));
-    assert.equal(build, 0);
+    const build = await run(process.execPath, ['esbuild.mjs'], { cwd: repoRoot() });
+    assert.equal(build.code, 0, build.stderr);
   });
   after(() => tmp.cleanup());
 
