@@ -23,13 +23,20 @@ export function chooseLinkDest(listing: RootListing, pathOf: (name: string) => s
   };
 }
 
+/** How far ahead of the clock a newest snapshot may be and still count as pushed there by runs in the same seconds. */
+const PUSHED_AHEAD_MS = 60_000;
+
 /**
  * The run's local time as a name; a name already taken (finished, in progress, or — per `exists` — any other
- * entry) pushes it to the next free second.
+ * entry) pushes it to the next free second. When the newest snapshot lies a few seconds ahead (earlier runs of the
+ * same seconds were pushed there), the name goes after it, so the new snapshot is the newest and `latest` agrees —
+ * even when a prune freed an earlier name of these seconds.
  */
 export async function freshName(listing: RootListing, now: Date, exists: (name: string) => Promise<boolean> = async () => false): Promise<string> {
   const taken = new Set([...listing.snapshots.map((s) => s.name), ...listing.inProgress.map((n) => n.slice(IN_PROGRESS_PREFIX.length))]);
   const time = new Date(now.getTime());
+  const newest = listing.snapshots[listing.snapshots.length - 1]?.time;
+  if (newest && newest.getTime() >= time.getTime() - 999 && newest.getTime() - time.getTime() < PUSHED_AHEAD_MS) time.setTime(newest.getTime() + 1000);
   for (;;) {
     const name = formatSnapshotName(time);
     if (!taken.has(name) && !(await exists(name))) return name;

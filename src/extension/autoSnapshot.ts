@@ -3,7 +3,10 @@ import { Logger } from '../core/logger';
 import { readSettings } from './settings';
 import { SnapshotRunner } from './snapshotRunner';
 
-/** Optional scheduling inside the editor: every N minutes, and/or once saving has been idle for N seconds. */
+/**
+ * Optional scheduling inside the editor: every N minutes, and/or once saving has been idle for N seconds. Never in
+ * Restricted Mode (readSettings gives 0 for both there); reschedule() when trust is granted.
+ */
 export class AutoSnapshot implements vscode.Disposable {
   private timers: NodeJS.Timeout[] = [];
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
@@ -38,7 +41,8 @@ export class AutoSnapshot implements vscode.Disposable {
 
   private take(folder: vscode.WorkspaceFolder, why: string): void {
     if (this.runner.isRunning) return;
-    this.runner.run(folder).then(
+    if (!vscode.workspace.isTrusted) return;
+    this.runner.run(folder, { automatic: true }).then(
       (r) => this.logger.info(`automatic snapshot (${why}) ${r.name} done`),
       (err) => this.logger.warn(`automatic snapshot (${why}) failed: ${err.message}`),
     );

@@ -15,12 +15,13 @@ import { compareSnapshotWithWorkspace, findDeletedFiles, PathPickHooks } from '.
 import type { SnapshotsNode } from './snapshotsTree';
 import { registerCommandTable, shownErrors } from './commandTable';
 import { createLogger } from './logger';
+import { ConsentHooks, RootConsent } from './rootConsent';
 import { RootWatcher } from './rootWatcher';
 import { SECTION } from './settings';
 import { snapshotWorkspace } from './snapshotCommand';
 import { SnapshotFileSystemProvider } from './snapshotFileSystem';
 import { SnapshotRunner } from './snapshotRunner';
-import { SnapshotsTreeProvider } from './snapshotsTree';
+import { restrictedMessage, SnapshotsTreeProvider } from './snapshotsTree';
 import { SNAPSHOT_SCHEME, toSnapshotUri } from './snapshotUri';
 import { SnapshotStatusBar } from './statusBar';
 
@@ -31,25 +32,28 @@ export interface RsyncSnapshotsApi {
   runner: SnapshotRunner;
   shownErrors: string[];
   /** Test hooks: when set, these choose in quick picks instead of a person. */
-  hooks: RestoreHooks & PathPickHooks & PruneHooks;
+  hooks: TestHooks;
   /** The newest restore panel, if one is open. */
   restorePanel(): RestorePanel | undefined;
   /** How long activate() took, in ms (target < 30). */
   activationMs: number;
 }
 
+type TestHooks = RestoreHooks & PathPickHooks & PruneHooks & ConsentHooks;
+
 export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const started = performance.now();
   // logger → engine → providers → commands; nothing here runs rsync or walks a directory.
   const log = vscode.window.createOutputChannel('Rsync Snapshots', { log: true });
   const logger = createLogger(log);
-  const runner = new SnapshotRunner(logger);
+  const hooks: TestHooks = {};
+  const runner = new SnapshotRunner(logger, new RootConsent(context.globalState, hooks, logger));
   const tree = new SnapshotsTreeProvider();
   const treeView = vscode.window.createTreeView('rsyncSnapshots.snapshots', { treeDataProvider: tree, showCollapseAll: true });
+  treeView.message = restrictedMessage();
   const watcher = new RootWatcher(() => tree.refresh());
   const statusBar = new SnapshotStatusBar(runner, tree);
   const auto = new AutoSnapshot(runner, logger);
-  const hooks: RestoreHooks & PathPickHooks & PruneHooks = {};
   const onRestored = (result: RestoreResult) => {
     tree.refresh();
     const summary = `Restored ${result.restored.length} item(s)${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
@@ -84,6 +88,14 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
       auto.reschedule();
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      tree.refresh();
+      watcher.rewatch();
+      auto.reschedule();
+    }),
+    // Restricted Mode ends: the folder's own settings (root, schedule, retention) apply from now on, no reload.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      logger.info('workspace trusted: this folder\'s backup settings apply now');
+      treeView.message = restrictedMessage();
       tree.refresh();
       watcher.rewatch();
       auto.reschedule();

@@ -4,7 +4,9 @@ import { applyPrune, planPrune, PrunePlan, PruneResult } from '../core/prune';
 import { PrunePolicy } from '../core/prunePolicy';
 import { formatBytes } from '../core/format';
 import { pickWorkspaceFolder } from './pickFolder';
-import { readSettings, SECTION } from './settings';
+import { isOwnRoot, rootOwnership, describeForeign } from '../core/rootSources';
+import { RootConsent } from './rootConsent';
+import { readRetention, readSettings } from './settings';
 
 /** Lets the integration tests answer the prune prompts. */
 export interface PruneHooks {
@@ -17,23 +19,12 @@ export interface PruneOutcome {
   result?: PruneResult;
 }
 
-/** The retention policy in settings (rsyncSnapshots.retention.*), or undefined when none is set. */
-export function configuredPolicy(folder: vscode.WorkspaceFolder): PrunePolicy | undefined {
-  const config = vscode.workspace.getConfiguration(SECTION, folder.uri);
-  const policy: PrunePolicy = {
-    keepLast: config.get<number>('retention.keepLast', 0) || undefined,
-    olderThan: config.get<string>('retention.olderThan', '').trim() || undefined,
-    strategy: config.get<string>('retention.strategy', '').trim() || undefined,
-  };
-  return policy.keepLast || policy.olderThan || policy.strategy ? policy : undefined;
-}
-
 function describe(policy: PrunePolicy): string {
   return [policy.keepLast ? `keep the last ${policy.keepLast}` : '', policy.olderThan ? `older than ${policy.olderThan}` : '', policy.strategy ? `thin out "${policy.strategy}"` : ''].filter(Boolean).join(', ');
 }
 
 async function askPolicy(folder: vscode.WorkspaceFolder): Promise<PrunePolicy | undefined> {
-  const fromSettings = configuredPolicy(folder);
+  const fromSettings = readRetention(folder).policy;
   const presets: (vscode.QuickPickItem & { policy?: PrunePolicy })[] = [
     ...(fromSettings ? [{ label: '$(settings-gear) Retention from settings', description: describe(fromSettings), policy: fromSettings }] : []),
     { label: 'Thin out like rsync-time-backup', description: '1:1 30:7 365:30 — daily after a day, weekly after a month, monthly after a year', policy: { strategy: '1:1 30:7 365:30' } },
@@ -89,16 +80,31 @@ function applyPruneWithProgress(plan: PrunePlan, sshCommand: string | undefined)
   });
 }
 
-/** After a snapshot, when rsyncSnapshots.retention.applyAfterSnapshot is on: apply the configured policy, no questions. */
-export async function autoPrune(folder: vscode.WorkspaceFolder, refresh: () => void): Promise<PruneResult | undefined> {
-  const config = vscode.workspace.getConfiguration(SECTION, folder.uri);
-  if (!config.get<boolean>('retention.applyAfterSnapshot', false)) return undefined;
-  const policy = configuredPolicy(folder);
+/** What the prune after a snapshot did: deleted snapshots, or why it deleted nothing. */
+export type AutoPruneOutcome = { deleted: string[]; skipped?: undefined } | { deleted?: undefined; skipped: 'restricted' | 'nothing' | 'foreign-root' | 'declined'; why: string };
+
+/**
+ * After a snapshot, when rsyncSnapshots.retention.applyAfterSnapshot is on (never in Restricted Mode): apply the
+ * configured policy. Only on a root that holds nothing but this folder's snapshots (by their notes), and the first time
+ * for a root only after the user saw the plan. Undefined when automatic pruning is off.
+ */
+export async function autoPrune(folder: vscode.WorkspaceFolder, consent: RootConsent): Promise<AutoPruneOutcome | undefined> {
+  if (!vscode.workspace.isTrusted) return { skipped: 'restricted', why: 'Restricted Mode: nothing is deleted automatically.' };
+  const { applyAfterSnapshot, policy } = readRetention(folder);
+  if (!applyAfterSnapshot) return undefined;
   if (!policy) throw new SnapshotError('BAD_INPUT', 'rsyncSnapshots.retention.applyAfterSnapshot is on but no retention policy is set: set keepLast, olderThan or strategy.');
   const { backupRoot, sshCommand } = readSettings(folder);
-  const plan = await planPrune(backupRoot, policy, { measureSizes: false, sshCommand });
-  if (!plan.delete.length) return undefined;
+  const ownership = await rootOwnership(backupRoot, folder.uri.fsPath, { sshCommand });
+  if (!isOwnRoot(ownership)) {
+    const why = `Automatic prune skipped: ${backupRoot} also holds ${describeForeign(ownership)}. Use Prune snapshots… to review a plan and delete by hand.`;
+    consent.warnOnce(`foreign\0${backupRoot}`, why);
+    return { skipped: 'foreign-root', why };
+  }
+  const allowed = consent.autoPruneAllowed(backupRoot);
+  const plan = await planPrune(backupRoot, policy, { measureSizes: !allowed, sshCommand });
+  if (!plan.delete.length) return { skipped: 'nothing', why: `${describe(policy)} keeps all ${plan.keep.length} snapshots.` };
+  if (!allowed && !(await consent.askAutoPrune(backupRoot, plan, describe(policy))))
+    return { skipped: 'declined', why: `Automatic prune of ${backupRoot} not allowed: nothing deleted. Use Prune snapshots… to delete by hand.` };
   const result = await applyPrune(plan, { sshCommand });
-  refresh();
-  return result;
+  return { deleted: result.deleted };
 }

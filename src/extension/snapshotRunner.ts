@@ -5,7 +5,8 @@ import { SnapshotError } from '../core/errors';
 import { checkLinking } from '../core/linkCheck';
 import { LinkDiagnosis } from '../core/linkDiagnostics';
 import { SnapshotResult, takeSnapshot } from '../core/snapshot';
-import { autoPrune } from './pruneCommand';
+import { autoPrune, AutoPruneOutcome } from './pruneCommand';
+import { RootConsent } from './rootConsent';
 import { readSettings } from './settings';
 
 /**
@@ -22,6 +23,8 @@ export function checkOwnRoot(folder: vscode.WorkspaceFolder, folders: readonly v
 export interface RunResult extends SnapshotResult {
   /** Set when the snapshot turned out a full copy although it should have been linked: why. */
   linking?: LinkDiagnosis;
+  /** What the automatic prune after it did (unset when automatic pruning is off or failed). */
+  autoPrune?: AutoPruneOutcome;
 }
 
 /** Runs snapshots of workspace folders, one at a time per folder, and tells listeners when one starts or ends. */
@@ -31,16 +34,23 @@ export class SnapshotRunner implements vscode.Disposable {
   /** Fires when a snapshot starts or finishes (result set on success). */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly consent: RootConsent,
+  ) {}
 
   get isRunning(): boolean {
     return this.running.size > 0;
   }
 
-  /** `createRoot`: make the backup root when missing (always for the default root; otherwise when the user agreed). */
-  async run(folder: vscode.WorkspaceFolder, options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void; createRoot?: boolean } = {}): Promise<RunResult> {
+  /**
+   * `createRoot`: make the backup root when missing (always for the default root; otherwise when the user agreed).
+   * `automatic`: started by a timer, not a person: never asks, refuses what would need a question.
+   */
+  async run(folder: vscode.WorkspaceFolder, options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void; createRoot?: boolean; automatic?: boolean } = {}): Promise<RunResult> {
     const settings = readSettings(folder);
     checkOwnRoot(folder, vscode.workspace.workspaceFolders ?? [], (f) => readSettings(f).backupRoot);
+    await this.consent.checkSnapshotInto(settings.backupRoot, folder.uri.fsPath, { sshCommand: settings.sshCommand, interactive: !options.automatic });
     const controller = new AbortController();
     const sub = options.token?.onCancellationRequested(() => controller.abort());
     this.running.set(folder.uri.toString(), controller);
@@ -66,8 +76,10 @@ export class SnapshotRunner implements vscode.Disposable {
         this.logger.warn(linking.message);
       }
       // Retention after each snapshot, when configured; a failure here never fails the snapshot.
-      const pruned = await autoPrune(folder, () => {}).catch((err) => this.logger.warn(`automatic prune failed: ${err.message}`));
-      if (pruned?.deleted.length) this.logger.info(`automatic prune deleted ${pruned.deleted.join(', ')}`);
+      const pruned = await autoPrune(folder, this.consent).catch((err) => this.logger.warn(`automatic prune failed: ${err.message}`));
+      if (pruned) result.autoPrune = pruned;
+      if (pruned?.deleted?.length) this.logger.info(`automatic prune deleted ${pruned.deleted.join(', ')}`);
+      else if (pruned?.skipped && pruned.skipped !== 'nothing') this.logger.info(pruned.why);
       return result;
     } finally {
       sub?.dispose();

@@ -16,7 +16,8 @@ export type SnapshotsNode =
   | { kind: 'entry'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot; path: string; isDir: boolean; isLink: boolean }
   | { kind: 'changes'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot; previous: Snapshot }
   | { kind: 'changed'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot; previous: Snapshot; path: string; change: ChangeKind }
-  | { kind: 'message'; text: string; tooltip?: string };
+  | { kind: 'message'; text: string; tooltip?: string }
+  | { kind: 'restricted' };
 
 /** The Snapshots view: snapshots newest first (per folder in a multi-root workspace), each browsable like a folder. */
 export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsNode>, vscode.Disposable {
@@ -55,8 +56,9 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
   async getChildren(node?: SnapshotsNode): Promise<SnapshotsNode[]> {
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (!node) {
-      if (folders.length > 1) return folders.map((folder) => ({ kind: 'folder', folder }));
-      return folders.length ? this.snapshotNodes(folders[0]) : [];
+      const notice: SnapshotsNode[] = vscode.workspace.isTrusted || !folders.length ? [] : [{ kind: 'restricted' }];
+      if (folders.length > 1) return [...notice, ...folders.map((folder): SnapshotsNode => ({ kind: 'folder', folder }))];
+      return folders.length ? [...notice, ...(await this.snapshotNodes(folders[0]))] : [];
     }
     if (node.kind === 'folder') return this.snapshotNodes(node.folder);
     if (node.kind === 'changes') return this.changedNodes(node);
@@ -127,6 +129,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     switch (node.kind) {
       case 'folder':
       case 'message':
+      case 'restricted':
         return undefined;
       case 'snapshot':
         return multiRoot ? { kind: 'folder', folder: node.folder } : undefined;
@@ -188,6 +191,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
             : { command: 'vscode.open', title: 'Open', arguments: [toSnapshotUri({ root: node.root, snapshot: inThis ? node.snapshot.name : node.previous.name, path: node.path })] };
         return item;
       }
+      case 'restricted':
+        return restrictedItem();
       case 'message': {
         const item = new vscode.TreeItem(node.text);
         item.iconPath = new vscode.ThemeIcon('warning');
@@ -226,4 +231,25 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     this.changeEmitter.dispose();
     this.listingEmitter.dispose();
   }
+}
+
+/** The message above the view in Restricted Mode (it wraps, unlike an item's label); undefined when trusted. */
+export function restrictedMessage(): string | undefined {
+  return vscode.workspace.isTrusted ? undefined : "Restricted Mode: this folder's backup settings are ignored. Snapshots go to your user-level root, only when you take one.";
+}
+
+/** The item under the Restricted Mode message: a click opens VS Code's Workspace Trust editor. */
+function restrictedItem(): vscode.TreeItem {
+  const item = new vscode.TreeItem('Trust this folder…');
+  item.id = 'restricted-mode';
+  item.iconPath = new vscode.ThemeIcon('workspace-untrusted');
+  item.contextValue = 'restrictedMode';
+  item.command = { command: 'workbench.trust.manage', title: 'Manage Workspace Trust' };
+  const tooltip = new vscode.MarkdownString(undefined, true);
+  tooltip.appendMarkdown('**Restricted Mode**\n\nThis folder is not trusted, so its own settings cannot choose where snapshots go or what gets deleted. ');
+  tooltip.appendMarkdown('Snapshots go to the backup root in your user settings (or the default), only when you take one; automatic snapshots and automatic pruning are off.\n\n');
+  tooltip.appendMarkdown('Ignored until you trust it: `backupRoot`, `excludes`, `oneFileSystem`, the automatic snapshot settings and `retention.*` of this folder.\n\n');
+  tooltip.appendMarkdown('Click to review trust.');
+  item.tooltip = tooltip;
+  return item;
 }

@@ -21,14 +21,20 @@ function writeSummary(summary: TestSummary): void {
   if (file) fs.writeFileSync(file, JSON.stringify(summary, null, 2));
 }
 
-export async function run(): Promise<void> {
+/** VS Code calls run() (with arguments of its own, ignored): this suite's folder. */
+export function run(): Promise<void> {
+  return runSuite(__dirname);
+}
+
+/** Runs every *.test.js under `dir` with mocha. */
+export async function runSuite(dir: string): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
-  const files = fs.readdirSync(__dirname, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.js')).sort();
   const failures: TestSummary['failures'] = [];
   let stats: Mocha.Stats | undefined;
   try {
-    if (files.length === 0) throw new Error(`no *.test.js files in ${__dirname}`);
-    for (const file of files) mocha.addFile(path.join(__dirname, file));
+    if (files.length === 0) throw new Error(`no *.test.js files in ${dir}`);
+    for (const file of files) mocha.addFile(path.join(dir, file));
     await mocha.loadFilesAsync();
     await new Promise<void>((resolve) => {
       const runner = mocha.run(() => resolve());
