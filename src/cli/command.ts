@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import { Logger } from '../core/logger';
+import { Logger } from '../core/util/logger';
 
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 

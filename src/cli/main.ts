@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { isSnapshotError } from '../core/errors';
-import { Logger, silentLogger } from '../core/logger';
-import { closeAllSshConnections } from '../core/remote/sshTransport';
+import { isSnapshotError } from '../core/util/errors';
+import { Logger, silentLogger } from '../core/util/logger';
+import { closeAllSshConnections } from '../core/root/ssh/transport';
 import { CliCommand } from './command';
 import { commands } from './commands/index';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SnapshotError } from './errors';
+import { SnapshotError } from './util/errors';
 
 /** Refuses a remote root (`host:/path`, `rsync://…`) for work that reads snapshot files directly (versions, changes). */
 export function requireLocalRoot(listedRoot: string, what: string): void {

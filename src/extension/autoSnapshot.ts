@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Logger } from '../core/logger';
+import { Logger } from '../core/util/logger';
 import { readSettings } from './settings';
 import { SnapshotRunner } from './snapshotRunner';
 

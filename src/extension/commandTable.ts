@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isSnapshotError } from '../core/errors';
+import { isSnapshotError } from '../core/util/errors';
 
 export interface CommandEntry {
   id: string;

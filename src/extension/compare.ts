@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { SnapshotError } from '../core/errors';
-import { isRemoteRootSpec } from '../core/remote/rootLocation';
-import { readSnapshotFile, resolveInSnapshot } from '../core/snapshotFiles';
-import { parseSnapshotName } from '../core/snapshotName';
-import { FileHistory, FileVersion, versions } from '../core/versions';
-import { formatBytes } from '../core/format';
+import { SnapshotError } from '../core/util/errors';
+import { isRemoteRootSpec } from '../core/root/location';
+import { readSnapshotFile, resolveInSnapshot } from '../core/root/local/files';
+import { parseSnapshotName } from '../core/root/format';
+import { FileHistory, FileVersion, versions } from '../core/versions/versions';
+import { formatBytes } from '../core/util/format';
 import { readSettings, sshCommandSetting } from './settings';
 import { fromSnapshotUri, isSnapshotUri, toSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';

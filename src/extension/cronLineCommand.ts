@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { cronLine } from '../core/cronLine';
-import { findExecutable } from '../core/tools';
+import { cronLine } from '../core/cron/cronLine';
+import { findExecutable } from '../core/util/tools';
 import { pickWorkspaceFolder } from './pickFolder';
 import { readSettings } from './settings';
 

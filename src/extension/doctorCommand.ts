@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { doctor, DoctorReport } from '../core/doctor';
+import { doctor, DoctorReport } from '../core/doctor/doctor';
 import { pickWorkspaceFolder } from './pickFolder';
 import { showReport } from './reportDocument';
 import { readSettings } from './settings';

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { closeAllSshConnections } from '../core/remote/sshTransport';
+import { closeAllSshConnections } from '../core/root/ssh/transport';
 import { AutoSnapshot } from './autoSnapshot';
 import { ChangeDecorationProvider } from './changeDecorations';
 import { compareWithPreviousVersion, compareWithSnapshot, stepVersion } from './compare';
-import { RestoreResult } from '../core/restoreApply';
+import { RestoreResult } from '../core/restore/apply';
 import { restoreFromSnapshot, RestoreHooks } from './restoreCommands';
 import { registerReportProvider } from './reportDocument';
 import { RestorePanel } from './restorePanel';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Logger } from '../core/logger';
+import { Logger } from '../core/util/logger';
 
 /** The core's Logger backed by the "Rsync Snapshots" LogOutputChannel (every rsync command line and its stderr land here). */
 export function createLogger(channel: vscode.LogOutputChannel): Logger {

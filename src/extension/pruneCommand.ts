@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { SnapshotError } from '../core/errors';
-import { applyPrune, planPrune, PrunePlan, PruneResult } from '../core/prune';
-import { PrunePolicy } from '../core/prunePolicy';
-import { formatBytes } from '../core/format';
+import { SnapshotError } from '../core/util/errors';
+import { applyPrune, planPrune, PrunePlan, PruneResult } from '../core/prune/prune';
+import { PrunePolicy } from '../core/prune/policy';
+import { formatBytes } from '../core/util/format';
 import { pickWorkspaceFolder } from './pickFolder';
-import { isOwnRoot, rootOwnership, describeForeign } from '../core/rootSources';
+import { isOwnRoot, rootOwnership, describeForeign } from '../core/root/ownership';
 import { RootConsent } from './rootConsent';
 import { readRetention, readSettings } from './settings';
 

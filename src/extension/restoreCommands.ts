@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { listSnapshots, Snapshot } from '../core/backupRoot';
-import { SnapshotError } from '../core/errors';
-import { Logger } from '../core/logger';
-import { RestoreResult } from '../core/restoreApply';
-import { versions } from '../core/versions';
+import { listSnapshots, Snapshot } from '../core/root/listing';
+import { SnapshotError } from '../core/util/errors';
+import { Logger } from '../core/util/logger';
+import { RestoreResult } from '../core/restore/apply';
+import { versions } from '../core/versions/versions';
 import { CompareHooks, versionPickItems } from './compare';
 import { pickWorkspaceFolder } from './pickFolder';
 import { RestorePanel, RestoreRequest } from './restorePanel';

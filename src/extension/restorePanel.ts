@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { isSnapshotError } from '../core/errors';
-import { Logger } from '../core/logger';
-import { applyRestore, RestoreResult } from '../core/restoreApply';
-import { planRestore, RestorePlan } from '../core/restorePlan';
+import { isSnapshotError } from '../core/util/errors';
+import { Logger } from '../core/util/logger';
+import { applyRestore, RestoreResult } from '../core/restore/apply';
+import { planRestore, RestorePlan } from '../core/restore/plan';
 import { openDiff } from './compare';
 import { FromWebview, parseFromWebview, ToWebview } from './restoreProtocol';
 import { toSnapshotUri } from './snapshotUri';

@@ -1,5 +1,5 @@
-import type { RestoreResult } from '../core/restoreApply';
-import type { RestorePlan } from '../core/restorePlan';
+import type { RestoreResult } from '../core/restore/apply';
+import type { RestorePlan } from '../core/restore/plan';
 
 /** Messages between the restore webview (media/restore.js) and RestorePanel. Both sides check every message's shape. */
 export type ToWebview =

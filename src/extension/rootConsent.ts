@@ -1,11 +1,11 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { SnapshotError } from '../core/errors';
-import { formatBytes } from '../core/format';
-import { Logger } from '../core/logger';
-import type { PrunePlan } from '../core/prune';
-import { isRemoteRootSpec } from '../core/remote/rootLocation';
-import { describeForeign, RootOwnership, rootOwnership } from '../core/rootSources';
+import { SnapshotError } from '../core/util/errors';
+import { formatBytes } from '../core/util/format';
+import { Logger } from '../core/util/logger';
+import type { PrunePlan } from '../core/prune/prune';
+import { isRemoteRootSpec } from '../core/root/location';
+import { describeForeign, RootOwnership, rootOwnership } from '../core/root/ownership';
 
 /** Lets the integration tests answer the two questions instead of a person. */
 export interface ConsentHooks {

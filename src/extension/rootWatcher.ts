@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import * as vscode from 'vscode';
-import { isRemoteRootSpec } from '../core/remote/rootLocation';
+import { isRemoteRootSpec } from '../core/root/location';
 import { readSettings } from './settings';
 
 /** Watches each local backup root's top level (not its tree) and calls onChange, debounced: new snapshots from cron or another window show up. */

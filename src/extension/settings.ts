@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { PrunePolicy } from '../core/prunePolicy';
-import { isRemoteRootSpec } from '../core/remote/rootLocation';
+import type { PrunePolicy } from '../core/prune/policy';
+import { isRemoteRootSpec } from '../core/root/location';
 
 export const SECTION = 'rsyncSnapshots';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { formatBytes, formatDuration } from '../core/format';
+import { formatBytes, formatDuration } from '../core/util/format';
 import { pickWorkspaceFolder } from './pickFolder';
-import { isMissingRoot } from '../core/errors';
+import { isMissingRoot } from '../core/util/errors';
 import { showReport } from './reportDocument';
 import { readSettings } from './settings';
 import { RunResult, SnapshotRunner } from './snapshotRunner';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { isSnapshotError } from '../core/errors';
-import { listSnapshotDir, readSnapshotFile, SnapshotEntry, statInSnapshot } from '../core/snapshotFiles';
+import { isSnapshotError } from '../core/util/errors';
+import { listSnapshotDir, readSnapshotFile, SnapshotEntry, statInSnapshot } from '../core/root/local/files';
 import { sshCommandSetting } from './settings';
 import { fromSnapshotUri } from './snapshotUri';
 

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { Logger } from '../core/logger';
-import { RsyncProgress } from '../core/rsync';
-import { SnapshotError } from '../core/errors';
-import { checkLinking } from '../core/linkCheck';
-import { LinkDiagnosis } from '../core/linkDiagnostics';
-import { SnapshotResult, takeSnapshot } from '../core/snapshot';
+import { Logger } from '../core/util/logger';
+import { RsyncProgress } from '../core/util/rsync';
+import { SnapshotError } from '../core/util/errors';
+import { checkLinking } from '../core/snapshot/linkCheck';
+import { LinkDiagnosis } from '../core/snapshot/linkDiagnostics';
+import { SnapshotResult, takeSnapshot } from '../core/snapshot/snapshot';
 import { autoPrune, AutoPruneOutcome } from './pruneCommand';
 import { RootConsent } from './rootConsent';
 import { readSettings } from './settings';

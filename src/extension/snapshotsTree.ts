@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import { listSnapshots, RootListing, Snapshot } from '../core/backupRoot';
-import { isMissingRoot } from '../core/errors';
-import { listSnapshotDir } from '../core/snapshotFiles';
-import { readSnapshotMeta } from '../core/snapshotMeta';
-import { formatBytes } from '../core/format';
+import { listSnapshots, RootListing, Snapshot } from '../core/root/listing';
+import { isMissingRoot } from '../core/util/errors';
+import { listSnapshotDir } from '../core/root/local/files';
+import { readSnapshotMeta } from '../core/root/notes';
+import { formatBytes } from '../core/util/format';
 import { readSettings, sshCommandSetting } from './settings';
 import { UsageFigures } from './usageCommand';
-import { changes } from '../core/changes';
+import { changes } from '../core/changes/changes';
 import { ChangeKind, toSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { SnapshotUsage, usage, UsageReport } from '../core/usage';
-import { formatBytes } from '../core/format';
+import { SnapshotUsage, usage, UsageReport } from '../core/usage/usage';
+import { formatBytes } from '../core/util/format';
 import { pickWorkspaceFolder } from './pickFolder';
 import { readSettings } from './settings';
 

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { listSnapshots, Snapshot } from '../core/backupRoot';
-import { changes } from '../core/changes';
-import { SnapshotError } from '../core/errors';
-import { parseSnapshotName } from '../core/snapshotName';
+import { listSnapshots, Snapshot } from '../core/root/listing';
+import { changes } from '../core/changes/changes';
+import { SnapshotError } from '../core/util/errors';
+import { parseSnapshotName } from '../core/root/format';
 import { openDiff } from './compare';
 import { pickWorkspaceFolder } from './pickFolder';
 import { readSettings } from './settings';

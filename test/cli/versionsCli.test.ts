@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { takeSnapshot } from '../../src/core/snapshot';
+import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { repoRoot, run, runCli } from '../support/proc';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/backupRoot';
-import { cronLine, quoteForCrontab } from '../../src/core/cronLine';
-import { acquireLock } from '../../src/core/lock';
+import { listSnapshots } from '../../src/core/root/listing';
+import { cronLine, quoteForCrontab } from '../../src/core/cron/cronLine';
+import { acquireLock } from '../../src/core/root/local/lock';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { run } from '../support/proc';
 import { buildCli } from '../support/cliBundle';

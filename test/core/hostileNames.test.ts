@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/backupRoot';
-import { takeSnapshot } from '../../src/core/snapshot';
+import { listSnapshots } from '../../src/core/root/listing';
+import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { tempDirs } from '../support/fixtures';
 
 const b = (s: string) => Buffer.from(s, 'utf8');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { decodeRsyncName, parseItemizeLine, parseItemizeOutput } from '../../src/core/itemizeParser';
-import { isSnapshotError } from '../../src/core/errors';
+import { decodeRsyncName, parseItemizeLine, parseItemizeOutput } from '../../src/core/restore/itemize';
+import { isSnapshotError } from '../../src/core/util/errors';
 
 // Captured from rsync 3.5.0: LC_ALL=C rsync -a --dry-run --itemize-changes --out-format='%i %n' --delete -- s/ t/
 // (names: "nl\nname", "back\#123slash", "-dash", "é" in NFD, "tab\tx", "a -> b", a symlink to /etc, a new folder).

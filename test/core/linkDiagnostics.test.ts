@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { diagnoseLinking, probeHardLinks } from '../../src/core/linkDiagnostics';
-import { swingLatest, takeSnapshot } from '../../src/core/snapshot';
+import { diagnoseLinking, probeHardLinks } from '../../src/core/snapshot/linkDiagnostics';
+import { swingLatest, takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { tempDirs } from '../support/fixtures';
 import { makeManyFiles, run } from '../support/proc';
 

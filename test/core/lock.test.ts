@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/backupRoot';
-import { isSnapshotError } from '../../src/core/errors';
-import { acquireLock, LOCK_FILE, LOCK_HELD_ENV } from '../../src/core/lock';
-import { takeSnapshot } from '../../src/core/snapshot';
+import { listSnapshots } from '../../src/core/root/listing';
+import { isSnapshotError } from '../../src/core/util/errors';
+import { acquireLock, LOCK_FILE, LOCK_HELD_ENV } from '../../src/core/root/local/lock';
+import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { tempDirs } from '../support/fixtures';
 import { alive, childPids, makeManyFiles, repoRoot, run, runCli, sleep, waitFor } from '../support/proc';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decide, PolicySnapshot, PrunePolicy } from '../../src/core/prunePolicy';
-import { formatSnapshotName } from '../../src/core/snapshotName';
+import { decide, PolicySnapshot, PrunePolicy } from '../../src/core/prune/policy';
+import { formatSnapshotName } from '../../src/core/root/format';
 
 const DAY = 86_400_000;
 const NOW = new Date(2026, 5, 1, 12, 0, 0);

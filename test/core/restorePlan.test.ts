@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isSnapshotError } from '../../src/core/errors';
-import { planRestore, RestorePlan, validateRestorePlan } from '../../src/core/restorePlan';
-import { takeSnapshot } from '../../src/core/snapshot';
+import { isSnapshotError } from '../../src/core/util/errors';
+import { planRestore, RestorePlan, validateRestorePlan } from '../../src/core/restore/plan';
+import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { HOSTILE, restoreFixture } from '../support/restoreFixture';
 

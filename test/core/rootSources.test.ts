@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { closeAllSshConnections } from '../../src/core/remote/sshTransport';
-import { describeForeign, isOwnRoot, ownershipOf, rootOwnership } from '../../src/core/rootSources';
-import { takeSnapshot } from '../../src/core/snapshot';
+import { closeAllSshConnections } from '../../src/core/root/ssh/transport';
+import { describeForeign, isOwnRoot, ownershipOf, rootOwnership } from '../../src/core/root/ownership';
+import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { startSshd, TestSshd } from '../support/sshd';
 

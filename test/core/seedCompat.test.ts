@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/backupRoot';
-import { takeSnapshot } from '../../src/core/snapshot';
-import { formatSnapshotName } from '../../src/core/snapshotName';
+import { listSnapshots } from '../../src/core/root/listing';
+import { takeSnapshot } from '../../src/core/snapshot/snapshot';
+import { formatSnapshotName } from '../../src/core/root/format';
 import { inode, tempDirs, writeTree } from '../support/fixtures';
 import { run, sleep } from '../support/proc';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/backupRoot';
-import { isSnapshotError } from '../../src/core/errors';
-import { takeSnapshot } from '../../src/core/snapshot';
-import { isSnapshotName } from '../../src/core/snapshotName';
+import { listSnapshots } from '../../src/core/root/listing';
+import { isSnapshotError } from '../../src/core/util/errors';
+import { takeSnapshot } from '../../src/core/snapshot/snapshot';
+import { isSnapshotName } from '../../src/core/root/format';
 import { inode, tempDirs, writeTree } from '../support/fixtures';
 import { asNobody, canMount, cliPathForNobody, NOBODY, repoRoot, run, runCli } from '../support/proc';
 

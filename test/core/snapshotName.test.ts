@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { formatSnapshotName, IN_PROGRESS_PREFIX, isSnapshotName, parseSnapshotName } from '../../src/core/snapshotName';
+import { formatSnapshotName, IN_PROGRESS_PREFIX, isSnapshotName, parseSnapshotName } from '../../src/core/root/format';
 
 describe('snapshotName', () => {
   it('parses our YYYY-MM-DDTHH-MM-SS names as local time', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { RootListing } from '../../src/core/backupRoot';
-import { freshName } from '../../src/core/snapshotRun';
-import { parseSnapshotName } from '../../src/core/snapshotName';
+import type { RootListing } from '../../src/core/root/listing';
+import { freshName } from '../../src/core/snapshot/run';
+import { parseSnapshotName } from '../../src/core/root/format';
 
 function listing(names: string[], inProgress: string[] = []): RootListing {
   const snapshots = names.map((name) => ({ name, path: `/r/${name}`, time: parseSnapshotName(name)!.time, format: parseSnapshotName(name)!.format, latest: false }));

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { takeSnapshot } from '../../src/core/snapshot';
-import { placeFindError, scanFromFindOutput, scanWithFind } from '../../src/core/findScan';
-import { clearUsageMemoryCache, measureUsage, usage, usageCachePath } from '../../src/core/usage';
-import type { UsageReport } from '../../src/core/usage';
-import { MULTI_STRIDE, scanDirectories, SnapshotScan } from '../../src/core/usageScan';
+import { takeSnapshot } from '../../src/core/snapshot/snapshot';
+import { placeFindError, scanFromFindOutput, scanWithFind } from '../../src/core/usage/findScan';
+import { clearUsageMemoryCache, measureUsage, usage, usageCachePath } from '../../src/core/usage/usage';
+import type { UsageReport } from '../../src/core/usage/usage';
+import { MULTI_STRIDE, scanDirectories, SnapshotScan } from '../../src/core/usage/walk';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { asNobody, childPids, makeManyFiles, NOBODY, repoRoot, run } from '../support/proc';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isSnapshotError } from '../../src/core/errors';
+import { isSnapshotError } from '../../src/core/util/errors';
 import { requireLocalRoot } from '../../src/core/localOnly';
-import { takeSnapshot } from '../../src/core/snapshot';
-import { FileHistory, versions, workingFileMatches } from '../../src/core/versions';
+import { takeSnapshot } from '../../src/core/snapshot/snapshot';
+import { FileHistory, versions, workingFileMatches } from '../../src/core/versions/versions';
 import { inode, tempDirs, writeTree } from '../support/fixtures';
 import { run } from '../support/proc';
 

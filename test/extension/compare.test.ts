@@ -2,7 +2,7 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { SnapshotResult } from '../../src/core/snapshot';
+import type { SnapshotResult } from '../../src/core/snapshot/snapshot';
 import type { CompareOutcome } from '../../src/extension/compare';
 import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
 import { fromSnapshotUri } from '../../src/extension/snapshotUri';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { removeTree } from '../../src/core/removeTree';
+import { removeTree } from '../../src/core/util/removeTree';
 
 /** Temp folders for one test file: `const tmp = tempDirs(); tmp.make('name')`; `after(() => tmp.cleanup())`. */
 export function tempDirs() {

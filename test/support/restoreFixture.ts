@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { takeSnapshot } from '../../src/core/snapshot';
+import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { writeTree } from './fixtures';
 
 /** Hostile names that exist in the snapshot and were deleted from the workspace afterwards. */

@@ -1,5 +1,5 @@
-import { changes } from '../../core/changes';
-import { SnapshotError } from '../../core/errors';
+import { changes } from '../../core/changes/changes';
+import { SnapshotError } from '../../core/util/errors';
 import { CliCommand, listOption, stringOption } from '../command';
 import { displayName } from '../displayName';
 

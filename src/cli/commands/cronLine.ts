@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { cronLine } from '../../core/cronLine';
+import { cronLine } from '../../core/cron/cronLine';
 import { CliCommand, listOption, stringOption } from '../command';
 
 export const cronLineCommand: CliCommand = {

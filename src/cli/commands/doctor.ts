@@ -1,4 +1,4 @@
-import { doctor } from '../../core/doctor';
+import { doctor } from '../../core/doctor/doctor';
 import { CliCommand, stringOption } from '../command';
 
 export const doctorCommand: CliCommand = {

@@ -1,6 +1,6 @@
-import { usage } from '../../core/usage';
+import { usage } from '../../core/usage/usage';
 import { CliCommand, stringOption } from '../command';
-import { formatBytes, formatDuration } from '../../core/format';
+import { formatBytes, formatDuration } from '../../core/util/format';
 
 export const duCommand: CliCommand = {
   name: 'du',

@@ -1,4 +1,4 @@
-import { listSnapshots } from '../../core/backupRoot';
+import { listSnapshots } from '../../core/root/listing';
 import { CliCommand, stringOption } from '../command';
 
 export const listCommand: CliCommand = {

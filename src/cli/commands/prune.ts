@@ -1,8 +1,8 @@
-import { applyPrune, planPrune, PrunePlan } from '../../core/prune';
-import { PrunePolicy } from '../../core/prunePolicy';
-import { SnapshotError } from '../../core/errors';
+import { applyPrune, planPrune, PrunePlan } from '../../core/prune/prune';
+import { PrunePolicy } from '../../core/prune/policy';
+import { SnapshotError } from '../../core/util/errors';
 import { CliCommand, stringOption } from '../command';
-import { formatBytes } from '../../core/format';
+import { formatBytes } from '../../core/util/format';
 
 export const pruneCommand: CliCommand = {
   name: 'prune',

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { SnapshotError } from '../../core/errors';
-import { applyRestore, RestoreResult, selectItems } from '../../core/restoreApply';
-import { isInsideDir } from '../../core/restorePath';
-import { formatCounts, planRestore, RESTORE_ITEM_KINDS, RestoreItem, RestorePlan } from '../../core/restorePlan';
-import { readSnapshotMeta } from '../../core/snapshotMeta';
+import { SnapshotError } from '../../core/util/errors';
+import { applyRestore, RestoreResult, selectItems } from '../../core/restore/apply';
+import { isInsideDir } from '../../core/restore/paths';
+import { formatCounts, planRestore, RESTORE_ITEM_KINDS, RestoreItem, RestorePlan } from '../../core/restore/plan';
+import { readSnapshotMeta } from '../../core/root/notes';
 import { CliCommand, listOption, OptionValues, stringOption } from '../command';
 
 /** A path as people should read it: plain when harmless, JSON-quoted when it holds control characters or edge spaces. */

@@ -1,7 +1,7 @@
-import { checkLinking } from '../../core/linkCheck';
-import { takeSnapshot } from '../../core/snapshot';
+import { checkLinking } from '../../core/snapshot/linkCheck';
+import { takeSnapshot } from '../../core/snapshot/snapshot';
 import { CliCommand, listOption, stringOption } from '../command';
-import { formatBytes, formatDuration } from '../../core/format';
+import { formatBytes, formatDuration } from '../../core/util/format';
 
 export const snapshotCommand: CliCommand = {
   name: 'snapshot',

@@ -1,7 +1,7 @@
-import { versions } from '../../core/versions';
+import { versions } from '../../core/versions/versions';
 import { CliCommand, stringOption } from '../command';
 import { displayName, formatLocalTime } from '../displayName';
-import { formatBytes } from '../../core/format';
+import { formatBytes } from '../../core/util/format';
 
 export const versionsCommand: CliCommand = {
   name: 'versions',

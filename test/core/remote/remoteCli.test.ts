@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { closeAllSshConnections } from '../../../src/core/remote/sshTransport';
-import { takeSnapshot } from '../../../src/core/snapshot';
+import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
+import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { runCli } from '../../support/proc';
 import { startSshd, TestSshd } from '../../support/sshd';

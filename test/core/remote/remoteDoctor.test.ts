@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { doctor } from '../../../src/core/doctor';
-import { closeAllSshConnections } from '../../../src/core/remote/sshTransport';
-import { takeSnapshot } from '../../../src/core/snapshot';
-import { readSnapshotMeta } from '../../../src/core/snapshotMeta';
+import { doctor } from '../../../src/core/doctor/doctor';
+import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
+import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
+import { readSnapshotMeta } from '../../../src/core/root/notes';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { closedPort, startSshd, TestSshd } from '../../support/sshd';
 

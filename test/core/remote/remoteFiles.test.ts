@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isSnapshotError } from '../../../src/core/errors';
-import { closeAllSshConnections, sshCounters } from '../../../src/core/remote/sshTransport';
-import { takeSnapshot } from '../../../src/core/snapshot';
-import { listSnapshotDir, readSnapshotFile, resolveInSnapshot, statInSnapshot } from '../../../src/core/snapshotFiles';
+import { isSnapshotError } from '../../../src/core/util/errors';
+import { closeAllSshConnections, sshCounters } from '../../../src/core/root/ssh/transport';
+import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
+import { listSnapshotDir, readSnapshotFile, resolveInSnapshot, statInSnapshot } from '../../../src/core/root/local/files';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
 

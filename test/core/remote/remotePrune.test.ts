@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../../src/core/backupRoot';
-import { isSnapshotError } from '../../../src/core/errors';
-import { applyPrune, planPrune } from '../../../src/core/prune';
-import { closeAllSshConnections } from '../../../src/core/remote/sshTransport';
-import { takeSnapshot } from '../../../src/core/snapshot';
+import { listSnapshots } from '../../../src/core/root/listing';
+import { isSnapshotError } from '../../../src/core/util/errors';
+import { applyPrune, planPrune } from '../../../src/core/prune/prune';
+import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
+import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../../src/core/backupRoot';
-import { isSnapshotError } from '../../../src/core/errors';
-import { escapeRemoteSource } from '../../../src/core/remote/remoteRestore';
-import { closeAllSshConnections } from '../../../src/core/remote/sshTransport';
-import { applyRestore } from '../../../src/core/restoreApply';
-import { planRestore, validateRestorePlan } from '../../../src/core/restorePlan';
-import { takeSnapshot } from '../../../src/core/snapshot';
+import { listSnapshots } from '../../../src/core/root/listing';
+import { isSnapshotError } from '../../../src/core/util/errors';
+import { escapeRemoteSource } from '../../../src/core/root/ssh/restore';
+import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
+import { applyRestore } from '../../../src/core/restore/apply';
+import { planRestore, validateRestorePlan } from '../../../src/core/restore/plan';
+import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseRootLocation, RemoteRootLocation } from '../../../src/core/remote/rootLocation';
-import { clearRemoteUsageCache } from '../../../src/core/remote/remoteUsage';
-import { closeAllSshConnections, SshTransport, sshCounters } from '../../../src/core/remote/sshTransport';
-import { takeSnapshot } from '../../../src/core/snapshot';
-import { measureUsage, usage } from '../../../src/core/usage';
+import { parseRootLocation, RemoteRootLocation } from '../../../src/core/root/location';
+import { clearRemoteUsageCache } from '../../../src/core/root/ssh/usage';
+import { closeAllSshConnections, SshTransport, sshCounters } from '../../../src/core/root/ssh/transport';
+import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
+import { measureUsage, usage } from '../../../src/core/usage/usage';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../../src/core/backupRoot';
-import { closeAllSshConnections, sshCounters } from '../../../src/core/remote/sshTransport';
-import { takeSnapshot } from '../../../src/core/snapshot';
-import { readSnapshotFile } from '../../../src/core/snapshotFiles';
-import { versions } from '../../../src/core/versions';
+import { listSnapshots } from '../../../src/core/root/listing';
+import { closeAllSshConnections, sshCounters } from '../../../src/core/root/ssh/transport';
+import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
+import { readSnapshotFile } from '../../../src/core/root/local/files';
+import { versions } from '../../../src/core/versions/versions';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../../src/core/backupRoot';
-import { isSnapshotError } from '../../../src/core/errors';
-import { isRemoteRootSpec, parseRootLocation } from '../../../src/core/remote/rootLocation';
-import { joinCommand, shellQuote, splitCommand, sshCounters } from '../../../src/core/remote/sshTransport';
-import { takeSnapshot } from '../../../src/core/snapshot';
+import { listSnapshots } from '../../../src/core/root/listing';
+import { isSnapshotError } from '../../../src/core/util/errors';
+import { isRemoteRootSpec, parseRootLocation } from '../../../src/core/root/location';
+import { joinCommand, shellQuote, splitCommand, sshCounters } from '../../../src/core/root/ssh/transport';
+import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
 import { tempDirs } from '../../support/fixtures';
 
 describe('remote root location', () => {

@@ -1,0 +1,139 @@
+import { SnapshotError } from '../util/errors';
+
+/**
+ * Retention policy, pure decision logic (no file system): which snapshots a policy allows to delete.
+ *
+ * Options combine by agreement: a snapshot is deleted only when EVERY given option selects it, so adding an
+ * option can only keep more, never delete more.
+ * - olderThan "30d": selects snapshots whose directory mtime is older than the duration, counted like
+ *   `find -mtime +30`: the age in whole units, rounded down, must be greater than N (so 30d selects an age of
+ *   31 full days or more, exactly the set `find ROOT -maxdepth 1 -type d -name '20*' -mtime +30` prints).
+ *   mtime, not the name, because the seed's cron prune uses it and our snapshots are touched when finished.
+ *   Units: m (minutes, like -mmin), h, d (default), w.
+ * - keepLast N: selects every snapshot except the N newest (by name time).
+ * - strategy "1:1 30:7 365:30": rsync-time-backup's fn_expire_backups, by name time: walking oldest to newest,
+ *   the oldest is always kept; for each other snapshot the token with the largest X whose cut-off (now − X
+ *   days) it is at or before applies; with Y = 0 it is selected; otherwise it is selected when fewer than Y days
+ *   (UTC day numbers, epoch/86400 rounded down) passed since the last kept one, and kept (becoming the last
+ *   kept) when not. Snapshots newer than every cut-off are kept. The newest is always kept.
+ * Whatever the options say, the newest snapshot and the one `latest` points at are never deleted.
+ */
+export interface PrunePolicy {
+  olderThan?: string;
+  keepLast?: number;
+  strategy?: string;
+}
+
+export interface PolicySnapshot {
+  name: string;
+  /** Time from the name (local time). */
+  time: Date;
+  /** The directory's mtime (what `find -mtime` measures). */
+  mtime: Date;
+}
+
+export interface StrategyToken {
+  /** After this many days… */
+  afterDays: number;
+  /** …keep one per this many days (0: keep none). */
+  everyDays: number;
+}
+
+export interface PolicyDecision {
+  name: string;
+  delete: boolean;
+  /** Why it is deleted (every option's reason) or why it is kept (the first reason). */
+  reason: string;
+}
+
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+const UNIT_NAME: Record<string, string> = { m: 'minute', h: 'hour', d: 'day', w: 'week' };
+
+export interface Duration {
+  count: number;
+  unit: 'm' | 'h' | 'd' | 'w';
+}
+
+export function parseDuration(text: string): Duration {
+  const m = /^\s*(\d+)\s*([mhdw]?)\s*$/i.exec(text);
+  if (!m) throw new SnapshotError('BAD_INPUT', `Cannot read the age "${text}": write a whole number with a unit, e.g. 30d (days), 12h, 2w or 90m.`);
+  return { count: Number(m[1]), unit: (m[2] || 'd').toLowerCase() as Duration['unit'] };
+}
+
+export function parseStrategy(text: string): StrategyToken[] {
+  const parts = text.trim().split(/\s+/).filter(Boolean);
+  if (!parts.length) throw new SnapshotError('BAD_INPUT', 'The thinning strategy is empty: write tokens like "1:1 30:7 365:30" (after X days keep one per Y days).');
+  return parts.map((part) => {
+    const m = /^(\d+):(\d+)$/.exec(part);
+    if (!m) throw new SnapshotError('BAD_INPUT', `Cannot read the strategy token "${part}": each token is X:Y (after X days keep one snapshot per Y days), e.g. "1:1 30:7 365:30".`);
+    return { afterDays: Number(m[1]), everyDays: Number(m[2]) };
+  });
+}
+
+export function validatePolicy(policy: PrunePolicy): void {
+  if (policy.olderThan === undefined && policy.keepLast === undefined && policy.strategy === undefined)
+    throw new SnapshotError('BAD_INPUT', 'No retention policy given: pass --older-than (e.g. 30d), --keep-last N and/or --strategy "1:1 30:7 365:30". Nothing was deleted.');
+  if (policy.olderThan !== undefined) parseDuration(policy.olderThan);
+  if (policy.strategy !== undefined) parseStrategy(policy.strategy);
+  if (policy.keepLast !== undefined && (!Number.isInteger(policy.keepLast) || policy.keepLast < 0))
+    throw new SnapshotError('BAD_INPUT', `--keep-last must be a whole number of snapshots (0 or more), not ${policy.keepLast}.`);
+}
+
+/** `find -mtime +N` semantics, generalised to a unit: whole units of age, rounded down, greater than N. */
+export function isOlderThan(mtime: Date, duration: Duration, now: Date): boolean {
+  return Math.floor((now.getTime() - mtime.getTime()) / UNIT_MS[duration.unit]) > duration.count;
+}
+
+/** Names the strategy would expire, per rsync-time-backup's fn_expire_backups; `sorted` oldest first. */
+export function strategyExpires(sorted: PolicySnapshot[], tokens: StrategyToken[], now: Date): Map<string, string> {
+  const expired = new Map<string, string>();
+  if (sorted.length < 2) return expired;
+  const byAfter = [...tokens].sort((a, b) => b.afterDays - a.afterDays);
+  const nowSec = Math.floor(now.getTime() / 1000);
+  let lastKept = Math.floor(sorted[0].time.getTime() / 1000);
+  for (const snap of sorted.slice(1, -1)) {
+    const ts = Math.floor(snap.time.getTime() / 1000);
+    const token = byAfter.find((t) => ts <= nowSec - t.afterDays * 86400);
+    if (!token) continue;
+    if (token.everyDays === 0) {
+      expired.set(snap.name, `strategy ${token.afterDays}:0 keeps nothing after ${token.afterDays} days`);
+      continue;
+    }
+    const gap = Math.floor(ts / 86400) - Math.floor(lastKept / 86400);
+    if (gap < token.everyDays) expired.set(snap.name, `strategy ${token.afterDays}:${token.everyDays} keeps one per ${token.everyDays} day(s) after ${token.afterDays} days; ${gap} day(s) after the last kept`);
+    else lastKept = ts;
+  }
+  return expired;
+}
+
+/**
+ * Decides for each snapshot (any order) whether the policy deletes it. `protectedNames`: never deleted
+ * (latest's target); the newest is protected too.
+ */
+export function decide(snapshots: PolicySnapshot[], policy: PrunePolicy, now: Date, protectedNames: Set<string> = new Set()): PolicyDecision[] {
+  validatePolicy(policy);
+  const sorted = [...snapshots].sort((a, b) => a.time.getTime() - b.time.getTime() || a.name.localeCompare(b.name));
+  const duration = policy.olderThan !== undefined ? parseDuration(policy.olderThan) : undefined;
+  const expired = policy.strategy !== undefined ? strategyExpires(sorted, parseStrategy(policy.strategy), now) : undefined;
+  const newest = sorted[sorted.length - 1]?.name;
+  return sorted.map((snap, i) => {
+    if (snap.name === newest) return { name: snap.name, delete: false, reason: 'the newest snapshot is always kept' };
+    if (protectedNames.has(snap.name)) return { name: snap.name, delete: false, reason: 'latest points at it' };
+    const reasons: string[] = [];
+    if (duration) {
+      if (!isOlderThan(snap.mtime, duration, now)) return { name: snap.name, delete: false, reason: `not older than ${duration.count} ${UNIT_NAME[duration.unit]}(s)` };
+      reasons.push(`older than ${duration.count} ${UNIT_NAME[duration.unit]}(s) (modified ${snap.mtime.toISOString()})`);
+    }
+    if (policy.keepLast !== undefined) {
+      const rank = sorted.length - i; // 1 = newest
+      if (rank <= policy.keepLast) return { name: snap.name, delete: false, reason: `one of the ${policy.keepLast} newest` };
+      reasons.push(`not among the ${policy.keepLast} newest`);
+    }
+    if (expired) {
+      const why = expired.get(snap.name);
+      if (!why) return { name: snap.name, delete: false, reason: 'kept by the strategy' };
+      reasons.push(why);
+    }
+    return { name: snap.name, delete: true, reason: reasons.join('; ') };
+  });
+}

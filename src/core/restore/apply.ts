@@ -1,0 +1,225 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { findSnapshot } from '../root/listing';
+import { errnoCode, SnapshotError } from '../util/errors';
+import { ITEMIZE_ENV } from './itemize';
+import { Logger, silentLogger } from '../util/logger';
+import { isInsideDir, joinItem, refuseSymlinkTraversal, symlinkOnTheWay } from './paths';
+import { targetFingerprint } from './fingerprint';
+import { RestoreItem, RestorePlan, restoreRsyncArgs, validateRestorePlan } from './plan';
+import { describeRsyncFailure, formatCommandLine, runRsync } from '../util/rsync';
+import { takeSnapshot } from '../snapshot/snapshot';
+import { findExecutable } from '../util/tools';
+import { ItemInfo, remoteItemPaths, remoteRestoreArgs, statRemoteItems } from '../root/ssh/restore';
+import { remoteLocation } from '../root/ssh/list';
+import { isRemoteRootSpec } from '../root/location';
+import { SshTransport, sshCounters } from '../root/ssh/transport';
+
+/** Label stored in the sidecar of the snapshot taken right before a restore. */
+export const PRE_RESTORE_LABEL = 'pre-restore';
+
+export interface ApplyRestoreOptions {
+  /** Item paths (as in plan.items) the user left out. Leaving out a folder that would be created or deleted leaves out everything below it too. */
+  exclude?: string[];
+  rsyncPath?: string;
+  signal?: AbortSignal;
+  logger?: Logger;
+  /**
+   * Snapshot `source` into `root` (label pre-restore) before anything changes. `source` must contain the target —
+   * normally the workspace folder and its backup root. Leave it out only for a restore as copy into a new location.
+   */
+  safetySnapshot?: { root: string; source: string };
+  /** For a remote root `[user@]host:/path` (the plan's, or the safety snapshot's): the ssh command (default $RSYNC_RSH, then ssh). */
+  sshCommand?: string;
+}
+
+export interface RestoreFailure {
+  path: string;
+  error: string;
+}
+
+export interface RestoreResult {
+  planId: string;
+  /** Items now matching the snapshot (created, overwritten, folders, symlinks). */
+  restored: string[];
+  deleted: string[];
+  failed: RestoreFailure[];
+  /** Items left out: the ones asked for, plus what they imply (content of a folder left out, a folder that keeps something). */
+  skipped: string[];
+  /** Name of the pre-restore snapshot, when one was taken. */
+  safetySnapshot?: string;
+  safetySnapshotRoot?: string;
+  /** The rsync command that was run (without the file list fed on stdin), if one was. */
+  commandLine?: string;
+  /** How to undo, when something failed (or always, when a safety snapshot exists). */
+  rollback?: string;
+  warnings: string[];
+}
+
+/**
+ * Applies a previewed plan: refuses if the target changed since the preview, takes the safety snapshot, deletes the
+ * kept `delete` items itself (never following symlinks), runs rsync for the kept items only
+ * (`--files-from=- --from0`, no recursion), then checks every kept item against the snapshot.
+ */
+export async function applyRestore(planInput: RestorePlan, options: ApplyRestoreOptions = {}): Promise<RestoreResult> {
+  const logger = options.logger ?? silentLogger;
+  const plan = validateRestorePlan(planInput);
+  const remote = isRemoteRootSpec(plan.root);
+  const transport = remote ? new SshTransport(remoteLocation(plan.root), { sshCommand: options.sshCommand, logger }) : undefined;
+  await findSnapshot(plan.root, plan.snapshot, { sshCommand: options.sshCommand }); // still there
+  const { kept, skipped } = selectItems(plan, options.exclude ?? []);
+  const result: RestoreResult = { planId: plan.id, restored: [], deleted: [], failed: [], skipped, warnings: [] };
+
+  // (1) The target must be as it was when the user reviewed the plan.
+  const fingerprint = await targetFingerprint(plan.targetDir, plan.items.map((i) => i.path));
+  if (fingerprint !== plan.targetFingerprint)
+    throw new SnapshotError('CHANGED_SINCE_PREVIEW', `${plan.target} changed since the restore preview was made: nothing was restored. Run the preview again and review the new plan.`);
+  await refuseSymlinkTraversal(plan.targetDir, [...kept.map((i) => i.path), ...plan.dirTimeUpdates]);
+  if (!kept.length) return result;
+  const rsync = await findExecutable('rsync', options.rsyncPath);
+
+  // (2) Safety net: what the restore overwrites is saved first, as a normal snapshot labeled pre-restore.
+  if (options.safetySnapshot) {
+    const { root, source } = options.safetySnapshot;
+    if (!(await isInsideDir(plan.target, source)))
+      throw new SnapshotError('BAD_INPUT', `The safety snapshot of ${source} would not contain the target ${plan.target}: snapshot the folder that holds the target (the workspace folder). Nothing was restored.`);
+    const safety = await takeSnapshot({ source, root, label: PRE_RESTORE_LABEL, rsyncPath: options.rsyncPath, signal: options.signal, logger, sshCommand: options.sshCommand });
+    result.safetySnapshot = safety.name;
+    result.safetySnapshotRoot = safety.root;
+    result.warnings.push(...safety.warnings);
+    // An incomplete safety net may lack exactly what the restore would overwrite: stop before anything changes.
+    if (safety.partial)
+      throw new SnapshotError(
+        'RSYNC_FAILED',
+        `The safety snapshot ${safety.name} is incomplete: some files could not be read (${safety.unreadable.slice(0, 5).join(', ') || 'see the log'}), so what the restore would overwrite might not be saved. Nothing was restored: make those files readable and try again.`,
+        safety.unreadable,
+      );
+    const rel = path.relative(await fs.realpath(source), path.join(await fs.realpath(path.dirname(plan.target)).catch(() => path.dirname(plan.target)), path.basename(plan.target))) || '.';
+    result.rollback = `To undo this restore, restore from the safety snapshot: rsync-snapshots restore ${formatCommandLine([safety.root, safety.name, rel, plan.target])}${plan.sourceType === 'folder' ? ' --delete' : ''}`;
+    logger.info(`safety snapshot ${safety.name} taken in ${safety.root}`);
+    if ((await targetFingerprint(plan.targetDir, plan.items.map((i) => i.path))) !== plan.targetFingerprint)
+      throw new SnapshotError('CHANGED_SINCE_PREVIEW', `${plan.target} changed while the safety snapshot ${safety.name} was taken: nothing was restored. Run the preview again.`);
+  }
+
+  // (3a) Deletions, deepest first, by us: only the reviewed paths, never through or behind a symlink.
+  const deletions = kept.filter((i) => i.kind === 'delete').sort((a, b) => depth(b.path) - depth(a.path) || (a.path < b.path ? 1 : -1));
+  for (const item of deletions) {
+    const error = await deleteItem(plan.targetDir, item);
+    if (error) result.failed.push({ path: item.path, error });
+    else result.deleted.push(item.path);
+  }
+
+  // (3b) Everything else through rsync, restricted to the kept items.
+  const transfers = kept.filter((i) => i.kind !== 'delete');
+  let rsyncFailure: string | undefined;
+  let stderr = '';
+  if (transfers.length) {
+    const listed = plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.') : [];
+    if (plan.sourceType === 'folder' && !listed.length) await fs.mkdir(plan.target, { recursive: false }).catch((err) => (errnoCode(err) === 'EEXIST' ? undefined : Promise.reject(err)));
+    if (plan.sourceType === 'file' || listed.length) {
+      const extra = plan.sourceType === 'folder' ? ['--files-from=-', '--from0'] : [];
+      const args = transport ? remoteRestoreArgs(plan, transport, extra) : restoreRsyncArgs(plan, extra);
+      if (transport) sshCounters.processesStarted++; // rsync's own ssh
+      result.commandLine = formatCommandLine([rsync, ...args]);
+      const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV, input: listed.length ? listed.join('\0') + '\0' : undefined });
+      stderr = run.stderr;
+      if (run.cancelled)
+        throw new SnapshotError('CANCELLED', `Restore cancelled part-way: some items may already be restored. ${result.rollback ?? 'No safety snapshot was taken.'}`);
+      if (run.exitCode !== 0) rsyncFailure = describeRsyncFailure(run);
+    }
+  }
+
+  // (4) Verify against the snapshot (a remote one: every item's stat in one ssh call).
+  const remoteInfo = transport ? await statRemoteItems(remoteLocation(plan.root), transport, remoteItemPaths(plan, transfers.map((i) => i.path))) : undefined;
+  for (const [k, item] of transfers.entries()) {
+    const mismatch = remoteInfo ? await compareWithSource(remoteInfo[k], joinItem(plan.targetDir, item.path)) : await verifyItem(plan, item);
+    if (!mismatch) result.restored.push(item.path);
+    else result.failed.push({ path: item.path, error: rsyncErrorFor(stderr, item.path) ?? (rsyncFailure ? `${mismatch}; ${rsyncFailure}` : mismatch) });
+  }
+  if (result.failed.length) {
+    const how = result.rollback ?? 'No safety snapshot was taken; the restored items can be restored again from the same snapshot.';
+    result.warnings.push(`${result.failed.length} item(s) were not restored: ${result.failed.slice(0, 5).map((f) => f.path).join(', ')}${result.failed.length > 5 ? ', …' : ''}. ${how}`);
+  } else if (rsyncFailure) {
+    result.warnings.push(rsyncFailure);
+  }
+  logger.info(`restore ${plan.id}: ${result.restored.length} restored, ${result.deleted.length} deleted, ${result.failed.length} failed, ${result.skipped.length} left out`);
+  return result;
+}
+
+function depth(p: string): number {
+  return p === '.' ? 0 : p.split('/').length;
+}
+
+function isBelow(child: string, parent: string): boolean {
+  return parent === '.' ? child !== '.' : child.startsWith(parent + '/');
+}
+
+/** Kept items after the user's exclusions and what they imply. */
+export function selectItems(plan: RestorePlan, exclude: string[]): { kept: RestoreItem[]; skipped: string[] } {
+  const byPath = new Map(plan.items.map((i) => [i.path, i]));
+  const unknown = exclude.filter((p) => !byPath.has(p));
+  if (unknown.length)
+    throw new SnapshotError('BAD_INPUT', `These paths to leave out are not in the plan: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}. Use item paths exactly as the preview lists them.`, unknown);
+  const skipped = new Set(exclude);
+  // A folder left out that would be created or deleted takes everything below it along.
+  for (const p of exclude) {
+    const item = byPath.get(p)!;
+    if (item.isDir && (item.kind === 'mkdir' || item.kind === 'delete')) for (const other of plan.items) if (isBelow(other.path, p)) skipped.add(other.path);
+  }
+  // A folder to delete that still holds something left out stays.
+  for (const item of plan.items)
+    if (item.kind === 'delete' && item.isDir && !skipped.has(item.path) && [...skipped].some((s) => isBelow(s, item.path))) skipped.add(item.path);
+  return { kept: plan.items.filter((i) => !skipped.has(i.path)), skipped: plan.items.filter((i) => skipped.has(i.path)).map((i) => i.path) };
+}
+
+async function deleteItem(targetDir: string, item: RestoreItem): Promise<string | undefined> {
+  if (item.path === '.') return 'refusing to delete the target folder itself';
+  const link = await symlinkOnTheWay(targetDir, item.path);
+  if (link) return `not deleted: ${link} is a symlink`;
+  const file = joinItem(targetDir, item.path);
+  try {
+    const stat = await fs.lstat(file);
+    if (stat.isDirectory()) await fs.rmdir(file);
+    else await fs.unlink(file); // a symlink is removed itself, never what it points at
+    return undefined;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return 'not deleted: the folder holds files that were not in the preview';
+    return `not deleted: ${(err as Error).message}`;
+  }
+}
+
+/** Why the target item does not match the snapshot, or undefined when it does (type, size, mtime, mode, link text). */
+async function verifyItem(plan: RestorePlan, item: RestoreItem): Promise<string | undefined> {
+  const source = plan.sourceType === 'file' ? plan.sourcePath : joinItem(plan.sourcePath, item.path);
+  return compareWithSource(await localItemInfo(source), joinItem(plan.targetDir, item.path));
+}
+
+async function localItemInfo(file: string): Promise<ItemInfo | undefined> {
+  const st = await fs.lstat(file).catch(() => undefined);
+  if (!st) return undefined;
+  const kind = st.isDirectory() ? 'folder' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'special file';
+  return { kind, mode: st.mode & 0o7777, size: st.size, mtimeSeconds: Math.floor(st.mtimeMs / 1000), linkTarget: kind === 'symlink' ? await fs.readlink(file) : undefined };
+}
+
+/** Why the restored `target` does not match the snapshot's item `s` (local lstat, or a remote stat), or undefined. */
+async function compareWithSource(s: ItemInfo | undefined, target: string): Promise<string | undefined> {
+  if (!s) return 'no longer in the snapshot';
+  const t = await localItemInfo(target);
+  if (!t) return 'not restored (missing after the restore)';
+  if (s.kind !== t.kind) return `not restored (it is a ${t.kind}, the snapshot has a ${s.kind})`;
+  if (s.mode !== t.mode && s.kind !== 'symlink') return 'not restored (permissions differ from the snapshot)';
+  if (s.kind === 'symlink') return s.linkTarget === t.linkTarget ? undefined : 'not restored (the link points elsewhere than in the snapshot)';
+  if (s.kind === 'file') {
+    if (s.size !== t.size) return 'not restored (size differs from the snapshot)';
+    if (s.mtimeSeconds !== t.mtimeSeconds) return 'not restored (modification time differs from the snapshot)';
+  }
+  return undefined;
+}
+
+/** The rsync error line that names this item, if any (rsync quotes names, escaping unprintable bytes). */
+function rsyncErrorFor(stderr: string, itemPath: string): string | undefined {
+  if (!stderr) return undefined;
+  return stderr.split('\n').find((l) => l.startsWith('rsync') && (l.includes(`/${itemPath}"`) || l.includes(`"${itemPath}"`)))?.trim();
+}

@@ -1,0 +1,301 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { failureOf, run } from '../../util/exec';
+import { SnapshotError } from '../../util/errors';
+import { Logger, silentLogger } from '../../util/logger';
+import { formatCommandLine } from '../../util/rsync';
+import { findExecutable } from '../../util/tools';
+import { RemoteRootLocation, sshDestination } from '../location';
+
+/**
+ * How many ssh processes this process has started (our own calls, plus one per rsync run over ssh, whose
+ * `-e` starts one). For the benchmark and tests: a warm list costs 1.
+ */
+export const sshCounters = { processesStarted: 0 };
+
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+/** Seconds an idle shared connection stays up after its last use. */
+export const CONTROL_PERSIST_SECONDS = 60;
+
+/**
+ * Quotes one argument for the remote POSIX shell: `'…'` with each `'` written `'\''`. Every argument of every
+ * remote command goes through here — nothing else builds remote command lines.
+ */
+export function shellQuote(arg: string): string {
+  if (arg.includes('\0')) throw new SnapshotError('BAD_INPUT', 'An argument for the remote shell contains a NUL character; it is refused.');
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Splits an ssh command (`--ssh-command`, `RSYNC_RSH`) into argv the way rsync splits `-e`: on spaces (and
+ * tabs), with '…' and "…" quoting (a doubled quote character inside quotes is a literal one), no other escapes.
+ */
+export function splitCommand(command: string): string[] {
+  const argv: string[] = [];
+  let current = '';
+  let inWord = false;
+  let quote: string | undefined;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i];
+    if (quote) {
+      if (c === quote) {
+        if (command[i + 1] === quote) {
+          current += c;
+          i++;
+        } else quote = undefined;
+      } else current += c;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\n') {
+      if (inWord) argv.push(current);
+      current = '';
+      inWord = false;
+      continue;
+    }
+    inWord = true;
+    if (c === '"' || c === "'") quote = c;
+    else current += c;
+  }
+  if (quote) throw new SnapshotError('BAD_INPUT', `The ssh command ${JSON.stringify(command)} has an unterminated ${quote} quote.`);
+  if (inWord) argv.push(current);
+  return argv;
+}
+
+/** The inverse of splitCommand: a string rsync's `-e` splits back into exactly `argv`. */
+export function joinCommand(argv: string[]): string {
+  return argv.map((a) => (a !== '' && !/[\s'"]/.test(a) ? a : `"${a.replace(/"/g, '""')}"`)).join(' ');
+}
+
+/** The ssh command to use: the explicit one (setting / --ssh-command), else $RSYNC_RSH as rsync does, else `ssh`. */
+export function resolveSshCommand(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (explicit && explicit.trim()) return explicit.trim();
+  if (env.RSYNC_RSH && env.RSYNC_RSH.trim()) return env.RSYNC_RSH.trim();
+  return 'ssh';
+}
+
+let controlRoot: string | undefined;
+
+/** A private (0700) folder for this process's connection sockets, removed when the process exits. */
+function controlRootDir(): string {
+  if (controlRoot && fs.existsSync(controlRoot)) return controlRoot;
+  // Unix socket paths are limited to ~108 bytes: prefer /tmp over a long TMPDIR.
+  const base = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp';
+  controlRoot = fs.mkdtempSync(path.join(base, 'rs-ssh-'));
+  fs.chmodSync(controlRoot, 0o700);
+  const dir = controlRoot;
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface SshTransportOptions {
+  /** ssh command line, e.g. `ssh -F ~/.ssh/backup_config`; default $RSYNC_RSH, then `ssh`. */
+  sshCommand?: string;
+  connectTimeoutSeconds?: number;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ExecOptions {
+  /** Written to the remote command's stdin. */
+  input?: string | Buffer;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  stdout: Buffer;
+  stderr: string;
+  exitCode: number;
+}
+
+/** A long-running remote command with pipes (the remote lock): stdin/stdout stay open until closed. */
+export interface SpawnedRemote {
+  readonly stdin: NodeJS.WritableStream;
+  readonly stdout: NodeJS.ReadableStream;
+  stderr(): string;
+  readonly exited: Promise<number | null>;
+  kill(): void;
+}
+
+const openMasters = new Map<string, { sshPath: string; args: string[] }>();
+
+/**
+ * Runs commands on one host through ssh. One connection is shared by every call (ControlMaster=auto with a socket
+ * in a private temp folder, ControlPersist), including rsync's own ssh through `rsyncShell()`. BatchMode: never
+ * prompts. Host keys are always checked; the user's ~/.ssh/config applies (host aliases, ports, identities).
+ */
+export class SshTransport {
+  readonly destination: string;
+  readonly command: string;
+  private readonly userArgv: string[];
+  private readonly controlArgs: string[];
+  private readonly logger: Logger;
+  private readonly env: NodeJS.ProcessEnv | undefined;
+  private readonly connectTimeout: number;
+  private resolvedSsh?: string;
+
+  constructor(
+    readonly location: RemoteRootLocation,
+    options: SshTransportOptions = {},
+  ) {
+    this.destination = sshDestination(location);
+    this.command = resolveSshCommand(options.sshCommand, options.env ?? process.env);
+    this.userArgv = splitCommand(this.command);
+    if (this.userArgv.length === 0) throw new SnapshotError('BAD_INPUT', 'The ssh command is empty: set it to e.g. "ssh" or "ssh -F ~/.ssh/config".');
+    this.logger = options.logger ?? silentLogger;
+    this.env = options.env;
+    this.connectTimeout = Math.max(1, Math.round(options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS));
+    // One socket folder per distinct ssh command: a connection made with one config/key is never reused by another.
+    const perCommand = path.join(controlRootDir(), createHash('sha256').update(this.command).digest('hex').slice(0, 12));
+    fs.mkdirSync(perCommand, { recursive: true, mode: 0o700 });
+    this.controlArgs = [
+      '-o', 'BatchMode=yes',
+      '-o', `ConnectTimeout=${this.connectTimeout}`,
+      '-o', 'ControlMaster=auto',
+      '-o', `ControlPath=${perCommand}/%C`,
+      '-o', `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
+    ];
+  }
+
+  /** ssh argv before the destination: the user's command, then our options (the user's own -o win: ssh keeps the first value). */
+  private baseArgs(): string[] {
+    return [...this.userArgv.slice(1), ...this.controlArgs];
+  }
+
+  private async sshPath(): Promise<string> {
+    if (!this.resolvedSsh) {
+      const program = this.userArgv[0];
+      this.resolvedSsh = program === 'ssh' ? await findExecutable('ssh') : program;
+    }
+    return this.resolvedSsh;
+  }
+
+  /** The `-e` string for rsync: the same ssh command and options, so rsync rides the shared connection. */
+  rsyncShell(): string {
+    return joinCommand([...this.userArgv, ...this.controlArgs]);
+  }
+
+  /** The remote command line for argv: each argument quoted by shellQuote, joined by spaces. */
+  static remoteCommandLine(argv: string[]): string {
+    return argv.map(shellQuote).join(' ');
+  }
+
+  private argsFor(argv: string[]): string[] {
+    return [...this.baseArgs(), '--', this.destination, SshTransport.remoteCommandLine(argv)];
+  }
+
+  /** Runs argv on the host. Throws SSH_FAILED when ssh itself failed (exit 255); other exit codes are returned. */
+  async exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const ssh = await this.sshPath();
+    const args = this.argsFor(argv);
+    this.logger.debug(`$ ${formatCommandLine([ssh, ...args])}`);
+    sshCounters.processesStarted++;
+    this.remember(ssh);
+    const result = await run(ssh, args, {
+      input: options.input,
+      stdin: options.input === undefined ? 'ignore' : undefined,
+      signal: options.signal,
+      forceKillAfterMs: 2000,
+      reject: false,
+      encoding: null,
+      stripFinalNewline: false,
+      env: this.env,
+      extendEnv: true,
+    });
+    if (result.failed && result.exitCode === undefined && !options.signal?.aborted && !result.isCanceled && result.signal === undefined) {
+      const { code, message } = failureOf(result);
+      if (code === 'ENOENT') throw new SnapshotError('TOOL_NOT_FOUND', `The ssh command "${this.userArgv[0]}" was not found: install openssh-client ("sudo apt-get install openssh-client") or fix the ssh command setting.`);
+      throw new SnapshotError('SSH_FAILED', `ssh could not be started: ${message}`);
+    }
+    if (options.signal?.aborted || result.isCanceled) throw new SnapshotError('CANCELLED', `Cancelled while talking to ${this.destination}.`);
+    const stderr = Buffer.from(result.stderr ?? new Uint8Array()).toString('utf8');
+    const exitCode = result.exitCode ?? 1;
+    if (exitCode === 255) throw describeSshFailure(this.destination, stderr, this.connectTimeout);
+    return { stdout: Buffer.from(result.stdout ?? new Uint8Array()), stderr, exitCode };
+  }
+
+  /** Runs a POSIX sh script on the host: `sh -c SCRIPT sh ARGS…` — arguments arrive as "$1"…, never parsed as code. */
+  execScript(script: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return this.exec(['sh', '-c', script, 'sh', ...args], options);
+  }
+
+  /** Starts a remote command with open pipes (for the remote lock). ssh failures show up as exit 255 in `exited`. */
+  async spawn(argv: string[]): Promise<SpawnedRemote> {
+    const ssh = await this.sshPath();
+    const args = this.argsFor(argv);
+    this.logger.debug(`$ ${formatCommandLine([ssh, ...args])}`);
+    sshCounters.processesStarted++;
+    this.remember(ssh);
+    const child = spawn(ssh, args, { stdio: ['pipe', 'pipe', 'pipe'], env: this.env ? { ...process.env, ...this.env } : process.env });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (stderr += d));
+    child.stdin.on('error', () => {});
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('error', (err) => {
+        stderr += String((err as Error).message);
+        resolve(errnoIsNotFound(err) ? 127 : null);
+      });
+      child.once('close', (code) => resolve(code));
+    });
+    return { stdin: child.stdin, stdout: child.stdout, stderr: () => stderr, exited, kill: () => child.kill('SIGTERM') };
+  }
+
+  /** The error for a failed ssh run (exit 255), with what to do about it. */
+  failure(stderr: string): SnapshotError {
+    return describeSshFailure(this.destination, stderr, this.connectTimeout);
+  }
+
+  private remember(ssh: string): void {
+    const key = `${this.controlArgs.join(' ')}\0${this.destination}`;
+    if (!openMasters.has(key)) openMasters.set(key, { sshPath: ssh, args: [...this.baseArgs(), '-O', 'exit', '--', this.destination] });
+  }
+
+  /** Stops the shared connection to this host (if any). */
+  async close(): Promise<void> {
+    const key = `${this.controlArgs.join(' ')}\0${this.destination}`;
+    const master = openMasters.get(key);
+    if (!master) return;
+    openMasters.delete(key);
+    await run(master.sshPath, master.args, { reject: false, stdin: 'ignore', env: this.env, extendEnv: true, timeout: 10_000 });
+  }
+}
+
+/** Stops every shared ssh connection this process opened (tests, deactivate). */
+export async function closeAllSshConnections(): Promise<void> {
+  const masters = [...openMasters.values()];
+  openMasters.clear();
+  await Promise.all(masters.map((m) => run(m.sshPath, m.args, { reject: false, stdin: 'ignore', timeout: 10_000 })));
+}
+
+function errnoIsNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+/** Turns ssh's stderr (exit 255) into a message that says what to do. */
+export function describeSshFailure(destination: string, stderr: string, connectTimeout = DEFAULT_CONNECT_TIMEOUT_SECONDS): SnapshotError {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const said = lines.filter((l) => !/^[@ ]*$/.test(l) && !l.startsWith('@@@')).slice(-3).join(' | ');
+  const hostName = destination.replace(/^.*@/, '');
+  let message: string;
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(stderr))
+    message = `ssh refused ${destination}: its host key has CHANGED since it was recorded in known_hosts. This can be an attack, or the server was reinstalled. Check with the server's admin, then remove the old key (ssh-keygen -R ${hostName}) and connect once with "ssh ${destination}" to accept the new one.`;
+  else if (/Host key verification failed|No \S+ host key is known|host key is not known/i.test(stderr))
+    message = `ssh could not verify the host key of ${destination} (not in known_hosts). Connect once in a terminal with "ssh ${destination}" and accept the key after checking its fingerprint; host key checking is never turned off.`;
+  else if (/Permission denied/i.test(stderr))
+    message = `ssh login to ${destination} was refused (permission denied). Set up key authentication: ssh-keygen, then ssh-copy-id ${destination}. Password prompts are disabled (BatchMode), so a key (or an ssh-agent) is required.`;
+  else if (/Connection refused/i.test(stderr))
+    message = `ssh could not connect to ${destination}: connection refused. Is the ssh server running, and is the port right (Port in ~/.ssh/config)?`;
+  else if (/timed out|Connection timeout/i.test(stderr))
+    message = `ssh could not connect to ${destination}: timed out after ${connectTimeout} s. Is the host up and reachable (VPN, firewall)?`;
+  else if (/Could not resolve hostname|Name or service not known|nodename nor servname/i.test(stderr))
+    message = `ssh could not resolve the host name of ${destination}: check the spelling, or add a Host entry to ~/.ssh/config.`;
+  else if (/No route to host|Network is unreachable/i.test(stderr))
+    message = `ssh could not reach ${destination} (no route to host / network unreachable): check the network connection.`;
+  else if (/Bad owner or permissions|Bad configuration option|bad configuration|Can't open user config/i.test(stderr))
+    message = `ssh refused its configuration: ${said}. Fix the ssh config file or the ssh command setting.`;
+  else message = `ssh to ${destination} failed${said ? `: ${said}` : ' (exit 255)'}. Check that "ssh ${destination}" works in a terminal.`;
+  return new SnapshotError('SSH_FAILED', message, lines);
+}
