@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import type { BackupRoot } from '../core/root/backupRoot';
 import { Logger } from '../core/util/logger';
 
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
@@ -10,6 +11,8 @@ export interface CommandContext {
   logger: Logger;
   /** Progress lines for a person (stderr; silent with --json). */
   status(line: string): void;
+  /** Opens a root argument with the global options (--ssh-command, --rsync-path, logging). */
+  openRoot(spec: string): BackupRoot;
 }
 
 /** What a command returns: the data for --json and the text for people. */

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isSnapshotError } from '../core/util/errors';
 import { Logger, silentLogger } from '../core/util/logger';
-import { closeAllSshConnections } from '../core/root/ssh/transport';
+import { closeRoots, openRoot } from '../core/root/open';
 import { CliCommand } from './command';
 import { commands } from './commands/index';
 
@@ -46,6 +46,10 @@ const stderrLogger: Logger = {
   debug: () => {},
 };
 
+function stringValue(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -87,6 +91,8 @@ export async function main(argv: string[]): Promise<number> {
       status: (line) => {
         if (!json && process.stderr.isTTY) process.stderr.write(`${line}\n`);
       },
+      openRoot: (spec) =>
+        openRoot(spec, { sshCommand: stringValue(values['ssh-command']), rsyncPath: stringValue(values['rsync-path']), logger: values.verbose ? stderrLogger : silentLogger }),
     });
     process.stdout.write(json ? JSON.stringify(output.json, null, 2) + '\n' : output.text + '\n');
     return output.exitCode ?? 0;
@@ -98,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await closeAllSshConnections(); // a one-shot CLI run leaves no shared ssh connection behind
+    await closeRoots(); // a one-shot CLI run leaves no shared ssh connection behind
   }
 }
 

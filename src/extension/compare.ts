@@ -1,13 +1,11 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { SnapshotError } from '../core/util/errors';
-import { isRemoteRootSpec } from '../core/root/location';
-import { readSnapshotFile, resolveInSnapshot } from '../core/root/local/files';
 import { parseSnapshotName } from '../core/root/format';
-import { FileHistory, FileVersion, versions } from '../core/versions/versions';
+import type { FileHistory, FileVersion } from '../core/versions/types';
+import { versions } from '../core/versions/versions';
 import { formatBytes } from '../core/util/format';
-import { readSettings, sshCommandSetting } from './settings';
+import { folderRoot, openedRoot } from './settings';
 import { fromSnapshotUri, isSnapshotUri, toSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';
 
@@ -61,9 +59,9 @@ export async function compareWithSnapshot(uri: vscode.Uri | undefined, hooks: Co
   const given = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (given && isSnapshotUri(given)) return compareWithPreviousVersion(given);
   const { folder, uri: file, rel } = workspaceFile(uri);
-  const root = readSettings(folder).backupRoot;
+  const root = folderRoot(folder);
   const history = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reading the history of ${rel}` }, () =>
-    versions(root, rel, { workingFolder: folder.uri.fsPath, sshCommand: sshCommandSetting() }),
+    versions(root, rel, { workingFolder: folder.uri.fsPath }),
   );
   const items = versionPickItems(history);
   let message: string | undefined;
@@ -92,7 +90,7 @@ export async function compareWithPreviousVersion(uri: vscode.Uri | undefined): P
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (!target || !isSnapshotUri(target)) throw new SnapshotError('BAD_INPUT', 'Open a file of a snapshot first (from the Snapshots view).');
   const parts = fromSnapshotUri(target);
-  const history = await versions(parts.root, parts.path, { sshCommand: sshCommandSetting() });
+  const history = await versions(openedRoot(parts.root), parts.path);
   const index = history.versions.findIndex((v) => v.snapshots.includes(parts.snapshot));
   const items = versionPickItems(history);
   if (index <= 0) {
@@ -125,7 +123,7 @@ export async function stepVersion(direction: -1 | 1): Promise<void> {
   if (!(input instanceof vscode.TabInputTextDiff) || !isSnapshotUri(input.original))
     throw new SnapshotError('BAD_INPUT', 'Open a comparison with a snapshot first ("Compare with snapshot…").');
   const left = fromSnapshotUri(input.original);
-  const history = await versions(left.root, left.path, { sshCommand: sshCommandSetting() });
+  const history = await versions(openedRoot(left.root), left.path);
   const index = history.versions.findIndex((v) => v.snapshots.includes(left.snapshot));
   const pairRight = isSnapshotUri(input.modified);
   const newLeft = index + direction;
@@ -159,17 +157,6 @@ export async function openDiff(left: vscode.Uri, right: vscode.Uri, title: strin
 async function looksBinary(uri: vscode.Uri): Promise<boolean> {
   if (!isSnapshotUri(uri)) return false;
   const { root, snapshot, path: rel } = fromSnapshotUri(uri);
-  if (isRemoteRootSpec(root)) {
-    const content = await readSnapshotFile(root, snapshot, rel, { sshCommand: sshCommandSetting() }).catch(() => undefined);
-    return content ? content.subarray(0, 8192).includes(0) : false;
-  }
-  const full = await resolveInSnapshot(root, snapshot, rel).catch(() => undefined);
-  const handle = full ? await fs.open(full).catch(() => undefined) : undefined;
-  if (!handle) return false;
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(8192), 0, 8192, 0);
-    return buffer.subarray(0, bytesRead).includes(0);
-  } finally {
-    await handle.close();
-  }
+  const head = await openedRoot(root).files.read(snapshot, rel, undefined, 8192).catch(() => undefined);
+  return head ? head.includes(0) : false;
 }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { cronLine } from '../core/cron/cronLine';
 import { findExecutable } from '../core/util/tools';
 import { pickWorkspaceFolder } from './pickFolder';
-import { readSettings } from './settings';
+import { folderRoot, readSettings } from './settings';
 
 /** "Copy cron line…": a crontab line that snapshots this folder daily with the CLI, under the same lock as the editor. */
 export async function copyCronLine(extensionPath: string, given?: vscode.WorkspaceFolder, at?: string): Promise<string | undefined> {
@@ -14,7 +14,7 @@ export async function copyCronLine(extensionPath: string, given?: vscode.Workspa
   // cron's PATH is minimal: absolute paths for node and flock. In desktop VS Code the extension host is not node itself.
   const nodePath = await findExecutable('node').catch(() => process.execPath);
   const settings = readSettings(folder);
-  const line = cronLine({ source: folder.uri.fsPath, root: settings.backupRoot, at: time, cliPath: path.join(extensionPath, 'dist', 'cli.js'), nodePath, excludes: settings.excludes, sshCommand: settings.sshCommand });
+  const line = cronLine({ source: folder.uri.fsPath, root: folderRoot(folder), at: time, cliPath: path.join(extensionPath, 'dist', 'cli.js'), nodePath, excludes: settings.excludes });
   await Promise.resolve(vscode.env.clipboard.writeText(line)).catch(() => undefined);
   vscode.window.showInformationMessage(`Copied. Add it with "crontab -e": ${line}`);
   return line;

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { closeAllSshConnections } from '../core/root/ssh/transport';
 import { AutoSnapshot } from './autoSnapshot';
 import { ChangeDecorationProvider } from './changeDecorations';
 import { compareWithPreviousVersion, compareWithSnapshot, stepVersion } from './compare';
@@ -17,7 +16,7 @@ import { registerCommandTable, shownErrors } from './commandTable';
 import { createLogger } from './logger';
 import { ConsentHooks, RootConsent } from './rootConsent';
 import { RootWatcher } from './rootWatcher';
-import { SECTION } from './settings';
+import { closeOpenedRoots, SECTION, setRootLogger } from './settings';
 import { snapshotWorkspace } from './snapshotCommand';
 import { SnapshotFileSystemProvider } from './snapshotFileSystem';
 import { SnapshotRunner } from './snapshotRunner';
@@ -46,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   // logger → engine → providers → commands; nothing here runs rsync or walks a directory.
   const log = vscode.window.createOutputChannel('Rsync Snapshots', { log: true });
   const logger = createLogger(log);
+  setRootLogger(logger);
   const hooks: TestHooks = {};
   const runner = new SnapshotRunner(logger, new RootConsent(context.globalState, hooks, logger));
   const tree = new SnapshotsTreeProvider();
@@ -154,5 +154,5 @@ function trackSnapshotDiffContext(): vscode.Disposable {
 
 /** Closes the shared ssh connections (ControlMaster) remote roots opened. */
 export function deactivate(): Promise<void> {
-  return closeAllSshConnections();
+  return closeOpenedRoots();
 }

@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import { SnapshotError } from '../core/util/errors';
-import { applyPrune, planPrune, PrunePlan, PruneResult } from '../core/prune/prune';
+import { applyPrune, planPrune } from '../core/prune/prune';
+import type { PrunePlan, PruneResult } from '../core/prune/types';
+import type { BackupRoot } from '../core/root/backupRoot';
 import { PrunePolicy } from '../core/prune/policy';
 import { formatBytes } from '../core/util/format';
 import { pickWorkspaceFolder } from './pickFolder';
 import { isOwnRoot, rootOwnership, describeForeign } from '../core/root/ownership';
 import { RootConsent } from './rootConsent';
-import { readRetention, readSettings } from './settings';
+import { folderRoot, readRetention } from './settings';
 
 /** Lets the integration tests answer the prune prompts. */
 export interface PruneHooks {
@@ -45,11 +47,11 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
   if (!folder) return undefined;
   const policy = hooks.prunePolicy ? hooks.prunePolicy() : await askPolicy(folder);
   if (!policy) return undefined;
-  const { backupRoot: root, sshCommand } = readSettings(folder);
+  const root = folderRoot(folder);
   const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Planning prune (measuring what it frees)…', cancellable: true }, (_p, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
-    return planPrune(root, policy, { signal: controller.signal, sshCommand });
+    return planPrune(root, policy, { signal: controller.signal });
   });
   if (!plan.delete.length) {
     vscode.window.showInformationMessage(`Nothing to prune: ${describe(policy)} keeps all ${plan.keep.length} snapshots.`);
@@ -65,18 +67,18 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
     ? hooks.confirmPrune(plan)
     : (await vscode.window.showWarningMessage(`Prune (${describe(policy)}): delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The newest snapshot and latest are always kept.`, { modal: true, detail }, label)) === label;
   if (!confirmed) return { plan };
-  const result = await applyPruneWithProgress(plan, sshCommand);
+  const result = await applyPruneWithProgress(root, plan);
   refresh();
   const skipped = result.skipped.length ? ` ${result.skipped.length} skipped: ${result.skipped.map((s) => `${s.name} (${s.why})`).join('; ')}.` : '';
   vscode.window.showInformationMessage(`Deleted ${result.deleted.length} snapshot(s), freeing about ${formatBytes(plan.freesBytes)}.${skipped}`);
   return { plan, result };
 }
 
-function applyPruneWithProgress(plan: PrunePlan, sshCommand: string | undefined): Thenable<PruneResult> {
+function applyPruneWithProgress(root: BackupRoot, plan: PrunePlan): Thenable<PruneResult> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Deleting snapshots', cancellable: true }, (progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
-    return applyPrune(plan, { signal: controller.signal, sshCommand, onProgress: (done, total, name) => progress.report({ message: `${name} (${done}/${total})`, increment: 100 / total }) });
+    return applyPrune(root, plan, { signal: controller.signal, onProgress: (done, total, name) => progress.report({ message: `${name} (${done}/${total})`, increment: 100 / total }) });
   });
 }
 
@@ -93,18 +95,18 @@ export async function autoPrune(folder: vscode.WorkspaceFolder, consent: RootCon
   const { applyAfterSnapshot, policy } = readRetention(folder);
   if (!applyAfterSnapshot) return undefined;
   if (!policy) throw new SnapshotError('BAD_INPUT', 'rsyncSnapshots.retention.applyAfterSnapshot is on but no retention policy is set: set keepLast, olderThan or strategy.');
-  const { backupRoot, sshCommand } = readSettings(folder);
-  const ownership = await rootOwnership(backupRoot, folder.uri.fsPath, { sshCommand });
+  const root = folderRoot(folder);
+  const ownership = await rootOwnership(root, folder.uri.fsPath);
   if (!isOwnRoot(ownership)) {
-    const why = `Automatic prune skipped: ${backupRoot} also holds ${describeForeign(ownership)}. Use Prune snapshots… to review a plan and delete by hand.`;
-    consent.warnOnce(`foreign\0${backupRoot}`, why);
+    const why = `Automatic prune skipped: ${root.spec} also holds ${describeForeign(ownership)}. Use Prune snapshots… to review a plan and delete by hand.`;
+    consent.warnOnce(`foreign\0${root.spec}`, why);
     return { skipped: 'foreign-root', why };
   }
-  const allowed = consent.autoPruneAllowed(backupRoot);
-  const plan = await planPrune(backupRoot, policy, { measureSizes: !allowed, sshCommand });
+  const allowed = consent.autoPruneAllowed(root);
+  const plan = await planPrune(root, policy, { measureSizes: !allowed });
   if (!plan.delete.length) return { skipped: 'nothing', why: `${describe(policy)} keeps all ${plan.keep.length} snapshots.` };
-  if (!allowed && !(await consent.askAutoPrune(backupRoot, plan, describe(policy))))
-    return { skipped: 'declined', why: `Automatic prune of ${backupRoot} not allowed: nothing deleted. Use Prune snapshots… to delete by hand.` };
-  const result = await applyPrune(plan, { sshCommand });
+  if (!allowed && !(await consent.askAutoPrune(root, plan, describe(policy))))
+    return { skipped: 'declined', why: `Automatic prune of ${root.spec} not allowed: nothing deleted. Use Prune snapshots… to delete by hand.` };
+  const result = await applyPrune(root, plan);
   return { deleted: result.deleted };
 }

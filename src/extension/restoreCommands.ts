@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { listSnapshots, Snapshot } from '../core/root/listing';
+import type { Snapshot } from '../core/root/listing';
 import { SnapshotError } from '../core/util/errors';
 import { Logger } from '../core/util/logger';
 import { RestoreResult } from '../core/restore/apply';
@@ -9,7 +9,7 @@ import { versions } from '../core/versions/versions';
 import { CompareHooks, versionPickItems } from './compare';
 import { pickWorkspaceFolder } from './pickFolder';
 import { RestorePanel, RestoreRequest } from './restorePanel';
-import { readSettings, sshCommandSetting } from './settings';
+import { folderRoot, openedRoot, readSettings } from './settings';
 import type { SnapshotsNode } from './snapshotsTree';
 import { fromSnapshotUri, isSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';
@@ -49,7 +49,7 @@ async function resolveWhat(arg: unknown): Promise<What | undefined> {
   const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
   if (uri && isSnapshotUri(uri)) {
     const parts = fromSnapshotUri(uri);
-    const folder = (vscode.workspace.workspaceFolders ?? []).find((f) => path.resolve(readSettings(f).backupRoot) === path.resolve(parts.root));
+    const folder = (vscode.workspace.workspaceFolders ?? []).find((f) => readSettings(f).backupRoot === openedRoot(parts.root).spec);
     if (!folder) throw new SnapshotError('BAD_INPUT', `No workspace folder uses the backup root ${parts.root}, so there is nowhere to restore to: use "Restore as copy".`);
     const stat = await vscode.workspace.fs.stat(uri);
     return { folder, root: parts.root, rel: parts.path || '.', snapshot: parts.snapshot, isDir: stat.type === vscode.FileType.Directory };
@@ -68,13 +68,13 @@ async function resolveWhat(arg: unknown): Promise<What | undefined> {
 /** Which snapshot to restore from: a file's distinct versions, or (for folders) the snapshots, newest first. */
 async function pickSnapshot(what: What, hooks: RestoreHooks): Promise<string | undefined> {
   if (!what.isDir) {
-    const history = await versions(what.root, what.rel, { workingFolder: what.folder.uri.fsPath, sshCommand: sshCommandSetting() });
+    const history = await versions(openedRoot(what.root), what.rel, { workingFolder: what.folder.uri.fsPath });
     const items = versionPickItems(history);
     if (!items.length) throw new SnapshotError('NOT_FOUND', `No snapshot holds ${what.rel}.`);
     const chosen = hooks.pickVersion ? hooks.pickVersion(items) : await vscode.window.showQuickPick(items, { placeHolder: `Restore ${what.rel} from which version?` });
     return chosen?.version.lastSnapshot;
   }
-  const listing = await listSnapshots(what.root, { sshCommand: sshCommandSetting() });
+  const listing = await openedRoot(what.root).list();
   const items: SnapshotPickItem[] = [...listing.snapshots].reverse().map((snapshot) => ({
     label: `$(history) ${shortDateTime(snapshot.time, true)}`,
     description: `${relativeAge(snapshot.time)}${snapshot.latest ? ' · latest' : ''}`,
@@ -103,16 +103,13 @@ export async function restoreFromSnapshot(arg: unknown, ctx: RestoreContext, asC
   const snapshot = what.snapshot ?? (await pickSnapshot(what, ctx.hooks));
   if (!snapshot) return undefined;
   const original = what.rel === '.' ? what.folder.uri.fsPath : path.join(what.folder.uri.fsPath, ...what.rel.split('/'));
-  const settings = readSettings(what.folder);
   const request: RestoreRequest = {
-    root: what.root,
+    root: openedRoot(what.root),
     snapshot,
     relativePath: what.rel,
     target: asCopy ? copyTarget(original, snapshot, what.isDir) : original,
     asCopy,
-    safety: { source: what.folder.uri.fsPath, root: settings.backupRoot },
-    rsyncPath: settings.rsyncPath,
-    sshCommand: settings.sshCommand,
+    safety: { source: what.folder.uri.fsPath, root: folderRoot(what.folder) },
   };
   const panel = new RestorePanel(ctx.extensionUri, request, ctx.logger, ctx.onApplied);
   await panel.preview();

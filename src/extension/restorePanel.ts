@@ -4,13 +4,15 @@ import * as vscode from 'vscode';
 import { isSnapshotError } from '../core/util/errors';
 import { Logger } from '../core/util/logger';
 import { applyRestore, RestoreResult } from '../core/restore/apply';
-import { planRestore, RestorePlan } from '../core/restore/plan';
+import { planRestore } from '../core/restore/plan';
+import type { RestorePlan } from '../core/restore/types';
+import type { BackupRoot } from '../core/root/backupRoot';
 import { openDiff } from './compare';
 import { FromWebview, parseFromWebview, ToWebview } from './restoreProtocol';
 import { toSnapshotUri } from './snapshotUri';
 
 export interface RestoreRequest {
-  root: string;
+  root: BackupRoot;
   snapshot: string;
   /** Path inside the snapshot, '.' for all of it. */
   relativePath: string;
@@ -19,9 +21,7 @@ export interface RestoreRequest {
   /** Restore as copy: a new location, so no safety snapshot of the workspace is needed. */
   asCopy: boolean;
   /** The workspace folder whose snapshot is taken first (safety net) and its backup root. */
-  safety?: { source: string; root: string };
-  rsyncPath?: string;
-  sshCommand?: string;
+  safety?: { source: string; root: BackupRoot };
 }
 
 /**
@@ -77,15 +77,11 @@ export class RestorePanel implements vscode.Disposable {
   async preview(): Promise<RestorePlan | undefined> {
     this.post({ type: 'busy', message: 'Running rsync --dry-run…' });
     try {
-      this.plan = await planRestore({
-        root: this.request.root,
+      this.plan = await planRestore(this.request.root, {
         snapshot: this.request.snapshot,
         path: this.request.relativePath,
         target: this.request.target,
         delete: this.deleteMode,
-        rsyncPath: this.request.rsyncPath,
-        sshCommand: this.request.sshCommand,
-        logger: this.logger,
       });
       this.rendered = undefined;
       this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy });
@@ -140,7 +136,7 @@ export class RestorePanel implements vscode.Disposable {
       this.result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Restoring from snapshot', cancellable: true }, (_p, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        return applyRestore(this.plan!, { exclude, safetySnapshot: this.request.asCopy ? undefined : this.request.safety, rsyncPath: this.request.rsyncPath, sshCommand: this.request.sshCommand, logger: this.logger, signal: controller.signal });
+        return applyRestore(this.request.root, this.plan!, { exclude, safetySnapshot: this.request.asCopy ? undefined : this.request.safety, signal: controller.signal });
       });
     } catch (err) {
       if (isSnapshotError(err, 'CHANGED_SINCE_PREVIEW')) {

@@ -1,5 +1,5 @@
 import type { RestoreResult } from '../core/restore/apply';
-import type { RestorePlan } from '../core/restore/plan';
+import type { RestorePlan } from '../core/restore/types';
 
 /** Messages between the restore webview (media/restore.js) and RestorePanel. Both sides check every message's shape. */
 export type ToWebview =

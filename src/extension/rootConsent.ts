@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import { SnapshotError } from '../core/util/errors';
 import { formatBytes } from '../core/util/format';
 import { Logger } from '../core/util/logger';
-import type { PrunePlan } from '../core/prune/prune';
-import { isRemoteRootSpec } from '../core/root/location';
+import type { PrunePlan } from '../core/prune/types';
+import type { BackupRoot } from '../core/root/backupRoot';
 import { describeForeign, RootOwnership, rootOwnership } from '../core/root/ownership';
 
 /** Lets the integration tests answer the two questions instead of a person. */
@@ -24,9 +24,9 @@ interface RootRecord {
 
 const STATE_KEY = 'rsyncSnapshots.roots';
 
-/** A root as one key: the resolved path of a local root, the spec of a remote one. */
-function rootKey(root: string): string {
-  return isRemoteRootSpec(root) ? root : path.resolve(root);
+/** A root as one key: its spec (the resolved path of a local root, the canonical spec of a remote one). */
+function rootKey(root: BackupRoot): string {
+  return root.spec;
 }
 
 /**
@@ -45,11 +45,11 @@ export class RootConsent {
     private readonly logger: Logger,
   ) {}
 
-  private record(root: string): RootRecord {
+  private record(root: BackupRoot): RootRecord {
     return this.state.get<Record<string, RootRecord>>(STATE_KEY, {})[rootKey(root)] ?? {};
   }
 
-  private async update(root: string, change: (r: RootRecord) => RootRecord): Promise<void> {
+  private async update(root: BackupRoot, change: (r: RootRecord) => RootRecord): Promise<void> {
     const all = { ...this.state.get<Record<string, RootRecord>>(STATE_KEY, {}) };
     all[rootKey(root)] = change(all[rootKey(root)] ?? {});
     await this.state.update(STATE_KEY, all);
@@ -59,18 +59,18 @@ export class RootConsent {
    * Before a snapshot of `source` into `root`: when the root holds snapshots another folder's notes name, asks once
    * (interactive) or refuses with a message saying how to decide (automatic runs: nobody to ask).
    */
-  async checkSnapshotInto(root: string, source: string, options: { sshCommand?: string; interactive: boolean }): Promise<void> {
+  async checkSnapshotInto(root: BackupRoot, source: string, interactive: boolean): Promise<void> {
     const key = `${rootKey(root)}\0${path.resolve(source)}`;
     if (this.clean.has(key) || this.record(root).sharedBy?.includes(path.resolve(source))) return;
-    const ownership = await rootOwnership(root, source, options).catch(() => undefined); // a missing root holds nothing
+    const ownership = await rootOwnership(root, source).catch(() => undefined); // a missing root holds nothing
     if (!ownership || ownership.others.size === 0) {
       this.clean.add(key);
       return;
     }
     const others = [...ownership.others.keys()];
-    const question = `The backup root ${root} holds ${describeForeign({ ...ownership, unknown: [] })}. Add this folder's snapshots to it? latest would then link across unrelated folders and the history views would mix them.`;
-    if (!options.interactive) {
-      const message = `Automatic snapshot skipped: the backup root ${root} holds snapshots of ${others.join(', ')}. Run Snapshot workspace once to decide, or give this folder its own rsyncSnapshots.backupRoot.`;
+    const question = `The backup root ${root.spec} holds ${describeForeign({ ...ownership, unknown: [] })}. Add this folder's snapshots to it? latest would then link across unrelated folders and the history views would mix them.`;
+    if (!interactive) {
+      const message = `Automatic snapshot skipped: the backup root ${root.spec} holds snapshots of ${others.join(', ')}. Run Snapshot workspace once to decide, or give this folder its own rsyncSnapshots.backupRoot.`;
       if (!this.quiet.has(`shared\0${key}`)) {
         this.quiet.add(`shared\0${key}`);
         vscode.window.showWarningMessage(message);
@@ -79,22 +79,22 @@ export class RootConsent {
     }
     const add = 'Add Snapshots Here';
     const agreed = this.hooks.confirmSharedRoot ? this.hooks.confirmSharedRoot(ownership) : (await vscode.window.showWarningMessage(question, { modal: true }, add)) === add;
-    if (!agreed) throw new SnapshotError('CANCELLED', `No snapshot taken: ${root} holds another folder's snapshots. Set rsyncSnapshots.backupRoot to a folder of its own.`);
+    if (!agreed) throw new SnapshotError('CANCELLED', `No snapshot taken: ${root.spec} holds another folder's snapshots. Set rsyncSnapshots.backupRoot to a folder of its own.`);
     await this.update(root, (r) => ({ ...r, sharedBy: [...(r.sharedBy ?? []), path.resolve(source)] }));
-    this.logger.info(`snapshots of ${source} may go to ${root} (it also holds ${describeForeign(ownership)})`);
+    this.logger.info(`snapshots of ${source} may go to ${root.spec} (it also holds ${describeForeign(ownership)})`);
   }
 
   /** Whether the user already allowed automatic pruning of `root`. */
-  autoPruneAllowed(root: string): boolean {
+  autoPruneAllowed(root: BackupRoot): boolean {
     return this.record(root).autoPrune === true;
   }
 
   /** The first automatic prune of a root: shows the plan and asks, once per root (a refusal holds for this window). */
-  async askAutoPrune(root: string, plan: PrunePlan, policy: string): Promise<boolean> {
+  async askAutoPrune(root: BackupRoot, plan: PrunePlan, policy: string): Promise<boolean> {
     const key = `prune\0${rootKey(root)}`;
     if (this.quiet.has(key)) return false;
     let allowed: boolean;
-    if (this.hooks.confirmAutoPrune) allowed = this.hooks.confirmAutoPrune(plan, root);
+    if (this.hooks.confirmAutoPrune) allowed = this.hooks.confirmAutoPrune(plan, root.spec);
     else {
       const allow = 'Delete and Prune Automatically';
       const detail = plan.delete
@@ -105,7 +105,7 @@ export class RootConsent {
       const n = plan.delete.length;
       allowed =
         (await vscode.window.showWarningMessage(
-          `First automatic prune of ${root} (${policy}): delete ${n} of ${n + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? Allowing it also allows later automatic prunes of this root.`,
+          `First automatic prune of ${root.spec} (${policy}): delete ${n} of ${n + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? Allowing it also allows later automatic prunes of this root.`,
           { modal: true, detail },
           allow,
         )) === allow;

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import * as vscode from 'vscode';
-import { isRemoteRootSpec } from '../core/root/location';
-import { readSettings } from './settings';
+import { folderRoot } from './settings';
 
 /** Watches each local backup root's top level (not its tree) and calls onChange, debounced: new snapshots from cron or another window show up. */
 export class RootWatcher implements vscode.Disposable {
@@ -16,8 +15,13 @@ export class RootWatcher implements vscode.Disposable {
   rewatch(): void {
     this.close();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      const root = readSettings(folder).backupRoot;
-      if (isRemoteRootSpec(root)) continue; // remote: refreshed on demand (one ssh call)
+      let root: string | undefined;
+      try {
+        root = folderRoot(folder).localPath;
+      } catch {
+        continue; // not a valid root: the view says so
+      }
+      if (!root) continue; // remote: refreshed on demand (one ssh call)
       try {
         const watcher = fs.watch(root, { persistent: false }, () => this.fire());
         watcher.on('error', () => watcher.close());

@@ -3,12 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { PrunePolicy } from '../core/prune/policy';
-import { isRemoteRootSpec } from '../core/root/location';
+import type { BackupRoot } from '../core/root/backupRoot';
+import { closeRoots, openRoot } from '../core/root/open';
+import { Logger, silentLogger } from '../core/util/logger';
 
 export const SECTION = 'rsyncSnapshots';
 
 export interface FolderSettings {
-  /** Absolute local path or `[user@]host:/path`. */
+  /** The root as configured, resolved: an absolute local path or the canonical `[user@]host:/path` (as given when it cannot be read). */
   backupRoot: string;
   /** True when the root is the zero-configuration default (created on first use). */
   defaultRoot: boolean;
@@ -16,9 +18,6 @@ export interface FolderSettings {
   oneFileSystem: boolean;
   autoSnapshotMinutes: number;
   snapshotAfterSaveIdleSeconds: number;
-  /** Program paths: only honored in a trusted workspace. */
-  rsyncPath?: string;
-  sshCommand?: string;
 }
 
 /** `~/.local/share/rsync-snapshots/<folder name>-<short hash of its path>` (XDG_DATA_HOME honored). */
@@ -63,12 +62,14 @@ function restricted<T>(config: vscode.WorkspaceConfiguration, key: RestrictedSet
 
 export function readSettings(folder: vscode.WorkspaceFolder): FolderSettings {
   const config = vscode.workspace.getConfiguration(SECTION, folder.uri);
-  const configured = restricted(config, 'backupRoot', '').trim();
   const trusted = vscode.workspace.isTrusted;
-  const program = (key: string) => (trusted ? config.get<string>(key, '').trim() || undefined : undefined);
-  let backupRoot = configured ? expandHome(configured) : defaultBackupRoot(folder.uri);
-  // A relative local root is taken relative to the workspace folder.
-  if (configured && !path.isAbsolute(backupRoot) && !isRemoteRootSpec(backupRoot)) backupRoot = path.resolve(folder.uri.fsPath, backupRoot);
+  const { spec, configured } = configuredRoot(folder);
+  let backupRoot = spec;
+  try {
+    backupRoot = folderRoot(folder).spec;
+  } catch {
+    // not a valid root: kept as written, so the error shows where it is used
+  }
   return {
     backupRoot,
     defaultRoot: !configured,
@@ -77,15 +78,56 @@ export function readSettings(folder: vscode.WorkspaceFolder): FolderSettings {
     // Nothing runs on its own in Restricted Mode, whoever set the schedule.
     autoSnapshotMinutes: trusted ? restricted(config, 'autoSnapshotMinutes', 0) : 0,
     snapshotAfterSaveIdleSeconds: trusted ? restricted(config, 'snapshotAfterSaveIdleSeconds', 0) : 0,
-    rsyncPath: program('rsyncPath'),
-    sshCommand: program('sshCommand'),
   };
 }
 
-/** The ssh command for remote roots (machine-scoped; ignored in an untrusted workspace): undefined → $RSYNC_RSH, then ssh. */
-export function sshCommandSetting(): string | undefined {
+/** A program setting (machine-scoped; ignored in an untrusted workspace): undefined → the default. */
+function programSetting(key: 'rsyncPath' | 'sshCommand'): string | undefined {
   if (!vscode.workspace.isTrusted) return undefined;
-  return vscode.workspace.getConfiguration(SECTION).get<string>('sshCommand', '').trim() || undefined;
+  return vscode.workspace.getConfiguration(SECTION).get<string>(key, '').trim() || undefined;
+}
+
+let rootLogger: Logger = silentLogger;
+const opened = new Map<string, BackupRoot>();
+
+/** Where opened roots log (the extension's output channel). */
+export function setRootLogger(logger: Logger): void {
+  rootLogger = logger;
+}
+
+/**
+ * The opened root for a spec — a folder's setting, or the root a snapshot URI names — with this machine's rsync path
+ * and ssh command (both ignored in Restricted Mode). One opened root per spec and programs: its ssh connection is shared.
+ * A relative local spec is taken relative to `relativeTo` (the workspace folder). Throws BAD_INPUT for a spec that is
+ * no root.
+ */
+export function openedRoot(spec: string, relativeTo?: string): BackupRoot {
+  const rsyncPath = programSetting('rsyncPath');
+  const sshCommand = programSetting('sshCommand');
+  const key = JSON.stringify([spec, relativeTo ?? '', rsyncPath ?? '', sshCommand ?? '']);
+  let root = opened.get(key);
+  if (!root) {
+    root = openRoot(spec, { rsyncPath, sshCommand, logger: rootLogger, relativeTo });
+    opened.set(key, root);
+  }
+  return root;
+}
+
+/** The opened root of a workspace folder's settings (the one place settings become a root). */
+export function folderRoot(folder: vscode.WorkspaceFolder): BackupRoot {
+  return openedRoot(configuredRoot(folder).spec, folder.uri.fsPath);
+}
+
+/** rsyncSnapshots.backupRoot as the folder's settings give it (`~` expanded), or the per-folder default. */
+function configuredRoot(folder: vscode.WorkspaceFolder): { spec: string; configured: boolean } {
+  const configured = restricted(vscode.workspace.getConfiguration(SECTION, folder.uri), 'backupRoot', '').trim();
+  return { spec: configured ? expandHome(configured) : defaultBackupRoot(folder.uri), configured: Boolean(configured) };
+}
+
+/** Ends the shared connections of every opened root (deactivate). */
+export async function closeOpenedRoots(): Promise<void> {
+  opened.clear();
+  await closeRoots();
 }
 
 export interface RetentionSettings {

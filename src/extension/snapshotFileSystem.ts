@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { isSnapshotError } from '../core/util/errors';
-import { listSnapshotDir, readSnapshotFile, SnapshotEntry, statInSnapshot } from '../core/root/local/files';
-import { sshCommandSetting } from './settings';
+import type { SnapshotEntry } from '../core/root/files';
+import { openedRoot } from './settings';
 import { fromSnapshotUri } from './snapshotUri';
 
 const FILE_TYPE: Record<SnapshotEntry['kind'], vscode.FileType> = {
@@ -25,19 +25,19 @@ export class SnapshotFileSystemProvider implements vscode.FileSystemProvider {
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     const { root, snapshot, path } = fromSnapshotUri(uri);
-    const entry = await this.call(uri, () => statInSnapshot(root, snapshot, path, { sshCommand: sshCommandSetting() }));
+    const entry = await this.call(uri, () => openedRoot(root).files.stat(snapshot, path));
     return { type: FILE_TYPE[entry.kind], size: entry.size, mtime: entry.mtimeMs, ctime: entry.mtimeMs, permissions: vscode.FilePermission.Readonly };
   }
 
   async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
     const { root, snapshot, path } = fromSnapshotUri(uri);
-    const entries = await this.call(uri, () => listSnapshotDir(root, snapshot, path, { sshCommand: sshCommandSetting() }));
+    const entries = await this.call(uri, () => openedRoot(root).files.listDir(snapshot, path));
     return entries.map((e) => [e.name, FILE_TYPE[e.kind]]);
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const { root, snapshot, path } = fromSnapshotUri(uri);
-    return this.call(uri, () => readSnapshotFile(root, snapshot, path, { sshCommand: sshCommandSetting() }));
+    return this.call(uri, () => openedRoot(root).files.read(snapshot, path));
   }
 
   writeFile(uri: vscode.Uri): never {

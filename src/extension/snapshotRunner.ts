@@ -4,10 +4,11 @@ import { RsyncProgress } from '../core/util/rsync';
 import { SnapshotError } from '../core/util/errors';
 import { checkLinking } from '../core/snapshot/linkCheck';
 import { LinkDiagnosis } from '../core/snapshot/linkDiagnostics';
-import { SnapshotResult, takeSnapshot } from '../core/snapshot/snapshot';
+import { takeSnapshot } from '../core/snapshot/snapshot';
+import type { SnapshotResult } from '../core/snapshot/types';
 import { autoPrune, AutoPruneOutcome } from './pruneCommand';
 import { RootConsent } from './rootConsent';
-import { readSettings } from './settings';
+import { folderRoot, readSettings } from './settings';
 
 /**
  * Two folders in one root would mix their snapshots (and move one latest): each workspace folder needs its own
@@ -49,27 +50,24 @@ export class SnapshotRunner implements vscode.Disposable {
    */
   async run(folder: vscode.WorkspaceFolder, options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void; createRoot?: boolean; automatic?: boolean } = {}): Promise<RunResult> {
     const settings = readSettings(folder);
+    const root = folderRoot(folder);
     checkOwnRoot(folder, vscode.workspace.workspaceFolders ?? [], (f) => readSettings(f).backupRoot);
-    await this.consent.checkSnapshotInto(settings.backupRoot, folder.uri.fsPath, { sshCommand: settings.sshCommand, interactive: !options.automatic });
+    await this.consent.checkSnapshotInto(root, folder.uri.fsPath, !options.automatic);
     const controller = new AbortController();
     const sub = options.token?.onCancellationRequested(() => controller.abort());
     this.running.set(folder.uri.toString(), controller);
     this.changeEmitter.fire({ folder });
     let result: RunResult | undefined;
     try {
-      result = await takeSnapshot({
+      result = await takeSnapshot(root, {
         source: folder.uri.fsPath,
-        root: settings.backupRoot,
         excludes: settings.excludes,
         oneFileSystem: settings.oneFileSystem,
         createRoot: settings.defaultRoot || options.createRoot === true,
-        rsyncPath: settings.rsyncPath,
-        sshCommand: settings.sshCommand,
         signal: controller.signal,
         onProgress: options.onProgress,
-        logger: this.logger,
       });
-      const linking = await checkLinking(result).catch((err) => this.logger.warn(`link check failed: ${err.message}`));
+      const linking = await checkLinking(root, result).catch((err) => this.logger.warn(`link check failed: ${err.message}`));
       if (linking) {
         result.linking = linking;
         result.warnings.push(linking.message);

@@ -1,10 +1,8 @@
 import * as vscode from 'vscode';
-import { listSnapshots, RootListing, Snapshot } from '../core/root/listing';
+import type { RootListing, Snapshot } from '../core/root/listing';
 import { isMissingRoot } from '../core/util/errors';
-import { listSnapshotDir } from '../core/root/local/files';
-import { readSnapshotMeta } from '../core/root/notes';
 import { formatBytes } from '../core/util/format';
-import { readSettings, sshCommandSetting } from './settings';
+import { folderRoot, openedRoot, readSettings } from './settings';
 import { UsageFigures } from './usageCommand';
 import { changes } from '../core/changes/changes';
 import { ChangeKind, toSnapshotUri } from './snapshotUri';
@@ -42,8 +40,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
 
   async listing(folder: vscode.WorkspaceFolder): Promise<RootListing | undefined> {
     try {
-      const settings = readSettings(folder);
-      const listing = await listSnapshots(settings.backupRoot, { sshCommand: settings.sshCommand });
+      const listing = await folderRoot(folder).list();
       this.listings.set(folder.uri.toString(), listing);
       this.listingEmitter.fire();
       return listing;
@@ -65,7 +62,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     if (node.kind === 'snapshot' || (node.kind === 'entry' && node.isDir)) {
       const rel = node.kind === 'entry' ? node.path : '';
       try {
-        const entries = await listSnapshotDir(node.root, node.snapshot.name, rel, { sshCommand: sshCommandSetting() });
+        const entries = await openedRoot(node.root).files.listDir(node.snapshot.name, rel);
         const previous = node.kind === 'snapshot' ? this.previousOf(node.folder, node.snapshot) : undefined;
         const changesNode: SnapshotsNode[] = previous ? [{ kind: 'changes', folder: node.folder, root: node.root, snapshot: node.snapshot, previous }] : [];
         return changesNode.concat(entries.map((e) => ({
@@ -93,7 +90,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
   /** "Changed in this snapshot": files added, modified and deleted since the previous snapshot. */
   private async changedNodes(node: Extract<SnapshotsNode, { kind: 'changes' }>): Promise<SnapshotsNode[]> {
     try {
-      const set = await changes(node.root, node.previous.name, node.snapshot.name, { sshCommand: sshCommandSetting() });
+      const set = await changes(openedRoot(node.root), node.previous.name, node.snapshot.name);
       const rows: [string, ChangeKind][] = [...set.added.map((p): [string, ChangeKind] => [p, 'A']), ...set.modified.map((p): [string, ChangeKind] => [p, 'M']), ...set.deleted.map((p): [string, ChangeKind] => [p, 'D'])];
       rows.sort((a, b) => a[0].localeCompare(b[0]));
       if (!rows.length) return [{ kind: 'message', text: 'No file changed since the previous snapshot' }];
@@ -205,7 +202,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
 
   private async snapshotItem(node: Extract<SnapshotsNode, { kind: 'snapshot' }>): Promise<vscode.TreeItem> {
     const { snapshot } = node;
-    const meta = await readSnapshotMeta(node.root, snapshot.name, { sshCommand: sshCommandSetting() });
+    const meta = await openedRoot(node.root).notes.read(snapshot.name);
     const item = new vscode.TreeItem(shortDateTime(snapshot.time, true), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${node.root}\0${snapshot.name}`;
     const space = this.usage.get(node.root, snapshot.name);

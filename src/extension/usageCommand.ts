@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import { SnapshotUsage, usage, UsageReport } from '../core/usage/usage';
+import type { SnapshotUsage, UsageReport } from '../core/usage/model';
+import { usage } from '../core/usage/usage';
 import { formatBytes } from '../core/util/format';
 import { pickWorkspaceFolder } from './pickFolder';
-import { readSettings } from './settings';
+import { folderRoot } from './settings';
 
 /** Per-root usage figures the Snapshots view shows in descriptions and tooltips once measured. */
 export class UsageFigures {
@@ -21,14 +22,13 @@ export class UsageFigures {
 export async function showSpaceUsage(figures: UsageFigures, refresh: () => void, given?: vscode.WorkspaceFolder): Promise<UsageReport | undefined> {
   const folder = await pickWorkspaceFolder(given);
   if (!folder) return undefined;
-  const { backupRoot: root, sshCommand } = readSettings(folder);
+  const root = folderRoot(folder);
   const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Measuring snapshot space', cancellable: true }, (progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     let last = 0;
     return usage(root, {
       signal: controller.signal,
-      sshCommand,
       onProgress: (p) => {
         const pct = (100 * p.done) / Math.max(1, p.total);
         progress.report({ message: `${p.done}/${p.total} snapshots${p.name ? ` · ${p.name}` : ''}`, increment: pct - last });

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { listSnapshots, Snapshot } from '../core/root/listing';
+import type { Snapshot } from '../core/root/listing';
 import { changes } from '../core/changes/changes';
 import { SnapshotError } from '../core/util/errors';
 import { parseSnapshotName } from '../core/root/format';
 import { openDiff } from './compare';
 import { pickWorkspaceFolder } from './pickFolder';
-import { readSettings } from './settings';
+import { folderRoot, openedRoot, readSettings } from './settings';
 import type { SnapshotsNode } from './snapshotsTree';
 import { toSnapshotUri } from './snapshotUri';
 import { shortDateTime } from './timeFormat';
@@ -39,7 +39,7 @@ export async function compareSnapshotWithWorkspace(node: SnapshotsNode | undefin
   const set = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${node.snapshot.name} with ${folder.name}…`, cancellable: true }, (_p, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
-    return changes(node.root, node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal, sshCommand: settings.sshCommand });
+    return changes(openedRoot(node.root), node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal });
   });
   const items: PathPickItem[] = [
     ...set.modified.map((p) => ({ p, change: 'M' as const, what: 'changed since the snapshot' })),
@@ -60,7 +60,8 @@ export async function findDeletedFiles(given: vscode.WorkspaceFolder | undefined
   const folder = await pickWorkspaceFolder(given);
   if (!folder) return [];
   const settings = readSettings(folder);
-  const listing = await listSnapshots(settings.backupRoot, { sshCommand: settings.sshCommand });
+  const root = folderRoot(folder);
+  const listing = await root.list();
   const lastSeen = new Map<string, Snapshot>();
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Looking for deleted files in snapshots', cancellable: true }, async (progress, token) => {
     const controller = new AbortController();
@@ -69,7 +70,7 @@ export async function findDeletedFiles(given: vscode.WorkspaceFolder | undefined
     for (const [i, snapshot] of newestFirst.entries()) {
       if (token.isCancellationRequested) break;
       progress.report({ message: `${snapshot.name} (${i + 1}/${newestFirst.length})`, increment: 100 / newestFirst.length });
-      const set = await changes(listing.root, snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal, sshCommand: settings.sshCommand });
+      const set = await changes(root, snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal });
       for (const p of set.deleted) if (!lastSeen.has(p)) lastSeen.set(p, snapshot);
     }
   });

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/root/listing';
-import { RestorePlan } from '../../src/core/restore/plan';
-import { readSnapshotMeta } from '../../src/core/root/notes';
 import { tempDirs } from '../support/fixtures';
 import { asNobody, cliPathForNobody, NOBODY, repoRoot, run, runCli } from '../support/proc';
 import { HOSTILE, restoreFixture } from '../support/restoreFixture';
+import { listSnapshots, readSnapshotMeta } from '../support/core';
+import { RestorePlan } from '../../src/core/restore/types';
 
 const cli = (args: string[]) => runCli(args);
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { repoRoot, run, runCli } from '../support/proc';
+import { takeSnapshot } from '../support/core';
 
 const at = (step: number) => new Date(2026, 0, 1, 12, 0, step);
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findSnapshot, listSnapshots } from '../../src/core/root/listing';
 import { isSnapshotError } from '../../src/core/util/errors';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { asNobody, cliPathForNobody, repoRoot, run } from '../support/proc';
+import { findSnapshot, listSnapshots } from '../support/core';
 
 describe('backupRoot.listSnapshots', () => {
   const tmp = tempDirs();

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { changes } from '../../src/core/changes/changes';
 import { isSnapshotError } from '../../src/core/util/errors';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../support/fixtures';
+import { changes, takeSnapshot } from '../support/core';
 
 const NFD = 'cafe\u0301.txt'; // "café" with a combining accent, as macOS writes it
 const NFC = 'caf\u00e9.txt';

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots, RootListing } from '../../src/core/root/listing';
+import { RootListing } from '../../src/core/root/listing';
 import { isSnapshotError } from '../../src/core/util/errors';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { IN_PROGRESS_PREFIX } from '../../src/core/root/format';
 import { inode, tempDirs } from '../support/fixtures';
 import { alive, childPids, cliPath, makeManyFiles, runCli, sleep, waitFor } from '../support/proc';
+import { listSnapshots, takeSnapshot } from '../support/core';
 
 const FILES = 3000;
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/root/listing';
-import { cronLine, quoteForCrontab } from '../../src/core/cron/cronLine';
+import { quoteForCrontab } from '../../src/core/cron/cronLine';
 import { acquireLock } from '../../src/core/root/local/lock';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { run } from '../support/proc';
 import { buildCli } from '../support/cliBundle';
+import { cronLine, listSnapshots } from '../support/core';
 
 /** What cron does with a crontab line: split off the 5 time fields, turn `\%` into `%` and cut at a bare % (the rest is stdin). */
 function cronCommand(line: string): string {

@@ -2,14 +2,12 @@ import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { doctor } from '../../src/core/doctor/doctor';
 import { acquireLock } from '../../src/core/root/local/lock';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
-import { writeSnapshotMeta } from '../../src/core/root/notes';
-import { listSnapshots } from '../../src/core/root/listing';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { run } from '../support/proc';
 import { buildCli } from '../support/cliBundle';
+import { doctor, listSnapshots, takeSnapshot } from '../support/core';
+import { writeSnapshotMeta } from '../../src/core/root/local/notes';
 
 describe('doctor', () => {
   const tmp = tempDirs();

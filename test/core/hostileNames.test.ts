@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/root/listing';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { tempDirs } from '../support/fixtures';
+import { listSnapshots, takeSnapshot } from '../support/core';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 const join = (dir: Buffer, name: Buffer) => Buffer.concat([dir, b('/'), name]);

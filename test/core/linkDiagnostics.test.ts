@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { diagnoseLinking, probeHardLinks } from '../../src/core/snapshot/linkDiagnostics';
-import { swingLatest, takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { tempDirs } from '../support/fixtures';
 import { makeManyFiles, run } from '../support/proc';
+import { diagnoseLinking, takeSnapshot } from '../support/core';
+import { probeHardLinks } from '../../src/core/util/linkProbe';
+import { swingLatest } from '../../src/core/root/local/snapshot';
 
 describe('diagnoseLinking', () => {
   const tmp = tempDirs();

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/root/listing';
 import { isSnapshotError } from '../../src/core/util/errors';
-import { acquireLock, LOCK_FILE, LOCK_HELD_ENV } from '../../src/core/root/local/lock';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
+import { acquireLock } from '../../src/core/root/local/lock';
 import { tempDirs } from '../support/fixtures';
 import { alive, childPids, makeManyFiles, repoRoot, run, runCli, sleep, waitFor } from '../support/proc';
+import { listSnapshots, takeSnapshot } from '../support/core';
+import { LOCK_FILE, LOCK_HELD_ENV } from '../../src/core/root/format';
 
 /** `flock -n -E 99 LOCK true`: 0 when the lock is free, 99 when someone holds it. */
 async function lockIsFree(lockPath: string): Promise<boolean> {
@@ -89,7 +89,7 @@ describe('root lock', () => {
     const { base, source, root, lockPath } = setup(10);
     // A separate node process takes the lock with our real acquireLock, then is killed with SIGKILL.
     const bundle = path.join(base, 'lock.cjs');
-    execFileSync(path.join(repoRoot(), 'node_modules', '.bin', 'esbuild'), [path.join(repoRoot(), 'src/core/lock.ts'), '--bundle', '--platform=node', '--format=cjs', `--outfile=${bundle}`, '--log-level=warning']);
+    execFileSync(path.join(repoRoot(), 'node_modules', '.bin', 'esbuild'), [path.join(repoRoot(), 'src/core/root/local/lock.ts'), '--bundle', '--platform=node', '--format=cjs', `--outfile=${bundle}`, '--log-level=warning']);
     const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(bundle)}).acquireLock(${JSON.stringify(root)}).then(() => { console.log('held'); setInterval(() => {}, 1000); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(holder);
     await new Promise<void>((resolve, reject) => {

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/root/listing';
 import { acquireLock } from '../../src/core/root/local/lock';
-import { applyPrune, planPrune } from '../../src/core/prune/prune';
-import { swingLatest, takeSnapshot } from '../../src/core/snapshot/snapshot';
-import { metaPath } from '../../src/core/root/notes';
 import { formatSnapshotName } from '../../src/core/root/format';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { asNobody, NOBODY, run } from '../support/proc';
 import { buildCli } from '../support/cliBundle';
+import { applyPrune, listSnapshots, planPrune, takeSnapshot } from '../support/core';
+import { swingLatest } from '../../src/core/root/local/snapshot';
+import { metaPath } from '../../src/core/root/local/notes';
 
 const DAY = 86_400_000;
 

@@ -2,14 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/root/listing';
 import { isSnapshotError } from '../../src/core/util/errors';
-import { applyRestore, PRE_RESTORE_LABEL } from '../../src/core/restore/apply';
-import { planRestore } from '../../src/core/restore/plan';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
-import { readSnapshotMeta } from '../../src/core/root/notes';
+import { PRE_RESTORE_LABEL } from '../../src/core/restore/apply';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { HOSTILE, restoreFixture } from '../support/restoreFixture';
+import { applyRestore, listSnapshots, planRestore, readSnapshotMeta, takeSnapshot } from '../support/core';
 
 const read = (...p: string[]) => fs.readFileSync(path.join(...p), 'utf8');
 

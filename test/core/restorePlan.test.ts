@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSnapshotError } from '../../src/core/util/errors';
-import { planRestore, RestorePlan, validateRestorePlan } from '../../src/core/restore/plan';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
+import { validateRestorePlan } from '../../src/core/restore/plan';
+import { openRoot } from '../../src/core/root/open';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { HOSTILE, restoreFixture } from '../support/restoreFixture';
+import { planRestore, takeSnapshot } from '../support/core';
+import { RestorePlan } from '../../src/core/restore/types';
 
 const byKind = (plan: RestorePlan) => {
   const out: Record<string, string[]> = { create: [], overwrite: [], delete: [], mkdir: [], symlink: [] };
@@ -42,7 +44,7 @@ describe('planRestore', () => {
     assert.doesNotMatch(plan.commandLine, /--delete/);
     assert.match(plan.targetFingerprint, /^[0-9a-f]{64}$/);
     // JSON round trip is lossless and still valid.
-    assert.deepEqual(validateRestorePlan(JSON.parse(JSON.stringify(plan))), plan);
+    assert.deepEqual(validateRestorePlan(JSON.parse(JSON.stringify(plan)), openRoot(root)), plan);
     // Nothing changed in the target.
     assert.equal(fs.readFileSync(path.join(ws, 'changed.txt'), 'utf8'), before);
     assert.equal(fs.existsSync(path.join(ws, 'gone.txt')), false);
@@ -145,7 +147,7 @@ describe('planRestore', () => {
     const bad = (mutate: (p: Record<string, unknown>) => void) => {
       const copy = JSON.parse(JSON.stringify(plan)) as Record<string, unknown>;
       mutate(copy);
-      assert.throws(() => validateRestorePlan(copy), (e: unknown) => isSnapshotError(e, 'BAD_INPUT'));
+      assert.throws(() => validateRestorePlan(copy, openRoot(root)), (e: unknown) => isSnapshotError(e, 'BAD_INPUT'));
     };
     bad((p) => ((p.items as { path: string }[])[0].path = '../escape'));
     bad((p) => ((p.items as { path: string }[])[0].path = '/etc/passwd'));

@@ -3,10 +3,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { closeAllSshConnections } from '../../src/core/root/ssh/transport';
-import { describeForeign, isOwnRoot, ownershipOf, rootOwnership } from '../../src/core/root/ownership';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
+import { describeForeign, isOwnRoot, ownershipOf } from '../../src/core/root/ownership';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { startSshd, TestSshd } from '../support/sshd';
+import { rootOwnership, takeSnapshot } from '../support/core';
 
 describe('whose snapshots a backup root holds (the source check before any automatic prune)', function () {
   this.timeout(120_000);

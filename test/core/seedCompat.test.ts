@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/root/listing';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { formatSnapshotName } from '../../src/core/root/format';
 import { inode, tempDirs, writeTree } from '../support/fixtures';
 import { run, sleep } from '../support/proc';
+import { listSnapshots, takeSnapshot } from '../support/core';
 
 /** The seed's rsync-snapshot.sh, verbatim in spirit: plain bash, real date/rsync/touch/ln. */
 const SEED_SCRIPT = [

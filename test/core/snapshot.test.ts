@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../src/core/root/listing';
 import { isSnapshotError } from '../../src/core/util/errors';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { isSnapshotName } from '../../src/core/root/format';
 import { inode, tempDirs, writeTree } from '../support/fixtures';
 import { asNobody, canMount, cliPathForNobody, NOBODY, repoRoot, run, runCli } from '../support/proc';
+import { listSnapshots, takeSnapshot } from '../support/core';
 
 describe('takeSnapshot', () => {
   const tmp = tempDirs();

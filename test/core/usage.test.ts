@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { placeFindError, scanFromFindOutput, scanWithFind } from '../../src/core/usage/findScan';
-import { clearUsageMemoryCache, measureUsage, usage, usageCachePath } from '../../src/core/usage/usage';
-import type { UsageReport } from '../../src/core/usage/usage';
 import { MULTI_STRIDE, scanDirectories, SnapshotScan } from '../../src/core/usage/walk';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { asNobody, childPids, makeManyFiles, NOBODY, repoRoot, run } from '../support/proc';
+import { measureUsage, takeSnapshot, usage } from '../support/core';
+import { clearUsageMemoryCache, usageCachePath } from '../../src/core/root/local/usage';
+import type { UsageReport } from '../../src/core/usage/model';
 
 /** `du -s -B1 --total ROOT/20*` total, the glob expanded here (no shell). */
 async function duTotal(root: string): Promise<number> {
@@ -277,17 +277,17 @@ describe('usage', () => {
         return;
       }
       if ((await run('setpriv', ['--version']).catch(() => undefined))?.code !== 0) this.skip();
-      // As root nothing is unreadable: run both walks as nobody from a bundle of usage.ts.
+      // As root nothing is unreadable: run both walks as nobody from a bundle of the local usage walk.
       const bundleDir = tmp.make('rs-usage-bundle');
       fs.chmodSync(bundleDir, 0o755);
       const bundle = path.join(bundleDir, 'usage.cjs');
       const esbuild = path.join(repoRoot(), 'node_modules', 'esbuild', 'bin', 'esbuild');
-      const built = await run(esbuild, [path.join(repoRoot(), 'src', 'core', 'usage.ts'), '--bundle', '--platform=node', '--target=node20', '--format=cjs', '--log-level=warning', `--outfile=${bundle}`]);
+      const built = await run(esbuild, [path.join(repoRoot(), 'src', 'core', 'root', 'local', 'usage.ts'), '--bundle', '--platform=node', '--target=node20', '--format=cjs', '--log-level=warning', `--outfile=${bundle}`]);
       assert.equal(built.code, 0, built.stderr);
       await run('chown', ['-R', `${NOBODY}:${NOBODY}`, r2]);
       fs.chmodSync(base, 0o755);
       const asUser = async (walker: string) => {
-        const script = `require(${JSON.stringify(bundle)}).usage(${JSON.stringify(r2)}, { cache: false, walker: ${JSON.stringify(walker)} }).then((r) => console.log(JSON.stringify(r)))`;
+        const script = `require(${JSON.stringify(bundle)}).measureLocalUsage(${JSON.stringify(r2)}, { cache: false, walker: ${JSON.stringify(walker)} }).then((r) => console.log(JSON.stringify(r.report)))`;
         const [cmd, args] = asNobody(process.execPath, ['-e', script]);
         const r = await run(cmd, args);
         assert.equal(r.code, 0, r.stderr);

@@ -2,16 +2,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSnapshotError } from '../../src/core/util/errors';
-import { requireLocalRoot } from '../../src/core/localOnly';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
-import { FileHistory, versions, workingFileMatches } from '../../src/core/versions/versions';
+import { openRoot } from '../../src/core/root/open';
+import { sameEntry } from '../../src/core/util/fileCompare';
 import { inode, tempDirs, writeTree } from '../support/fixtures';
 import { run } from '../support/proc';
+import { takeSnapshot, versions } from '../support/core';
+import { FileHistory } from '../../src/core/versions/types';
 
 /** Distinct mtimes per step, so rsync's quick check never depends on how fast the test runs. */
 const at = (step: number) => new Date(2026, 0, 1, 12, 0, step);
 const setTime = (file: string, step: number) => fs.utimesSync(file, at(step), at(step));
 const ranges = (h: FileHistory) => h.versions.map((v) => v.snapshots);
+
+/** Whether the working file holds exactly this version's bytes (metadata first, content only if needed). */
+async function workingFileMatches(version: { path: string }, workingPath: string): Promise<boolean> {
+  const [a, b] = await Promise.all([fs.promises.lstat(version.path, { bigint: true }), fs.promises.lstat(workingPath, { bigint: true }).catch(() => undefined)]);
+  return b ? sameEntry(version.path, a, workingPath, b) : false;
+}
 
 describe('versions', () => {
   const tmp = tempDirs();
@@ -155,9 +162,11 @@ describe('versions', () => {
     assert.equal((await versions(root, './a.txt')).relativePath, 'a.txt');
   });
 
-  it('refuses a remote root (its snapshots are not files on this machine)', () => {
-    assert.throws(() => requireLocalRoot('backup-host:/srv/snapshots', 'Listing the versions of a file'), (err) => isSnapshotError(err, 'BAD_INPUT') && /remote/.test(err.message));
-    assert.doesNotThrow(() => requireLocalRoot('/srv/snapshots', 'Listing the versions of a file'));
+  it('a remote spec opens an ssh root (its snapshots are not files on this machine), a path a local one', () => {
+    assert.equal(openRoot('backup-host:/srv/snapshots').kind, 'ssh');
+    assert.equal(openRoot('backup-host:/srv/snapshots').localPath, undefined);
+    assert.equal(openRoot('/srv/snapshots').localPath, '/srv/snapshots');
+    assert.throws(() => openRoot('-oProxyCommand=x:/srv'), (err) => isSnapshotError(err, 'BAD_INPUT'));
   });
 
   it('fails with ROOT_INVALID for a missing root', async () => {

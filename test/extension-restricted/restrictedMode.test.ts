@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { listSnapshots } from '../../src/core/root/listing';
-import type { PrunePlan } from '../../src/core/prune/prune';
 import type { RootOwnership } from '../../src/core/root/ownership';
 import type { RunResult } from '../../src/extension/snapshotRunner';
 import { EXTENSION_ID, sleep, waitFor, workspaceFolder } from '../extension/helpers';
 import { screenshot } from '../extension/screenshot';
 import type { RsyncSnapshotsApi } from '../../src/extension/extension';
+import { listSnapshots } from '../support/core';
+import type { PrunePlan } from '../../src/core/prune/types';
 
 const victimRoot = process.env.RSYNC_SNAPSHOTS_VICTIM_ROOT!;
 const victimSource = process.env.RSYNC_SNAPSHOTS_VICTIM_SOURCE!;

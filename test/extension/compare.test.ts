@@ -2,13 +2,13 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { SnapshotResult } from '../../src/core/snapshot/snapshot';
 import type { CompareOutcome } from '../../src/extension/compare';
 import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
 import { fromSnapshotUri } from '../../src/extension/snapshotUri';
 import type { PathPickItem } from '../../src/extension/workspaceChanges';
 import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
+import type { SnapshotResult } from '../../src/core/snapshot/types';
 
 const REL = 'notes/history.txt';
 

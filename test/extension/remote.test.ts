@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { closeAllSshConnections } from '../../src/core/root/ssh/transport';
-import type { SnapshotResult } from '../../src/core/snapshot/snapshot';
 import type { CompareOutcome } from '../../src/extension/compare';
 import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
 import { fromSnapshotUri } from '../../src/extension/snapshotUri';
 import { startSshd, TestSshd } from '../support/sshd';
 import { activateExtension, waitFor, workspaceFolder } from './helpers';
+import type { SnapshotResult } from '../../src/core/snapshot/types';
 
 const REL = 'remote-fixture/page.txt';
 

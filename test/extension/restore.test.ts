@@ -2,12 +2,12 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { readSnapshotMeta } from '../../src/core/root/notes';
-import type { SnapshotResult } from '../../src/core/snapshot/snapshot';
 import type { RestorePanel } from '../../src/extension/restorePanel';
 import { toSnapshotUri } from '../../src/extension/snapshotUri';
 import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
+import { readSnapshotMeta } from '../support/core';
+import type { SnapshotResult } from '../../src/core/snapshot/types';
 
 describe('Restore with a reviewed dry run in a real VS Code', function () {
   let api: Awaited<ReturnType<typeof activateExtension>>;

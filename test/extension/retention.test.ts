@@ -3,12 +3,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { listSnapshots } from '../../src/core/root/listing';
-import type { DoctorReport } from '../../src/core/doctor/doctor';
-import type { UsageReport } from '../../src/core/usage/usage';
 import type { PruneOutcome } from '../../src/extension/pruneCommand';
 import type { RunResult } from '../../src/extension/snapshotRunner';
 import { activateExtension, testBackupRoot } from './helpers';
+import { listSnapshots } from '../support/core';
+import type { DoctorReport } from '../../src/core/doctor/types';
+import type { UsageReport } from '../../src/core/usage/model';
 
 describe('Space, diagnostics, prune and scheduling in a real VS Code', function () {
   let api: Awaited<ReturnType<typeof activateExtension>>;

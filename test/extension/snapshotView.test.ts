@@ -3,13 +3,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { listSnapshots } from '../../src/core/root/listing';
-import type { SnapshotResult } from '../../src/core/snapshot/snapshot';
 import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
 import { checkOwnRoot } from '../../src/extension/snapshotRunner';
 import { toSnapshotUri } from '../../src/extension/snapshotUri';
 import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
+import { listSnapshots } from '../support/core';
+import type { SnapshotResult } from '../../src/core/snapshot/types';
 
 describe('Snapshots view and "Snapshot workspace" in a real VS Code', function () {
   let root: string;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { takeSnapshot } from '../../src/core/snapshot/snapshot';
 import { writeTree } from './fixtures';
+import { takeSnapshot } from './core';
 
 /** Hostile names that exist in the snapshot and were deleted from the workspace afterwards. */
 export const HOSTILE = ['nl\nname', '-dash', 'sp ace', 'e\u0301-nfd', 'a -> b', 'back\\#123slash', 'tab\tx'];

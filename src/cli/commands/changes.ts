@@ -13,11 +13,11 @@ export const changesCommand: CliCommand = {
   ],
   options: { working: { type: 'string' }, exclude: { type: 'string', multiple: true } },
   positionals: { min: 2, max: 3 },
-  async run({ positionals: [root, snapshotA, snapshotB], values, signal }) {
+  async run({ positionals: [root, snapshotA, snapshotB], values, signal, openRoot }) {
     const working = stringOption(values, 'working');
     if (snapshotB !== undefined && working !== undefined) throw new SnapshotError('BAD_INPUT', 'Give either a second snapshot or --working DIR, not both.');
     if (snapshotB === undefined && working === undefined) throw new SnapshotError('BAD_INPUT', 'Give a second snapshot to compare with, or --working DIR to compare with the working folder.');
-    const result = await changes(root, snapshotA, working !== undefined ? { working } : snapshotB, { exclude: listOption(values, 'exclude'), signal, sshCommand: stringOption(values, 'ssh-command') });
+    const result = await changes(openRoot(root), snapshotA, working !== undefined ? { working } : snapshotB, { exclude: listOption(values, 'exclude'), signal });
     const rows = [
       ...result.added.map((p) => ({ p, mark: 'A' })),
       ...result.modified.map((p) => ({ p, mark: 'M' })),

@@ -9,8 +9,8 @@ export const cronLineCommand: CliCommand = {
   optionHelp: ['--at HH:MM            time of day (default 02:00)', '--exclude PATTERN     passed on to the snapshot command (repeatable)'],
   options: { at: { type: 'string' }, exclude: { type: 'string', multiple: true } },
   positionals: { min: 2, max: 2 },
-  async run({ positionals: [source, root], values }) {
-    const line = cronLine({ source, root, at: stringOption(values, 'at'), cliPath: path.resolve(process.argv[1]), nodePath: process.execPath, excludes: listOption(values, 'exclude'), sshCommand: stringOption(values, 'ssh-command') });
+  async run({ positionals: [source, root], values, openRoot }) {
+    const line = cronLine({ source, root: openRoot(root), at: stringOption(values, 'at'), cliPath: path.resolve(process.argv[1]), nodePath: process.execPath, excludes: listOption(values, 'exclude') });
     return { json: { line }, text: line };
   },
 };

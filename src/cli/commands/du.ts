@@ -1,5 +1,5 @@
 import { usage } from '../../core/usage/usage';
-import { CliCommand, stringOption } from '../command';
+import { CliCommand } from '../command';
 import { formatBytes, formatDuration } from '../../core/util/format';
 
 export const duCommand: CliCommand = {
@@ -9,10 +9,9 @@ export const duCommand: CliCommand = {
   optionHelp: ['--no-cache            walk every snapshot again instead of using the per-snapshot cache'],
   options: { 'no-cache': { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
-  async run({ positionals: [root], values, signal, status }) {
-    const report = await usage(root, {
+  async run({ positionals: [root], values, signal, status, openRoot }) {
+    const report = await usage(openRoot(root), {
       signal,
-      sshCommand: stringOption(values, 'ssh-command'),
       cache: values['no-cache'] !== true,
       onProgress: (p) => {
         if (p.name) status(`measured ${p.name} (${p.done}/${p.total})`);

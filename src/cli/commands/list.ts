@@ -1,5 +1,4 @@
-import { listSnapshots } from '../../core/root/listing';
-import { CliCommand, stringOption } from '../command';
+import { CliCommand } from '../command';
 
 export const listCommand: CliCommand = {
   name: 'list',
@@ -8,8 +7,8 @@ export const listCommand: CliCommand = {
   optionHelp: [],
   options: {},
   positionals: { min: 1, max: 1 },
-  async run({ positionals: [root], values, signal }) {
-    const listing = await listSnapshots(root, { sshCommand: stringOption(values, 'ssh-command'), signal });
+  async run({ positionals: [root], signal, openRoot }) {
+    const listing = await openRoot(root).list({ signal });
     const json = listing.snapshots.map((s) => ({ name: s.name, path: s.path, time: s.time.toISOString(), latest: s.latest, format: s.format }));
     const lines = listing.snapshots.map((s) => `${s.name}${s.latest ? '  (latest)' : ''}`);
     if (!listing.snapshots.length) lines.push(`No snapshots in ${listing.root} yet.`);

@@ -1,5 +1,6 @@
-import { applyPrune, planPrune, PrunePlan } from '../../core/prune/prune';
+import { applyPrune, planPrune } from '../../core/prune/prune';
 import { PrunePolicy } from '../../core/prune/policy';
+import type { PrunePlan } from '../../core/prune/types';
 import { SnapshotError } from '../../core/util/errors';
 import { CliCommand, stringOption } from '../command';
 import { formatBytes } from '../../core/util/format';
@@ -23,7 +24,8 @@ export const pruneCommand: CliCommand = {
     'dry-run': { type: 'boolean' },
   },
   positionals: { min: 1, max: 1 },
-  async run({ positionals: [root], values, signal, status }) {
+  async run({ positionals: [rootSpec], values, signal, status, openRoot }) {
+    const root = openRoot(rootSpec);
     const keepLastText = stringOption(values, 'keep-last');
     if (keepLastText !== undefined && !/^\d+$/.test(keepLastText)) throw new SnapshotError('BAD_INPUT', `--keep-last needs a whole number, not "${keepLastText}".`);
     const policy: PrunePolicy = {
@@ -32,12 +34,12 @@ export const pruneCommand: CliCommand = {
       strategy: stringOption(values, 'strategy'),
     };
     for (const key of Object.keys(policy) as (keyof PrunePolicy)[]) if (policy[key] === undefined) delete policy[key];
-    const plan = await planPrune(root, policy, { signal, sshCommand: stringOption(values, 'ssh-command') });
+    const plan = await planPrune(root, policy, { signal });
     const planLines = describePlan(plan);
     if (values['dry-run'] === true || !plan.delete.length) {
       return { json: { dryRun: values['dry-run'] === true, plan }, text: [...planLines, values['dry-run'] === true ? 'Dry run: nothing was deleted.' : ''].filter(Boolean).join('\n') };
     }
-    const result = await applyPrune(plan, { signal, sshCommand: stringOption(values, 'ssh-command'), onProgress: (done, total, name) => status(`deleted ${name} (${done}/${total})`) });
+    const result = await applyPrune(root, plan, { signal, onProgress: (done, total, name) => status(`deleted ${name} (${done}/${total})`) });
     const lines = [
       ...result.deleted.map((n) => `deleted ${n}`),
       ...result.skipped.map((s) => `kept ${s.name}: ${s.why}`),

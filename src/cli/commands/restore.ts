@@ -2,8 +2,9 @@ import path from 'node:path';
 import { SnapshotError } from '../../core/util/errors';
 import { applyRestore, RestoreResult, selectItems } from '../../core/restore/apply';
 import { isInsideDir } from '../../core/restore/paths';
-import { formatCounts, planRestore, RESTORE_ITEM_KINDS, RestoreItem, RestorePlan } from '../../core/restore/plan';
-import { readSnapshotMeta } from '../../core/root/notes';
+import { formatCounts, planRestore } from '../../core/restore/plan';
+import { RESTORE_ITEM_KINDS, RestoreItem, RestorePlan } from '../../core/restore/types';
+import type { BackupRoot } from '../../core/root/backupRoot';
 import { CliCommand, listOption, OptionValues, stringOption } from '../command';
 
 /** A path as people should read it: plain when harmless, JSON-quoted when it holds control characters or edge spaces. */
@@ -49,9 +50,9 @@ function resultText(result: RestoreResult): string[] {
  * Which folder the pre-restore snapshot covers: --workspace, else the folder the snapshot was taken of (its sidecar),
  * else the target itself when the whole snapshot is restored. Undefined when the target is outside that folder.
  */
-async function safetySource(plan: RestorePlan, values: OptionValues): Promise<string | undefined> {
+async function safetySource(root: BackupRoot, plan: RestorePlan, values: OptionValues): Promise<string | undefined> {
   const given = stringOption(values, 'workspace');
-  const workspace = given ? path.resolve(given) : ((await readSnapshotMeta(plan.root, plan.snapshot, { sshCommand: stringOption(values, 'ssh-command') }))?.source ?? (plan.relativePath === '.' ? plan.target : undefined));
+  const workspace = given ? path.resolve(given) : ((await root.notes.read(plan.snapshot))?.source ?? (plan.relativePath === '.' ? plan.target : undefined));
   if (!workspace) return undefined;
   if (await isInsideDir(plan.target, workspace)) return workspace;
   if (given) throw new SnapshotError('BAD_INPUT', `The target ${plan.target} is not inside --workspace ${workspace}: give the folder that contains the target.`);
@@ -81,17 +82,16 @@ export const restoreCommand: CliCommand = {
     'no-safety-snapshot': { type: 'boolean' },
   },
   positionals: { min: 4, max: 4 },
-  async run({ positionals: [root, snapshot, relativePath, target], values, signal, logger, status }) {
-    const rsyncPath = stringOption(values, 'rsync-path');
-    const sshCommand = stringOption(values, 'ssh-command');
-    const plan = await planRestore({ root, snapshot, path: relativePath, target, delete: values.delete === true, rsyncPath, signal, logger, sshCommand });
+  async run({ positionals: [rootSpec, snapshot, relativePath, target], values, signal, status, openRoot }) {
+    const root = openRoot(rootSpec);
+    const plan = await planRestore(root, { snapshot, path: relativePath, target, delete: values.delete === true, signal });
     if (values['dry-run']) return { json: plan, text: [...planText(plan), 'Nothing was changed (dry run).'].join('\n') };
 
     const exclude = listOption(values, 'skip');
-    let safety: { root: string; source: string } | undefined;
+    let safety: { root: BackupRoot; source: string } | undefined;
     if (values['no-safety-snapshot'] !== true) {
-      const source = await safetySource(plan, values);
-      if (source) safety = { root: plan.root, source };
+      const source = await safetySource(root, plan, values);
+      if (source) safety = { root, source };
       else {
         const { kept } = selectItems(plan, exclude);
         const onlyCreates = kept.every((i) => !i.changes.type && (i.kind === 'create' || i.kind === 'mkdir' || (i.kind === 'symlink' && i.code.includes('+'))));
@@ -100,7 +100,7 @@ export const restoreCommand: CliCommand = {
       }
     }
     if (safety) status(`taking the pre-restore snapshot of ${safety.source}…`);
-    const result = await applyRestore(plan, { exclude, rsyncPath, signal, logger, safetySnapshot: safety, sshCommand });
+    const result = await applyRestore(root, plan, { exclude, signal, safetySnapshot: safety });
     return { json: { plan, result }, text: resultText(result).join('\n'), exitCode: result.failed.length ? 1 : 0 };
   },
 };

@@ -20,25 +20,22 @@ export const snapshotCommand: CliCommand = {
     label: { type: 'string' },
   },
   positionals: { min: 2, max: 2 },
-  async run({ positionals: [source, root], values, signal, logger, status }) {
+  async run({ positionals: [source, rootSpec], values, signal, status, openRoot }) {
     let lastPercent = -1;
-    const result = await takeSnapshot({
+    const root = openRoot(rootSpec);
+    const result = await takeSnapshot(root, {
       source,
-      root,
       excludes: listOption(values, 'exclude'),
       oneFileSystem: values['one-file-system'] === true,
       createRoot: values.create === true,
       label: stringOption(values, 'label'),
-      rsyncPath: stringOption(values, 'rsync-path'),
-      sshCommand: stringOption(values, 'ssh-command'),
       signal,
-      logger,
       onProgress: (p) => {
         if (p.percent !== lastPercent && p.percent % 10 === 0) status(`${p.percent}%  ${formatBytes(p.bytes)}`);
         lastPercent = p.percent;
       },
     });
-    const linking = await checkLinking(result);
+    const linking = await checkLinking(root, result);
     if (linking) result.warnings.push(linking.message);
     const lines = [
       `Snapshot ${result.name} → ${result.path}`,

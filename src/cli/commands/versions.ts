@@ -12,8 +12,8 @@ export const versionsCommand: CliCommand = {
   ],
   options: { working: { type: 'string' } },
   positionals: { min: 2, max: 2 },
-  async run({ positionals: [root, relativePath], values, signal }) {
-    const history = await versions(root, relativePath, { workingFolder: stringOption(values, 'working'), sshCommand: stringOption(values, 'ssh-command'), signal });
+  async run({ positionals: [root, relativePath], values, signal, openRoot }) {
+    const history = await versions(openRoot(root), relativePath, { workingFolder: stringOption(values, 'working'), signal });
     const name = displayName(history.relativePath);
     const lines = [`${name} in ${history.root}: ${history.versions.length} distinct version${history.versions.length === 1 ? '' : 's'} in ${history.snapshots.length} snapshot${history.snapshots.length === 1 ? '' : 's'}`];
     const rows = [

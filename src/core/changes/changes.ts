@@ -1,11 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findSnapshot } from '../root/listing';
+import type { BackupRoot } from '../root/backupRoot';
 import { errnoCode, SnapshotError } from '../util/errors';
 import { excludeMatcher } from '../util/excludeMatcher';
-import { diffRemote } from '../root/ssh/changes';
-import { isRemoteRootSpec } from '../root/location';
-import { diffTrees, RawTreeDiff } from './treeDiff';
+import type { RawTreeDiff } from './treeDiff';
 
 export interface ChangesOptions {
   /** rsync-style exclude patterns applied to both sides (see excludeMatcher), e.g. the ones the snapshots were taken with. */
@@ -13,8 +11,6 @@ export interface ChangesOptions {
   signal?: AbortSignal;
   /** Parallel file-system calls (default 64). */
   concurrency?: number;
-  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
-  sshCommand?: string;
 }
 
 /** What changed from one snapshot to another snapshot or to the working folder. */
@@ -41,37 +37,18 @@ export interface ChangeSet {
  * Files added / modified / deleted between snapshot A and snapshot B (names, or `latest`), or between snapshot A and
  * a working folder (`{ working: dir }`). "Modified" means different content, link target or kind — permission or
  * mtime-only changes (a `touch`) are not changes. In working mode the backup root is skipped when it lies inside
- * the working folder. A remote root (`[user@]host:/path`) gives the same answer in one ssh call, plus one for all
- * content checks when some file kept its size but not its mtime (see diffRemote).
+ * the working folder. A remote root gives the same answer in one ssh call, plus one for all content checks when some
+ * file kept its size but not its mtime.
  */
-export async function changes(root: string, snapshotA: string, target: string | { working: string }, options: ChangesOptions = {}): Promise<ChangeSet> {
+export async function changes(root: BackupRoot, snapshotA: string, target: string | { working: string }, options: ChangesOptions = {}): Promise<ChangeSet> {
   const exclude = excludeMatcher(options.exclude ?? []);
-  if (isRemoteRootSpec(root)) {
-    let remoteTarget = target;
-    if (typeof target !== 'string') {
-      remoteTarget = { working: path.resolve(target.working) };
-      await checkWorkingFolder(remoteTarget.working);
-    }
-    const r = await diffRemote(root, snapshotA, remoteTarget, { exclude, signal: options.signal, sshCommand: options.sshCommand });
-    return changeSet(r.root, r.from, r.to, typeof target !== 'string', r.raw);
+  let b = target;
+  if (typeof target !== 'string') {
+    b = { working: path.resolve(target.working) };
+    await checkWorkingFolder(b.working);
   }
-  const a = await findSnapshot(root, snapshotA);
-  const absRoot = path.dirname(a.path);
-  let toDir: string;
-  let to: string;
-  const skip: string[] = [];
-  if (typeof target === 'string') {
-    const b = await findSnapshot(root, target);
-    toDir = b.path;
-    to = b.name;
-  } else {
-    toDir = to = path.resolve(target.working);
-    await checkWorkingFolder(toDir);
-    const inside = await rootInside(absRoot, toDir);
-    if (inside) skip.push(inside);
-  }
-  const raw = await diffTrees(a.path, toDir, { skip, exclude, signal: options.signal, concurrency: options.concurrency });
-  return changeSet(absRoot, a.name, to, typeof target !== 'string', raw);
+  const { from, to, raw } = await root.changes.diff(snapshotA, b, { exclude, signal: options.signal, concurrency: options.concurrency });
+  return changeSet(root.spec, from, to, typeof target !== 'string', raw);
 }
 
 function changeSet(root: string, from: string, to: string, toWorking: boolean, raw: RawTreeDiff): ChangeSet {
@@ -95,9 +72,3 @@ async function checkWorkingFolder(dir: string): Promise<void> {
   if (!stat.isDirectory()) throw new SnapshotError('SOURCE_INVALID', `${dir} is not a folder: compare a snapshot with the folder that was snapshotted.`);
 }
 
-/** The backup root's path relative to the working folder when it lies inside it (snapshots never contain it). */
-async function rootInside(root: string, working: string): Promise<string | undefined> {
-  const [realRoot, realWorking] = await Promise.all([fs.realpath(root), fs.realpath(working)]);
-  if (realRoot === realWorking) throw new SnapshotError('BAD_INPUT', `The working folder ${working} is the backup root itself: give the folder that was snapshotted.`);
-  return realRoot.startsWith(realWorking + path.sep) ? realRoot.slice(realWorking.length + 1) : undefined;
-}

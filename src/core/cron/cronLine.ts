@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { SnapshotError } from '../util/errors';
-import { LOCK_FILE, LOCK_HELD_ENV } from '../root/local/lock';
-import { isRemoteRootSpec } from '../root/location';
+import type { BackupRoot } from '../root/backupRoot';
+import { LOCK_FILE, LOCK_HELD_ENV } from '../root/format';
 
 export interface CronLineOptions {
   source: string;
-  root: string;
+  root: BackupRoot;
   /** Daily time, HH:MM (24 h); default 02:00. */
   at?: string;
   /** Absolute path of the CLI script (dist/cli.js). */
@@ -16,8 +16,6 @@ export interface CronLineOptions {
   flockPath?: string;
   /** rsync --exclude patterns, as the editor uses them. */
   excludes?: string[];
-  /** For a remote root: the ssh command (passed as --ssh-command). */
-  sshCommand?: string;
 }
 
 /**
@@ -40,12 +38,11 @@ export function cronLine(options: CronLineOptions): string {
   const at = options.at ?? '02:00';
   const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(at);
   if (!m) throw new SnapshotError('BAD_INPUT', `Cannot read the time "${at}": write it as HH:MM in 24-hour time, e.g. 02:00 or 23:30.`);
-  for (const [label, value] of [['source', options.source], ['root', options.root], ['CLI path', options.cliPath]] as const) {
+  for (const [label, value] of [['source', options.source], ['root', options.root.spec], ['CLI path', options.cliPath]] as const) {
     if (!value) throw new SnapshotError('BAD_INPUT', `The cron line needs a ${label}.`);
     if (/[\n\r]/.test(value)) throw new SnapshotError('BAD_INPUT', `The ${label} contains a line break, which a crontab line cannot hold: rename it.`);
   }
-  const remote = isRemoteRootSpec(options.root);
-  const root = remote ? options.root : path.resolve(options.root);
+  const root = options.root.spec;
   const snapshot = [
     path.resolve(options.nodePath ?? process.execPath),
     path.resolve(options.cliPath),
@@ -53,10 +50,10 @@ export function cronLine(options: CronLineOptions): string {
     path.resolve(options.source),
     root,
     ...(options.excludes ?? []).map((e) => `--exclude=${e}`),
-    ...(remote && options.sshCommand ? ['--ssh-command', options.sshCommand] : []),
+    ...options.root.cliArgs,
   ];
   // A remote root's lock file is on the host: the CLI takes it there itself (flock over ssh), so no local flock.
-  const lock = path.join(root, LOCK_FILE);
-  const argv = remote ? snapshot : [options.flockPath ?? '/usr/bin/flock', '-n', lock, 'env', `${LOCK_HELD_ENV}=${lock}`, ...snapshot];
+  const lock = options.root.localPath ? path.join(options.root.localPath, LOCK_FILE) : '';
+  const argv = !options.root.localPath ? snapshot : [options.flockPath ?? '/usr/bin/flock', '-n', lock, 'env', `${LOCK_HELD_ENV}=${lock}`, ...snapshot];
   return `${Number(m[2])} ${Number(m[1])} * * * ${argv.map(quoteForCrontab).join(' ')}`;
 }

@@ -1,71 +1,51 @@
+import type { BackupRoot } from '../root/backupRoot';
+import { LATEST_LINK, LOCK_FILE } from '../root/format';
+import type { RootListing } from '../root/listing';
+import { isSnapshotError } from '../util/errors';
 import { run } from '../util/exec';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { listSnapshots, RootListing } from '../root/listing';
-import { errnoCode, isSnapshotError } from '../util/errors';
-import { probeHardLinks } from '../snapshot/linkDiagnostics';
-import { acquireLock, LOCK_FILE } from '../root/local/lock';
-import { DELETING_PREFIX } from '../prune/prune';
 import { formatCommandLine } from '../util/rsync';
-import { readSnapshotMeta } from '../root/notes';
-import { findExecutable } from '../util/tools';
-import { remoteDoctor } from '../root/ssh/doctor';
-import { isRemoteRootSpec } from '../root/location';
-
-export interface DoctorCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-  /** What to do about it (also given for harmless findings worth knowing). */
-  fix?: string;
-}
-
-export interface DoctorReport {
-  root: string;
-  ok: boolean;
-  checks: DoctorCheck[];
-}
-
-export interface DoctorOptions {
-  rsyncPath?: string;
-  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
-  sshCommand?: string;
-}
+import type { DoctorCheck, DoctorReport } from './types';
 
 /**
- * Checks a backup root: rsync, root writable, filesystem type and hard links, latest, leftovers of
- * interrupted runs, the lock, free space against the last snapshot's transfer. Changes nothing (the lock is
- * taken and released at once; probe files are removed).
+ * Checks a backup root: rsync, then what the root's machine says (for a remote root: the ssh connection and the
+ * tools there), root writable, filesystem and hard links, latest, leftovers of interrupted runs, the lock, free space
+ * against the last snapshot's transfer. Changes nothing (the lock is taken and released at once; probes are removed).
  */
-export async function doctor(root: string, options: DoctorOptions = {}): Promise<DoctorReport> {
-  if (isRemoteRootSpec(root)) return remoteDoctor(root, options);
-  const absRoot = path.resolve(root);
-  const checks: DoctorCheck[] = [];
-  checks.push(await checkRsync(options.rsyncPath));
+export async function doctor(root: BackupRoot): Promise<DoctorReport> {
+  const checks: DoctorCheck[] = [await checkRsync(() => root.rsync.program())];
+  const done = () => ({ root: root.spec, ok: checks.every((c) => c.ok), checks });
+  const inspection = await root.doctor.inspect();
+  checks.push(...inspection.checks);
+  if (!inspection.usable) return done();
 
-  const rootCheck = await checkRootWritable(absRoot);
-  checks.push(rootCheck);
-  if (!rootCheck.ok && rootCheck.name === 'root exists') return { root: absRoot, ok: false, checks };
-
-  checks.push(await checkFilesystem(absRoot, rootCheck.ok));
   let listing: RootListing | undefined;
   try {
-    listing = await listSnapshots(absRoot);
+    listing = await root.list();
   } catch (err) {
     checks.push({ name: 'snapshots', ok: false, detail: (err as Error).message });
   }
   if (listing) {
-    checks.push(checkLatest(listing));
-    checks.push(await checkLeftovers(absRoot, listing));
+    checks.push(checkLatest(listing, inspection.latestPath, (argv) => root.doctor.commandLine(argv)));
+    const all = [...listing.inProgress, ...inspection.deleting];
+    checks.push(
+      all.length
+        ? {
+            name: 'leftovers',
+            ok: true,
+            detail: `${all.join(', ')}: ${listing.inProgress.length ? 'a running or interrupted snapshot' : ''}${listing.inProgress.length && inspection.deleting.length ? '; ' : ''}${inspection.deleting.length ? 'an interrupted prune' : ''}`,
+            fix: 'Harmless: the next snapshot reuses and removes .inprogress-* folders, the next prune removes .deleting-* ones. If no snapshot is running you may also remove them (rm -rf).',
+          }
+        : { name: 'leftovers', ok: true, detail: 'no unfinished snapshot or interrupted deletion' },
+    );
   }
-  checks.push(await checkLock(absRoot, rootCheck.ok));
-  if (listing) checks.push(await checkFreeSpace(absRoot, listing));
-  return { root: absRoot, ok: checks.every((c) => c.ok), checks };
+  checks.push(await checkLock(root, inspection.writable, inspection.where));
+  if (listing) checks.push(await checkFreeSpace(root, listing, inspection.freeBytes, inspection.freeUnknown, inspection.where));
+  return done();
 }
 
-export async function checkRsync(rsyncPath?: string): Promise<DoctorCheck> {
+async function checkRsync(program: () => Promise<string>): Promise<DoctorCheck> {
   try {
-    const rsync = await findExecutable('rsync', rsyncPath);
+    const rsync = await program();
     const { stdout } = await run(rsync, ['--version'], { reject: false, timeout: 10_000 });
     const m = /rsync\s+version\s+v?(\d+)\.(\d+)\.(\d+)/.exec(stdout);
     if (!m) return { name: 'rsync', ok: false, detail: `${rsync} did not report a version`, fix: 'Install rsync 3.1 or newer ("sudo apt-get install rsync").' };
@@ -79,44 +59,11 @@ export async function checkRsync(rsyncPath?: string): Promise<DoctorCheck> {
   }
 }
 
-async function checkRootWritable(root: string): Promise<DoctorCheck> {
-  const stat = await fs.stat(root).catch(() => undefined);
-  if (!stat) return { name: 'root exists', ok: false, detail: `${root} does not exist`, fix: `Create it (mkdir -p '${root}') or take a first snapshot with --create.` };
-  if (!stat.isDirectory()) return { name: 'root exists', ok: false, detail: `${root} is not a folder`, fix: 'Choose a folder as backup root.' };
-  const probe = path.join(root, `.rsync-snapshots.probe-${process.pid}-${Date.now()}`);
-  try {
-    await fs.writeFile(probe, '');
-    return { name: 'root writable', ok: true, detail: `${root} is writable` };
-  } catch (err) {
-    const why = errnoCode(err) === 'EROFS' ? 'the filesystem is read-only' : `${errnoCode(err) ?? (err as Error).message}`;
-    return { name: 'root writable', ok: false, detail: `cannot write in ${root}: ${why}`, fix: 'Fix its permissions (chown/chmod) or remount it read-write.' };
-  } finally {
-    await fs.rm(probe, { force: true });
-  }
-}
-
-async function filesystemType(root: string): Promise<string | undefined> {
-  const stat = await run('stat', ['-f', '-c', '%T', root], { reject: false, timeout: 10_000 }).catch(() => undefined);
-  if (stat && stat.exitCode === 0 && stat.stdout.trim()) return stat.stdout.trim();
-  const df = await run('df', ['--output=fstype', root], { reject: false, timeout: 10_000 }).catch(() => undefined);
-  const lines = df && df.exitCode === 0 ? df.stdout.trim().split('\n') : [];
-  return lines.length > 1 ? lines[lines.length - 1].trim() : undefined;
-}
-
-async function checkFilesystem(root: string, writable: boolean): Promise<DoctorCheck> {
-  const type = (await filesystemType(root)) ?? 'unknown type';
-  if (!writable) return { name: 'filesystem and hard links', ok: false, detail: `${type}; hard links not tested (root not writable)` };
-  const probe = await probeHardLinks(root);
-  return probe.ok
-    ? { name: 'filesystem and hard links', ok: true, detail: `${type}; hard links work` }
-    : { name: 'filesystem and hard links', ok: false, detail: `${type}; hard links fail (${probe.error}), so every snapshot would be a full copy`, fix: 'Put the backup root on a filesystem with hard links (ext4, xfs, btrfs, APFS), not FAT/exFAT or a share without them.' };
-}
-
 /**
  * latest: valid, or what to run to repair it. `command` turns an argv on the root's host into a line to paste
  * (locally: the argv quoted; for a remote root: wrapped in ssh), and `latestPath` is latest's path there.
  */
-export function checkLatest(listing: RootListing, latestPath = path.join(listing.root, 'latest'), command: (argv: string[]) => string = formatCommandLine): DoctorCheck {
+export function checkLatest(listing: RootListing, latestPath = `${listing.root}/${LATEST_LINK}`, command: (argv: string[]) => string = formatCommandLine): DoctorCheck {
   const newest = listing.snapshots[listing.snapshots.length - 1];
   const relink = newest ? command(['ln', '-sfn', newest.name, latestPath]) : undefined;
   switch (listing.latestState) {
@@ -133,42 +80,27 @@ export function checkLatest(listing: RootListing, latestPath = path.join(listing
   }
 }
 
-async function checkLeftovers(root: string, listing: RootListing): Promise<DoctorCheck> {
-  const deleting = (await fs.readdir(root)).filter((n) => n.startsWith(DELETING_PREFIX));
-  const all = [...listing.inProgress, ...deleting];
-  if (!all.length) return { name: 'leftovers', ok: true, detail: 'no unfinished snapshot or interrupted deletion' };
-  return {
-    name: 'leftovers',
-    ok: true,
-    detail: `${all.join(', ')}: ${listing.inProgress.length ? 'a running or interrupted snapshot' : ''}${listing.inProgress.length && deleting.length ? '; ' : ''}${deleting.length ? 'an interrupted prune' : ''}`,
-    fix: 'Harmless: the next snapshot reuses and removes .inprogress-* folders, the next prune removes .deleting-* ones. If no snapshot is running you may also remove them (rm -rf).',
-  };
-}
-
-async function checkLock(root: string, writable: boolean): Promise<DoctorCheck> {
-  const lockPath = path.join(root, LOCK_FILE);
-  if (!writable) return { name: 'lock', ok: true, detail: `not tested (root not writable); lock file ${lockPath}` };
+async function checkLock(root: BackupRoot, writable: boolean, where: string): Promise<DoctorCheck> {
+  const lockPath = root.hostPath(LOCK_FILE);
+  if (!writable) return { name: 'lock', ok: true, detail: `not tested (root not writable); lock file ${lockPath}${where}` };
   try {
-    const lock = await acquireLock(root, {});
+    const lock = await root.lock();
     await lock.release();
-    return { name: 'lock', ok: true, detail: `free (${lockPath})` };
+    return { name: 'lock', ok: true, detail: `free (${lockPath}${where})` };
   } catch (err) {
     if (isSnapshotError(err, 'LOCKED')) return { name: 'lock', ok: true, detail: `held: ${err.message}` };
-    return { name: 'lock', ok: false, detail: `cannot take the lock: ${(err as Error).message}`, fix: 'Install flock (util-linux) and make the root writable.' };
+    return { name: 'lock', ok: false, detail: `cannot take the lock: ${(err as Error).message}`, fix: `Install flock (util-linux)${where} and make the root writable.` };
   }
 }
 
-async function checkFreeSpace(root: string, listing: RootListing): Promise<DoctorCheck> {
-  const stats = await fs.statfs(root).catch(() => undefined);
-  if (!stats) return { name: 'free space', ok: true, detail: 'unknown (statfs failed)' };
-  const free = stats.bavail * stats.bsize;
+async function checkFreeSpace(root: BackupRoot, listing: RootListing, free: number | undefined, unknown: string, where: string): Promise<DoctorCheck> {
+  if (free === undefined) return { name: 'free space', ok: true, detail: `unknown (${unknown})` };
   const last = listing.latest ?? listing.snapshots[listing.snapshots.length - 1];
-  const meta = last ? await readSnapshotMeta(listing.root, last.name) : undefined;
-  const need = meta?.bytesTransferred;
+  const need = last ? (await root.notes.read(last.name))?.bytesTransferred : undefined;
   if (need === undefined) return { name: 'free space', ok: true, detail: `${formatSize(free)} free${last ? ` (no notes for ${last.name}, so the next snapshot's size is unknown)` : ''}` };
   return free >= need
     ? { name: 'free space', ok: true, detail: `${formatSize(free)} free; the last snapshot (${last!.name}) transferred ${formatSize(need)}` }
-    : { name: 'free space', ok: false, detail: `${formatSize(free)} free, but the last snapshot (${last!.name}) transferred ${formatSize(need)}: the next one may not fit`, fix: 'Prune old snapshots (rsync-snapshots prune ROOT --older-than 90d --dry-run first) or free space.' };
+    : { name: 'free space', ok: false, detail: `${formatSize(free)} free, but the last snapshot (${last!.name}) transferred ${formatSize(need)}: the next one may not fit`, fix: `Prune old snapshots (rsync-snapshots prune ROOT --older-than 90d --dry-run first) or free space${where}.` };
 }
 
 export function formatSize(bytes: number): string {

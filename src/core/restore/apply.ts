@@ -1,19 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findSnapshot } from '../root/listing';
-import { errnoCode, SnapshotError } from '../util/errors';
-import { ITEMIZE_ENV } from './itemize';
-import { Logger, silentLogger } from '../util/logger';
-import { isInsideDir, joinItem, refuseSymlinkTraversal, symlinkOnTheWay } from './paths';
-import { targetFingerprint } from './fingerprint';
-import { RestoreItem, RestorePlan, restoreRsyncArgs, validateRestorePlan } from './plan';
-import { describeRsyncFailure, formatCommandLine, runRsync } from '../util/rsync';
+import type { BackupRoot } from '../root/backupRoot';
+import { findSnapshot } from '../root/find';
 import { takeSnapshot } from '../snapshot/snapshot';
-import { findExecutable } from '../util/tools';
-import { ItemInfo, remoteItemPaths, remoteRestoreArgs, statRemoteItems } from '../root/ssh/restore';
-import { remoteLocation } from '../root/ssh/list';
-import { isRemoteRootSpec } from '../root/location';
-import { SshTransport, sshCounters } from '../root/ssh/transport';
+import { errnoCode, SnapshotError } from '../util/errors';
+import { describeRsyncFailure, formatCommandLine } from '../util/rsync';
+import { targetFingerprint } from './fingerprint';
+import { ITEMIZE_ENV } from './itemize';
+import { localItemInfo } from './itemInfo';
+import { isInsideDir, joinItem, refuseSymlinkTraversal, symlinkOnTheWay } from './paths';
+import { restoreRsyncArgs, validateRestorePlan } from './plan';
+import type { ItemInfo, RestoreItem, RestorePlan } from './types';
 
 /** Label stored in the sidecar of the snapshot taken right before a restore. */
 export const PRE_RESTORE_LABEL = 'pre-restore';
@@ -21,16 +18,12 @@ export const PRE_RESTORE_LABEL = 'pre-restore';
 export interface ApplyRestoreOptions {
   /** Item paths (as in plan.items) the user left out. Leaving out a folder that would be created or deleted leaves out everything below it too. */
   exclude?: string[];
-  rsyncPath?: string;
   signal?: AbortSignal;
-  logger?: Logger;
   /**
    * Snapshot `source` into `root` (label pre-restore) before anything changes. `source` must contain the target —
    * normally the workspace folder and its backup root. Leave it out only for a restore as copy into a new location.
    */
-  safetySnapshot?: { root: string; source: string };
-  /** For a remote root `[user@]host:/path` (the plan's, or the safety snapshot's): the ssh command (default $RSYNC_RSH, then ssh). */
-  sshCommand?: string;
+  safetySnapshot?: { root: BackupRoot; source: string };
 }
 
 export interface RestoreFailure {
@@ -61,12 +54,10 @@ export interface RestoreResult {
  * kept `delete` items itself (never following symlinks), runs rsync for the kept items only
  * (`--files-from=- --from0`, no recursion), then checks every kept item against the snapshot.
  */
-export async function applyRestore(planInput: RestorePlan, options: ApplyRestoreOptions = {}): Promise<RestoreResult> {
-  const logger = options.logger ?? silentLogger;
-  const plan = validateRestorePlan(planInput);
-  const remote = isRemoteRootSpec(plan.root);
-  const transport = remote ? new SshTransport(remoteLocation(plan.root), { sshCommand: options.sshCommand, logger }) : undefined;
-  await findSnapshot(plan.root, plan.snapshot, { sshCommand: options.sshCommand }); // still there
+export async function applyRestore(root: BackupRoot, planInput: RestorePlan, options: ApplyRestoreOptions = {}): Promise<RestoreResult> {
+  const logger = root.logger;
+  const plan = validateRestorePlan(planInput, root);
+  await findSnapshot(root, plan.snapshot); // still there
   const { kept, skipped } = selectItems(plan, options.exclude ?? []);
   const result: RestoreResult = { planId: plan.id, restored: [], deleted: [], failed: [], skipped, warnings: [] };
 
@@ -76,14 +67,14 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
     throw new SnapshotError('CHANGED_SINCE_PREVIEW', `${plan.target} changed since the restore preview was made: nothing was restored. Run the preview again and review the new plan.`);
   await refuseSymlinkTraversal(plan.targetDir, [...kept.map((i) => i.path), ...plan.dirTimeUpdates]);
   if (!kept.length) return result;
-  const rsync = await findExecutable('rsync', options.rsyncPath);
+  const rsync = await root.rsync.program();
 
   // (2) Safety net: what the restore overwrites is saved first, as a normal snapshot labeled pre-restore.
   if (options.safetySnapshot) {
-    const { root, source } = options.safetySnapshot;
+    const { root: safetyRoot, source } = options.safetySnapshot;
     if (!(await isInsideDir(plan.target, source)))
       throw new SnapshotError('BAD_INPUT', `The safety snapshot of ${source} would not contain the target ${plan.target}: snapshot the folder that holds the target (the workspace folder). Nothing was restored.`);
-    const safety = await takeSnapshot({ source, root, label: PRE_RESTORE_LABEL, rsyncPath: options.rsyncPath, signal: options.signal, logger, sshCommand: options.sshCommand });
+    const safety = await takeSnapshot(safetyRoot, { source, label: PRE_RESTORE_LABEL, signal: options.signal });
     result.safetySnapshot = safety.name;
     result.safetySnapshotRoot = safety.root;
     result.warnings.push(...safety.warnings);
@@ -118,10 +109,9 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
     if (plan.sourceType === 'folder' && !listed.length) await fs.mkdir(plan.target, { recursive: false }).catch((err) => (errnoCode(err) === 'EEXIST' ? undefined : Promise.reject(err)));
     if (plan.sourceType === 'file' || listed.length) {
       const extra = plan.sourceType === 'folder' ? ['--files-from=-', '--from0'] : [];
-      const args = transport ? remoteRestoreArgs(plan, transport, extra) : restoreRsyncArgs(plan, extra);
-      if (transport) sshCounters.processesStarted++; // rsync's own ssh
+      const args = restoreRsyncArgs(root, plan, extra);
       result.commandLine = formatCommandLine([rsync, ...args]);
-      const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV, input: listed.length ? listed.join('\0') + '\0' : undefined });
+      const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV, input: listed.length ? listed.join('\0') + '\0' : undefined });
       stderr = run.stderr;
       if (run.cancelled)
         throw new SnapshotError('CANCELLED', `Restore cancelled part-way: some items may already be restored. ${result.rollback ?? 'No safety snapshot was taken.'}`);
@@ -130,9 +120,9 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
   }
 
   // (4) Verify against the snapshot (a remote one: every item's stat in one ssh call).
-  const remoteInfo = transport ? await statRemoteItems(remoteLocation(plan.root), transport, remoteItemPaths(plan, transfers.map((i) => i.path))) : undefined;
+  const sourceInfo = await root.restore.items(plan, transfers.map((i) => i.path));
   for (const [k, item] of transfers.entries()) {
-    const mismatch = remoteInfo ? await compareWithSource(remoteInfo[k], joinItem(plan.targetDir, item.path)) : await verifyItem(plan, item);
+    const mismatch = await compareWithSource(sourceInfo[k], joinItem(plan.targetDir, item.path));
     if (!mismatch) result.restored.push(item.path);
     else result.failed.push({ path: item.path, error: rsyncErrorFor(stderr, item.path) ?? (rsyncFailure ? `${mismatch}; ${rsyncFailure}` : mismatch) });
   }
@@ -188,19 +178,6 @@ async function deleteItem(targetDir: string, item: RestoreItem): Promise<string 
     if (code === 'ENOTEMPTY' || code === 'EEXIST') return 'not deleted: the folder holds files that were not in the preview';
     return `not deleted: ${(err as Error).message}`;
   }
-}
-
-/** Why the target item does not match the snapshot, or undefined when it does (type, size, mtime, mode, link text). */
-async function verifyItem(plan: RestorePlan, item: RestoreItem): Promise<string | undefined> {
-  const source = plan.sourceType === 'file' ? plan.sourcePath : joinItem(plan.sourcePath, item.path);
-  return compareWithSource(await localItemInfo(source), joinItem(plan.targetDir, item.path));
-}
-
-async function localItemInfo(file: string): Promise<ItemInfo | undefined> {
-  const st = await fs.lstat(file).catch(() => undefined);
-  if (!st) return undefined;
-  const kind = st.isDirectory() ? 'folder' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'special file';
-  return { kind, mode: st.mode & 0o7777, size: st.size, mtimeSeconds: Math.floor(st.mtimeMs / 1000), linkTarget: kind === 'symlink' ? await fs.readlink(file) : undefined };
 }
 
 /** Why the restored `target` does not match the snapshot's item `s` (local lstat, or a remote stat), or undefined. */

@@ -1,92 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findSnapshot } from '../root/listing';
+import type { BackupRoot } from '../root/backupRoot';
+import { findSnapshot } from '../root/find';
 import { errnoCode, SnapshotError } from '../util/errors';
-import { ITEMIZE_ENV, ITEMIZE_OUT_FORMAT, ItemizedLine, ItemizeOutput, parseItemizeOutput } from './itemize';
-import { Logger, silentLogger } from '../util/logger';
-import { isInsideDir, isSafeItemPath, joinItem, normalizeSourcePath, refuseSymlinkTraversal } from './paths';
+import { formatCommandLine } from '../util/rsync';
 import { targetFingerprint } from './fingerprint';
-import { describeRsyncFailure, formatCommandLine, runRsync } from '../util/rsync';
-import { findExecutable } from '../util/tools';
-import { planRemoteRestore } from '../root/ssh/restore';
-import { remoteLocation, remoteSpec } from '../root/ssh/list';
-import { isRemoteRootSpec } from '../root/location';
-
-export const RESTORE_PLAN_VERSION = 1;
-
-export type RestoreItemKind = 'create' | 'overwrite' | 'delete' | 'mkdir' | 'symlink';
-export const RESTORE_ITEM_KINDS: readonly RestoreItemKind[] = ['create', 'overwrite', 'delete', 'mkdir', 'symlink'];
-
-export interface RestoreChanges {
-  size?: boolean;
-  time?: boolean;
-  perms?: boolean;
-  owner?: boolean;
-  group?: boolean;
-  /** Symlinks: the link's target text differs; regular files: the checksum differs (only with --checksum). */
-  checksum?: boolean;
-  /**
-   * The target holds an item of another kind at this path (a file where the snapshot has a folder or a link, …):
-   * rsync replaces it, so it is an overwrite to review, never a mere creation.
-   */
-  type?: boolean;
-}
-
-export interface RestoreItem {
-  /** Relative to `plan.targetDir`, no trailing slash; `.` is the target folder itself. */
-  path: string;
-  kind: RestoreItemKind;
-  isDir: boolean;
-  /** What differs, for `overwrite` (and a changed `symlink`); empty for new items and deletions. */
-  changes: RestoreChanges;
-  /** For `symlink`: what the restored link will point at (read from the snapshot; never followed). */
-  linkTarget?: string;
-  /** rsync's 11-character itemize code, e.g. `>f.st......`. */
-  code: string;
-}
-
-export type RestoreCounts = Record<RestoreItemKind, number>;
-
-/**
- * What a restore would do, from `rsync --dry-run --itemize-changes`. Plain JSON (no Date, no class): it can be
- * posted to a webview and handed back to applyRestore together with the paths the user left out.
- */
-export interface RestorePlan {
-  version: typeof RESTORE_PLAN_VERSION;
-  id: string;
-  /** ISO time of the preview. */
-  createdAt: string;
-  /** Absolute backup root. */
-  root: string;
-  /** Snapshot name (`latest` resolved to the real name). */
-  snapshot: string;
-  /** What was asked for, relative to the snapshot: `.` for all of it. */
-  relativePath: string;
-  /** Absolute path of that inside the snapshot. */
-  sourcePath: string;
-  /** A folder restores its content into `target`; a file (or symlink) becomes `target`. */
-  sourceType: 'folder' | 'file';
-  /** Absolute path the source is restored to. */
-  target: string;
-  /** Folder the item paths are relative to: `target` for a folder, its parent folder for a file. */
-  targetDir: string;
-  /** --delete: remove what the snapshot does not have (folder restores only). */
-  delete: boolean;
-  /** The exact dry-run command, for display. */
-  commandLine: string;
-  items: RestoreItem[];
-  counts: RestoreCounts;
-  /** Existing folders whose modification time only is set back; not items (nothing to review), but applied. */
-  dirTimeUpdates: string[];
-  /** Messages rsync printed during the preview (e.g. "cannot delete non-empty directory: x" without --delete). */
-  warnings: string[];
-  /** Digest of the target at every item path (see targetFingerprint); checked again before applying. */
-  targetFingerprint: string;
-}
+import { ITEMIZE_ENV, ITEMIZE_OUT_FORMAT, ItemizedLine, ItemizeOutput, parseItemizeOutput } from './itemize';
+import { isInsideDir, isSafeItemPath, joinItem, normalizeSourcePath, refuseSymlinkTraversal } from './paths';
+import { RESTORE_ITEM_KINDS, RESTORE_PLAN_VERSION, RestoreCounts, RestoreItem, RestoreItemKind, RestorePlan } from './types';
 
 export interface PlanRestoreOptions {
-  root: string;
   /** Snapshot name, or `latest`. */
   snapshot: string;
   /** Path inside the snapshot, or `.` for the whole snapshot. */
@@ -95,53 +19,57 @@ export interface PlanRestoreOptions {
   target: string;
   /** Also delete what is in the target but not in the snapshot (rsync --delete). Default off. */
   delete?: boolean;
-  rsyncPath?: string;
   signal?: AbortSignal;
-  logger?: Logger;
-  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
-  sshCommand?: string;
 }
 
-/** The rsync arguments of a restore; the dry run adds `--dry-run`, the apply `--files-from=- --from0`. */
-export function restoreRsyncArgs(plan: Pick<RestorePlan, 'sourceType' | 'sourcePath' | 'target' | 'delete'>, extra: string[]): string[] {
-  const args = ['-a', ...extra, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
+/**
+ * The rsync arguments of a restore from the root (a pull over ssh for a remote one: `-s -e <ssh>`, the source's
+ * wildcards escaped); the dry run adds `--dry-run`, the apply `--files-from=- --from0`.
+ */
+export function restoreRsyncArgs(root: BackupRoot, plan: Pick<RestorePlan, 'snapshot' | 'relativePath' | 'sourceType' | 'target' | 'delete'>, extra: string[]): string[] {
+  const source = root.rsync.arg(plan.relativePath === '.' ? root.hostPath(plan.snapshot) : root.hostPath(plan.snapshot, plan.relativePath), 'source');
+  const args = ['-a', ...root.rsync.transportArgs(), ...extra, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
   if (plan.delete && plan.sourceType === 'folder' && extra.includes('--dry-run')) args.push('--delete');
-  return plan.sourceType === 'folder'
-    ? [...args, '--', `${plan.sourcePath}/`, `${plan.target}/`]
-    : [...args, '--', plan.sourcePath, plan.target];
+  return plan.sourceType === 'folder' ? [...args, '--', `${source}/`, `${plan.target}/`] : [...args, '--', source, plan.target];
 }
 
-/** Runs the dry run and returns the plan. Nothing in the target changes. */
-export async function planRestore(options: PlanRestoreOptions): Promise<RestorePlan> {
-  if (isRemoteRootSpec(options.root)) return planRemoteRestore(options);
-  const logger = options.logger ?? silentLogger;
-  const snapshot = await findSnapshot(options.root, options.snapshot);
-  const root = path.dirname(snapshot.path);
+/**
+ * Runs the dry run and returns the plan. Nothing in the target changes. Remote roots: list (1 ssh call), check the
+ * source (1), the dry run (1 ssh through the shared connection), and the symlink targets (1, only if any).
+ */
+export async function planRestore(root: BackupRoot, options: PlanRestoreOptions): Promise<RestorePlan> {
+  const snapshot = await findSnapshot(root, options.snapshot, options.signal);
   const relativePath = normalizeSourcePath(options.path);
-  const sourcePath = relativePath === '.' ? snapshot.path : path.join(snapshot.path, relativePath);
-  const sourceType = await checkSource(snapshot.path, sourcePath, relativePath, snapshot.name);
+  const { sourceType, sourcePath } = await root.restore.source(snapshot.name, relativePath, options.signal);
   const target = path.resolve(options.target);
-  if (await isInsideDir(target, root)) throw new SnapshotError('BAD_INPUT', `The target ${target} is inside the backup root ${root}: restore into the workspace or another folder.`);
+  if (root.localPath && (await isInsideDir(target, root.localPath)))
+    throw new SnapshotError('BAD_INPUT', `The target ${target} is inside the backup root ${root.localPath}: restore into the workspace or another folder.`);
   const targetDir = sourceType === 'folder' ? target : path.dirname(target);
   await checkTarget(target, sourceType);
-  const rsync = await findExecutable('rsync', options.rsyncPath);
+  const rsync = await root.rsync.program();
   const del = Boolean(options.delete) && sourceType === 'folder';
 
-  const base = { sourceType, sourcePath, target, delete: del };
-  const args = restoreRsyncArgs(base, ['--dry-run', ...(await protectRoot(root, targetDir, sourceType))]);
-  const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV });
+  const base = { snapshot: snapshot.name, relativePath, sourceType, target, delete: del };
+  const args = restoreRsyncArgs(root, base, ['--dry-run', ...(await root.restore.protectRoot(targetDir, sourceType))]);
+  const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV });
   if (run.cancelled) throw new SnapshotError('CANCELLED', 'Restore preview cancelled: nothing was changed.');
-  if (run.exitCode !== 0 && run.exitCode !== 23 && run.exitCode !== 24)
-    throw new SnapshotError('RSYNC_FAILED', `Restore preview failed: ${describeRsyncFailure(run)}. Nothing was changed.`, run.stderr.split('\n').filter(Boolean));
+  if (run.exitCode !== 0 && run.exitCode !== 23 && run.exitCode !== 24) {
+    const failure = root.rsync.failure(run, 'Restore preview failed');
+    throw new SnapshotError(failure.code, `${failure.message} Nothing was changed.`, failure.details);
+  }
 
   const { parsed, warnings } = readDryRun(run);
+  // Symlink targets, read from the snapshot (never followed): one call for all of them.
+  const links = parsed.items.filter((l) => l.type === 'symlink' && !l.deleting).map((l) => (sourceType === 'file' ? path.basename(target) : l.name));
+  const info = await root.restore.items(base, links, options.signal);
+  const targets = new Map(links.map((p, i) => [sourceType === 'file' ? sourcePath : joinItem(sourcePath, p), info[i]?.linkTarget]));
   const plan = await finishPlan(
-    { root, snapshot: snapshot.name, relativePath, sourcePath, sourceType, target, targetDir, delete: del, commandLine: formatCommandLine([rsync, ...args]) },
+    { root: root.spec, snapshot: snapshot.name, relativePath, sourcePath, sourceType, target, targetDir, delete: del, commandLine: formatCommandLine([rsync, ...args]) },
     parsed,
     warnings,
-    (p) => fs.readlink(p).catch(() => undefined),
+    async (s) => targets.get(s),
   );
-  logger.info(`restore preview ${plan.id}: ${formatCounts(plan.counts)}`);
+  root.logger.info(`restore preview ${plan.id} from ${root.spec}: ${formatCounts(plan.counts)}`);
   return plan;
 }
 
@@ -239,32 +167,6 @@ export function formatCounts(counts: RestoreCounts): string {
 }
 
 /** A backup root inside the target folder is never part of a restore (with --delete it would be listed for deletion). */
-async function protectRoot(root: string, targetDir: string, sourceType: 'folder' | 'file'): Promise<string[]> {
-  if (sourceType !== 'folder') return [];
-  const [realRoot, realTarget] = await Promise.all([fs.realpath(root), fs.realpath(targetDir).catch(() => path.resolve(targetDir))]);
-  if (!realRoot.startsWith(realTarget + path.sep)) return [];
-  const rel = realRoot.slice(realTarget.length + 1);
-  return [`--exclude=/${/[*?[]/.test(rel) ? rel.replace(/[*?[\\]/g, '\\$&') : rel}/`];
-}
-
-async function checkSource(snapshotPath: string, sourcePath: string, relativePath: string, name: string): Promise<'folder' | 'file'> {
-  let stat;
-  try {
-    stat = await fs.lstat(sourcePath);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR')
-      throw new SnapshotError('NOT_FOUND', `${relativePath} is not in snapshot ${name}: pick another snapshot or check the path (relative to the snapshotted folder).`);
-    throw err;
-  }
-  // The path must not lead through a symlink stored in the snapshot (that would read from outside it).
-  if (relativePath !== '.') {
-    const [realParent, realSnapshot] = await Promise.all([fs.realpath(path.dirname(sourcePath)), fs.realpath(snapshotPath)]);
-    if (realParent !== path.join(realSnapshot, path.dirname(relativePath)))
-      throw new SnapshotError('BAD_INPUT', `${relativePath} leads through a symlink inside snapshot ${name}: give the path of the link itself or of a real folder.`);
-  }
-  return stat.isDirectory() ? 'folder' : 'file';
-}
-
 export async function checkTarget(target: string, sourceType: 'folder' | 'file'): Promise<void> {
   const stat = await fs.stat(target).catch((err) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)));
   if (sourceType === 'folder' && stat && !stat.isDirectory())
@@ -280,7 +182,7 @@ export async function checkTarget(target: string, sourceType: 'folder' | 'file')
  * Checks a plan that came back from elsewhere (a webview, a JSON file) before it is applied: shape, kinds, every
  * item path relative and clean, and the source really being ROOT/SNAPSHOT/PATH. Returns it typed; throws BAD_INPUT.
  */
-export function validateRestorePlan(value: unknown): RestorePlan {
+export function validateRestorePlan(value: unknown, root: BackupRoot): RestorePlan {
   const fail = (why: string): never => {
     throw new SnapshotError('BAD_INPUT', `Not a valid restore plan (${why}): run the preview again.`);
   };
@@ -289,16 +191,13 @@ export function validateRestorePlan(value: unknown): RestorePlan {
   if (p.version !== RESTORE_PLAN_VERSION) fail(`version ${String(p.version)}`);
   for (const key of ['id', 'createdAt', 'root', 'snapshot', 'relativePath', 'sourcePath', 'target', 'targetDir', 'commandLine', 'targetFingerprint'])
     if (typeof p[key] !== 'string') fail(`${key} missing`);
-  const remote = isRemoteRootSpec(p.root as string) ? remoteLocation(p.root as string) : undefined;
-  if (remote && remote.spec !== p.root) fail('root is not a canonical [user@]host:/path');
-  for (const key of remote ? ['target', 'targetDir'] : ['root', 'sourcePath', 'target', 'targetDir'])
+  if (p.root !== root.spec) fail(`it is for ${String(p.root)}, not ${root.spec}`);
+  for (const key of ['target', 'targetDir'])
     if (!path.isAbsolute(p[key] as string) || path.resolve(p[key] as string) !== p[key]) fail(`${key} is not a normalized absolute path`);
   if (p.sourceType !== 'folder' && p.sourceType !== 'file') fail('sourceType');
   if (typeof p.delete !== 'boolean') fail('delete');
   if (!isSafeItemPath(p.relativePath)) fail('relativePath');
-  const expectedSource = remote
-    ? remoteSpec(remote, ...(p.relativePath === '.' ? [p.snapshot as string] : [p.snapshot as string, p.relativePath as string]))
-    : p.relativePath === '.' ? path.join(p.root as string, p.snapshot as string) : path.join(p.root as string, p.snapshot as string, p.relativePath as string);
+  const expectedSource = p.relativePath === '.' ? root.pathOf(p.snapshot as string) : root.pathOf(p.snapshot as string, p.relativePath as string);
   if (p.sourcePath !== expectedSource || (p.snapshot as string).includes('/') || p.snapshot === '..' || p.snapshot === '.') fail('sourcePath does not match root/snapshot/path');
   if (p.targetDir !== (p.sourceType === 'folder' ? p.target : path.dirname(p.target as string))) fail('targetDir does not match target');
   if (!Array.isArray(p.items)) fail('items');

@@ -1,3 +1,46 @@
+/**
+ * The backup-root format, every name of it spelled here once (other tools read and write roots too):
+ *
+ *   ROOT/2026-06-16T02-00-01/   a finished snapshot (rsync-time-backup's 2026-06-16-020001 is read too)
+ *   ROOT/latest                 relative symlink to the newest finished snapshot, swung atomically
+ *   ROOT/.inprogress-NAME/      a snapshot being written (never listed; reused as link basis after a crash)
+ *   ROOT/.deleting-NAME/        a snapshot being pruned (unlisted first, then removed)
+ *   ROOT/.latest.tmp-*          latest's new link before the rename over it
+ *   ROOT/.rsync-snapshots.lock  the flock(1) lock shared with cron lines
+ *   ROOT/.rsync-snapshots.d/    optional notes (NAME.json) and the usage cache
+ *   ROOT/.rsync-snapshots.probe-*, .rsync-snapshots.linkprobe-*   write and hard-link probes (removed at once)
+ */
+
+/** The symlink to the newest finished snapshot. */
+export const LATEST_LINK = 'latest';
+
+/** Prefix of latest's temporary link (symlink under this name, then rename over latest). */
+export const LATEST_TEMP_PREFIX = '.latest.tmp-';
+
+/** One lock file per backup root, taken with flock(2): `flock -n ROOT/.rsync-snapshots.lock …` in cron excludes us and we exclude it. */
+export const LOCK_FILE = '.rsync-snapshots.lock';
+
+/**
+ * Set by the generated cron line (`flock -n LOCK env RSYNC_SNAPSHOTS_LOCK_HELD=LOCK rsync-snapshots …`):
+ * the caller already holds this lock on our behalf.
+ */
+export const LOCK_HELD_ENV = 'RSYNC_SNAPSHOTS_LOCK_HELD';
+
+/** Sidecar notes about snapshots we wrote (NAME.json), kept outside the snapshots so their content stays the source's. */
+export const META_DIR = '.rsync-snapshots.d';
+
+/** The usage cache inside META_DIR. */
+export const USAGE_CACHE_FILE = 'usage-cache.json';
+
+/** A snapshot being deleted is first renamed to this prefix (atomically unlisted), then removed. */
+export const DELETING_PREFIX = '.deleting-';
+
+/** Write probes (checking a root is writable). */
+export const PROBE_PREFIX = '.rsync-snapshots.probe-';
+
+/** Hard-link probes (link(2) in the root). */
+export const LINK_PROBE_PREFIX = '.rsync-snapshots.linkprobe-';
+
 /** Snapshot directory names: ours `YYYY-MM-DDTHH-MM-SS` (written and read), rsync-time-backup's `YYYY-MM-DD-HHMMSS` (read only). Local time. */
 export type SnapshotNameFormat = 'iso' | 'rsync-time-backup';
 

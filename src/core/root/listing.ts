@@ -1,11 +1,5 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { errnoCode, SnapshotError } from '../util/errors';
-import { IN_PROGRESS_PREFIX, parseSnapshotName, SnapshotNameFormat } from './format';
-import { listRemoteSnapshots } from './ssh/list';
-import { isRemoteRootSpec } from './location';
-
-export const LATEST_LINK = 'latest';
+import { SnapshotError } from '../util/errors';
+import { IN_PROGRESS_PREFIX, LATEST_LINK, parseSnapshotName, SnapshotNameFormat } from './format';
 
 export interface Snapshot {
   name: string;
@@ -30,39 +24,6 @@ export interface RootListing {
   latestTarget?: string;
   /** Names of unfinished snapshot directories (`.inprogress-…`), left by a crash or a running snapshot. */
   inProgress: string[];
-}
-
-/**
- * Lists a backup root with one readdir: finished snapshots (real directories with a snapshot name — a
- * symlink named like one is not a snapshot), which one `latest` points at, and leftovers in progress.
- * Never walks inside a snapshot.
- */
-export async function listSnapshots(root: string, options: ListOptions = {}): Promise<RootListing> {
-  if (isRemoteRootSpec(root)) return listRemoteSnapshots(root, options);
-  const absRoot = path.resolve(root);
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await fs.readdir(absRoot, { withFileTypes: true });
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT') throw new SnapshotError('ROOT_INVALID', `Backup root ${absRoot} does not exist yet: take a first snapshot or check the path.`);
-    if (code === 'ENOTDIR') throw new SnapshotError('ROOT_INVALID', `Backup root ${absRoot} is not a directory: choose a folder.`);
-    if (code === 'EACCES') throw new SnapshotError('ROOT_INVALID', `Backup root ${absRoot} cannot be read (permission denied): fix its permissions.`);
-    throw err;
-  }
-  const { snapshots, inProgress } = classifyRootEntries(entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() })), (name) => path.join(absRoot, name));
-
-  const { state, target, name } = await readLatest(absRoot, new Set(snapshots.map((s) => s.name)));
-  const latest = name ? snapshots.find((s) => s.name === name) : undefined;
-  if (latest) latest.latest = true;
-  return { root: absRoot, snapshots, latest, latestState: state, latestTarget: target, inProgress };
-}
-
-/** Options for listing a remote root (`user@host:/path`); ignored for local roots. */
-export interface ListOptions {
-  /** ssh command (default $RSYNC_RSH, then ssh). */
-  sshCommand?: string;
-  signal?: AbortSignal;
 }
 
 /** Top-level entries of a root, however they were read (readdir here, one ssh call for a remote root). */
@@ -90,39 +51,6 @@ export function classifyRootEntries(entries: RootEntry[], snapshotPath: (name: s
   return { snapshots, inProgress: inProgress.sort() };
 }
 
-async function readLatest(root: string, names: Set<string>): Promise<{ state: LatestState; target?: string; name?: string }> {
-  let target: string;
-  try {
-    target = await fs.readlink(path.join(root, LATEST_LINK));
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT') return { state: 'missing' };
-    if (code === 'EINVAL') return { state: 'not-a-snapshot' }; // a real file or directory named latest
-    throw err;
-  }
-  // Accept `ln -s NAME latest` (ours, relative) and `ln -s $ROOT/NAME latest` (absolute, as some scripts write).
-  const resolved = path.resolve(root, target.replace(/\/+$/, ''));
-  const base = path.basename(resolved);
-  const inRoot = path.dirname(resolved) === root || (await sameFile(path.dirname(resolved), root));
-  if (inRoot && names.has(base)) return { state: 'ok', target, name: base };
-  const exists = await fs.stat(resolved).then(() => true, () => false);
-  return { state: exists ? 'not-a-snapshot' : 'dangling', target };
-}
-
-async function sameFile(a: string, b: string): Promise<boolean> {
-  try {
-    const [sa, sb] = await Promise.all([fs.stat(a), fs.stat(b)]);
-    return sa.dev === sb.dev && sa.ino === sb.ino;
-  } catch {
-    return false;
-  }
-}
-
-/** Finds a snapshot by name (or `latest`), with a clear error when it is not there. */
-export async function findSnapshot(root: string, name: string, options: ListOptions = {}): Promise<Snapshot> {
-  return snapshotInListing(await listSnapshots(root, options), name);
-}
-
 /** The snapshot of a listing with this name (or `latest`); NOT_FOUND saying how to see the names otherwise. */
 export function snapshotInListing(listing: RootListing, name: string): Snapshot {
   const found = name === LATEST_LINK ? listing.latest : listing.snapshots.find((s) => s.name === name);
@@ -132,3 +60,4 @@ export function snapshotInListing(listing: RootListing, name: string): Snapshot 
   }
   return found;
 }
+

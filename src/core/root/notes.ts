@@ -1,17 +1,11 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { readRemoteSnapshotMeta } from './ssh/notes';
-import { isRemoteRootSpec } from './location';
-
 /**
- * Sidecar notes about snapshots we wrote, in ROOT/.rsync-snapshots.d/NAME.json — kept outside the snapshot so
- * its content stays exactly the source's, and optional, so roots written by other tools need none.
+ * Sidecar notes about a snapshot we wrote, in ROOT/.rsync-snapshots.d/NAME.json (META_DIR) — kept outside the snapshot
+ * so its content stays exactly the source's, and optional, so roots written by other tools need none.
  */
-export const META_DIR = '.rsync-snapshots.d';
-
 export interface SnapshotMeta {
   /** Why the snapshot exists when not a plain run, e.g. "pre-restore". */
   label?: string;
+  /** The folder the snapshot was taken of (on the machine that took it). */
   source?: string;
   linkDest?: string | null;
   filesTotal?: number;
@@ -24,27 +18,12 @@ export interface SnapshotMeta {
   unreadable?: string[];
 }
 
-export function metaPath(root: string, name: string): string {
-  return path.join(root, META_DIR, `${name}.json`);
-}
-
-export async function writeSnapshotMeta(root: string, name: string, meta: SnapshotMeta): Promise<void> {
-  await fs.mkdir(path.join(root, META_DIR), { recursive: true });
-  const file = metaPath(root, name);
-  await fs.writeFile(`${file}.tmp`, JSON.stringify(meta, null, 2) + '\n');
-  await fs.rename(`${file}.tmp`, file);
-}
-
-/** The notes of snapshot `name`, or undefined when there are none (or they cannot be read). Remote roots: one `ssh cat`. */
-export async function readSnapshotMeta(root: string, name: string, options: { sshCommand?: string } = {}): Promise<SnapshotMeta | undefined> {
-  if (isRemoteRootSpec(root)) return readRemoteSnapshotMeta(root, name, options);
+/** Notes as JSON text, or undefined when they are not an object (garbled notes count as none). */
+export function parseNotes(text: string): SnapshotMeta | undefined {
   try {
-    return JSON.parse(await fs.readFile(metaPath(root, name), 'utf8')) as SnapshotMeta;
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as SnapshotMeta) : undefined;
   } catch {
     return undefined;
   }
-}
-
-export async function removeSnapshotMeta(root: string, name: string): Promise<void> {
-  await fs.rm(metaPath(root, name), { force: true });
 }

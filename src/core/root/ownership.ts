@@ -1,9 +1,5 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { listSnapshots, RootListing } from './listing';
-import { readRemoteNotes } from './ssh/notes';
-import { isRemoteRootSpec } from './location';
-import { metaPath, SnapshotMeta } from './notes';
+import type { BackupRoot } from './backupRoot';
 
 /** A finished snapshot and the folder its notes say it was taken of (undefined: no notes, e.g. written by a shell script). */
 export interface SnapshotSource {
@@ -23,29 +19,9 @@ export interface RootOwnership {
   unknown: string[];
 }
 
-async function localNotes(listing: RootListing): Promise<Map<string, SnapshotMeta>> {
-  const notes = new Map<string, SnapshotMeta>();
-  await Promise.all(
-    listing.snapshots.map(async (s) => {
-      try {
-        notes.set(s.name, JSON.parse(await fs.readFile(metaPath(listing.root, s.name), 'utf8')) as SnapshotMeta);
-      } catch {
-        // no notes, or unreadable: unknown source
-      }
-    }),
-  );
-  return notes;
-}
-
 /** Each finished snapshot of the root with the source its notes record. Local: one readdir + one read per note; remote: one ssh call. */
-export async function readRootSources(root: string, options: { sshCommand?: string } = {}): Promise<SnapshotSource[]> {
-  let listing: RootListing;
-  let notes: Map<string, SnapshotMeta>;
-  if (isRemoteRootSpec(root)) ({ listing, notes } = await readRemoteNotes(root, options));
-  else {
-    listing = await listSnapshots(root);
-    notes = await localNotes(listing);
-  }
+export async function readRootSources(root: BackupRoot): Promise<SnapshotSource[]> {
+  const { listing, notes } = await root.notes.readAll();
   return listing.snapshots.map((s) => {
     const source = notes.get(s.name)?.source;
     return typeof source === 'string' && source ? { name: s.name, source } : { name: s.name };
@@ -65,8 +41,8 @@ export function ownershipOf(root: string, snapshots: SnapshotSource[], source: s
 }
 
 /** Reads the root's notes and sorts its snapshots against `source`. */
-export async function rootOwnership(root: string, source: string, options: { sshCommand?: string } = {}): Promise<RootOwnership> {
-  return ownershipOf(root, await readRootSources(root, options), source);
+export async function rootOwnership(root: BackupRoot, source: string): Promise<RootOwnership> {
+  return ownershipOf(root.spec, await readRootSources(root), source);
 }
 
 /** True when every snapshot of the root is recorded as taken of the source: only then may a prune run without a person looking. */

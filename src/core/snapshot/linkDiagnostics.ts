@@ -1,9 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { listSnapshots, RootListing } from '../root/listing';
-import { errnoCode } from '../util/errors';
-import type { SnapshotResult } from './snapshot';
+import type { BackupRoot } from '../root/backupRoot';
 import { parseSnapshotName } from '../root/format';
+import type { RootListing } from '../root/listing';
+import { probeHardLinks } from '../util/linkProbe';
+import type { SnapshotResult } from './types';
 
 /** Why a snapshot that should have been mostly hard links is (almost) a full copy. */
 export type LinkCause =
@@ -52,11 +53,12 @@ const CONTENT_COMPARE_MAX = 1 << 20;
  * (latest missing, dangling or not a snapshot — result.fullCopyReason); the previous snapshot on another
  * filesystem than this one; hard links refused in the root (link(2) probe); an attribute rsync -a compares
  * differing between the two copies of an unchanged file (uid, gid, mode, mtime).
- * `listing` (the root listed before or after the run) saves a readdir; without it the root is listed.
+ * Local roots only (it reads both snapshots' files): for a remote root it says so and finds nothing.
  */
-export async function diagnoseLinking(result: SnapshotResult, listing?: RootListing, options: DiagnoseOptions = {}): Promise<LinkDiagnosis> {
-  const root = path.resolve(result.root);
-  const previousPath = result.linkDest ?? (await previousSnapshot(result, listing ?? (await listSnapshots(root))));
+export async function diagnoseLinking(backupRoot: BackupRoot, result: SnapshotResult, options: DiagnoseOptions = {}): Promise<LinkDiagnosis> {
+  const root = backupRoot.localPath;
+  if (!root) return { problem: false, cause: 'unknown', message: `Link diagnostics read both snapshots' files, so they run on local roots only; check ${backupRoot.spec} with "rsync-snapshots doctor".`, compared: 0, linked: 0, copiedUnchanged: 0 };
+  const previousPath = result.linkDest ?? (await previousSnapshot(result, await backupRoot.list()));
   if (!previousPath) return { problem: false, cause: 'first-snapshot', message: 'First snapshot: nothing to link against.', compared: 0, linked: 0, copiedUnchanged: 0 };
 
   const sample = await compareTrees(previousPath, result.path, options.sampleLimit ?? 5000);
@@ -196,19 +198,3 @@ function attributeDifference(prev: import('node:fs').Stats, cur: import('node:fs
   return undefined;
 }
 
-/** Creates a file and a hard link to it in `dir`; ok when link(2) works there. */
-export async function probeHardLinks(dir: string): Promise<{ ok: boolean; error?: string }> {
-  const a = path.join(dir, `.rsync-snapshots.linkprobe-${process.pid}-${Date.now()}`);
-  const b = `${a}.link`;
-  try {
-    await fs.writeFile(a, '');
-    await fs.link(a, b);
-    const [sa, sb] = await Promise.all([fs.lstat(a), fs.lstat(b)]);
-    return sa.ino === sb.ino ? { ok: true } : { ok: false, error: 'the link got its own inode' };
-  } catch (err) {
-    return { ok: false, error: errnoCode(err) ?? (err as Error).message };
-  } finally {
-    await fs.rm(a, { force: true });
-    await fs.rm(b, { force: true });
-  }
-}

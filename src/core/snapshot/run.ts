@@ -1,6 +1,6 @@
 import { RootListing } from '../root/listing';
 import { parseStats, parseUnreadable } from '../util/rsync';
-import type { SnapshotResult } from './snapshot';
+import type { SnapshotResult } from './types';
 import type { SnapshotMeta } from '../root/notes';
 import { formatSnapshotName, IN_PROGRESS_PREFIX } from '../root/format';
 

@@ -5,8 +5,8 @@ import type { ScanJob, SnapshotScan } from './walk';
 /**
  * Snapshot walks by GNU `find -printf`: the same one fstatat per entry as `du`, at C speed, with only numbers on
  * the wire (`type dev inode 512-byte-blocks links`, preceded by the depth for local walks), so no file name is
- * ever parsed. Used for local roots when GNU find is there (else the worker-thread walk of usageScan.ts), and
- * for remote roots (remoteUsage.ts parses the output of the same format run on the host).
+ * ever parsed. Used for local roots when GNU find is there (else the worker-thread walk of walk.ts), and
+ * for remote roots (root/ssh/usage.ts parses the output of the same format run on the host).
  */
 
 /** Format of remote walks: `type dev inode blocks links`. */
@@ -14,7 +14,7 @@ export const FIND_SCAN_FORMAT = '%y %D %i %b %n\\n';
 /** Format of local walks: the depth first, so one find over several snapshots can be split where each begins. */
 export const FIND_SCAN_FORMAT_DEPTH = '%d %y %D %i %b %n\\n';
 
-const STRIDE = 5; // = MULTI_STRIDE of usageScan.ts (not imported: keeps this module free of the worker code)
+const STRIDE = 5; // = MULTI_STRIDE of walk.ts (not imported: keeps this module free of the worker code)
 const CHAR_D = 100; // 'd'
 
 /** Accumulates the entries of one snapshot walk into a SnapshotScan (directories summed, other inodes listed). */
@@ -172,7 +172,7 @@ export interface FindScanOptions {
 
 /**
  * Walks each job's directory with GNU find (a bounded number of processes, each walking a run of snapshots in
- * order), parsing the output as it streams. Same results as scanDirectories of usageScan.ts; unreadable paths
+ * order), parsing the output as it streams. Same results as scanDirectories of walk.ts; unreadable paths
  * (find's stderr) become the snapshot's errors; a snapshot directory that cannot be walked at all rejects with
  * ROOT_INVALID; an abort kills the processes and rejects with CANCELLED.
  */

@@ -1,7 +1,7 @@
 import execa from 'execa';
 import { finished } from 'node:stream/promises';
 
-export type { ExecaChildProcess, ExecaReturnValue } from 'execa';
+export type { ExecaChildProcess } from 'execa';
 
 /** With `reject: false` a failed run resolves to the execa error: its message, and Node's `code` (e.g. ENOENT) when the process could not start. */
 export function failureOf(result: execa.ExecaReturnBase<unknown>): { message: string; originalMessage?: string; code?: string } {

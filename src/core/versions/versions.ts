@@ -1,79 +1,12 @@
 import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { listSnapshots, Snapshot } from '../root/listing';
-import { mapLimit } from '../util/concurrency';
+import type { BackupRoot } from '../root/backupRoot';
+import type { Snapshot } from '../root/listing';
 import { errnoCode } from '../util/errors';
-import { EntryKind, kindOf, quickVerdict, sameEntry, StatLike } from '../util/fileCompare';
-import { requireLocalRoot } from '../localOnly';
+import { kindOf, quickVerdict } from '../util/fileCompare';
 import { checkRelativePath } from '../util/relativePath';
-import { remoteVersions } from '../root/ssh/versions';
-import { isRemoteRootSpec } from '../root/location';
-
-/** One distinct version of a file: a run of consecutive snapshots whose copies are identical. */
-export interface FileVersion {
-  kind: EntryKind;
-  firstSnapshot: string;
-  lastSnapshot: string;
-  /** Every snapshot holding this version, oldest first. */
-  snapshots: string[];
-  /** Positions of firstSnapshot/lastSnapshot in FileHistory.snapshots (oldest = 0), to merge with absent ranges. */
-  firstIndex: number;
-  lastIndex: number;
-  /** Absolute path of the copy in lastSnapshot: read it (read-only!) to show this version. For a remote root `[user@]host:/root/NAME/REL` (read it with readSnapshotFile, never fs). */
-  path: string;
-  size: number;
-  /** Modification time of that copy. */
-  mtime: Date;
-  dev: number;
-  ino: number;
-  /** How many distinct inodes hold this version: 1 when every copy is a hard link; more after a touch-only change. */
-  inodes: number;
-  /** For a symlink: its target (never followed). */
-  linkTarget?: string;
-  /** True for the newest version identical to the working file (only when options.workingFolder was given). */
-  current: boolean;
-}
-
-/** Snapshots in which the path does not exist. */
-export interface AbsentRange {
-  /** 'not-yet-created' before the first snapshot holding the file, 'deleted' after one. */
-  reason: 'not-yet-created' | 'deleted';
-  firstSnapshot: string;
-  lastSnapshot: string;
-  snapshots: string[];
-  firstIndex: number;
-  lastIndex: number;
-}
-
-export interface FileHistory {
-  root: string;
-  relativePath: string;
-  /** Every finished snapshot looked at, oldest first. */
-  snapshots: string[];
-  /** Distinct versions, oldest first. Empty when no snapshot holds the path. */
-  versions: FileVersion[];
-  /** Ranges where the path is missing, oldest first. */
-  absent: AbsentRange[];
-  /** Snapshots whose copy could not be examined (permission denied); counted as absent. */
-  unreadable: string[];
-  /** Present with options.workingFolder: the working file and the index in `versions` of the version it equals. */
-  working?: { path: string; exists: boolean; currentIndex?: number };
-}
-
-export interface VersionsOptions {
-  /** Folder the relative path belongs to (the snapshotted folder): marks the version equal to the working file `current`. */
-  workingFolder?: string;
-  /** Parallel file-system calls (default 64). */
-  concurrency?: number;
-  /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
-  sshCommand?: string;
-  signal?: AbortSignal;
-}
-
-interface Copy extends VersionCopy {
-  stat: BigIntStats;
-}
+import type { FileHistory, FileVersion, VersionCopy, VersionsOptions } from './types';
 
 /**
  * A file's distinct versions across all finished snapshots of a backup root. Consecutive copies with the same
@@ -82,37 +15,26 @@ interface Copy extends VersionCopy {
  * A version is a run of consecutive snapshots: a file that goes back to older content, or comes back after a
  * deletion, starts a new version. Only lstat is used: symlinks are versions of their own (their target is
  * compared) and a path reached through a symlinked folder inside a snapshot counts as absent.
+ * Remote roots: one ssh call for the listing and every stat, one more for all content comparisons (if any).
  */
-export async function versions(root: string, relativePath: string, options: VersionsOptions = {}): Promise<FileHistory> {
-  if (isRemoteRootSpec(root)) return remoteVersions(root, relativePath, options);
+export async function versions(root: BackupRoot, relativePath: string, options: VersionsOptions = {}): Promise<FileHistory> {
   const rel = checkRelativePath(relativePath);
-  const listing = await listSnapshots(root);
-  requireLocalRoot(listing.root, 'Listing the versions of a file');
-  const limit = options.concurrency ?? 64;
-  const segments = rel.split('/');
-  const parents = segments.slice(1).map((_, i) => segments.slice(0, i + 1).join('/'));
-  const unreadable: string[] = [];
-
-  const copies = await mapLimit(listing.snapshots, limit, (snapshot) => lstatCopy(snapshot, rel, parents, unreadable));
-  const equalToPrevious = await mapLimit(copies, limit, async (copy, i) => {
+  const { listing, copies, unreadable } = await root.versions.scan(rel, options.signal);
+  const equalToPrevious = copies.map(() => false);
+  const toCompare: number[] = [];
+  copies.forEach((copy, i) => {
     const prev = i > 0 ? copies[i - 1] : undefined;
-    if (!copy || !prev) return false;
-    return sameEntry(prev.path, prev.stat, copy.path, copy.stat);
+    if (!copy || !prev) return;
+    const verdict = quickVerdict(prev.stat, copy.stat);
+    if (verdict !== 'content') equalToPrevious[i] = verdict === 'same';
+    else if (kindOf(copy.stat) === 'symlink') equalToPrevious[i] = prev.linkTarget === copy.linkTarget;
+    else toCompare.push(i);
   });
+  const same = await root.versions.sameContent(rel, toCompare.map((i) => [copies[i - 1]!, copies[i]!]), options.signal);
+  toCompare.forEach((i, k) => (equalToPrevious[i] = same[k]));
   const { history, groups } = buildHistory(listing.root, rel, listing.snapshots, copies, equalToPrevious, unreadable);
-  await Promise.all(history.versions.map(async (v) => (v.linkTarget = v.kind === 'symlink' ? await fs.readlink(v.path) : undefined)));
-  if (options.workingFolder !== undefined) history.working = await markCurrent(history.versions, groups as Copy[][], path.resolve(options.workingFolder, rel));
+  if (options.workingFolder !== undefined) history.working = await markCurrent(root, history.versions, groups, rel, path.resolve(options.workingFolder, rel));
   return history;
-}
-
-/** One snapshot's copy of the path, however it was examined (local lstat, or a remote stat line). */
-export interface VersionCopy {
-  snapshot: Snapshot;
-  /** Where the copy is: an absolute local path, or `[user@]host:/root/NAME/REL` for a remote root. */
-  path: string;
-  stat: StatLike;
-  /** For a symlink, when already known (remote); the local code reads it afterwards. */
-  linkTarget?: string;
 }
 
 /**
@@ -152,31 +74,6 @@ export function buildHistory<C extends VersionCopy>(
   return { history, groups };
 }
 
-async function lstatCopy(snapshot: Snapshot, rel: string, parents: string[], unreadable: string[]): Promise<Copy | undefined> {
-  const file = path.join(snapshot.path, rel);
-  // lstat follows symlinked parent folders: each parent must be a real folder, else the copy lies outside the snapshot.
-  const [stat, ...dirs] = await Promise.all([file, ...parents.map((p) => path.join(snapshot.path, p))].map((p) => lstatOrError(p)));
-  const failed = [stat, ...dirs].find((s) => typeof s === 'string');
-  if (failed) {
-    if (failed === 'EACCES') unreadable.push(snapshot.name);
-    return undefined;
-  }
-  if (!dirs.every((d) => (d as BigIntStats).isDirectory())) return undefined;
-  return { snapshot, path: file, stat: stat as BigIntStats };
-}
-
-/** lstat, or 'ENOENT' (missing, or a parent is not a folder) / 'EACCES' (not allowed to look). */
-async function lstatOrError(p: string): Promise<BigIntStats | 'ENOENT' | 'EACCES'> {
-  try {
-    return await fs.lstat(p, { bigint: true });
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return 'ENOENT';
-    if (code === 'EACCES' || code === 'EPERM') return 'EACCES';
-    throw err;
-  }
-}
-
 function range(name: string, index: number) {
   return { firstSnapshot: name, lastSnapshot: name, snapshots: [name], firstIndex: index, lastIndex: index };
 }
@@ -210,25 +107,24 @@ function toVersion(group: VersionCopy[], all: Snapshot[]): FileVersion {
   };
 }
 
-/** Marks the newest version equal to the working file; reads content only for versions of the working file's size. */
-async function markCurrent(list: FileVersion[], groups: Copy[][], workingPath: string): Promise<FileHistory['working']> {
-  const stat = await fs.lstat(workingPath, { bigint: true }).catch((err) => (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR' ? undefined : Promise.reject(err)));
+/**
+ * Marks the newest version equal to the working file (on this machine): by kind, size and mtime, the link target for
+ * symlinks, and the bytes when the sizes match but the mtimes differ. Inodes count only when the root is local.
+ */
+async function markCurrent(root: BackupRoot, list: FileVersion[], groups: VersionCopy[][], rel: string, workingPath: string): Promise<FileHistory['working']> {
+  const stat: BigIntStats | undefined = await fs.lstat(workingPath, { bigint: true }).catch((err) => (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR' ? undefined : Promise.reject(err)));
   if (!stat) return { path: workingPath, exists: false };
   for (let i = list.length - 1; i >= 0; i--) {
     const copy = groups[i][groups[i].length - 1];
-    if (quickVerdict(copy.stat, stat) === 'different') continue;
-    if (await sameEntry(copy.path, copy.stat, workingPath, stat)) {
+    const verdict = quickVerdict(copy.stat, stat, root.versions.sameMachine);
+    if (verdict === 'different') continue;
+    const same =
+      verdict === 'same' ||
+      (kindOf(copy.stat) === 'symlink' ? copy.linkTarget === (await fs.readlink(workingPath)) : await root.versions.sameAsLocalFile(rel, copy, workingPath));
+    if (same) {
       list[i].current = true;
       return { path: workingPath, exists: true, currentIndex: i };
     }
   }
   return { path: workingPath, exists: true };
 }
-
-/** Whether the working file holds exactly this version (metadata first, content only if needed; symlinks by target). */
-export async function workingFileMatches(version: Pick<FileVersion, 'path'>, workingPath: string): Promise<boolean> {
-  const [a, b] = await Promise.all([fs.lstat(version.path, { bigint: true }), fs.lstat(workingPath, { bigint: true }).catch(() => undefined)]);
-  if (!b) return false;
-  return sameEntry(version.path, a, workingPath, b);
-}
-

@@ -2,16 +2,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { changes } from '../../../src/core/changes/changes';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { excludeMatcher } from '../../../src/core/util/excludeMatcher';
 import { StatLike } from '../../../src/core/util/fileCompare';
 import { makeDev, parseFindTime } from '../../../src/core/root/ssh/changes';
 import { closeAllSshConnections, sshCounters } from '../../../src/core/root/ssh/transport';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
 import { diffTrees, ListedEntry, listingSide } from '../../../src/core/changes/treeDiff';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
+import { changes, takeSnapshot } from '../../support/core';
 
 const NFD = 'cafe\u0301.txt'; // "café" with a combining accent, as macOS writes it
 const NFC = 'caf\u00e9.txt';

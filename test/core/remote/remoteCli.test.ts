@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { runCli } from '../../support/proc';
 import { startSshd, TestSshd } from '../../support/sshd';
+import { takeSnapshot } from '../../support/core';
 
 describe('CLI commands on a remote root pass --ssh-command through (real sshd)', function () {
   this.timeout(120_000);

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { doctor } from '../../../src/core/doctor/doctor';
 import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
-import { readSnapshotMeta } from '../../../src/core/root/notes';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { closedPort, startSshd, TestSshd } from '../../support/sshd';
+import { doctor, readSnapshotMeta, takeSnapshot } from '../../support/core';
 
 describe('doctor and snapshot notes on a remote root (real sshd)', function () {
   this.timeout(120_000);

@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { closeAllSshConnections, sshCounters } from '../../../src/core/root/ssh/transport';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
-import { listSnapshotDir, readSnapshotFile, resolveInSnapshot, statInSnapshot } from '../../../src/core/root/local/files';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
+import { listSnapshotDir, readSnapshotFile, resolveInSnapshot, statInSnapshot, takeSnapshot } from '../../support/core';
 
 describe('snapshot files on a remote root (real sshd)', function () {
   this.timeout(120_000);

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../../src/core/root/listing';
 import { isSnapshotError } from '../../../src/core/util/errors';
-import { applyPrune, planPrune } from '../../../src/core/prune/prune';
 import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
+import { applyPrune, listSnapshots, planPrune, takeSnapshot } from '../../support/core';
 
 describe('prune on a remote root (real sshd)', function () {
   this.timeout(120_000);

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../../src/core/root/listing';
 import { isSnapshotError } from '../../../src/core/util/errors';
-import { escapeRemoteSource } from '../../../src/core/root/ssh/restore';
 import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
-import { applyRestore } from '../../../src/core/restore/apply';
-import { planRestore, validateRestorePlan } from '../../../src/core/restore/plan';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
+import { validateRestorePlan } from '../../../src/core/restore/plan';
+import { openRoot } from '../../../src/core/root/open';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
+import { applyRestore, listSnapshots, planRestore, takeSnapshot } from '../../support/core';
+import { escapeRemoteSource } from '../../../src/core/root/ssh/rsync';
 
 describe('restore from a remote root (real sshd)', function () {
   this.timeout(120_000);
@@ -50,7 +49,7 @@ describe('restore from a remote root (real sshd)', function () {
     assert.equal(plan.root, spec);
     assert.equal(plan.snapshot, first);
     assert.equal(plan.sourcePath, `${spec}/${first}`);
-    assert.doesNotThrow(() => validateRestorePlan(JSON.parse(JSON.stringify(plan))));
+    assert.doesNotThrow(() => validateRestorePlan(JSON.parse(JSON.stringify(plan)), openRoot(spec, { sshCommand: sshd.sshCommand })));
     const byPath = new Map(plan.items.map((i) => [i.path, i.kind]));
     assert.equal(byPath.get('a.txt'), 'overwrite');
     assert.equal(byPath.get('sub/b.txt'), 'create');

@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listSnapshots } from '../../../src/core/root/listing';
 import { isSnapshotError, SnapshotError } from '../../../src/core/util/errors';
-import { listRemoteSnapshots, readRemoteFile, statRemoteEntry } from '../../../src/core/root/ssh/list';
+import { openRoot } from '../../../src/core/root/open';
 import { parseRootLocation, RemoteRootLocation } from '../../../src/core/root/location';
 import { closeAllSshConnections, SshTransport, sshCounters } from '../../../src/core/root/ssh/transport';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { runCli } from '../../support/proc';
 import { closedPort, startSshd, TestSshd } from '../../support/sshd';
+import { listSnapshots, takeSnapshot } from '../../support/core';
 
 describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
   this.timeout(120_000);
@@ -96,36 +95,36 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     });
 
     it('a warm list costs exactly one ssh process', async () => {
-      const transport = transportFor(root);
-      await listRemoteSnapshots(spec(root), transport); // warm
+      const opened = openRoot(spec(root), { sshCommand: sshd.sshCommand });
+      await opened.list(); // warm
       const before = sshCounters.processesStarted;
       const started = Date.now();
-      await listRemoteSnapshots(spec(root), transport);
+      await opened.list();
       assert.equal(sshCounters.processesStarted - before, 1);
       assert.ok(Date.now() - started < 5000);
     });
 
     it('reads a file of a remote snapshot (binary-safe) and stats it', async () => {
-      const transport = transportFor(root);
-      assert.equal((await readRemoteFile(spec(root), transport, '2026-06-16T02-00-01', 'a.txt')).toString(), 'alpha');
-      assert.equal((await readRemoteFile(spec(root), transport, '2026-06-17T02-00-02', 'a.txt')).toString(), 'alpha changed');
+      const opened = openRoot(spec(root), { sshCommand: sshd.sshCommand });
+      assert.equal((await opened.files.read('2026-06-16T02-00-01', 'a.txt')).toString(), 'alpha');
+      assert.equal((await opened.files.read('2026-06-17T02-00-02', 'a.txt')).toString(), 'alpha changed');
       const binary = Buffer.from([0, 1, 2, 255, 10, 13, 0]);
       fs.writeFileSync(path.join(root, '2026-06-17T02-00-02', 'bin.dat'), binary);
-      assert.deepEqual(await readRemoteFile(spec(root), transport, '2026-06-17T02-00-02', 'bin.dat'), binary);
-      const stat = await statRemoteEntry(spec(root), transport, '2026-06-17T02-00-02', 'sub/b.txt');
+      assert.deepEqual(await opened.files.read('2026-06-17T02-00-02', 'bin.dat'), binary);
+      const stat = await opened.files.stat('2026-06-17T02-00-02', 'sub/b.txt');
       assert.equal(stat.kind, 'file');
       assert.equal(stat.size, 5);
-      assert.equal((await statRemoteEntry(spec(root), transport, '2026-06-17T02-00-02', 'sub')).kind, 'directory');
+      assert.equal((await opened.files.stat('2026-06-17T02-00-02', 'sub')).kind, 'directory');
     });
 
     it('refuses reads that leave the snapshot, folders and missing files, with clear errors', async () => {
-      const transport = transportFor(root);
+      const opened = openRoot(spec(root), { sshCommand: sshd.sshCommand });
       fs.symlinkSync('/etc/passwd', path.join(root, '2026-06-17T02-00-02', 'escape'));
-      await assert.rejects(readRemoteFile(spec(root), transport, '2026-06-17T02-00-02', 'escape'), (err: unknown) => isSnapshotError(err, 'BAD_INPUT') && /outside snapshot/.test(err.message));
-      await assert.rejects(readRemoteFile(spec(root), transport, '2026-06-17T02-00-02', '../2026-06-16T02-00-01/a.txt'), (err: unknown) => isSnapshotError(err, 'BAD_INPUT'));
-      await assert.rejects(readRemoteFile(spec(root), transport, '2026-06-17T02-00-02', 'sub'), (err: unknown) => isSnapshotError(err, 'BAD_INPUT') && /not a regular file/.test(err.message));
-      await assert.rejects(readRemoteFile(spec(root), transport, '2026-06-17T02-00-02', 'nope.txt'), (err: unknown) => isSnapshotError(err, 'NOT_FOUND'));
-      await assert.rejects(readRemoteFile(spec(root), transport, 'latest; id', 'a.txt'), (err: unknown) => isSnapshotError(err, 'BAD_INPUT'));
+      await assert.rejects(opened.files.read('2026-06-17T02-00-02', 'escape'), (err: unknown) => isSnapshotError(err, 'BAD_INPUT') && /outside snapshot/.test(err.message));
+      await assert.rejects(opened.files.read('2026-06-17T02-00-02', '../2026-06-16T02-00-01/a.txt'), (err: unknown) => isSnapshotError(err, 'BAD_INPUT'));
+      await assert.rejects(opened.files.read('2026-06-17T02-00-02', 'sub'), (err: unknown) => isSnapshotError(err, 'BAD_INPUT') && /not a regular file/.test(err.message));
+      await assert.rejects(opened.files.read('2026-06-17T02-00-02', 'nope.txt'), (err: unknown) => isSnapshotError(err, 'NOT_FOUND'));
+      await assert.rejects(opened.files.read('latest; id', 'a.txt'), (err: unknown) => isSnapshotError(err, 'BAD_INPUT'));
     });
 
     it('the CLI snapshot and list commands work with a host:/path root and --ssh-command', async () => {
@@ -160,7 +159,7 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
       assert.equal(second.linkDest, path.join(root, first.name));
       const listing = await listSnapshots(spec(root));
       assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name, second.name]);
-      assert.equal((await readRemoteFile(spec(root), undefined, second.name, 'sub/b.txt')).toString(), 'bravo');
+      assert.equal((await openRoot(spec(root)).files.read(second.name, 'sub/b.txt')).toString(), 'bravo');
     } finally {
       if (saved === undefined) delete process.env.RSYNC_RSH;
       else process.env.RSYNC_RSH = saved;
@@ -190,7 +189,7 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
         assert.equal(fs.statSync(path.join(root, first.name, "it's.txt")).ino, fs.statSync(path.join(root, second.name, "it's.txt")).ino);
         const listing = await listSnapshots(spec(root), { sshCommand: sshd.sshCommand });
         assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name, second.name]);
-        assert.equal((await readRemoteFile(spec(root), { sshCommand: sshd.sshCommand }, second.name, 'file with space.txt')).toString(), 'one');
+        assert.equal((await openRoot(spec(root), { sshCommand: sshd.sshCommand }).files.read(second.name, 'file with space.txt')).toString(), 'one');
       } finally {
         if (savedOldArgs === undefined) delete process.env.RSYNC_OLD_ARGS;
         else process.env.RSYNC_OLD_ARGS = savedOldArgs;

@@ -4,10 +4,9 @@ import path from 'node:path';
 import { parseRootLocation, RemoteRootLocation } from '../../../src/core/root/location';
 import { clearRemoteUsageCache } from '../../../src/core/root/ssh/usage';
 import { closeAllSshConnections, SshTransport, sshCounters } from '../../../src/core/root/ssh/transport';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
-import { measureUsage, usage } from '../../../src/core/usage/usage';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
+import { measureUsage, takeSnapshot, usage } from '../../support/core';
 
 describe('space usage of a remote root (real sshd)', function () {
   this.timeout(120_000);

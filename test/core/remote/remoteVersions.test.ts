@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../../src/core/root/listing';
 import { closeAllSshConnections, sshCounters } from '../../../src/core/root/ssh/transport';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
-import { readSnapshotFile } from '../../../src/core/root/local/files';
-import { versions } from '../../../src/core/versions/versions';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
+import { listSnapshots, readSnapshotFile, takeSnapshot, versions } from '../../support/core';
 
 describe('versions of a file on a remote root (real sshd)', function () {
   this.timeout(120_000);

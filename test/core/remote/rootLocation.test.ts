@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshots } from '../../../src/core/root/listing';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { isRemoteRootSpec, parseRootLocation } from '../../../src/core/root/location';
 import { joinCommand, shellQuote, splitCommand, sshCounters } from '../../../src/core/root/ssh/transport';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
 import { tempDirs } from '../../support/fixtures';
+import { listSnapshots, takeSnapshot } from '../../support/core';
 
 describe('remote root location', () => {
   const tmp = tempDirs();

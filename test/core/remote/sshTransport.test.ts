@@ -3,14 +3,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { listSnapshots } from '../../../src/core/root/listing';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { parseRootLocation, RemoteRootLocation } from '../../../src/core/root/location';
 import { closeAllSshConnections, SshTransport, sshCounters } from '../../../src/core/root/ssh/transport';
-import { takeSnapshot } from '../../../src/core/snapshot/snapshot';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { childPids, cliPath, run, waitFor } from '../../support/proc';
 import { startSshd, TestSshd } from '../../support/sshd';
+import { listSnapshots, takeSnapshot } from '../../support/core';
 
 describe('ssh transport against a real sshd', function () {
   this.timeout(120_000);

@@ -1,38 +1,21 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, SnapshotError } from '../../util/errors';
-import { checkRelativePath } from '../../util/relativePath';
-import { isSnapshotName } from '../format';
-import { listRemoteSnapshotDir, resolveRemoteInSnapshot, statRemoteInSnapshot } from '../ssh/files';
-import { readRemoteFile } from '../ssh/list';
-import { isRemoteRootSpec } from '../location';
+import type { SnapshotFiles } from '../backupRoot';
+import { checkPathInSnapshot, checkSnapshotName, EntryKind, sortEntries } from '../files';
 
-export type EntryKind = 'file' | 'directory' | 'symlink' | 'other';
-
-/** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). Ignored for local roots. */
-export interface SnapshotFileOptions {
-  sshCommand?: string;
-  signal?: AbortSignal;
-}
-
-export interface SnapshotEntry {
-  name: string;
-  kind: EntryKind;
-  size: number;
-  mtimeMs: number;
+function kindOf(stat: import('node:fs').Stats | import('node:fs').Dirent): EntryKind {
+  return stat.isSymbolicLink() ? 'symlink' : stat.isDirectory() ? 'directory' : stat.isFile() ? 'file' : 'other';
 }
 
 /**
- * Absolute path of `relativePath` inside snapshot `name` of a local root. Refuses names that are not snapshots,
- * `..`, and any path whose real location (after symlinks) is outside the snapshot. For a remote root the check runs
- * on the host (realpath, one ssh call) and the result is `[user@]host:/root/NAME/REL` — not a local path.
+ * Absolute path of `relativePath` inside snapshot `name` of the local root. Refuses names that are not snapshots,
+ * `..`, and any path whose real location (after symlinks) is outside the snapshot.
  */
-export async function resolveInSnapshot(root: string, name: string, relativePath: string, options: SnapshotFileOptions = {}): Promise<string> {
-  if (isRemoteRootSpec(root)) return resolveRemoteInSnapshot(root, name, relativePath, options);
-  if (!isSnapshotName(name)) throw new SnapshotError('BAD_INPUT', `"${name}" is not a snapshot name (expected YYYY-MM-DDTHH-MM-SS).`);
-  // '' (or '/', '.') is the snapshot folder itself; anything else is checked (no absolute path, no '..', no NUL).
-  const rel = /^\/*\.?\/*$/.test(relativePath) ? '' : checkRelativePath(relativePath);
-  const snapshotDir = path.join(path.resolve(root), name);
+async function resolveIn(root: string, name: string, relativePath: string): Promise<string> {
+  checkSnapshotName(name);
+  const rel = checkPathInSnapshot(relativePath);
+  const snapshotDir = path.join(root, name);
   const full = path.join(snapshotDir, rel);
   let real: string;
   let realBase: string;
@@ -47,42 +30,45 @@ export async function resolveInSnapshot(root: string, name: string, relativePath
   return full;
 }
 
-function kindOf(stat: import('node:fs').Stats | import('node:fs').Dirent): EntryKind {
-  return stat.isSymbolicLink() ? 'symlink' : stat.isDirectory() ? 'directory' : stat.isFile() ? 'file' : 'other';
+export function localFiles(root: string): SnapshotFiles {
+  return {
+    resolve: (name, rel) => resolveIn(root, name, rel),
+    async stat(name, rel) {
+      const full = await resolveIn(root, name, rel);
+      const stat = await fs.stat(full);
+      return { name: path.basename(full), kind: kindOf(stat), size: stat.size, mtimeMs: stat.mtimeMs };
+    },
+    /** lstat: symlinks are reported as links, never followed. */
+    async listDir(name, rel) {
+      const dir = await resolveIn(root, name, rel);
+      const dirents = await fs.readdir(dir, { withFileTypes: true });
+      const entries = await Promise.all(
+        dirents.map(async (d) => {
+          const stat = await fs.lstat(path.join(dir, d.name)).catch(() => undefined);
+          return { name: d.name, kind: kindOf(d), size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0 };
+        }),
+      );
+      return sortEntries(entries);
+    },
+    async read(name, rel, _signal, maxBytes) {
+      const full = await resolveIn(root, name, rel);
+      try {
+        if (maxBytes !== undefined) return await readHead(full, maxBytes);
+        return await fs.readFile(full);
+      } catch (err) {
+        if (errnoCode(err) === 'EISDIR') throw new SnapshotError('BAD_INPUT', `${rel} is a folder in snapshot ${name}, not a file.`);
+        throw err;
+      }
+    },
+  };
 }
 
-export async function statInSnapshot(root: string, name: string, relativePath: string, options: SnapshotFileOptions = {}): Promise<SnapshotEntry> {
-  if (isRemoteRootSpec(root)) return statRemoteInSnapshot(root, name, relativePath, options);
-  const full = await resolveInSnapshot(root, name, relativePath);
-  const stat = await fs.stat(full);
-  return { name: path.basename(full), kind: kindOf(stat), size: stat.size, mtimeMs: stat.mtimeMs };
-}
-
-/** Entries of a folder inside a snapshot (lstat: symlinks are reported as links, never followed), folders first, then by name. */
-export async function listSnapshotDir(root: string, name: string, relativePath: string, options: SnapshotFileOptions = {}): Promise<SnapshotEntry[]> {
-  if (isRemoteRootSpec(root)) return listRemoteSnapshotDir(root, name, relativePath, options);
-  const dir = await resolveInSnapshot(root, name, relativePath);
-  const dirents = await fs.readdir(dir, { withFileTypes: true });
-  const entries = await Promise.all(
-    dirents.map(async (d) => {
-      const stat = await fs.lstat(path.join(dir, d.name)).catch(() => undefined);
-      return { name: d.name, kind: kindOf(d), size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0 };
-    }),
-  );
-  return entries.sort((a, b) => Number(b.kind === 'directory') - Number(a.kind === 'directory') || a.name.localeCompare(b.name));
-}
-
-/** Content of a file in a snapshot; for a remote root streamed through one `ssh cat` (refusing paths leaving the snapshot). */
-export async function readSnapshotFile(root: string, name: string, relativePath: string, options: SnapshotFileOptions = {}): Promise<Buffer> {
-  if (isRemoteRootSpec(root)) {
-    if (!isSnapshotName(name)) throw new SnapshotError('BAD_INPUT', `"${name}" is not a snapshot name (expected YYYY-MM-DDTHH-MM-SS).`);
-    return readRemoteFile(root, { sshCommand: options.sshCommand }, name, /^\/*\.?\/*$/.test(relativePath) ? '' : relativePath, { signal: options.signal });
-  }
-  const full = await resolveInSnapshot(root, name, relativePath);
+async function readHead(file: string, maxBytes: number): Promise<Buffer> {
+  const handle = await fs.open(file);
   try {
-    return await fs.readFile(full);
-  } catch (err) {
-    if (errnoCode(err) === 'EISDIR') throw new SnapshotError('BAD_INPUT', `${relativePath} is a folder in snapshot ${name}, not a file.`);
-    throw err;
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(maxBytes), 0, maxBytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }

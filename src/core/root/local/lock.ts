@@ -3,22 +3,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SnapshotError } from '../../util/errors';
 import { findExecutable } from '../../util/tools';
-
-/** One lock file per backup root, taken with flock(2): `flock -n ROOT/.rsync-snapshots.lock …` in cron excludes us and we exclude it. */
-export const LOCK_FILE = '.rsync-snapshots.lock';
-
-/**
- * Set by the generated cron line (`flock -n LOCK env RSYNC_SNAPSHOTS_LOCK_HELD=LOCK rsync-snapshots …`):
- * the caller already holds this lock on our behalf.
- */
-export const LOCK_HELD_ENV = 'RSYNC_SNAPSHOTS_LOCK_HELD';
+import type { RootLock } from '../backupRoot';
+import { LOCK_FILE, LOCK_HELD_ENV } from '../format';
 
 const BUSY_EXIT = 75;
-
-export interface RootLock {
-  readonly path: string;
-  release(): Promise<void>;
-}
 
 /**
  * Takes the root's lock without waiting. The lock is held by a `flock -n LOCK cat` child whose stdin is our

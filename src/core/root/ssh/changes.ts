@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { LATEST_LINK, RootListing, snapshotInListing } from '../listing';
+import { diffTrees, ListedEntry, listingSide, localSide, RawTreeDiff, TreeSide } from '../../changes/treeDiff';
 import { mapLimit } from '../../util/concurrency';
 import { errnoCode, SnapshotError } from '../../util/errors';
 import { StatLike } from '../../util/fileCompare';
-import { isSnapshotName } from '../format';
-import { diffTrees, ListedEntry, listingSide, localSide, RawTreeDiff, TreeDiffOptions, TreeSide } from '../../changes/treeDiff';
-import { LIST_SCRIPT, parseRemoteListing, REMOTE_EXIT, remoteLocation, remotePath, rootProblem } from './list';
+import type { ChangesAccess } from '../backupRoot';
+import { isSnapshotName, LATEST_LINK } from '../format';
+import { RootListing, snapshotInListing } from '../listing';
 import { RemoteRootLocation } from '../location';
+import { LIST_SCRIPT, parseRemoteListing, REMOTE_EXIT, remotePath, rootProblem } from './list';
 import { readScriptAnswer } from './scriptAnswer';
-import { SshTransport } from './transport';
+import type { Ssh } from './ssh';
+import type { SshTransport } from './transport';
 
 /** One find record: type, dev, inode, size, mtime (seconds.fraction), permission bits (octal), link target, path. */
 const FIND_FORMAT = '\\0%D\\0%i\\0%s\\0%T@\\0%m\\0%l\\0%P\\0';
@@ -142,19 +144,6 @@ export function parseChangesOutput(location: RemoteRootLocation, output: Buffer,
   return { trees, listing: parseRemoteListing(location, answer.rest()) };
 }
 
-export interface RemoteTreeDiff {
-  root: string;
-  from: string;
-  to: string;
-  raw: RawTreeDiff;
-}
-
-export interface RemoteDiffOptions {
-  exclude?: TreeDiffOptions['exclude'];
-  signal?: AbortSignal;
-  sshCommand?: string;
-}
-
 /**
  * The raw diff between two snapshots of a remote root, or a remote snapshot and a LOCAL working folder (an absolute
  * path, already checked). ssh calls: one listing both snapshot folders (and the root, to resolve names), plus one
@@ -162,9 +151,11 @@ export interface RemoteDiffOptions {
  * sha256 on both sides against the working folder, so no content crosses the network). The comparison itself is
  * diffTrees, the same rules as for a local root; against the working folder inode numbers are never compared.
  */
-export async function diffRemote(root: string, snapshotA: string, target: string | { working: string }, options: RemoteDiffOptions = {}): Promise<RemoteTreeDiff> {
-  const location = remoteLocation(root);
-  const transport = new SshTransport(location, { sshCommand: options.sshCommand });
+export function sshChanges({ location, transport }: Ssh): ChangesAccess {
+  return { diff: (a, b, options) => diffRemote(location, transport, a, b, options) };
+}
+
+async function diffRemote(location: RemoteRootLocation, transport: SshTransport, snapshotA: string, target: string | { working: string }, options: Parameters<ChangesAccess['diff']>[2]): Promise<{ from: string; to: string; raw: RawTreeDiff }> {
   const names = typeof target === 'string' ? [snapshotA, target] : [snapshotA];
   // Only real snapshot names (or latest) reach the host as folder names; anything else fails below as NOT_FOUND.
   const asked = names.map((n) => (n === LATEST_LINK || isSnapshotName(n) ? n : ''));
@@ -210,7 +201,7 @@ export async function diffRemote(root: string, snapshotA: string, target: string
       },
     });
   }
-  return { root: location.spec, from, to, raw };
+  return { from, to, raw };
 }
 
 /** Runs a script with the relative paths on stdin, NUL-separated; exit code checked. */

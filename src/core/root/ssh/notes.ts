@@ -1,34 +1,18 @@
-import { isSnapshotName } from '../format';
-import type { SnapshotMeta } from '../notes';
-import type { RootListing } from '../listing';
-import { LIST_SCRIPT, parseRemoteListing, REMOTE_EXIT, remoteLocation, remotePath, rootProblem } from './list';
+import type { SnapshotNotes } from '../backupRoot';
+import { isSnapshotName, META_DIR } from '../format';
+import { parseNotes, SnapshotMeta } from '../notes';
+import { LIST_SCRIPT, parseRemoteListing, REMOTE_EXIT, remotePath, rootProblem } from './list';
 import { readScriptAnswer } from './scriptAnswer';
-import { SshTransport } from './transport';
-
-/** Same folder as snapshotMeta's META_DIR (not imported: snapshotMeta imports this module). */
-const NOTES_DIR = '.rsync-snapshots.d';
-
-/** The sidecar notes ROOT/.rsync-snapshots.d/NAME.json on the host (one `cat` over ssh); undefined when missing or not JSON. */
-export async function readRemoteSnapshotMeta(root: string, name: string, options: { sshCommand?: string } = {}): Promise<SnapshotMeta | undefined> {
-  if (!isSnapshotName(name)) return undefined;
-  const location = remoteLocation(root);
-  const result = await new SshTransport(location, { sshCommand: options.sshCommand }).exec(['cat', '--', remotePath(location, NOTES_DIR, `${name}.json`)]);
-  if (result.exitCode !== 0) return undefined;
-  try {
-    return JSON.parse(result.stdout.toString('utf8')) as SnapshotMeta;
-  } catch {
-    return undefined;
-  }
-}
+import type { Ssh } from './ssh';
 
 /**
- * One ssh call: "$1" = root. Prints every sidecar note as name + content (NUL bytes dropped from the JSON), then
- * `/end` and the root listing.
+ * One ssh call: "$1" = root. Prints every sidecar note as name + content (NUL bytes dropped from the JSON, at most
+ * 64 KiB each), then `/end` and the root listing.
  */
-const SOURCES_SCRIPT = `
+const NOTES_SCRIPT = `
 cd "$1" 2>/dev/null || { [ -e "$1" ] || exit ${REMOTE_EXIT.missing}; [ -d "$1" ] || exit ${REMOTE_EXIT.notDirectory}; exit ${REMOTE_EXIT.unreadable}; }
 printf 'rsync-snapshots-notes\\0'
-for f in ${NOTES_DIR}/*.json; do
+for f in ${META_DIR}/*.json; do
   [ -f "$f" ] || continue
   n=\${f##*/}
   printf '%s\\0' "\${n%.json}"
@@ -38,21 +22,25 @@ done
 printf '/end\\0'
 ${LIST_SCRIPT}`;
 
-/** The listing of a remote root and the notes of its snapshots, in one ssh call. */
-export async function readRemoteNotes(root: string, options: { sshCommand?: string } = {}): Promise<{ listing: RootListing; notes: Map<string, SnapshotMeta> }> {
-  const location = remoteLocation(root);
-  const result = await new SshTransport(location, { sshCommand: options.sshCommand }).execScript(SOURCES_SCRIPT, [location.path]);
-  if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
-  const answer = readScriptAnswer(location, result.stdout, 'rsync-snapshots-notes', 'reading the notes of');
-  const notes = new Map<string, SnapshotMeta>();
-  for (let name = answer.text(); name !== '/end'; name = answer.text()) {
-    const text = answer.text();
-    if (!isSnapshotName(name)) continue;
-    try {
-      notes.set(name, JSON.parse(text) as SnapshotMeta);
-    } catch {
-      // unreadable notes count as none
-    }
-  }
-  return { listing: parseRemoteListing(location, answer.rest()), notes };
+export function sshNotes({ location, transport }: Ssh): SnapshotNotes {
+  return {
+    /** One `cat` over ssh; undefined when missing or not JSON. */
+    async read(name) {
+      if (!isSnapshotName(name)) return undefined;
+      const result = await transport.exec(['cat', '--', remotePath(location, META_DIR, `${name}.json`)]);
+      return result.exitCode === 0 ? parseNotes(result.stdout.toString('utf8')) : undefined;
+    },
+    /** The listing and every note in one ssh call. */
+    async readAll() {
+      const result = await transport.execScript(NOTES_SCRIPT, [location.path]);
+      if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
+      const answer = readScriptAnswer(location, result.stdout, 'rsync-snapshots-notes', 'reading the notes of');
+      const notes = new Map<string, SnapshotMeta>();
+      for (let name = answer.text(); name !== '/end'; name = answer.text()) {
+        const meta = parseNotes(answer.text());
+        if (meta && isSnapshotName(name)) notes.set(name, meta);
+      }
+      return { listing: parseRemoteListing(location, answer.rest()), notes };
+    },
+  };
 }

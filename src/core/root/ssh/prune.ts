@@ -1,17 +1,13 @@
 import { SnapshotError } from '../../util/errors';
-import type { ApplyOptions, PlanOptions, PruneEntry, PrunePlan, PruneResult } from '../../prune/prune';
-import { decide, PrunePolicy, validatePolicy } from '../../prune/policy';
-import { META_DIR } from '../notes';
-import { parseSnapshotName } from '../format';
-import { measureUsage } from '../../usage/usage';
-import { LIST_SCRIPT, listRemoteSnapshots, parseRemoteListing, REMOTE_EXIT, remoteLocation, rootProblem } from './list';
-import { acquireRemoteLock, REMOVE_SCRIPT } from './snapshot';
+import type { PruneAccess } from '../backupRoot';
+import { DELETING_PREFIX, LATEST_LINK, META_DIR } from '../format';
 import { RemoteRootLocation } from '../location';
+import { LIST_SCRIPT, listRemote, parseRemoteListing, REMOTE_EXIT, rootProblem } from './list';
+import { acquireRemoteLock } from './lock';
 import { readScriptAnswer } from './scriptAnswer';
-import { SshTransport } from './transport';
+import { REMOVE_SCRIPT } from './snapshot';
+import type { Ssh } from './ssh';
 
-/** Same prefix as local prune (a snapshot being deleted is renamed to it first). */
-const DELETING = '.deleting-';
 
 /** One ssh call: `dev:ino mtime-seconds` of every snapshot-named folder ("$1" = root), then `/end` and the listing. */
 const PLAN_SCRIPT = `
@@ -25,7 +21,7 @@ printf '/end\\0'
 ${LIST_SCRIPT}`;
 
 /**
- * Under the remote lock, one ssh call: "$1" = root, "$2" = sidecar folder, "$3" = the removal script of remoteSnapshot
+ * Under the remote lock, one ssh call: "$1" = root, "$2" = sidecar folder, "$3" = the removal script of root/ssh/snapshot.ts
  * (run as `sh -c "$3" sh DIR`), "$4" = newest snapshot, "$5" = latest's snapshot, then pairs (name, planned dev:ino).
  * Removes leftover .deleting-* folders, then per pair re-checks (a real folder, the same one as planned, not the newest,
  * not what latest resolves to), renames it to .deleting-NAME, removes its notes and the folder. Prints name + outcome.
@@ -33,14 +29,14 @@ ${LIST_SCRIPT}`;
 const APPLY_SCRIPT = `
 cd "$1" 2>/dev/null || exit ${REMOTE_EXIT.missing}
 meta=$2; remove=$3; newest=$4; latest=$5; shift 5
-for d in ${DELETING}*; do
-  case \${d#${DELETING}} in
+for d in ${DELETING_PREFIX}*; do
+  case \${d#${DELETING_PREFIX}} in
     [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]) ;;
     *) continue ;;
   esac
   [ -d "$d" ] && [ ! -L "$d" ] && sh -c "$remove" sh "$d"
 done
-lr=$(cd latest 2>/dev/null && pwd -P)
+lr=$(cd ${LATEST_LINK} 2>/dev/null && pwd -P)
 while [ $# -ge 2 ]; do
   n=$1; id=$2; shift 2
   printf '%s\\0' "$n"
@@ -51,10 +47,10 @@ while [ $# -ge 2 ]; do
   if [ "$n" = "$newest" ]; then printf 'it is the newest snapshot\\0'; continue; fi
   if [ "$n" = "$latest" ]; then printf 'latest points at it\\0'; continue; fi
   if [ -n "$lr" ] && [ "$(cd -- "$n" && pwd -P)" = "$lr" ]; then printf 'latest points at it\\0'; continue; fi
-  if ! mv -T -- "$n" "${DELETING}$n" 2>/dev/null; then printf 'could not be renamed (permission denied?)\\0'; continue; fi
+  if ! mv -T -- "$n" "${DELETING_PREFIX}$n" 2>/dev/null; then printf 'could not be renamed (permission denied?)\\0'; continue; fi
   rm -f -- "$meta/$n.json"
-  sh -c "$remove" sh "${DELETING}$n"
-  if [ -e "${DELETING}$n" ]; then printf 'partial\\0'; else printf 'deleted\\0'; fi
+  sh -c "$remove" sh "${DELETING_PREFIX}$n"
+  if [ -e "${DELETING_PREFIX}$n" ]; then printf 'partial\\0'; else printf 'deleted\\0'; fi
 done
 `;
 
@@ -71,80 +67,52 @@ function parsePlanAnswer(location: RemoteRootLocation, output: Buffer): { stats:
   return { stats, rest: answer.rest() };
 }
 
-/** planPrune for a remote root: listing + stats (1 ssh call), sizes (1 call, see measureRemoteUsage). Deletes nothing. */
-export async function planRemotePrune(root: string, policy: PrunePolicy, options: PlanOptions = {}): Promise<PrunePlan> {
-  validatePolicy(policy);
-  const now = options.now ?? new Date();
-  const location = remoteLocation(root);
-  const transport = new SshTransport(location, { sshCommand: options.sshCommand });
-  const result = await transport.execScript(PLAN_SCRIPT, [location.path], { signal: options.signal });
-  if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
-  const { stats, rest } = parsePlanAnswer(location, result.stdout);
-  const listing = parseRemoteListing(location, rest);
-  const snapshots = listing.snapshots.filter((s) => stats.has(s.name));
-  const decisions = decide(
-    snapshots.map((s) => ({ name: s.name, time: s.time, mtime: stats.get(s.name)!.mtime })),
-    policy,
-    now,
-    new Set(listing.latest ? [listing.latest.name] : []),
-  );
-  const byName = new Map(snapshots.map((s) => [s.name, s]));
-  const toDelete = decisions.filter((d) => d.delete);
-  const sizes = options.measureSizes !== false && toDelete.length ? await measureUsage(location.spec, { signal: options.signal, sshCommand: options.sshCommand }) : undefined;
-  const unique = new Map(sizes?.report.snapshots.map((s) => [s.name, s.uniqueBytes]) ?? []);
-  return {
-    root: location.spec,
-    policy,
-    now,
-    delete: toDelete.map((d): PruneEntry => {
-      const snap = byName.get(d.name)!;
-      const stat = stats.get(d.name)!;
-      return { name: d.name, time: snap.time, mtime: stat.mtime, reason: d.reason, uniqueBytes: unique.get(d.name) ?? 0, id: stat.id };
-    }),
-    keep: decisions.filter((d) => !d.delete).map((d) => ({ name: d.name, time: byName.get(d.name)!.time, reason: d.reason })),
-    freesBytes: sizes ? sizes.freedBy(toDelete.map((d) => d.name)) : 0,
-    measured: Boolean(sizes),
-  };
-}
-
 /**
- * applyPrune for a remote root: takes the remote flock lock (1 ssh process for as long as it is held), lists the root
- * under it (1 call), then re-checks and deletes every planned snapshot in ONE call (rename to .deleting-NAME first,
- * then the same removal script as a failed snapshot's cleanup). Never the newest, latest, a symlink or a non-snapshot.
+ * A prune on a remote root. Scan: listing + stats in 1 ssh call. Remove: takes the remote flock lock (1 ssh process for
+ * as long as it is held), lists the root under it (1 call), then re-checks and deletes every planned snapshot in ONE
+ * call (rename to .deleting-NAME first, then the same removal script as a failed snapshot's cleanup). Never the newest,
+ * latest, a symlink or a non-snapshot.
  */
-export async function applyRemotePrune(plan: PrunePlan, options: ApplyOptions = {}): Promise<PruneResult> {
-  const location = remoteLocation(plan.root);
-  const transport = new SshTransport(location, { sshCommand: options.sshCommand });
-  const deleted: string[] = [];
-  const skipped: { name: string; why: string }[] = [];
-  const lock = await acquireRemoteLock(location, transport);
-  try {
-    const listing = await listRemoteSnapshots(location, transport);
-    const newest = listing.snapshots[listing.snapshots.length - 1]?.name ?? '';
-    const pairs: string[] = [];
-    for (const entry of plan.delete) {
-      if (options.signal?.aborted) skipped.push({ name: entry.name, why: 'cancelled' });
-      else if (!parseSnapshotName(entry.name) || entry.name.includes('/')) skipped.push({ name: entry.name, why: 'not a snapshot name' });
-      else if (!/^\d+:\d+$/.test(entry.id)) skipped.push({ name: entry.name, why: 'no identity in the plan: run the preview again' });
-      else pairs.push(entry.name, entry.id);
-    }
-    if (pairs.length) {
-      const result = await transport.execScript(APPLY_SCRIPT, [location.path, META_DIR, REMOVE_SCRIPT, newest, listing.latest?.name ?? '', ...pairs], { signal: options.signal });
+export function sshPrune(ssh: Ssh): PruneAccess {
+  const { location, transport } = ssh;
+  return {
+    async scan(signal) {
+      const result = await transport.execScript(PLAN_SCRIPT, [location.path], { signal });
       if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
-      const fields = result.stdout.toString('utf8').split('\0');
-      let done = 0;
-      for (let i = 0; i + 1 < fields.length; i += 2) {
-        const [name, outcome] = [fields[i], fields[i + 1]];
-        if (outcome === 'deleted') {
-          deleted.push(name);
-          options.onProgress?.(++done, plan.delete.length, name);
-        } else if (outcome === 'partial') {
-          throw new SnapshotError('ROOT_INVALID', `Snapshot ${name} was unlisted but could not be removed completely on ${location.host}: remove ${location.path}/${DELETING}${name} by hand (rm -rf) to free its space.`);
-        } else skipped.push({ name, why: outcome });
+      const { stats, rest } = parsePlanAnswer(location, result.stdout);
+      return { listing: parseRemoteListing(location, rest), stats };
+    },
+    async remove(entries, options) {
+      const deleted: string[] = [];
+      const skipped: { name: string; why: string }[] = [];
+      const lock = await acquireRemoteLock(ssh);
+      try {
+        const listing = await listRemote(ssh);
+        const newest = listing.snapshots[listing.snapshots.length - 1]?.name ?? '';
+        const pairs: string[] = [];
+        for (const entry of entries) {
+          if (options.signal?.aborted) skipped.push({ name: entry.name, why: 'cancelled' });
+          else pairs.push(entry.name, entry.id);
+        }
+        if (pairs.length) {
+          const result = await transport.execScript(APPLY_SCRIPT, [location.path, META_DIR, REMOVE_SCRIPT, newest, listing.latest?.name ?? '', ...pairs], { signal: options.signal });
+          if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
+          const fields = result.stdout.toString('utf8').split('\0');
+          let done = 0;
+          for (let i = 0; i + 1 < fields.length; i += 2) {
+            const [name, outcome] = [fields[i], fields[i + 1]];
+            if (outcome === 'deleted') {
+              deleted.push(name);
+              options.onProgress?.(++done, entries.length, name);
+            } else if (outcome === 'partial') {
+              throw new SnapshotError('ROOT_INVALID', `Snapshot ${name} was unlisted but could not be removed completely on ${location.host}: remove ${location.path}/${DELETING_PREFIX}${name} by hand (rm -rf) to free its space.`);
+            } else skipped.push({ name, why: outcome });
+          }
+        }
+      } finally {
+        await lock.release();
       }
-    }
-  } finally {
-    await lock.release();
-  }
-  return { root: location.spec, deleted, skipped };
+      return { deleted, skipped };
+    },
+  };
 }

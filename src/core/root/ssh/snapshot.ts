@@ -1,70 +1,9 @@
-import path from 'node:path';
 import { SnapshotError } from '../../util/errors';
-import { LOCK_FILE } from '../local/lock';
-import { silentLogger } from '../../util/logger';
-import { describeRsyncFailure, runRsync } from '../../util/rsync';
-import { checkSource, SnapshotOptions, SnapshotResult } from '../../snapshot/snapshot';
-import { META_DIR } from '../notes';
-import { IN_PROGRESS_PREFIX } from '../format';
-import { findExecutable } from '../../util/tools';
-import { listRemoteSnapshots, REMOTE_EXIT, remoteLocation, remotePath, remoteSpec, rootProblem } from './list';
-import { chooseLinkDest, exitWarnings, freshName, snapshotMetaOf, snapshotResult } from '../../snapshot/run';
-import { RemoteRootLocation, rsyncRemoteArg } from '../location';
-import { SshTransport, sshCounters } from './transport';
-
-/** The lock held on the host, for as long as our ssh child lives. */
-export interface RemoteLock {
-  readonly path: string;
-  release(): Promise<void>;
-}
-
-/**
- * Checks (or creates) the root, then holds the same flock(2) lock file as local runs and the cron line:
- * `flock -n -E 75 ROOT/.rsync-snapshots.lock cat` with its stdin fed by our ssh child. When we exit or die, ssh's
- * stdin closes, the remote cat ends and the kernel drops the lock — a killed run never blocks the root.
- */
-const LOCK_SCRIPT = `
-root=$1
-if [ ! -d "$root" ]; then
-  [ -e "$root" ] && exit ${REMOTE_EXIT.notDirectory}
-  [ "$2" = create ] || exit ${REMOTE_EXIT.missing}
-  mkdir -p -- "$root" || exit ${REMOTE_EXIT.notWritable}
-fi
-[ -r "$root" ] && [ -x "$root" ] || exit ${REMOTE_EXIT.unreadable}
-probe="$root/.rsync-snapshots.probe-$$"
-{ : > "$probe"; } 2>/dev/null || exit ${REMOTE_EXIT.notWritable}
-rm -f -- "$probe"
-command -v flock >/dev/null 2>&1 || exit ${REMOTE_EXIT.noTool}
-exec flock -n -E ${REMOTE_EXIT.busy} "$root/$3" cat
-`;
-
-export async function acquireRemoteLock(location: RemoteRootLocation, transport: SshTransport, create = false): Promise<RemoteLock> {
-  const lockPath = remotePath(location, LOCK_FILE);
-  const child = await transport.spawn(['sh', '-c', LOCK_SCRIPT, 'sh', location.path, create ? 'create' : 'no', LOCK_FILE]);
-  const acquired = await new Promise<boolean>((resolve) => {
-    // cat echoes our line only once flock holds the lock.
-    child.stdout.once('data', () => resolve(true));
-    child.exited.then(() => resolve(false));
-    child.stdin.write('locked\n');
-  });
-  if (!acquired) {
-    const code = await child.exited;
-    if (code === 255) throw transport.failure(child.stderr());
-    if (code === REMOTE_EXIT.busy)
-      throw new SnapshotError('LOCKED', `A snapshot into ${location.spec} is already running (another process, e.g. a cron job, holds ${lockPath} on ${location.host}). Wait for it to finish.`);
-    if (code === REMOTE_EXIT.noTool) throw new SnapshotError('TOOL_NOT_FOUND', `flock is not installed on ${location.host}: install it there ("sudo apt-get install util-linux").`);
-    if (code === 127) throw new SnapshotError('TOOL_NOT_FOUND', `Could not run the ssh command: ${child.stderr().trim()}`);
-    throw rootProblem(location, code ?? 1, child.stderr());
-  }
-  child.stdout.resume();
-  return {
-    path: lockPath,
-    release: async () => {
-      child.stdin.end();
-      await child.exited;
-    },
-  };
-}
+import type { SnapshotAccess } from '../backupRoot';
+import { IN_PROGRESS_PREFIX, LATEST_LINK, LATEST_TEMP_PREFIX, META_DIR } from '../format';
+import { rsyncRemoteArg } from '../location';
+import { REMOTE_EXIT, remotePath, remoteSpec } from './list';
+import type { Ssh } from './ssh';
 
 /**
  * "$@" = folders to remove (absolute): read-only or unreadable folders (rsync -a copies modes) are opened up first —
@@ -88,87 +27,49 @@ const FINISH_SCRIPT = `
 cd "$1" || exit ${REMOTE_EXIT.missing}
 name=$2; meta=$3; shift 3
 if [ -e "$name" ] || [ -L "$name" ]; then echo "$name already exists" >&2; exit 10; fi
-mv -T -- ".inprogress-$name" "$name" || exit 11
+mv -T -- "${IN_PROGRESS_PREFIX}$name" "$name" || exit 11
 touch -- "$name"
-tmp=".latest.tmp-$$"
+tmp="${LATEST_TEMP_PREFIX}$$"
 ln -s -- "$name" "$tmp" || exit 12
-mv -T -f -- "$tmp" latest || { rm -f -- "$tmp"; exit 13; }
+mv -T -f -- "$tmp" ${LATEST_LINK} || { rm -f -- "$tmp"; exit 13; }
 { mkdir -p -- "$meta" && cat > "$meta/$name.json.tmp" && mv -f -- "$meta/$name.json.tmp" "$meta/$name.json"; } || echo "could not write the snapshot notes" >&2
 ${REMOVE_SCRIPT}
 exit 0
 `;
 
 /**
- * takeSnapshot for a remote root `[user@]host:/path`, the seed's remote workflow made crash-safe like the local one:
- * lock (ssh flock) → list (1 ssh) → mkdir ROOT/.inprogress-NAME (1 ssh) →
- * rsync -a -s -e '<ssh…>' --link-dest=<remote absolute latest target> SRC/ host:ROOT/.inprogress-NAME/ →
- * one ssh call that renames, touches, swings latest and writes the notes. All ssh calls share one connection.
- * On failure or cancel the partial folder is removed and latest is untouched.
+ * A snapshot into a remote root, the seed's remote workflow made crash-safe like the local one: the lock script
+ * checks or creates the root; mkdir ROOT/.inprogress-NAME (1 ssh); rsync pushes through the shared connection; one ssh
+ * call renames, touches, swings latest and writes the notes.
  */
-export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<SnapshotResult> {
-  const started = Date.now();
-  const location = remoteLocation(options.root);
-  const logger = options.logger ?? silentLogger;
-  const source = path.resolve(options.source);
-  await checkSource(source);
-  const rsync = await findExecutable('rsync', options.rsyncPath);
-  const transport = new SshTransport(location, { sshCommand: options.sshCommand, logger });
-
-  const lock = await acquireRemoteLock(location, transport, options.createRoot ?? false);
-  try {
-    const listing = await listRemoteSnapshots(location, transport);
-    if (listing.latestState === 'not-a-snapshot' && listing.latestTarget === undefined)
-      throw new SnapshotError('ROOT_INVALID', `${remoteSpec(location, 'latest')} is a real file or folder, not a symlink: move it away so latest can be updated.`);
-    const name = await freshName(listing, options.now ?? new Date());
-    const partialName = IN_PROGRESS_PREFIX + name;
-    const partialDir = remotePath(location, partialName);
-    const leftovers = listing.inProgress.map((n) => remotePath(location, n));
-    const { linkDest, fullCopyReason } = chooseLinkDest(listing, (n) => remotePath(location, n));
-    const warnings: string[] = [];
-    if (fullCopyReason) warnings.push(fullCopyReason);
-
-    const mkdir = await transport.exec(['mkdir', '--', partialDir]);
-    if (mkdir.exitCode !== 0) throw new SnapshotError('ROOT_INVALID', `Could not create ${rsyncRemoteArg(location, partialDir)}: ${mkdir.stderr.trim() || `exit ${mkdir.exitCode}`}.`);
-
-    // -s (--protect-args / --secluded-args): paths and options travel inside rsync's protocol, not through the
-    // remote shell, so spaces, quotes, ; and $() in the root arrive verbatim.
-    const args = ['-a', '-s', '--modify-window=-1', '--no-human-readable', '--info=progress2', '--stats', '-e', transport.rsyncShell()];
-    if (options.oneFileSystem) args.push('--one-file-system');
-    for (const pattern of options.excludes ?? []) args.push(`--exclude=${pattern}`);
-    if (linkDest) args.push(`--link-dest=${linkDest}`);
-    for (const leftover of leftovers.slice(-19)) args.push(`--link-dest=${leftover}`);
-    args.push('--', `${source}/`, rsyncRemoteArg(location, `${partialDir}/`));
-
-    sshCounters.processesStarted++; // rsync's own ssh (through the shared connection)
-    const run = await runRsync(rsync, args, { signal: options.signal, onProgress: options.onProgress, logger });
-    const ok = run.exitCode === 0 || run.exitCode === 23 || run.exitCode === 24;
-    if (run.cancelled || !ok) {
-      await transport.execScript(REMOVE_SCRIPT, [partialDir]).catch((err) => logger.warn(`could not remove ${partialDir} on ${location.host}: ${err}`));
-      if (run.cancelled) throw new SnapshotError('CANCELLED', `Snapshot cancelled: nothing was kept and latest still points at ${listing.latest?.name ?? 'nothing'}.`);
-      if (run.exitCode === 255 || /ssh: |Host key verification failed|Permission denied \(/.test(run.stderr)) {
-        const ssh = transport.failure(run.stderr);
-        throw new SnapshotError('SSH_FAILED', `Snapshot failed: ${ssh.message} Nothing was kept; latest is unchanged.`, ssh.details);
+export function sshSnapshots(ssh: Ssh): SnapshotAccess {
+  const { location, transport, logger } = ssh;
+  const inProgress = (name: string) => remotePath(location, IN_PROGRESS_PREFIX + name);
+  return {
+    async prepare() {
+      // The lock script checks (or creates) the root on the host, in the same ssh call that takes the lock.
+    },
+    async checkLatestReplaceable(listing) {
+      if (listing.latestState === 'not-a-snapshot' && listing.latestTarget === undefined)
+        throw new SnapshotError('ROOT_INVALID', `${remoteSpec(location, LATEST_LINK)} is a real file or folder, not a symlink: move it away so latest can be updated.`);
+    },
+    nameTaken: async () => false, // the listing saw every entry of the root
+    selfExcludes: async () => [], // a remote root never lies inside a local source
+    async begin(name) {
+      const mkdir = await transport.exec(['mkdir', '--', inProgress(name)]);
+      if (mkdir.exitCode !== 0) throw new SnapshotError('ROOT_INVALID', `Could not create ${rsyncRemoteArg(location, inProgress(name))}: ${mkdir.stderr.trim() || `exit ${mkdir.exitCode}`}.`);
+    },
+    async abort(name) {
+      await transport.execScript(REMOVE_SCRIPT, [inProgress(name)]).catch((err) => logger.warn(`could not remove ${inProgress(name)} on ${location.host}: ${err}`));
+    },
+    async finish(name, meta, leftovers, listing) {
+      const finish = await transport.execScript(FINISH_SCRIPT, [location.path, name, META_DIR, ...leftovers.map((n) => remotePath(location, n))], { input: JSON.stringify(meta, null, 2) + '\n' });
+      if (finish.stderr.trim()) logger.warn(finish.stderr.trim());
+      if (finish.exitCode !== 0) {
+        const kept = finish.exitCode >= 12 ? ` The snapshot is complete as ${remoteSpec(location, name)}, but latest still points at ${listing.latest?.name ?? 'nothing'}.` : ' Nothing was kept; latest is unchanged.';
+        if (finish.exitCode < 12) await transport.execScript(REMOVE_SCRIPT, [inProgress(name)]).catch(() => {});
+        throw new SnapshotError('ROOT_INVALID', `Could not finish snapshot ${name} on ${location.host}: ${finish.stderr.trim() || `exit ${finish.exitCode}`}.${kept}`);
       }
-      throw new SnapshotError('RSYNC_FAILED', `Snapshot failed: ${describeRsyncFailure(run)}. Nothing was kept; latest is unchanged.`, run.stderr.split('\n').filter(Boolean));
-    }
-
-    const { unreadable, warnings: exitNotes } = exitWarnings(run);
-    warnings.push(...exitNotes);
-
-    const result = snapshotResult({ name, path: remoteSpec(location, name), root: location.spec, linkDest, fullCopyReason, durationMs: Date.now() - started, unreadable, warnings }, run);
-    const meta = snapshotMetaOf(result, { label: options.label, source });
-    const finish = await transport.execScript(FINISH_SCRIPT, [location.path, name, META_DIR, ...leftovers], { input: JSON.stringify(meta, null, 2) + '\n' });
-    if (finish.stderr.trim()) logger.warn(finish.stderr.trim());
-    if (finish.exitCode !== 0) {
-      const kept = finish.exitCode >= 12 ? ` The snapshot is complete as ${result.path}, but latest still points at ${listing.latest?.name ?? 'nothing'}.` : ' Nothing was kept; latest is unchanged.';
-      if (finish.exitCode < 12) await transport.execScript(REMOVE_SCRIPT, [partialDir]).catch(() => {});
-      throw new SnapshotError('ROOT_INVALID', `Could not finish snapshot ${name} on ${location.host}: ${finish.stderr.trim() || `exit ${finish.exitCode}`}.${kept}`);
-    }
-    result.durationMs = Date.now() - started;
-    logger.info(`snapshot ${location.spec}/${name}: ${result.filesTransferred} files copied, ${result.filesUnchanged} unchanged (linked), ${result.durationMs} ms`);
-    return result;
-  } finally {
-    await lock.release();
-  }
+    },
+  };
 }
-

@@ -1,11 +1,10 @@
 import { SnapshotError } from '../../util/errors';
-import { scanFromFindOutput } from '../../usage/findScan';
-import type { UsageOptions, UsageResult } from '../../usage/usage';
-import { UsageModel } from '../../usage/usage';
+import { FIND_SCAN_FORMAT, scanFromFindOutput } from '../../usage/findScan';
+import { UsageModel, UsageOptions, UsageResult } from '../../usage/model';
 import { SnapshotScan } from '../../usage/walk';
-import { LIST_SCRIPT, parseRemoteListing, remoteLocation, rootProblem } from './list';
 import { RemoteRootLocation } from '../location';
-import { SshTransport } from './transport';
+import { LIST_SCRIPT, parseRemoteListing, rootProblem } from './list';
+import type { Ssh } from './ssh';
 
 /**
  * One ssh call for a remote space report: "$1" = root, then pairs (name, stamp) of snapshots already measured.
@@ -30,7 +29,7 @@ for top in "$root"/[0-9]*; do
   done
   if [ $known = yes ]; then printf 'cached\\0'; continue; fi
   printf 'scan\\0'
-  find "$top" -printf '%y %D %i %b %n\\n'
+  find "$top" -printf '${FIND_SCAN_FORMAT}'
   printf '\\0'
 done
 printf '/end\\0'
@@ -38,9 +37,6 @@ ${LIST_SCRIPT}`;
 
 /** Per remote root (spec + ssh command): the same model as local roots, kept in memory only (no cache file on the host). */
 const models = new Map<string, UsageModel>();
-
-/** The parser of the walk's lines, shared with local walks (findScan.ts). */
-export { scanFromFindOutput };
 
 /** Forgets remote usage models (tests). */
 export function clearRemoteUsageCache(): void {
@@ -81,10 +77,8 @@ function parseAnswer(location: RemoteRootLocation, output: Buffer): Answer {
  * snapshots not measured before by this process; the figures are aggregated locally exactly like a local root, so
  * totalBytes equals `du -s -B1 --total ROOT/20*` run on the host.
  */
-export async function measureRemoteUsage(root: string, options: UsageOptions = {}): Promise<UsageResult> {
+export async function measureRemoteUsage({ location, transport }: Ssh, options: UsageOptions = {}): Promise<UsageResult> {
   const started = Date.now();
-  const location = remoteLocation(root);
-  const transport = new SshTransport(location, { sshCommand: options.sshCommand });
   const useCache = options.cache !== false;
   const key = `${location.spec}\0${transport.command}`;
   const model = (useCache && models.get(key)) || new UsageModel();

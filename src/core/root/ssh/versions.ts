@@ -1,15 +1,13 @@
-import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { errnoCode, SnapshotError } from '../../util/errors';
-import { kindOf, quickVerdict, StatLike } from '../../util/fileCompare';
-import { checkRelativePath } from '../../util/relativePath';
-import type { FileHistory, FileVersion, VersionCopy, VersionsOptions } from '../../versions/versions';
-import { buildHistory } from '../../versions/versions';
-import { LIST_SCRIPT, parseRemoteListing, readRemoteFile, remoteLocation, remotePath, remoteSpec, rootProblem } from './list';
+import { SnapshotError } from '../../util/errors';
+import { StatLike } from '../../util/fileCompare';
+import type { VersionCopy } from '../../versions/types';
+import type { SnapshotFiles, VersionsAccess } from '../backupRoot';
 import { RemoteRootLocation } from '../location';
+import { LIST_SCRIPT, parseRemoteListing, remotePath, remoteSpec, rootProblem } from './list';
 import { readScriptAnswer } from './scriptAnswer';
-import { SshTransport } from './transport';
+import type { Ssh } from './ssh';
 
 const posix = path.posix;
 
@@ -92,81 +90,38 @@ export function parseStatLine(line: string): StatLike {
   };
 }
 
-/** Runs the cmp script for these pairs of remote paths (one ssh call; none when there is nothing to compare). */
-export async function remoteSameContent(transport: SshTransport, location: RemoteRootLocation, pairs: [string, string][], signal?: AbortSignal): Promise<boolean[]> {
-  if (!pairs.length) return [];
-  const result = await transport.execScript(CMP_SCRIPT, pairs.flat(), { signal });
-  if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
-  const answer = result.stdout.toString('utf8');
-  if (answer.length !== pairs.length) throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while comparing files (${answer.length} results for ${pairs.length} pairs).`);
-  return [...answer].map((c) => c === 's');
-}
-
 /**
- * versions() for a remote root: list and stat in every snapshot (1 ssh call) + content comparisons only for
- * consecutive copies of the same size and different mtimes (1 call for all of them, if any). Same grouping as local.
- * With workingFolder, the local working file is compared by kind/size/mtime, reading the remote copy only when the
- * sizes match but the mtimes differ (1 call per such version).
+ * A path's copies in a remote root: list and stat in every snapshot (1 ssh call); content comparisons only for
+ * consecutive copies of the same size and different mtimes (1 call for all of them, if any); a copy against a local
+ * file: the remote bytes are read (1 call) only when the sizes match but the mtimes differ.
  */
-export async function remoteVersions(root: string, relativePath: string, options: VersionsOptions = {}): Promise<FileHistory> {
-  const location = remoteLocation(root);
-  const rel = checkRelativePath(relativePath);
-  const transport = new SshTransport(location, { sshCommand: options.sshCommand });
-  const result = await transport.execScript(VERSIONS_SCRIPT, [location.path, rel, posix.dirname(rel)], { signal: options.signal });
-  if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
-  const { stats, rest } = parseVersionsOutput(location, result.stdout);
-  const listing = parseRemoteListing(location, rest);
-  const snapshots = listing.snapshots;
-  const unreadable: string[] = [];
-  const copies: (VersionCopy | undefined)[] = snapshots.map((snapshot) => {
-    const found = stats.get(snapshot.name);
-    if (found === 'eacces') unreadable.push(snapshot.name);
-    if (!found || typeof found === 'string') return undefined;
-    return { snapshot, path: remoteSpec(location, snapshot.name, rel), stat: found.stat, linkTarget: found.linkTarget };
-  });
-
-  const equalToPrevious = copies.map(() => false);
-  const toCompare: number[] = [];
-  copies.forEach((copy, i) => {
-    const prev = i > 0 ? copies[i - 1] : undefined;
-    if (!copy || !prev) return;
-    const verdict = quickVerdict(prev.stat, copy.stat);
-    if (verdict !== 'content') equalToPrevious[i] = verdict === 'same';
-    else if (kindOf(copy.stat) === 'symlink') equalToPrevious[i] = prev.linkTarget === copy.linkTarget;
-    else toCompare.push(i);
-  });
-  const same = await remoteSameContent(
-    transport,
-    location,
-    toCompare.map((i) => [remotePath(location, copies[i - 1]!.snapshot.name, rel), remotePath(location, copies[i]!.snapshot.name, rel)]),
-    options.signal,
-  );
-  toCompare.forEach((i, k) => (equalToPrevious[i] = same[k]));
-
-  const { history, groups } = buildHistory(location.spec, rel, snapshots, copies, equalToPrevious, unreadable);
-  if (options.workingFolder !== undefined) history.working = await markRemoteCurrent(location, transport, history.versions, groups, rel, path.resolve(options.workingFolder, rel));
-  return history;
-}
-
-/** Marks the newest version equal to the local working file (never by inode: they are on different machines). */
-async function markRemoteCurrent(location: RemoteRootLocation, transport: SshTransport, list: FileVersion[], groups: VersionCopy[][], rel: string, workingPath: string): Promise<FileHistory['working']> {
-  const stat: BigIntStats | undefined = await fs.lstat(workingPath, { bigint: true }).catch((err) => (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR' ? undefined : Promise.reject(err)));
-  if (!stat) return { path: workingPath, exists: false };
-  for (let i = list.length - 1; i >= 0; i--) {
-    const copy = groups[i][groups[i].length - 1];
-    const kind = kindOf(copy.stat);
-    if (kind !== kindOf(stat)) continue;
-    let same: boolean;
-    if (kind === 'directory') same = true;
-    else if (kind === 'symlink') same = copy.linkTarget === (await fs.readlink(workingPath));
-    else if (kind === 'other') same = copy.stat.mode === stat.mode;
-    else if (copy.stat.size !== stat.size) same = false;
-    else if (copy.stat.mtimeNs === stat.mtimeNs) same = true; // rsync's quick check
-    else same = (await readRemoteFile(location, transport, copy.snapshot.name, rel)).equals(await fs.readFile(workingPath));
-    if (same) {
-      list[i].current = true;
-      return { path: workingPath, exists: true, currentIndex: i };
-    }
-  }
-  return { path: workingPath, exists: true };
+export function sshVersions({ location, transport }: Ssh, files: SnapshotFiles): VersionsAccess {
+  return {
+    sameMachine: false,
+    async scan(rel, signal) {
+      const result = await transport.execScript(VERSIONS_SCRIPT, [location.path, rel, posix.dirname(rel)], { signal });
+      if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
+      const { stats, rest } = parseVersionsOutput(location, result.stdout);
+      const listing = parseRemoteListing(location, rest);
+      const unreadable: string[] = [];
+      const copies: (VersionCopy | undefined)[] = listing.snapshots.map((snapshot) => {
+        const found = stats.get(snapshot.name);
+        if (found === 'eacces') unreadable.push(snapshot.name);
+        if (!found || typeof found === 'string') return undefined;
+        return { snapshot, path: remoteSpec(location, snapshot.name, rel), stat: found.stat, linkTarget: found.linkTarget };
+      });
+      return { listing, copies, unreadable };
+    },
+    async sameContent(rel, pairs, signal) {
+      if (!pairs.length) return [];
+      const result = await transport.execScript(CMP_SCRIPT, pairs.flat().map((copy) => remotePath(location, copy.snapshot.name, rel)), { signal });
+      if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
+      const answer = result.stdout.toString('utf8');
+      if (answer.length !== pairs.length) throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while comparing files (${answer.length} results for ${pairs.length} pairs).`);
+      return [...answer].map((c) => c === 's');
+    },
+    async sameAsLocalFile(rel, copy, localFile) {
+      return (await files.read(copy.snapshot.name, rel)).equals(await fs.readFile(localFile));
+    },
+  };
 }

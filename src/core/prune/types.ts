@@ -1,0 +1,61 @@
+import type { RootListing } from '../root/listing';
+import type { PrunePolicy } from './policy';
+
+export interface PruneEntry {
+  name: string;
+  /** Time from the name. */
+  time: Date;
+  /** The directory's mtime (what --older-than measures). */
+  mtime: Date;
+  reason: string;
+  /** What deleting this snapshot alone would free (0 when sizes were not measured). */
+  uniqueBytes: number;
+  /** Identity of the directory when planned (dev:ino), re-checked before deleting. */
+  id: string;
+}
+
+export interface PrunePlan {
+  root: string;
+  policy: PrunePolicy;
+  /** The "now" the policy was evaluated at. */
+  now: Date;
+  /** Oldest first. */
+  delete: PruneEntry[];
+  keep: { name: string; time: Date; reason: string }[];
+  /** Bytes freed by deleting the whole plan (hard links shared only among deleted snapshots included). */
+  freesBytes: number;
+  /** False when sizes were skipped (measureSizes: false). */
+  measured: boolean;
+}
+
+export interface PlanOptions {
+  now?: Date;
+  /** Measure unique/freed bytes with usage() (default true; cached after the first time). */
+  measureSizes?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface PruneResult {
+  root: string;
+  deleted: string[];
+  /** Planned entries that were not deleted, and why (changed since the preview, now protected…). */
+  skipped: { name: string; why: string }[];
+}
+
+export interface ApplyOptions {
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, name: string) => void;
+}
+
+/** What a prune reads of the root: the listing and each snapshot folder's identity and mtime. */
+export interface PruneScan {
+  listing: RootListing;
+  /** Per snapshot name: `dev:ino` of its folder and the folder's mtime (what --older-than measures). */
+  stats: Map<string, { id: string; mtime: Date }>;
+}
+
+/** What the root's remove step did with the planned entries. */
+export interface PruneDeletion {
+  deleted: string[];
+  skipped: { name: string; why: string }[];
+}

@@ -1,0 +1,38 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { diffTrees } from '../../changes/treeDiff';
+import { SnapshotError } from '../../util/errors';
+import type { ChangesAccess } from '../backupRoot';
+import { snapshotInListing } from '../listing';
+import { listLocal } from './list';
+
+/** Changes in a local root: both trees walked with readdir + lstat; against the working folder the root itself is skipped. */
+export function localChanges(root: string): ChangesAccess {
+  return {
+    async diff(a, b, options) {
+      const listing = await listLocal(root);
+      const from = snapshotInListing(listing, a);
+      let toDir: string;
+      let to: string;
+      const skip: string[] = [];
+      if (typeof b === 'string') {
+        const snapshot = snapshotInListing(listing, b);
+        toDir = snapshot.path;
+        to = snapshot.name;
+      } else {
+        toDir = to = b.working;
+        const inside = await rootInside(root, toDir);
+        if (inside) skip.push(inside);
+      }
+      const raw = await diffTrees(from.path, toDir, { skip, exclude: options.exclude, signal: options.signal, concurrency: options.concurrency });
+      return { from: from.name, to, raw };
+    },
+  };
+}
+
+/** The backup root's path relative to the working folder when it lies inside it (snapshots never contain it). */
+async function rootInside(root: string, working: string): Promise<string | undefined> {
+  const [realRoot, realWorking] = await Promise.all([fs.realpath(root), fs.realpath(working)]);
+  if (realRoot === realWorking) throw new SnapshotError('BAD_INPUT', `The working folder ${working} is the backup root itself: give the folder that was snapshotted.`);
+  return realRoot.startsWith(realWorking + path.sep) ? realRoot.slice(realWorking.length + 1) : undefined;
+}

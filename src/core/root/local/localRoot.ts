@@ -1,0 +1,44 @@
+import path from 'node:path';
+import type { Logger } from '../../util/logger';
+import type { BackupRoot } from '../backupRoot';
+import { localChanges } from './changes';
+import { localDoctor } from './doctor';
+import { localFiles } from './files';
+import { listLocal } from './list';
+import { acquireLock } from './lock';
+import { localNotes } from './notes';
+import { localPrune } from './prune';
+import { localRestore } from './restore';
+import { localRsync } from './rsync';
+import { localSnapshots } from './snapshot';
+import { measureLocalUsage } from './usage';
+import { localVersions } from './versions';
+
+/** A backup root that is a folder of this machine (an absolute, resolved path): fs calls, local rsync and flock. */
+export function openLocalRoot(root: string, options: { rsyncPath?: string; logger: Logger }): BackupRoot {
+  const list = () => listLocal(root);
+  return {
+    kind: 'local',
+    spec: root,
+    location: { kind: 'local', path: root },
+    logger: options.logger,
+    localPath: root,
+    cliArgs: [],
+    pathOf: (...names) => path.join(root, ...names),
+    hostPath: (...names) => path.join(root, ...names),
+    list,
+    // A missing root is created by snapshots.prepare() before the lock is taken.
+    lock: () => acquireLock(root),
+    files: localFiles(root),
+    notes: localNotes(root, list),
+    rsync: localRsync(options.rsyncPath, options.logger),
+    snapshots: localSnapshots(root, options.logger),
+    prune: localPrune(root),
+    versions: localVersions(root),
+    changes: localChanges(root),
+    restore: localRestore(root),
+    usage: { measure: (o) => measureLocalUsage(root, o) },
+    doctor: localDoctor(root),
+    close: async () => {},
+  };
+}

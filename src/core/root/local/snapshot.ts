@@ -1,0 +1,97 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { errnoCode, SnapshotError } from '../../util/errors';
+import { Logger } from '../../util/logger';
+import { removeTree } from '../../util/removeTree';
+import type { SnapshotAccess } from '../backupRoot';
+import { IN_PROGRESS_PREFIX, LATEST_LINK, LATEST_TEMP_PREFIX, PROBE_PREFIX } from '../format';
+import { writeSnapshotMeta } from './notes';
+
+/** The steps of a snapshot run in a local root: mkdir, rename, utimes, an atomic symlink swing. */
+export function localSnapshots(root: string, logger: Logger): SnapshotAccess {
+  const inProgress = (name: string) => path.join(root, IN_PROGRESS_PREFIX + name);
+  return {
+    prepare: (source, create) => checkRoot(root, source, create),
+    checkLatestReplaceable: () => checkLatestReplaceable(root),
+    nameTaken: (name) => fs.lstat(path.join(root, name)).then(() => true, () => false),
+    selfExcludes: (source) => selfExcludes(source, root),
+    begin: (name) => fs.mkdir(inProgress(name)),
+    async abort(name) {
+      await removeTree(inProgress(name)).catch((err) => logger.warn(`could not remove ${inProgress(name)}: ${err}`));
+    },
+    async finish(name, meta, leftovers) {
+      const finalDir = path.join(root, name);
+      await fs.rename(inProgress(name), finalDir);
+      const now = new Date();
+      await fs.utimes(finalDir, now, now); // rsync -a copied the source dir's mtime; find -mtime pruning needs the run's time
+      await swingLatest(root, name);
+      for (const leftover of leftovers) await removeTree(path.join(root, leftover)).catch((err) => logger.warn(`could not remove ${leftover}: ${err}`));
+      await writeSnapshotMeta(root, name, meta).catch((err) => logger.warn(`could not write snapshot notes: ${err}`));
+    },
+  };
+}
+
+/**
+ * latest → NAME (relative), replaced atomically: symlink under a temp name, then rename over. Called under the
+ * root's lock, so temp links left by a run that crashed between the two steps are removed here.
+ */
+export async function swingLatest(root: string, name: string): Promise<void> {
+  for (const entry of await fs.readdir(root)) {
+    // Only our temp links: a file or folder with that name is someone else's and stays.
+    const stale = path.join(root, entry);
+    if (entry.startsWith(LATEST_TEMP_PREFIX) && (await fs.lstat(stale).catch(() => undefined))?.isSymbolicLink()) await fs.rm(stale, { force: true });
+  }
+  const temp = path.join(root, `${LATEST_TEMP_PREFIX}${process.pid}-${Date.now()}`);
+  await fs.symlink(name, temp);
+  try {
+    await fs.rename(temp, path.join(root, LATEST_LINK));
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    if (errnoCode(err) === 'EISDIR' || errnoCode(err) === 'ENOTEMPTY')
+      throw new SnapshotError('ROOT_INVALID', `${path.join(root, LATEST_LINK)} is a real directory, not a symlink: move it away so latest can be updated.`);
+    throw err;
+  }
+}
+
+/** latest must be a symlink (or absent): a real file or folder there is someone's data, and it would make the final step fail after rsync. */
+async function checkLatestReplaceable(root: string): Promise<void> {
+  const stat = await fs.lstat(path.join(root, LATEST_LINK)).catch(() => undefined);
+  if (stat && !stat.isSymbolicLink())
+    throw new SnapshotError('ROOT_INVALID', `${path.join(root, LATEST_LINK)} is a real ${stat.isDirectory() ? 'directory' : 'file'}, not a symlink: move it away so latest can be updated.`);
+}
+
+async function checkRoot(root: string, source: string, create: boolean): Promise<void> {
+  if (root === source) throw new SnapshotError('ROOT_INVALID', `The backup root cannot be the source folder itself (${root}): choose another folder.`);
+  let stat = await fs.stat(root).catch((err) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)));
+  if (!stat) {
+    if (!create) throw new SnapshotError('ROOT_INVALID', `Backup root ${root} does not exist: create it (mkdir -p '${root}') or pass --create.`);
+    try {
+      await fs.mkdir(root, { recursive: true });
+    } catch (err) {
+      throw new SnapshotError('ROOT_INVALID', `Backup root ${root} could not be created: ${(err as Error).message}`);
+    }
+    stat = await fs.stat(root);
+  }
+  if (!stat.isDirectory()) throw new SnapshotError('ROOT_INVALID', `Backup root ${root} is not a folder: choose a folder.`);
+  // A real write probe: access(W_OK) says yes to root on a read-only filesystem.
+  const probe = path.join(root, `${PROBE_PREFIX}${process.pid}`);
+  try {
+    await fs.writeFile(probe, '');
+    await fs.rm(probe, { force: true });
+  } catch (err) {
+    const why = errnoCode(err) === 'EROFS' ? 'it is on a read-only filesystem' : 'permission denied';
+    throw new SnapshotError('ROOT_INVALID', `Backup root ${root} is not writable (${why}): fix its permissions or choose another folder.`);
+  }
+}
+
+/** The backup root itself when it lies inside the source (no recursion). */
+async function selfExcludes(source: string, root: string): Promise<string[]> {
+  const patterns: string[] = [];
+  const [realSource, realRoot] = await Promise.all([fs.realpath(source), fs.realpath(root)]);
+  if (realRoot.startsWith(realSource + path.sep)) {
+    const rel = realRoot.slice(realSource.length + 1);
+    const escaped = /[*?[]/.test(rel) ? rel.replace(/[*?[\\]/g, '\\$&') : rel;
+    patterns.push(`/${escaped}/`);
+  }
+  return patterns;
+}

@@ -1,0 +1,55 @@
+import { SnapshotError } from '../../util/errors';
+import type { RootLock } from '../backupRoot';
+import { LOCK_FILE, PROBE_PREFIX } from '../format';
+import { REMOTE_EXIT, remotePath, rootProblem } from './list';
+import type { Ssh } from './ssh';
+
+/**
+ * Checks (or creates) the root, then holds the same flock(2) lock file as local runs and the cron line:
+ * `flock -n -E 75 ROOT/.rsync-snapshots.lock cat` with its stdin fed by our ssh child. When we exit or die, ssh's
+ * stdin closes, the remote cat ends and the kernel drops the lock — a killed run never blocks the root.
+ */
+const LOCK_SCRIPT = `
+root=$1
+if [ ! -d "$root" ]; then
+  [ -e "$root" ] && exit ${REMOTE_EXIT.notDirectory}
+  [ "$2" = create ] || exit ${REMOTE_EXIT.missing}
+  mkdir -p -- "$root" || exit ${REMOTE_EXIT.notWritable}
+fi
+[ -r "$root" ] && [ -x "$root" ] || exit ${REMOTE_EXIT.unreadable}
+probe="$root/${PROBE_PREFIX}$$"
+{ : > "$probe"; } 2>/dev/null || exit ${REMOTE_EXIT.notWritable}
+rm -f -- "$probe"
+command -v flock >/dev/null 2>&1 || exit ${REMOTE_EXIT.noTool}
+exec flock -n -E ${REMOTE_EXIT.busy} "$root/$3" cat
+`;
+
+/** The lock held on the host for as long as our ssh child lives; `create` makes a missing root first. */
+export async function acquireRemoteLock({ location, transport }: Ssh, create = false): Promise<RootLock> {
+  const lockPath = remotePath(location, LOCK_FILE);
+  const child = await transport.spawn(['sh', '-c', LOCK_SCRIPT, 'sh', location.path, create ? 'create' : 'no', LOCK_FILE]);
+  const acquired = await new Promise<boolean>((resolve) => {
+    // cat echoes our line only once flock holds the lock.
+    child.stdout.once('data', () => resolve(true));
+    child.exited.then(() => resolve(false));
+    child.stdin.write('locked\n');
+  });
+  if (!acquired) {
+    const code = await child.exited;
+    if (code === 255) throw transport.failure(child.stderr());
+    if (code === REMOTE_EXIT.busy)
+      throw new SnapshotError('LOCKED', `A snapshot into ${location.spec} is already running (another process, e.g. a cron job, holds ${lockPath} on ${location.host}). Wait for it to finish.`);
+    if (code === REMOTE_EXIT.noTool) throw new SnapshotError('TOOL_NOT_FOUND', `flock is not installed on ${location.host}: install it there ("sudo apt-get install util-linux").`);
+    if (code === 127) throw new SnapshotError('TOOL_NOT_FOUND', `Could not run the ssh command: ${child.stderr().trim()}`);
+    throw rootProblem(location, code ?? 1, child.stderr());
+  }
+  child.stdout.resume();
+  return {
+    path: lockPath,
+    release: async () => {
+      child.stdin.end();
+      await child.exited;
+    },
+  };
+}
+
