@@ -33,6 +33,8 @@ const builds = tests
   : [
       { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
       { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+      // The restore page's script runs in the webview (a browser): one IIFE, no Node.
+      { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { restore: 'src/webview/restore.ts' }, outdir: 'dist/webview', external: [] },
     ];
 
 if (watch) {

@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     // Runs in a webview (and, for the benchmark, partly inside the browser page).
-    files: ['media/**/*.js', 'scripts/bench-restore-webview.mjs'],
+    files: ['src/webview/**/*.ts', 'scripts/bench-restore-webview.mjs'],
     languageOptions: { globals: { ...globals.browser, acquireVsCodeApi: 'readonly' } },
   },
 );

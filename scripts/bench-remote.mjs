@@ -22,9 +22,9 @@ await esbuild.build({
   stdin: {
     contents: [
       "export { startSshd } from './test/support/sshd';",
-      "export { listSnapshots } from './src/core/backupRoot';",
-      "export { sshCounters, closeAllSshConnections } from './src/core/remote/sshTransport';",
-      "export { formatSnapshotName } from './src/core/snapshotName';",
+      "export { listSnapshots } from './test/support/core';",
+      "export { sshCounters, closeAllSshConnections } from './src/core/root/ssh/transport';",
+      "export { formatSnapshotName } from './src/core/root/format';",
     ].join('\n'),
     resolveDir: repo,
     loader: 'ts',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark: how long the restore webview (media/restore.js) takes to render a plan of 10,000 changes,
+// Benchmark: how long the restore webview (src/webview/restore.ts, built to dist/webview/restore.js) takes to render a plan of 10,000 changes,
 // in headless Chromium, from the moment the plan message is posted until the script reports "rendered".
 // Target: < 1000 ms. Also prints how many rows exist in the DOM (the list is virtualized).
 import fs from 'node:fs';
@@ -16,7 +16,7 @@ const counts = Object.fromEntries(kinds.map((k) => [k, items.filter((i) => i.kin
 const plan = { version: 1, id: 'bench', createdAt: new Date().toISOString(), root: '/r', snapshot: '2026-06-17T02-00-01', relativePath: '.', sourcePath: '/r/2026-06-17T02-00-01', sourceType: 'folder', target: '/w', targetDir: '/w', delete: false, commandLine: 'rsync -a --dry-run …', items, counts, dirTimeUpdates: [], warnings: [], targetFingerprint: 'x' };
 
 const css = fs.readFileSync('media/restore.css', 'utf8');
-const script = fs.readFileSync('media/restore.js', 'utf8');
+const script = fs.readFileSync('dist/webview/restore.js', 'utf8');
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 const times = [];
 let domRows = 0;

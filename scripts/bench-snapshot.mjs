@@ -26,7 +26,7 @@ const strict = process.argv.includes('--strict');
 
 // The engine, bundled exactly as dist/ bundles it, so it can be called in process.
 const coreBundle = path.join(repo, '.bench', 'core.cjs');
-await esbuild.build({ entryPoints: [path.join(repo, 'src/core/snapshot.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: coreBundle, logLevel: 'warning' });
+await esbuild.build({ entryPoints: [path.join(repo, 'test/support/core.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: coreBundle, logLevel: 'warning' });
 const { takeSnapshot } = createRequire(import.meta.url)(coreBundle);
 const cli = path.join(repo, 'dist', 'cli.js');
 if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run "node esbuild.mjs" first (npm run bench does).');

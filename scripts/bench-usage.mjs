@@ -26,9 +26,9 @@ const entry = path.join(benchDir, 'usage-entry.ts');
 fs.writeFileSync(
   entry,
   [
-    `export { usage, clearUsageMemoryCache } from ${JSON.stringify(path.join(repo, 'src/core/usage'))};`,
-    `export { takeSnapshot } from ${JSON.stringify(path.join(repo, 'src/core/snapshot'))};`,
-    `export { formatSnapshotName } from ${JSON.stringify(path.join(repo, 'src/core/snapshotName'))};`,
+    `export { usage, takeSnapshot } from ${JSON.stringify(path.join(repo, 'test/support/core'))};`,
+    `export { clearUsageMemoryCache } from ${JSON.stringify(path.join(repo, 'src/core/root/local/usage'))};`,
+    `export { formatSnapshotName } from ${JSON.stringify(path.join(repo, 'src/core/root/format'))};`,
   ].join('\n'),
 );
 const bundle = path.join(benchDir, 'usage-bench.cjs');

@@ -1,6 +1,6 @@
 // Benchmark: versions() of one file across a root of 1,000 hard-linked snapshots (target: median < 100 ms).
 // usage: node scripts/bench-versions.mjs [--snapshots N] [--rounds N] [--keep]
-// Bundles src/core/versions.ts to .bench/versions.js, builds the root in a temp folder with real hard links
+// Bundles the engine (versions) to .bench/versions.js, builds the root in a temp folder with real hard links
 // (like `cp -al`), changes the tracked file in a few snapshots, and prints the median of several timed rounds.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
@@ -19,7 +19,7 @@ const TRACKED = 'docs/report.txt';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const bundle = path.join(repo, '.bench', 'versions.js');
-await esbuild.build({ entryPoints: [path.join(repo, 'src/core/versions.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning' });
+await esbuild.build({ entryPoints: [path.join(repo, 'test/support/core.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning' });
 const { versions } = createRequire(import.meta.url)(bundle);
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');

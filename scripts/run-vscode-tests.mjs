@@ -8,6 +8,8 @@
 //
 // env: TEST_SESSIONS (e.g. "restricted": run only those sessions), TEST_TIMEOUT_S (default 600), CHROMIUM (default /usr/bin/chromium), VSCODE_TEST_CACHE,
 //      RSYNC_SNAPSHOTS_TEST_RESULTS (where the JSON summary goes; default: a temp file).
+// Webview clicks: a test logs `[[webview-click:CSS SELECTOR]]`; the runner clicks the first element matching it in any
+// frame of the page (webviews are nested iframes), as a person would, and the test waits for the effect.
 // Screenshots: a test logs `[[screenshot:NAME]]`; the runner saves test-artifacts/screenshots/NAME.png,
 // then writes NAME.done next to it (tests get the artifacts folder in RSYNC_SNAPSHOTS_ARTIFACTS).
 import { spawnSync } from 'node:child_process';
@@ -175,11 +177,13 @@ async function runWithServer(session) {
     const exited = new Promise((resolve) => { resolveExit = resolve; });
     // Workbench and extension-host console (mocha's spec output arrives here). Stack traces from
     // inside the workbench bundle (e.g. offline marketplace lookups) are trimmed to one line.
+    let click;
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       const text = format(...(Array.isArray(args) ? args : [args]));
       const shot = /\[\[screenshot:([\w.-]+)\]\]/.exec(text);
       if (shot) takeScreenshot(shot[1]);
       else if (text.includes('[[trust-workspace]]')) trustWorkspace(page);
+      else if ((click = /\[\[webview-click:(.+)\]\]/.exec(text))) clickInWebview(page, click[1]);
       else console.log(text.includes('/static/out/vs/') ? `[workbench ${type}] ${text.split('\n')[0]}` : text);
     });
     await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
@@ -219,4 +223,25 @@ async function trustWorkspace(page) {
   } catch (err) {
     console.error(`[runner] could not click "Trust" in the Workspace Trust editor: ${err.message}`);
   }
+}
+
+/** A person's click on an element of a webview (a frame of the page), within 15 s. */
+async function clickInWebview(page, selector) {
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    for (const frame of page.frames()) {
+      const handle = await frame.$(selector).catch(() => null);
+      if (handle) {
+        try {
+          await handle.click();
+          console.log(`[runner] clicked ${selector} in a webview`);
+          return;
+        } catch (err) {
+          console.error(`[runner] click on ${selector} failed: ${err.message}`);
+        }
+      }
+    }
+    await sleep(200);
+  }
+  console.error(`[runner] no element ${selector} in any webview frame within 15 s`);
 }

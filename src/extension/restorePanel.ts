@@ -52,9 +52,10 @@ export class RestorePanel implements vscode.Disposable {
   ) {
     const media = vscode.Uri.joinPath(extensionUri, 'media');
     const codicons = vscode.Uri.joinPath(extensionUri, 'dist', 'codicons');
+    const script = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
     this.panel = vscode.window.createWebviewPanel('rsyncSnapshots.restore', `Restore ${path.basename(request.target)} (${request.snapshot})`, vscode.ViewColumn.Active, {
       enableScripts: true,
-      localResourceRoots: [media, codicons],
+      localResourceRoots: [media, codicons, script],
     });
     this.panel.iconPath = vscode.Uri.joinPath(media, 'snapshots.svg');
     this.panel.webview.html = this.html();
@@ -186,7 +187,7 @@ export class RestorePanel implements vscode.Disposable {
 </head>
 <body>
 <main id="app" aria-live="polite"><p class="busy"><span class="codicon codicon-loading codicon-modifier-spin"></span> Preparing the preview…</p></main>
-<script nonce="${nonce}" src="${media('restore.js')}"></script>
+<script nonce="${nonce}" src="${webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'restore.js'))}"></script>
 </body>
 </html>`;
   }

@@ -1,7 +1,7 @@
 import type { RestoreResult } from '../core/restore/apply';
 import type { RestorePlan } from '../core/restore/types';
 
-/** Messages between the restore webview (media/restore.js) and RestorePanel. Both sides check every message's shape. */
+/** Messages between the restore webview (src/webview/restore.ts) and RestorePanel: both import these types; each side checks every message's shape. */
 export type ToWebview =
   | { type: 'plan'; plan: RestorePlan; asCopy: boolean }
   | { type: 'busy'; message: string }

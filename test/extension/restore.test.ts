@@ -99,6 +99,30 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     fs.rmSync(path.join(dir, 'extra.txt'));
   });
 
+  it('real clicks in the webview: uncheck an item, toggle --delete (a new preview), Apply — what the page sends is what happens', async () => {
+    fs.writeFileSync(path.join(dir, 'report.txt'), 'clicked edit\n');
+    fs.writeFileSync(path.join(dir, 'other.txt'), 'other clicked edit\n');
+    fs.writeFileSync(path.join(dir, 'extra.txt'), 'only here\n');
+    api.hooks.pickSnapshot = (items) => items.find((i) => i.snapshot.name === snapshot);
+    await vscode.commands.executeCommand('rsyncSnapshots.restore', vscode.Uri.file(dir));
+    const panel = await openedPanel();
+    const firstId = panel.plan!.id;
+    console.log('[[webview-click:#delete]]');
+    await waitFor('the --delete preview rendered after the click', () => panel.plan!.id !== firstId && panel.rendered?.planId === panel.plan!.id, 20_000);
+    assert.strictEqual(panel.plan!.delete, true);
+    assert.deepStrictEqual(panel.plan!.items.filter((i) => i.kind === 'delete').map((i) => i.path), ['extra.txt']);
+    console.log('[[webview-click:input[aria-label="Restore other.txt"]]]');
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the checkbox only changes the page's state
+    console.log('[[webview-click:#apply]]');
+    const result = await waitFor('the restore the Apply click asked for', () => panel.result, 30_000);
+    assert.deepStrictEqual(result.skipped, ['other.txt'], 'the unchecked item was left out');
+    assert.deepStrictEqual(result.deleted, ['extra.txt']);
+    assert.deepStrictEqual(result.failed, []);
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'report.txt'), 'utf8'), 'snapshot content\n');
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'other.txt'), 'utf8'), 'other clicked edit\n');
+    assert.ok(!fs.existsSync(path.join(dir, 'extra.txt')));
+  });
+
   it('refuses to apply when the target changed after the preview', async () => {
     const file = path.join(dir, 'report.txt');
     fs.writeFileSync(file, 'before preview\n');

@@ -1,0 +1,209 @@
+// Restore preview webview: shows the rsync dry-run plan, lets the user leave items out, asks the extension to apply.
+// Built by esbuild into dist/restore.js (a browser script); type-checked with src/webview/tsconfig.json. Messages are
+// the types of src/extension/restoreProtocol.ts, shared with the extension side; every incoming one is checked.
+// The list is virtualized (only visible rows exist in the DOM), so 10,000 planned changes render at once.
+import type { RestoreResult } from '../core/restore/apply';
+import type { RestoreItem, RestoreItemKind, RestorePlan } from '../core/restore/types';
+import type { FromWebview, ToWebview } from '../extension/restoreProtocol';
+
+interface WebviewState {
+  planId: string | null;
+  excluded: string[];
+  filter: string;
+  scrollTop: number;
+}
+
+interface VsCodeApi {
+  postMessage(message: FromWebview): void;
+  getState(): WebviewState | undefined;
+  setState(state: WebviewState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+type Row = { group: RestoreItemKind; count: number; item?: undefined } | { item: RestoreItem; group?: undefined };
+type Child = Node | string | null | undefined;
+type Props = Record<string, string | boolean | number | undefined | null | ((event: Event) => void)>;
+
+const vscode = acquireVsCodeApi();
+const KINDS: RestoreItemKind[] = ['overwrite', 'create', 'delete', 'symlink', 'mkdir'];
+const TITLES: Record<RestoreItemKind, string> = { overwrite: 'Overwrite', create: 'Create', delete: 'Delete', symlink: 'Symlinks', mkdir: 'New folders' };
+const ROW_H = 26;
+const app = document.getElementById('app')!;
+
+/** Persisted across hide/show: which plan, what is left out, the filter, the scroll position. */
+let state: WebviewState = vscode.getState() || { planId: null, excluded: [], filter: '', scrollTop: 0 };
+let plan: RestorePlan | null = null;
+let asCopy = false;
+let rows: Row[] = [];
+let listEl: HTMLElement | null = null;
+
+const save = () => vscode.setState(state);
+const excluded = () => new Set(state.excluded);
+
+function el(tag: string, props: Props | null, ...children: Child[]): HTMLElement {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (k === 'class') node.className = String(v);
+    else if (typeof v === 'function') node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+function icon(name: string): HTMLElement {
+  return el('span', { class: `codicon codicon-${name}`, 'aria-hidden': 'true' });
+}
+
+function isPlan(p: unknown): p is RestorePlan {
+  if (!p || typeof p !== 'object') return false;
+  const q = p as Partial<RestorePlan>;
+  return typeof q.id === 'string' && Array.isArray(q.items) && typeof q.commandLine === 'string' && q.items.every((i) => i && typeof i.path === 'string' && KINDS.includes(i.kind));
+}
+
+function changeText(item: RestoreItem): string {
+  const c = item.changes || {};
+  const replaces = c.type ? 'replaces what is there now' : '';
+  if (item.kind === 'symlink') return [item.linkTarget !== undefined ? `→ ${item.linkTarget}` : 'link', replaces].filter(Boolean).join(' · ');
+  if (item.kind !== 'overwrite') return '';
+  if (c.type) return replaces;
+  return (['size', 'time', 'perms', 'owner', 'group', 'checksum'] as const).filter((k) => c[k]).join(', ') || 'attributes';
+}
+
+function buildRows(): void {
+  const filter = state.filter.toLowerCase();
+  rows = [];
+  for (const kind of KINDS) {
+    const items = plan!.items.filter((i) => i.kind === kind && (!filter || i.path.toLowerCase().includes(filter)));
+    if (!items.length) continue;
+    rows.push({ group: kind, count: items.length });
+    for (const item of items) rows.push({ item });
+  }
+}
+
+function renderRows(): void {
+  if (!listEl) return;
+  const inner = listEl.firstChild as HTMLElement;
+  inner.style.height = `${rows.length * ROW_H}px`;
+  const first = Math.max(0, Math.floor(listEl.scrollTop / ROW_H) - 10);
+  const last = Math.min(rows.length, first + Math.ceil((listEl.clientHeight || 600) / ROW_H) + 20);
+  const out = excluded();
+  const nodes: HTMLElement[] = [];
+  for (let i = first; i < last; i++) {
+    const row = rows[i];
+    const top = `${i * ROW_H}px`;
+    if (row.group !== undefined) {
+      const node = el('div', { class: 'row group', role: 'heading', 'aria-level': '2' }, icon(row.group === 'delete' ? 'trash' : row.group === 'create' ? 'add' : row.group === 'overwrite' ? 'edit' : row.group === 'symlink' ? 'link' : 'folder'), `${TITLES[row.group]} (${row.count})`);
+      node.style.top = top;
+      nodes.push(node);
+      continue;
+    }
+    const item = row.item;
+    const left = out.has(item.path);
+    const box = el('input', { type: 'checkbox', 'aria-label': `Restore ${item.path}`, checked: !left, onchange: (e) => toggle(item.path, !(e.target as HTMLInputElement).checked) });
+    const diff = item.kind === 'overwrite' && !item.isDir
+      ? el('button', { class: 'link', title: 'Show diff', 'aria-label': `Show diff of ${item.path}`, onclick: () => vscode.postMessage({ type: 'showDiff', path: item.path }) }, icon('diff'), ' diff')
+      : null;
+    const node = el('div', { class: `row${left ? ' excluded' : ''}`, 'data-path': item.path }, box, el('span', { class: 'path', title: item.path }, item.path + (item.isDir ? '/' : '')), el('span', { class: 'what' }, changeText(item)), diff);
+    node.style.top = top;
+    nodes.push(node);
+  }
+  inner.replaceChildren(...nodes);
+}
+
+function toggle(path: string, leaveOut: boolean): void {
+  const out = excluded();
+  if (leaveOut) out.add(path);
+  else out.delete(path);
+  state.excluded = [...out];
+  save();
+  renderRows();
+  updateApply();
+}
+
+function updateApply(): void {
+  const button = document.getElementById('apply') as HTMLButtonElement | null;
+  if (!button || !plan) return;
+  const kept = plan.items.length - excluded().size;
+  button.disabled = kept <= 0;
+  button.textContent = `Apply restore (${kept})`;
+}
+
+function renderPlan(): void {
+  if (!plan) return;
+  const current = plan;
+  if (state.planId !== plan.id) state = { planId: plan.id, excluded: [], filter: state.filter || '', scrollTop: 0 };
+  save();
+  buildRows();
+  const counts: Partial<Record<RestoreItemKind, number>> = plan.counts || {};
+  const summary = el('div', { class: 'summary' }, ...KINDS.filter((k) => counts[k]).map((k) => el('span', { class: `chip ${k}` }, `${counts[k]} ${TITLES[k].toLowerCase()}`)));
+  if (!plan.items.length) summary.append(el('span', {}, 'Nothing to restore: the target already matches the snapshot.'));
+  const filter = el('input', { type: 'text', placeholder: 'Filter paths', 'aria-label': 'Filter paths', value: state.filter, oninput: (e) => {
+    state.filter = (e.target as HTMLInputElement).value;
+    save();
+    buildRows();
+    if (listEl) listEl.scrollTop = 0;
+    renderRows();
+  } });
+  const del = el('label', {}, el('input', { type: 'checkbox', id: 'delete', checked: plan.delete, disabled: plan.sourceType !== 'folder', onchange: (e) => {
+    vscode.postMessage({ type: 'setDelete', value: (e.target as HTMLInputElement).checked });
+  } }), ' Also delete files that are not in the snapshot (--delete)');
+  const list = el('div', { class: 'list', role: 'list', tabindex: '0', onscroll: () => {
+    state.scrollTop = list.scrollTop;
+    save();
+    renderRows();
+  } }, el('div', {}));
+  listEl = list;
+  const warnings = (plan.warnings || []).map((w) => el('p', { class: 'warning' }, icon('warning'), ' ', w));
+  app.replaceChildren(
+    el('h1', {}, asCopy ? 'Restore as copy' : 'Restore from snapshot'),
+    el('p', { class: 'sub' }, `${plan.relativePath === '.' ? 'Everything' : plan.relativePath} from snapshot ${plan.snapshot} → ${plan.target}`),
+    summary,
+    el('div', { class: 'command', title: 'The dry run that produced this preview' }, '$ ' + plan.commandLine),
+    ...warnings,
+    el('div', { class: 'toolbar' }, filter, del),
+    list,
+    el('p', { class: 'sub' }, asCopy ? 'The original is not touched.' : 'Before anything changes, a safety snapshot of the workspace is taken (labeled pre-restore).'),
+    el('div', { class: 'actions' },
+      el('button', { id: 'apply', onclick: () => vscode.postMessage({ type: 'apply', planId: current.id, exclude: state.excluded }) }, 'Apply restore'),
+      el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'cancel' }) }, 'Cancel')),
+  );
+  list.scrollTop = state.scrollTop || 0;
+  renderRows();
+  updateApply();
+  vscode.postMessage({ type: 'rendered', planId: plan.id, rows: rows.filter((r) => r.item).length, counts: plan.counts });
+}
+
+function renderResult(result: RestoreResult): void {
+  const failed = Array.isArray(result.failed) ? result.failed : [];
+  app.replaceChildren(
+    el('h1', {}, failed.length ? 'Restore finished with errors' : 'Restore done'),
+    el('p', { class: failed.length ? 'error' : 'done' }, icon(failed.length ? 'error' : 'pass'), ` ${result.restored.length} restored, ${result.deleted.length} deleted, ${result.skipped.length} left out${failed.length ? `, ${failed.length} failed` : ''}.`),
+    ...failed.slice(0, 50).map((f) => el('p', { class: 'error' }, `${f.path}: ${f.error}`)),
+    ...(result.rollback ? [el('p', { class: 'sub' }, result.rollback)] : []),
+    ...(result.safetySnapshot ? [el('div', { class: 'actions' }, el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'openSafetySnapshot' }) }, icon('shield'), ` Safety snapshot ${result.safetySnapshot}`))] : []),
+  );
+}
+
+window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
+  const m = event.data;
+  if (!m || typeof m !== 'object') return;
+  if (m.type === 'plan' && isPlan(m.plan)) {
+    plan = m.plan;
+    asCopy = m.asCopy === true;
+    renderPlan();
+  } else if (m.type === 'busy' && typeof m.message === 'string') {
+    const note = el('p', { class: 'busy' }, icon('loading'), ' ', m.message);
+    if (plan) app.prepend(note);
+    else app.replaceChildren(note);
+    document.querySelectorAll<HTMLButtonElement | HTMLInputElement>('button, input').forEach((b) => (b.disabled = true));
+  } else if (m.type === 'applied' && m.result && Array.isArray(m.result.restored)) {
+    renderResult(m.result);
+  } else if (m.type === 'error' && typeof m.message === 'string') {
+    if (plan) renderPlan();
+    app.prepend(el('p', { class: 'error', role: 'alert' }, icon('error'), ' ', m.message));
+  }
+});
+
+vscode.postMessage({ type: 'ready' });
