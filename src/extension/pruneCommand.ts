@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { toAbortSignal } from './cancellation';
 import { SnapshotError } from '../core/util/errors';
 import { applyPrune, planPrune } from '../core/prune/prune';
 import type { PrunePlan, PruneResult } from '../core/prune/types';
@@ -49,9 +50,8 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
   if (!policy) return undefined;
   const root = folderRoot(folder);
   const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Planning prune (measuring what it frees)…', cancellable: true }, (_p, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    return planPrune(root, policy, { signal: controller.signal });
+    const signal = toAbortSignal(token);
+    return planPrune(root, policy, { signal });
   });
   if (!plan.delete.length) {
     vscode.window.showInformationMessage(`Nothing to prune: ${describe(policy)} keeps all ${plan.keep.length} snapshots.`);
@@ -76,9 +76,8 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
 
 function applyPruneWithProgress(root: BackupRoot, plan: PrunePlan): Thenable<PruneResult> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Deleting snapshots', cancellable: true }, (progress, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    return applyPrune(root, plan, { signal: controller.signal, onProgress: (done, total, name) => progress.report({ message: `${name} (${done}/${total})`, increment: 100 / total }) });
+    const signal = toAbortSignal(token);
+    return applyPrune(root, plan, { signal, onProgress: (done, total, name) => progress.report({ message: `${name} (${done}/${total})`, increment: 100 / total }) });
   });
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { toAbortSignal } from './cancellation';
 import { isSnapshotError } from '../core/util/errors';
 import { Logger } from '../core/util/logger';
 import { applyRestore, RestoreResult } from '../core/restore/apply';
@@ -135,9 +136,8 @@ export class RestorePanel implements vscode.Disposable {
     this.post({ type: 'busy', message: this.request.asCopy ? 'Restoring…' : 'Taking a safety snapshot, then restoring…' });
     try {
       this.result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Restoring from snapshot', cancellable: true }, (_p, token) => {
-        const controller = new AbortController();
-        token.onCancellationRequested(() => controller.abort());
-        return applyRestore(this.request.root, this.plan!, { exclude, safetySnapshot: this.request.asCopy ? undefined : this.request.safety, signal: controller.signal });
+        const signal = toAbortSignal(token);
+        return applyRestore(this.request.root, this.plan!, { exclude, safetySnapshot: this.request.asCopy ? undefined : this.request.safety, signal });
       });
     } catch (err) {
       if (isSnapshotError(err, 'CHANGED_SINCE_PREVIEW')) {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { toAbortSignal } from './cancellation';
 import type { SnapshotUsage, UsageReport } from '../core/usage/model';
 import { usage } from '../core/usage/usage';
 import { formatBytes } from '../core/util/format';
@@ -24,11 +25,10 @@ export async function showSpaceUsage(figures: UsageFigures, refresh: () => void,
   if (!folder) return undefined;
   const root = folderRoot(folder);
   const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Measuring snapshot space', cancellable: true }, (progress, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
+    const signal = toAbortSignal(token);
     let last = 0;
     return usage(root, {
-      signal: controller.signal,
+      signal,
       onProgress: (p) => {
         const pct = (100 * p.done) / Math.max(1, p.total);
         progress.report({ message: `${p.done}/${p.total} snapshots${p.name ? ` · ${p.name}` : ''}`, increment: pct - last });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { toAbortSignal } from './cancellation';
 import type { Snapshot } from '../core/root/listing';
 import { changes } from '../core/changes/changes';
 import { SnapshotError } from '../core/util/errors';
@@ -37,9 +38,8 @@ export async function compareSnapshotWithWorkspace(node: SnapshotsNode | undefin
   const folder = node.folder;
   const settings = readSettings(folder);
   const set = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${node.snapshot.name} with ${folder.name}…`, cancellable: true }, (_p, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    return changes(openedRoot(node.root), node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal });
+    const signal = toAbortSignal(token);
+    return changes(openedRoot(node.root), node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal });
   });
   const items: PathPickItem[] = [
     ...set.modified.map((p) => ({ p, change: 'M' as const, what: 'changed since the snapshot' })),
@@ -64,13 +64,12 @@ export async function findDeletedFiles(given: vscode.WorkspaceFolder | undefined
   const listing = await root.list();
   const lastSeen = new Map<string, Snapshot>();
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Looking for deleted files in snapshots', cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
+    const signal = toAbortSignal(token);
     const newestFirst = [...listing.snapshots].reverse();
     for (const [i, snapshot] of newestFirst.entries()) {
       if (token.isCancellationRequested) break;
       progress.report({ message: `${snapshot.name} (${i + 1}/${newestFirst.length})`, increment: 100 / newestFirst.length });
-      const set = await changes(root, snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal });
+      const set = await changes(root, snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal });
       for (const p of set.deleted) if (!lastSeen.has(p)) lastSeen.set(p, snapshot);
     }
   });

@@ -26,11 +26,37 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
+/** The one sshd of a test run, shared by every test file (each file is its own bundle, so it lives on globalThis). */
+interface Shared {
+  server?: Promise<TestSshd>;
+  users: number;
+}
+const shared: Shared = ((globalThis as { __rsyncSnapshotsSshd?: Shared }).__rsyncSnapshotsSshd ??= { users: 0 });
+
 /**
  * A private sshd on a free 127.0.0.1 port, for tests: generated host and user keys, StrictModes on, root login
  * with key only, its own config/pid/log files in a private folder. Nothing of the machine's ssh setup changes.
+ * One server serves the whole run: the first call starts it, stop() only lets go of it, and stopSharedSshd() (the
+ * mocha root hook in test/support/hooks) ends it after the last test.
  */
 export async function startSshd(): Promise<TestSshd> {
+  shared.server ??= startPrivate().catch((err) => {
+    shared.server = undefined;
+    throw err;
+  });
+  const server = await shared.server;
+  shared.users++;
+  return { ...server, stop: async () => void shared.users-- };
+}
+
+/** Ends the shared server (after the last test of the run). */
+export async function stopSharedSshd(): Promise<void> {
+  const server = shared.server;
+  shared.server = undefined;
+  if (server) await (await server).stop();
+}
+
+async function startPrivate(): Promise<TestSshd> {
   const dir = makePrivateDir();
   try {
     return await start(dir);
