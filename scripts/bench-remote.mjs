@@ -21,7 +21,7 @@ const bundle = path.join(outDir, 'bench-remote.cjs');
 await esbuild.build({
   stdin: {
     contents: [
-      "export { startSshd } from './test/support/sshd';",
+      "export { startSshd, stopSharedSshd } from './test/support/sshd';",
       "export { listSnapshots } from './test/support/core';",
       "export { sshCounters, closeAllSshConnections } from './src/core/root/ssh/transport';",
       "export { formatSnapshotName } from './src/core/root/format';",
@@ -36,7 +36,7 @@ await esbuild.build({
   outfile: bundle,
   logLevel: 'warning',
 });
-const { startSshd, listSnapshots, sshCounters, closeAllSshConnections, formatSnapshotName } = createRequire(import.meta.url)(bundle);
+const { startSshd, stopSharedSshd, listSnapshots, sshCounters, closeAllSshConnections, formatSnapshotName } = createRequire(import.meta.url)(bundle);
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-bench-remote-'));
 const sshd = await startSshd();
@@ -86,6 +86,6 @@ try {
   if (warmProcesses !== 1) process.exitCode = 1;
 } finally {
   await closeAllSshConnections();
-  await sshd.stop();
+  await stopSharedSshd();
   fs.rmSync(root, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as mochaModule from 'mocha';
+import { stopSharedSshd } from '../support/sshd';
 
 type MochaClass = typeof import('mocha');
 // mocha 12 is an ES module whose CJS build exports the class as `.Mocha` (require(esm) gives the namespace).
@@ -44,6 +45,7 @@ export async function runSuite(dir: string): Promise<void> {
   } catch (err) {
     failures.push({ title: 'loading the extension tests', error: err instanceof Error ? err.message : String(err) });
   }
+  await stopSharedSshd().catch(() => {}); // the run's one sshd, if a suite started it
   const failed = Math.max(stats?.failures ?? 0, failures.length);
   writeSummary({ passed: stats?.passes ?? 0, failed, pending: stats?.pending ?? 0, failures });
   if (failed > 0) throw new Error(`${failed} extension test(s) failed`);
