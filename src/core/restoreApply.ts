@@ -114,7 +114,9 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
   let rsyncFailure: string | undefined;
   let stderr = '';
   if (transfers.length) {
-    const listed = plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.') : [];
+    // rsync's --files-from skips lines starting with '#' or ';' as comments, even with --from0: such names go as ./NAME.
+    const listed =
+      plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.').map((p) => (/^[#;]/.test(p) ? `./${p}` : p)) : [];
     if (plan.sourceType === 'folder' && !listed.length) await fs.mkdir(plan.target, { recursive: false }).catch((err) => (errnoCode(err) === 'EEXIST' ? undefined : Promise.reject(err)));
     if (plan.sourceType === 'file' || listed.length) {
       const extra = plan.sourceType === 'folder' ? ['--files-from=-', '--from0'] : [];
