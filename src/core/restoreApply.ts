@@ -133,6 +133,13 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
 
   // (4) Verify against the snapshot (a remote one: every item's stat in one ssh call).
   const remoteInfo = transport ? await statRemoteItems(remoteLocation(plan.root), transport, remoteItemPaths(plan, transfers.map((i) => i.path))) : undefined;
+  // The target folder itself ('.') is never in rsync's file list (listing it would create every subfolder): its
+  // permissions are set here, as rsync -a would have.
+  const top = transfers.findIndex((i) => i.path === '.' && i.isDir);
+  if (top >= 0) {
+    const source = remoteInfo ? remoteInfo[top] : await localItemInfo(plan.sourcePath);
+    if (source?.kind === 'folder') await fs.chmod(plan.target, source.mode).catch((err) => logger.warn(`could not set the permissions of ${plan.target}: ${err}`));
+  }
   for (const [k, item] of transfers.entries()) {
     const mismatch = remoteInfo ? await compareWithSource(remoteInfo[k], joinItem(plan.targetDir, item.path)) : await verifyItem(plan, item);
     if (!mismatch) result.restored.push(item.path);
