@@ -71,6 +71,7 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   const rsync = await findExecutable('rsync', options.rsyncPath);
   const lock = await acquireLock(root);
   try {
+    await removeStaleProbes(root, logger);
     const listing = await listSnapshots(root);
     await checkLatestReplaceable(root);
     const name = await freshName(listing, options.now ?? new Date(), (n) => fs.lstat(path.join(root, n)).then(() => true, () => false));
@@ -180,7 +181,7 @@ async function checkRoot(root: string, source: string, create: boolean): Promise
   }
   if (!stat.isDirectory()) throw new SnapshotError('ROOT_INVALID', `Backup root ${root} is not a folder: choose a folder.`);
   // A real write probe: access(W_OK) says yes to root on a read-only filesystem.
-  const probe = path.join(root, `.rsync-snapshots.probe-${process.pid}`);
+  const probe = path.join(root, `${PROBE_PREFIX}${process.pid}`);
   try {
     await fs.writeFile(probe, '');
     await fs.rm(probe, { force: true });
@@ -200,4 +201,29 @@ async function excludesFor(source: string, root: string, excludes: string[]): Pr
     patterns.push(`/${escaped}/`);
   }
   return patterns;
+}
+
+const PROBE_PREFIX = '.rsync-snapshots.probe-';
+
+/**
+ * Write probes (ours: `.rsync-snapshots.probe-PID[-TIME]`, empty regular files) of processes that died between
+ * writing and removing them (kill -9): removed under the lock. A live process's probe is left alone.
+ */
+async function removeStaleProbes(root: string, logger: Logger): Promise<void> {
+  for (const entry of await fs.readdir(root)) {
+    const m = /^\.rsync-snapshots\.probe-(\d+)(-\d+)?$/.exec(entry);
+    if (!m || isRunning(Number(m[1]))) continue;
+    const file = path.join(root, entry);
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (stat?.isFile() && stat.size === 0) await fs.rm(file, { force: true }).catch((err) => logger.warn(`could not remove ${file}: ${err}`));
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === 'EPERM';
+  }
 }
