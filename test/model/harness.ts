@@ -86,7 +86,7 @@ export function generate(seed: number, steps: number, tmpfsAllowed: boolean): { 
         break;
       }
     }
-    if (tmpfs && op === 'create' && rand() < 0.3) op = 'grow';
+    if (tmpfs && (op === 'create' || op === 'modify') && rand() < 0.4) op = 'grow';
     list.push({ index: i, op, r: Array.from({ length: 8 }, () => rand()) });
   }
   return { steps: list, tmpfs, initial };
@@ -106,6 +106,8 @@ export interface KnownFinding extends Violation {
 
 export interface Figures {
   histories: number;
+  /** Histories whose root was a small tmpfs (disk-full faults). */
+  tmpfsHistories: number;
   steps: number;
   kills: number;
   /** Kills that landed while the process was still running (the others found it finished). */
@@ -120,11 +122,11 @@ export interface Figures {
 }
 
 export function emptyFigures(): Figures {
-  return { histories: 0, steps: 0, kills: 0, killsMidRun: 0, diskFull: 0, checks: 0, refusals: 0, noops: 0, violations: [], known: [] };
+  return { histories: 0, tmpfsHistories: 0, steps: 0, kills: 0, killsMidRun: 0, diskFull: 0, checks: 0, refusals: 0, noops: 0, violations: [], known: [] };
 }
 
 export function addFigures(into: Figures, f: Figures): void {
-  for (const k of ['histories', 'steps', 'kills', 'killsMidRun', 'diskFull', 'checks', 'refusals', 'noops'] as const) into[k] += f[k];
+  for (const k of ['histories', 'tmpfsHistories', 'steps', 'kills', 'killsMidRun', 'diskFull', 'checks', 'refusals', 'noops'] as const) into[k] += f[k];
   into.violations.push(...f.violations);
   into.known.push(...f.known);
 }
@@ -155,6 +157,9 @@ const NON_UTF8_NAMES = [Buffer.from([0xff, 0xfe]).toString('latin1'), Buffer.fro
 const LINK_TARGETS = ['nowhere', 'a.txt', 'd1', '.', 'sub dir/b', '-dash', '../x'];
 const FILE_MODES = [0o644, 0o600, 0o755, 0o444, 0o640];
 const DIR_MODES = [0o755, 0o700, 0o750];
+/** How long each killed operation takes when left alone (ms): learned across the histories of a process. */
+const killDelay: Record<string, number> = { snapshot: 300, restore: 450, prune: 300 };
+
 /** rsync's temp file for a file being received: `.NAME.XXXXXX` beside it. */
 const RSYNC_TEMP = /^\..+\.[A-Za-z0-9]{6}$/;
 
@@ -178,7 +183,6 @@ class History {
   lastSafety?: { name: string };
   clock: number;
   mounted?: string;
-  killDelay: Record<string, number> = { snapshot: 400, restore: 600, prune: 400 };
   decoys: Tree = new Map();
   rand!: () => number;
   stepNow?: Step;
@@ -221,9 +225,12 @@ class History {
     fs.mkdirSync(this.copies, { recursive: true });
     fs.mkdirSync(this.target.localRoot, { recursive: true });
     if (tmpfs) {
-      const size = 768 * 1024;
+      const size = 512 * 1024;
       const r = await run('mount', ['-t', 'tmpfs', '-o', `size=${size},nr_inodes=400`, 'tmpfs', this.target.localRoot]);
-      if (r.code === 0) this.mounted = this.target.localRoot;
+      if (r.code === 0) {
+        this.mounted = this.target.localRoot;
+        this.figures.tmpfsHistories++;
+      }
       else this.log(`  (tmpfs unavailable: ${r.stderr.trim()})`);
     }
     // Entries of other people in the root: never listed, never touched.
@@ -318,7 +325,7 @@ class History {
         const dir = this.pick(this.dirs(), r[0])!;
         const key = this.freeName(dir, r[1], FILE_NAMES);
         if (key === undefined) return false;
-        const size = op === 'grow' ? 64 * 1024 + Math.floor(r[2] * 192 * 1024) : r[2] < 0.15 ? 0 : r[2] < 0.85 ? Math.floor(r[3] * 200) : 1000 + Math.floor(r[3] * 8000);
+        const size = op === 'grow' ? 96 * 1024 + Math.floor(r[2] * 224 * 1024) : r[2] < 0.15 ? 0 : r[2] < 0.85 ? Math.floor(r[3] * 200) : 1000 + Math.floor(r[3] * 8000);
         this.writeFile(key, this.bytes(size, r[4]), this.pick(FILE_MODES, r[5])!);
         return true;
       }
@@ -622,14 +629,13 @@ class History {
     let prediction: { refuse?: string; expected: Tree; mayFail: Set<string> };
     if (scope === 'file') {
       const e = snap.get(rel)!;
-      const here = this.current.get(rel);
       const parent = parentOf(rel);
-      const refuse =
-        here?.t === 'd' || (here?.t === 'l' && this.current.get(joinKey(parentOf(rel), here.target))?.t === 'd') || here?.t === 'l' && here.target === '.'
-          ? 'target is a folder'
-          : parent !== '' && this.current.get(parent)?.t !== 'd'
-            ? 'parent missing'
-            : undefined;
+      // What the target path is, following links as the engine's check does (the disk answers, not the engine).
+      const refuse = statFollow(at(this.ws, rel))?.isDirectory()
+        ? 'target is a folder'
+        : parent !== '' && !statFollow(at(this.ws, parent))?.isDirectory()
+          ? 'parent missing'
+          : undefined;
       const expected = cloneTree(this.current);
       expected.set(rel, { ...e });
       prediction = { refuse, expected, mayFail: new Set() };
@@ -878,7 +884,7 @@ class History {
       prediction = this.predictPrune(policy, before.latest);
       args = engine.cliArgs.prune(this.target, policy);
     }
-    const delay = Math.floor(r[0] * this.killDelay[kind] * 1.3);
+    const delay = 20 + Math.floor(r[0] * killDelay[kind]);
     const started = Date.now();
     const child = spawn(process.execPath, [this.o.cli, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -900,7 +906,7 @@ class History {
     this.figures.kills++;
     killedMidRun = killedMidRun && exit.signal === 'SIGKILL';
     if (killedMidRun) this.figures.killsMidRun++;
-    else this.killDelay[kind] = 0.7 * this.killDelay[kind] + 0.3 * (Date.now() - started);
+    else killDelay[kind] = 0.8 * killDelay[kind] + 0.2 * (Date.now() - started);
     if (!killedMidRun && exit.code !== 0 && !(kind === 'prune' && exit.code === 1)) {
       if (/No space left|ENOSPC/.test(stderr)) this.figures.diskFull++;
       else if (!(kind === 'restore' && /changed since|is incomplete/.test(stderr))) this.violation(`the ${kind} CLI succeeds`, `exit ${exit.code}: ${stderr.trim().slice(0, 400)}`);
@@ -1092,6 +1098,14 @@ class History {
   }
 }
 
+function statFollow(p: Buffer): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
 function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -1177,7 +1191,7 @@ export function describeFigures(f: Figures, ms: number): string {
   const byLabel = new Map<string, number>();
   for (const k of f.known) byLabel.set(k.label, (byLabel.get(k.label) ?? 0) + 1);
   return [
-    `histories ${f.histories}, steps ${f.steps}, kills ${f.kills} (${f.killsMidRun} mid-run), disk-full events ${f.diskFull}, invariant checks ${f.checks}, refusals ${f.refusals}, no-op steps ${f.noops}, violations ${f.violations.length}, ${(ms / 1000).toFixed(1)} s`,
+    `histories ${f.histories} (${f.tmpfsHistories} on a small tmpfs), steps ${f.steps}, kills ${f.kills} (${f.killsMidRun} mid-run), disk-full events ${f.diskFull}, invariant checks ${f.checks}, refusals ${f.refusals}, no-op steps ${f.noops}, violations ${f.violations.length}, ${(ms / 1000).toFixed(1)} s`,
     ...[...byLabel].map(([label, n]) => `  ${n} × ${label}`),
   ].join('\n');
 }
