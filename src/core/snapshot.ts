@@ -6,9 +6,9 @@ import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { removeTree } from './removeTree';
 import { describeRsyncFailure, RsyncProgress, runRsync } from './rsync';
-import { writeSnapshotMeta } from './snapshotMeta';
+import { META_DIR, writeSnapshotMeta } from './snapshotMeta';
 import { chooseLinkDest, exitWarnings, freshName, snapshotMetaOf, snapshotResult } from './snapshotRun';
-import { IN_PROGRESS_PREFIX } from './snapshotName';
+import { IN_PROGRESS_PREFIX, isSnapshotName } from './snapshotName';
 import { findExecutable } from './tools';
 import { takeRemoteSnapshot } from './remote/remoteSnapshot';
 import { isRemoteRootSpec } from './remote/rootLocation';
@@ -71,7 +71,7 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   const rsync = await findExecutable('rsync', options.rsyncPath);
   const lock = await acquireLock(root);
   try {
-    await removeStaleProbes(root, logger);
+    await removeStaleTemps(root, logger);
     const listing = await listSnapshots(root);
     await checkLatestReplaceable(root);
     const name = await freshName(listing, options.now ?? new Date(), (n) => fs.lstat(path.join(root, n)).then(() => true, () => false));
@@ -206,17 +206,20 @@ async function excludesFor(source: string, root: string, excludes: string[]): Pr
 const PROBE_PREFIX = '.rsync-snapshots.probe-';
 
 /**
- * Write probes (ours: `.rsync-snapshots.probe-PID[-TIME]`, empty regular files) of processes that died between
- * writing and removing them (kill -9): removed under the lock. A live process's probe is left alone.
+ * Temp files of runs killed half-way (kill -9), removed under the lock: write probes (ours:
+ * `.rsync-snapshots.probe-PID[-TIME]`, empty regular files) of processes that are gone — a live process's probe is
+ * left alone — and half-written notes (`.rsync-snapshots.d/NAME.json.tmp`, only written under this lock).
  */
-async function removeStaleProbes(root: string, logger: Logger): Promise<void> {
+async function removeStaleTemps(root: string, logger: Logger): Promise<void> {
+  const remove = (file: string) => fs.rm(file, { force: true }).catch((err) => logger.warn(`could not remove ${file}: ${err}`));
   for (const entry of await fs.readdir(root)) {
     const m = /^\.rsync-snapshots\.probe-(\d+)(-\d+)?$/.exec(entry);
     if (!m || isRunning(Number(m[1]))) continue;
-    const file = path.join(root, entry);
-    const stat = await fs.lstat(file).catch(() => undefined);
-    if (stat?.isFile() && stat.size === 0) await fs.rm(file, { force: true }).catch((err) => logger.warn(`could not remove ${file}: ${err}`));
+    const stat = await fs.lstat(path.join(root, entry)).catch(() => undefined);
+    if (stat?.isFile() && stat.size === 0) await remove(path.join(root, entry));
   }
+  const notes = await fs.readdir(path.join(root, META_DIR)).catch(() => [] as string[]);
+  for (const entry of notes) if (entry.endsWith('.json.tmp') && isSnapshotName(entry.slice(0, -'.json.tmp'.length))) await remove(path.join(root, META_DIR, entry));
 }
 
 function isRunning(pid: number): boolean {

@@ -81,7 +81,8 @@ done
 
 /**
  * The final step in one ssh call, under the lock: rename .inprogress-NAME → NAME, touch it, swing latest atomically
- * (symlink under a temp name, then mv -T over), write the sidecar notes from stdin, remove crashed leftovers.
+ * (symlink under a temp name, then mv -T over), write the sidecar notes from stdin, remove crashed leftovers (also temp
+ * latest links and half-written notes of runs killed in this script).
  * "$1" = root, "$2" = name, "$3" = sidecar folder, then leftovers.
  */
 const FINISH_SCRIPT = `
@@ -90,6 +91,8 @@ name=$2; meta=$3; shift 3
 if [ -e "$name" ] || [ -L "$name" ]; then echo "$name already exists" >&2; exit 10; fi
 mv -T -- ".inprogress-$name" "$name" || exit 11
 touch -- "$name"
+for f in .latest.tmp-*; do [ -L "$f" ] && rm -f -- "$f"; done
+for f in "$meta"/????-??-??T??-??-??.json.tmp; do [ -f "$f" ] && rm -f -- "$f"; done
 tmp=".latest.tmp-$$"
 ln -s -- "$name" "$tmp" || exit 12
 mv -T -f -- "$tmp" latest || { rm -f -- "$tmp"; exit 13; }
