@@ -73,9 +73,11 @@ export interface Step {
 /** The history a seed stands for: its steps and settings. Pure: same seed, same history. */
 export function generate(seed: number, steps: number, tmpfsAllowed: boolean): { steps: Step[]; tmpfs: boolean; initial: number } {
   const rand = prng(seed);
-  const tmpfs = tmpfsAllowed && rand() < 0.2;
+  // Every draw happens whatever the settings, so a seed names the same steps with or without a tmpfs.
+  const tmpfsRoll = rand();
+  const tmpfs = tmpfsAllowed && tmpfsRoll < 0.2;
   const initial = Math.floor(rand() * 1e9);
-  const total = WEIGHTS.reduce((s, [, w]) => s + w * (1 + 0), 0);
+  const total = WEIGHTS.reduce((s, [, w]) => s + w, 0);
   const list: Step[] = [];
   for (let i = 0; i < steps; i++) {
     let x = rand() * total;
@@ -86,7 +88,8 @@ export function generate(seed: number, steps: number, tmpfsAllowed: boolean): { 
         break;
       }
     }
-    if (tmpfs && (op === 'create' || op === 'modify') && rand() < 0.4) op = 'grow';
+    const growRoll = rand();
+    if (tmpfs && (op === 'create' || op === 'modify') && growRoll < 0.4) op = 'grow';
     list.push({ index: i, op, r: Array.from({ length: 8 }, () => rand()) });
   }
   return { steps: list, tmpfs, initial };
@@ -146,6 +149,8 @@ export interface HistoryOptions {
   nonUtf8?: boolean;
   /** Run only these step indexes (replay, shrinking). */
   only?: number[];
+  /** Override the STRICT_* constants for this history (the self-check flips them). */
+  strict?: { contentClaims?: boolean; snapshotContent?: boolean; leftovers?: boolean };
   /** Test hook: called after each step, before the invariants (e.g. to break one on purpose). */
   sabotage?: (h: { step: Step; localRoot: string; ws: string; snapshots: string[] }) => void;
   log?: (line: string) => void;
@@ -186,8 +191,14 @@ class History {
   decoys: Tree = new Map();
   rand!: () => number;
   stepNow?: Step;
+  readonly strictClaims: boolean;
+  readonly strictSnapshot: boolean;
+  readonly strictLeftovers: boolean;
 
   constructor(readonly o: HistoryOptions) {
+    this.strictClaims = o.strict?.contentClaims ?? STRICT_CONTENT_CLAIMS;
+    this.strictSnapshot = o.strict?.snapshotContent ?? STRICT_SNAPSHOT_CONTENT;
+    this.strictLeftovers = o.strict?.leftovers ?? STRICT_LEFTOVERS;
     this.ws = path.join(o.scratch, 'ws');
     this.copies = path.join(o.scratch, 'copies');
     const localRoot = path.join(o.scratch, 'root');
@@ -491,7 +502,7 @@ class History {
     const diffs = diffTrees(expected, actual);
     if (diffs.length) {
       if (diffs.every((d) => quickCheckBlind(d, false)))
-        this.known(KNOWN.snapshotBlind, 'snapshot equals the working tree', `${name}: ${describeDifferences(diffs)}`, STRICT_SNAPSHOT_CONTENT);
+        this.known(KNOWN.snapshotBlind, 'snapshot equals the working tree', `${name}: ${describeDifferences(diffs)}`, this.strictSnapshot);
       else this.violation('snapshot equals the working tree', `${name}: ${describeDifferences(diffs)}`);
     }
     this.snaps.set(name, { tree: actual, label });
@@ -551,7 +562,7 @@ class History {
     );
     this.check(ours.length === 0, 'no leftovers of ours after a snapshot', () => ours.join(', '));
     const deleting = entries.filter((n) => n.startsWith(engine.FORMAT.deletingPrefix) && engine.FORMAT.isSnapshotName(n.slice(engine.FORMAT.deletingPrefix.length)));
-    if (deleting.length) this.known(KNOWN.leftovers, 'no leftovers of ours after a snapshot', `${deleting.join(', ')} (interrupted prune)`, STRICT_LEFTOVERS);
+    if (deleting.length) this.known(KNOWN.leftovers, 'no leftovers of ours after a snapshot', `${deleting.join(', ')} (interrupted prune)`, this.strictLeftovers);
     const metaTmp = fs.existsSync(path.join(this.target.localRoot, engine.FORMAT.metaDir))
       ? fs.readdirSync(path.join(this.target.localRoot, engine.FORMAT.metaDir)).filter((n) => n.endsWith('.tmp'))
       : [];
@@ -665,7 +676,7 @@ class History {
       new Map([...this.current].filter(([k]) => covered(k))),
     ).filter((d) => !(scope === 'folder' && d.key === rel && d.expected?.t === 'd' && d.actual?.t === 'd'));
     if (plan.nothingToDo && restoreDiffs.length) {
-      if (restoreDiffs.every((d) => quickCheckBlind(d, true))) this.known(KNOWN.claims, 'restore "nothing to do" is byte-true', describeDifferences(restoreDiffs), STRICT_CONTENT_CLAIMS);
+      if (restoreDiffs.every((d) => quickCheckBlind(d, true))) this.known(KNOWN.claims, 'restore "nothing to do" is byte-true', describeDifferences(restoreDiffs), this.strictClaims);
       else this.violation('restore "nothing to do" is byte-true', describeDifferences(restoreDiffs));
     }
     this.figures.checks++;
@@ -725,7 +736,7 @@ class History {
     const diffs = diffTrees(expected, actual);
     this.figures.checks++;
     if (diffs.length) {
-      if (restore && diffs.every((d) => quickCheckBlind(d, true))) this.known(KNOWN.claims, invariant, describeDifferences(diffs), STRICT_CONTENT_CLAIMS);
+      if (restore && diffs.every((d) => quickCheckBlind(d, true))) this.known(KNOWN.claims, invariant, describeDifferences(diffs), this.strictClaims);
       else this.violation(invariant, describeDifferences(diffs));
     }
     this.current = actual;
@@ -935,7 +946,7 @@ class History {
         return false;
       });
       if (temps.length) {
-        this.known(KNOWN.leftovers, 'a killed restore leaves nothing of its own in the workspace', temps.map(shown).join(', '), STRICT_LEFTOVERS);
+        this.known(KNOWN.leftovers, 'a killed restore leaves nothing of its own in the workspace', temps.map(shown).join(', '), this.strictLeftovers);
         for (const k of temps) fs.rmSync(at(this.ws, k), { force: true });
       }
       const keys = new Set([...pre.keys(), ...restoreOf!.expected.keys(), ...actual.keys()]);
@@ -1035,7 +1046,7 @@ class History {
     if (gotIdx !== currentIdx) {
       const d: TreeDifference = { key, expected: working, actual: gotIdx >= 0 ? groups[gotIdx].entry : undefined };
       const detail = `${shown(key)}: engine marks ${gotIdx}, model ${currentIdx} (${describeDifferences([d])})`;
-      if (gotIdx >= 0 && quickCheckBlind(d, false)) this.known(KNOWN.claims, 'versions "= working file" is byte-true', detail, STRICT_CONTENT_CLAIMS);
+      if (gotIdx >= 0 && quickCheckBlind(d, false)) this.known(KNOWN.claims, 'versions "= working file" is byte-true', detail, this.strictClaims);
       else this.violation('versions "= working file" is byte-true', detail);
     }
     this.figures.checks++;
@@ -1069,7 +1080,7 @@ class History {
     this.check(extra.length === 0, 'modified in changes are byte-true', () => `${what}: engine reports unchanged ${extra.map(shown)} as modified`);
     if (missing.length) {
       const diffs = missing.map((k) => ({ key: k, expected: to.get(k), actual: from.get(k) }));
-      if (diffs.every((d) => quickCheckBlind(d, false))) this.known(KNOWN.claims, 'modified in changes are byte-true', `${what}: ${describeDifferences(diffs)}`, STRICT_CONTENT_CLAIMS);
+      if (diffs.every((d) => quickCheckBlind(d, false))) this.known(KNOWN.claims, 'modified in changes are byte-true', `${what}: ${describeDifferences(diffs)}`, this.strictClaims);
       else this.violation('modified in changes are byte-true', `${what}: misses ${describeDifferences(diffs)}`);
     }
   }
@@ -1084,7 +1095,7 @@ class History {
     const diffs = diffTrees(snap, this.current);
     this.figures.checks++;
     if (preview.value.nothingToDo && diffs.length) {
-      if (diffs.every((d) => quickCheckBlind(d, true))) this.known(KNOWN.claims, 'restore "nothing to do" is byte-true', `${name}: ${describeDifferences(diffs)}`, STRICT_CONTENT_CLAIMS);
+      if (diffs.every((d) => quickCheckBlind(d, true))) this.known(KNOWN.claims, 'restore "nothing to do" is byte-true', `${name}: ${describeDifferences(diffs)}`, this.strictClaims);
       else this.violation('restore "nothing to do" is byte-true', `${name}: ${describeDifferences(diffs)}`);
     }
   }
