@@ -4,7 +4,8 @@ import path from 'node:path';
 import { buildCli } from '../support/cliBundle';
 import { startSshd, TestSshd } from '../support/sshd';
 import { tempDirs } from '../support/fixtures';
-import { capture, at } from './model';
+import { closeConnections } from './engine';
+import { at, capture } from './model';
 import {
   addFigures,
   describeFigures,
@@ -25,8 +26,8 @@ import {
 const FIXED_SEEDS = Array.from({ length: 36 }, (_, i) => 17_000 + i);
 const FRESH = 6;
 const STEPS = 25;
-const REMOTE_SEEDS = [17_500, 17_501, 17_502, 17_503];
-const REMOTE_STEPS = 15;
+const REMOTE_SEEDS = [17_500, 17_501, 17_502];
+const REMOTE_STEPS = 10;
 const JOBS = 2;
 
 describe('model test: random histories of the whole engine against a model', function () {
@@ -102,7 +103,10 @@ describe('model test: random histories of the whole engine against a model', fun
     before(async () => {
       sshd = await startSshd();
     });
-    after(async () => sshd?.stop());
+    after(async () => {
+      await closeConnections();
+      await sshd?.stop();
+    });
 
     it(`${REMOTE_SEEDS.length} seeds × ${REMOTE_STEPS} steps against host:/path`, async () => {
       const t0 = Date.now();
@@ -156,7 +160,7 @@ describe('model test: random histories of the whole engine against a model', fun
         assert.ok(strict.violations.length >= 1, `seed ${seed}: strict run reports a violation`);
         assert.match(strict.violations[0].detail, /now strict/);
         console.log(`      seed ${seed}: ${known.length} known finding(s) loose → violation strict: ${strict.violations[0].invariant}`);
-        if (++checked === 2) break;
+        if (++checked === 1) break;
       }
       assert.ok(checked >= 1, 'a fixed seed produced a KNOWN size+mtime finding to flip');
     });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { addFigures, describeFigures, emptyFigures, Figures, HistoryOptions, replayCommand, runHistory, shrink } from './harness';
 import { startSshd, TestSshd } from '../support/sshd';
+import { closeConnections } from './engine';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -76,6 +77,7 @@ async function main(): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: jobs }, worker));
+  await closeConnections();
   await sshd?.stop();
   fs.rmSync(base, { recursive: true, force: true });
   console.log(`\nfirst seed ${firstSeed}\n${describeFigures(total, Date.now() - started)}`);
