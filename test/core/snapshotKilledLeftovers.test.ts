@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { closeAllSshConnections } from '../../src/core/remote/sshTransport';
+import { writeSnapshotMeta } from '../../src/core/snapshotMeta';
+import { canMount, run } from '../support/proc';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { startSshd, TestSshd } from '../support/sshd';
@@ -61,5 +63,32 @@ describe('temp files of killed snapshot runs', function () {
     assert.deepEqual(fs.readdirSync(path.join(root, '.rsync-snapshots.d')), [`${snap.name}.json`]);
     assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.latest.tmp-')), ['.latest.tmp-notalink']);
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), snap.name);
+  });
+
+  // Found by the model test's long run: on a full disk the notes' temp file was created, the write failed, and the
+  // half-written .json.tmp stayed (the snapshot itself is kept; only its notes are missing).
+  it('notes that cannot be written leave no half-written temp file (rename refused; a full tmpfs)', async () => {
+    const base = tmp.make('rs-notes-fail');
+    fs.mkdirSync(path.join(base, '.rsync-snapshots.d', 'X.json', 'in-the-way'), { recursive: true });
+    await assert.rejects(writeSnapshotMeta(base, 'X', { label: 'l' }));
+    assert.deepEqual(fs.readdirSync(path.join(base, '.rsync-snapshots.d')), ['X.json']);
+
+    if (!(await canMount(base))) return; // the rename case above still ran
+    const full = path.join(base, 'full');
+    fs.mkdirSync(full);
+    assert.equal((await run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full])).code, 0);
+    try {
+      fs.mkdirSync(path.join(full, '.rsync-snapshots.d'));
+      let filler = 0;
+      try {
+        for (;;) fs.writeFileSync(path.join(full, `fill${filler++}`), Buffer.alloc(4096));
+      } catch {
+        // full now
+      }
+      await assert.rejects(writeSnapshotMeta(full, '2026-01-02T03-04-05', { label: 'x'.repeat(20000) }), /ENOSPC/);
+      assert.deepEqual(fs.readdirSync(path.join(full, '.rsync-snapshots.d')), []);
+    } finally {
+      await run('umount', [full]);
+    }
   });
 });

@@ -96,7 +96,7 @@ for f in "$meta"/????-??-??T??-??-??.json.tmp; do [ -f "$f" ] && rm -f -- "$f"; 
 tmp=".latest.tmp-$$"
 ln -s -- "$name" "$tmp" || exit 12
 mv -T -f -- "$tmp" latest || { rm -f -- "$tmp"; exit 13; }
-{ mkdir -p -- "$meta" && cat > "$meta/$name.json.tmp" && mv -f -- "$meta/$name.json.tmp" "$meta/$name.json"; } || echo "could not write the snapshot notes" >&2
+{ mkdir -p -- "$meta" && cat > "$meta/$name.json.tmp" && mv -f -- "$meta/$name.json.tmp" "$meta/$name.json"; } || { rm -f -- "$meta/$name.json.tmp"; echo "could not write the snapshot notes" >&2; }
 ${REMOVE_SCRIPT}
 exit 0
 `;
