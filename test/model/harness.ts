@@ -637,8 +637,7 @@ class History {
       if (up && this.current.get(up)?.t === 'l' && (i < segs.length || scope === 'folder')) return false;
     }
     const del = scope !== 'file' && r[2] < 0.5;
-    const targetAbs = rel === '' ? this.ws : at(this.ws, rel).toString('latin1');
-    if (!Buffer.from(targetAbs, 'latin1').equals(at(this.ws, rel))) return false; // non-UTF-8 path: the engine API takes text
+    if (keyOf(utf8Of(rel)) !== rel) return false; // a name that is not UTF-8: the engine's API takes text (issue 12 item 3)
     const pre = cloneTree(this.current);
     let prediction: { refuse?: string; expected: Tree; mayFail: Set<string> };
     if (scope === 'file') {
@@ -1082,7 +1081,8 @@ class History {
 
   compareChanges(what: string, want: engine.ChangesView, gotText: engine.ChangesView, from: Tree, to: Tree): void {
     const got = { added: gotText.added.map(keyOf), modified: gotText.modified.map(keyOf), deleted: gotText.deleted.map(keyOf) };
-    const utf8Only = (list: string[]) => list.filter((k) => keyOf(utf8Of(k)) === k);
+    // Names that are not UTF-8 come back with U+FFFD (documented): compare the others.
+    const utf8Only = (list: string[]) => list.filter((k) => keyOf(utf8Of(k)) === k && !utf8Of(k).includes('\uFFFD'));
     for (const kind of ['added', 'deleted'] as const) {
       this.check(utf8Only(got[kind]).join('\0') === utf8Only(want[kind]).join('\0'), `${kind} in changes are byte-true`, () => `${what}: engine ${got[kind].map(shown)} model ${want[kind].map(shown)}`);
     }
