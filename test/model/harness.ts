@@ -681,7 +681,7 @@ class History {
     const restoreDiffs = diffTrees(
       new Map([...prediction.expected].filter(([k]) => covered(k))),
       new Map([...this.current].filter(([k]) => covered(k))),
-    ).filter((d) => !(scope === 'folder' && d.key === rel && d.expected?.t === 'd' && d.actual?.t === 'd'));
+    );
     if (plan.nothingToDo && restoreDiffs.length) {
       if (restoreDiffs.every((d) => quickCheckBlind(d, true))) this.known(KNOWN.claims, 'restore "nothing to do" is byte-true', describeDifferences(restoreDiffs), this.strictClaims);
       else this.violation('restore "nothing to do" is byte-true', describeDifferences(restoreDiffs));
