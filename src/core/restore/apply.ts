@@ -105,7 +105,9 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
   let rsyncFailure: string | undefined;
   let stderr = '';
   if (transfers.length) {
-    const listed = plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.') : [];
+    // rsync's --files-from skips lines starting with '#' or ';' as comments, even with --from0: such names go as ./NAME.
+    const listed =
+      plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.').map((p) => (/^[#;]/.test(p) ? `./${p}` : p)) : [];
     if (plan.sourceType === 'folder' && !listed.length) await fs.mkdir(plan.target, { recursive: false }).catch((err) => (errnoCode(err) === 'EEXIST' ? undefined : Promise.reject(err)));
     if (plan.sourceType === 'file' || listed.length) {
       const extra = plan.sourceType === 'folder' ? ['--files-from=-', '--from0'] : [];
@@ -121,6 +123,11 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
 
   // (4) Verify against the snapshot (a remote one: every item's stat in one ssh call).
   const sourceInfo = await root.restore.items(plan, transfers.map((i) => i.path));
+  // The target folder itself ('.') is never in rsync's file list (listing it would create every subfolder): its
+  // permissions are set here, as rsync -a would have.
+  const top = transfers.findIndex((i) => i.path === '.' && i.isDir);
+  if (top >= 0 && sourceInfo[top]?.kind === 'folder')
+    await fs.chmod(plan.target, sourceInfo[top]!.mode).catch((err) => logger.warn(`could not set the permissions of ${plan.target}: ${err}`));
   for (const [k, item] of transfers.entries()) {
     const mismatch = await compareWithSource(sourceInfo[k], joinItem(plan.targetDir, item.path));
     if (!mismatch) result.restored.push(item.path);

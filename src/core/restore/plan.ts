@@ -168,7 +168,13 @@ export function formatCounts(counts: RestoreCounts): string {
 
 /** A backup root inside the target folder is never part of a restore (with --delete it would be listed for deletion). */
 export async function checkTarget(target: string, sourceType: 'folder' | 'file'): Promise<void> {
-  const stat = await fs.stat(target).catch((err) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)));
+  const stat = await fs.stat(target).catch((err) => {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    // rsync cannot write there either ("cannot stat destination"): say what to do.
+    if (errnoCode(err) === 'ELOOP')
+      throw new SnapshotError('BAD_INPUT', `The target ${target} is a symlink that loops (it points back at itself): remove it (rm '${target}') or restore as a copy elsewhere. Nothing was changed.`);
+    return Promise.reject(err);
+  });
   if (sourceType === 'folder' && stat && !stat.isDirectory())
     throw new SnapshotError('BAD_INPUT', `The target ${target} is a file, but a folder is being restored: give a folder as the target.`);
   if (sourceType === 'file' && stat?.isDirectory())

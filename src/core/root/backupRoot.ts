@@ -57,6 +57,8 @@ export interface RsyncAccess {
 export interface SnapshotAccess {
   /** Checks (or creates, with `create`) the root before the lock is taken; refuses a root equal to the source. */
   prepare(source: string, create: boolean): Promise<void>;
+  /** Under the lock, before the run: removes what killed runs of ours left behind (stale probes, half-written notes). */
+  tidy(): Promise<void>;
   /** A real file or folder named latest would make the last step fail after rsync: refuse before. */
   checkLatestReplaceable(listing: RootListing): Promise<void>;
   /** Whether some other entry (not a snapshot) already has this name. */

@@ -20,6 +20,7 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
   await root.rsync.program(); // rsync missing: say so before anything is locked or made
   const lock = await root.lock({ create: options.createRoot ?? false });
   try {
+    await root.snapshots.tidy();
     const listing = await root.list();
     await root.snapshots.checkLatestReplaceable(listing);
     const name = await freshName(listing, options.now ?? new Date(), (n) => root.snapshots.nameTaken(n));

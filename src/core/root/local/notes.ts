@@ -12,8 +12,13 @@ export function metaPath(root: string, name: string): string {
 export async function writeSnapshotMeta(root: string, name: string, meta: SnapshotMeta): Promise<void> {
   await fs.mkdir(path.join(root, META_DIR), { recursive: true });
   const file = metaPath(root, name);
-  await fs.writeFile(`${file}.tmp`, JSON.stringify(meta, null, 2) + '\n');
-  await fs.rename(`${file}.tmp`, file);
+  try {
+    await fs.writeFile(`${file}.tmp`, JSON.stringify(meta, null, 2) + '\n');
+    await fs.rename(`${file}.tmp`, file);
+  } catch (err) {
+    await fs.rm(`${file}.tmp`, { force: true }).catch(() => {}); // e.g. a full disk: no half-written notes stay behind
+    throw err;
+  }
 }
 
 export async function removeSnapshotMeta(root: string, name: string): Promise<void> {

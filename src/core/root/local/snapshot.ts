@@ -4,7 +4,7 @@ import { errnoCode, SnapshotError } from '../../util/errors';
 import { Logger } from '../../util/logger';
 import { removeTree } from '../../util/removeTree';
 import type { SnapshotAccess } from '../backupRoot';
-import { IN_PROGRESS_PREFIX, LATEST_LINK, LATEST_TEMP_PREFIX, PROBE_PREFIX } from '../format';
+import { IN_PROGRESS_PREFIX, isSnapshotName, LATEST_LINK, LATEST_TEMP_PREFIX, META_DIR, PROBE_PREFIX } from '../format';
 import { writeSnapshotMeta } from './notes';
 
 /** The steps of a snapshot run in a local root: mkdir, rename, utimes, an atomic symlink swing. */
@@ -12,6 +12,7 @@ export function localSnapshots(root: string, logger: Logger): SnapshotAccess {
   const inProgress = (name: string) => path.join(root, IN_PROGRESS_PREFIX + name);
   return {
     prepare: (source, create) => checkRoot(root, source, create),
+    tidy: () => removeStaleTemps(root, logger),
     checkLatestReplaceable: () => checkLatestReplaceable(root),
     nameTaken: (name) => fs.lstat(path.join(root, name)).then(() => true, () => false),
     selfExcludes: (source) => selfExcludes(source, root),
@@ -94,4 +95,31 @@ async function selfExcludes(source: string, root: string): Promise<string[]> {
     patterns.push(`/${escaped}/`);
   }
   return patterns;
+}
+
+/**
+ * Temp files of runs killed half-way (kill -9), removed under the lock: write probes (ours:
+ * `.rsync-snapshots.probe-PID[-TIME]`, empty regular files) of processes that are gone — a live process's probe is
+ * left alone — and half-written notes (`.rsync-snapshots.d/NAME.json.tmp`, only written under this lock).
+ */
+async function removeStaleTemps(root: string, logger: Logger): Promise<void> {
+  const remove = (file: string) => fs.rm(file, { force: true }).catch((err) => logger.warn(`could not remove ${file}: ${err}`));
+  const probe = new RegExp(`^${PROBE_PREFIX.replace(/\./g, '\\.')}(\\d+)(-\\d+)?$`);
+  for (const entry of await fs.readdir(root)) {
+    const m = probe.exec(entry);
+    if (!m || isRunning(Number(m[1]))) continue;
+    const stat = await fs.lstat(path.join(root, entry)).catch(() => undefined);
+    if (stat?.isFile() && stat.size === 0) await remove(path.join(root, entry));
+  }
+  const notes = await fs.readdir(path.join(root, META_DIR)).catch(() => [] as string[]);
+  for (const entry of notes) if (entry.endsWith('.json.tmp') && isSnapshotName(entry.slice(0, -'.json.tmp'.length))) await remove(path.join(root, META_DIR, entry));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === 'EPERM';
+  }
 }

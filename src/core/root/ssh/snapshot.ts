@@ -20,7 +20,8 @@ done
 
 /**
  * The final step in one ssh call, under the lock: rename .inprogress-NAME → NAME, touch it, swing latest atomically
- * (symlink under a temp name, then mv -T over), write the sidecar notes from stdin, remove crashed leftovers.
+ * (symlink under a temp name, then mv -T over), write the sidecar notes from stdin, remove crashed leftovers (also temp
+ * latest links and half-written notes of runs killed in this script).
  * "$1" = root, "$2" = name, "$3" = sidecar folder, then leftovers.
  */
 const FINISH_SCRIPT = `
@@ -29,10 +30,12 @@ name=$2; meta=$3; shift 3
 if [ -e "$name" ] || [ -L "$name" ]; then echo "$name already exists" >&2; exit 10; fi
 mv -T -- "${IN_PROGRESS_PREFIX}$name" "$name" || exit 11
 touch -- "$name"
+for f in ${LATEST_TEMP_PREFIX}*; do [ -L "$f" ] && rm -f -- "$f"; done
+for f in "$meta"/????-??-??T??-??-??.json.tmp; do [ -f "$f" ] && rm -f -- "$f"; done
 tmp="${LATEST_TEMP_PREFIX}$$"
 ln -s -- "$name" "$tmp" || exit 12
 mv -T -f -- "$tmp" ${LATEST_LINK} || { rm -f -- "$tmp"; exit 13; }
-{ mkdir -p -- "$meta" && cat > "$meta/$name.json.tmp" && mv -f -- "$meta/$name.json.tmp" "$meta/$name.json"; } || echo "could not write the snapshot notes" >&2
+{ mkdir -p -- "$meta" && cat > "$meta/$name.json.tmp" && mv -f -- "$meta/$name.json.tmp" "$meta/$name.json"; } || { rm -f -- "$meta/$name.json.tmp"; echo "could not write the snapshot notes" >&2; }
 ${REMOVE_SCRIPT}
 exit 0
 `;
@@ -48,6 +51,9 @@ export function sshSnapshots(ssh: Ssh): SnapshotAccess {
   return {
     async prepare() {
       // The lock script checks (or creates) the root on the host, in the same ssh call that takes the lock.
+    },
+    async tidy() {
+      // The finish script removes stale temp links and half-written notes in the same ssh call.
     },
     async checkLatestReplaceable(listing) {
       if (listing.latestState === 'not-a-snapshot' && listing.latestTarget === undefined)
