@@ -15,6 +15,8 @@ export interface ChangesOptions {
   concurrency?: number;
   /** For a remote root `[user@]host:/path`: the ssh command (default $RSYNC_RSH, then ssh). */
   sshCommand?: string;
+  /** Content-true: compare the bytes of every pair of files of equal size, also when their mtimes are equal (reads them). */
+  checksum?: boolean;
 }
 
 /** What changed from one snapshot to another snapshot or to the working folder. */
@@ -25,6 +27,11 @@ export interface ChangeSet {
   /** Snapshot name of the "after" side, or the working folder's absolute path. */
   to: string;
   toWorking: boolean;
+  /**
+   * How files of equal size were compared: 'size-mtime' = rsync's quick check (equal size and mtime count as
+   * unchanged; content read only when the mtimes differ), 'content' = the bytes of every such pair (options.checksum).
+   */
+  comparison: 'size-mtime' | 'content';
   /**
    * Paths relative to the snapshot, '/'-separated, sorted by their bytes. Files, symlinks and other non-folders
    * only: a new folder shows up as the files inside it; an empty folder added or removed is not reported.
@@ -52,8 +59,8 @@ export async function changes(root: string, snapshotA: string, target: string | 
       remoteTarget = { working: path.resolve(target.working) };
       await checkWorkingFolder(remoteTarget.working);
     }
-    const r = await diffRemote(root, snapshotA, remoteTarget, { exclude, signal: options.signal, sshCommand: options.sshCommand });
-    return changeSet(r.root, r.from, r.to, typeof target !== 'string', r.raw);
+    const r = await diffRemote(root, snapshotA, remoteTarget, { exclude, signal: options.signal, sshCommand: options.sshCommand, checksum: options.checksum });
+    return changeSet(r.root, r.from, r.to, typeof target !== 'string', r.raw, options.checksum);
   }
   const a = await findSnapshot(root, snapshotA);
   const absRoot = path.dirname(a.path);
@@ -70,17 +77,18 @@ export async function changes(root: string, snapshotA: string, target: string | 
     const inside = await rootInside(absRoot, toDir);
     if (inside) skip.push(inside);
   }
-  const raw = await diffTrees(a.path, toDir, { skip, exclude, signal: options.signal, concurrency: options.concurrency });
-  return changeSet(absRoot, a.name, to, typeof target !== 'string', raw);
+  const raw = await diffTrees(a.path, toDir, { skip, exclude, signal: options.signal, concurrency: options.concurrency, checksum: options.checksum });
+  return changeSet(absRoot, a.name, to, typeof target !== 'string', raw, options.checksum);
 }
 
-function changeSet(root: string, from: string, to: string, toWorking: boolean, raw: RawTreeDiff): ChangeSet {
+function changeSet(root: string, from: string, to: string, toWorking: boolean, raw: RawTreeDiff, checksum?: boolean): ChangeSet {
   const text = (list: Buffer[]) => list.map((b) => b.toString('utf8'));
   return {
     root,
     from,
     to,
     toWorking,
+    comparison: checksum ? 'content' : 'size-mtime',
     added: text(raw.added),
     modified: text(raw.modified),
     deleted: text(raw.deleted),

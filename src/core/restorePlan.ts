@@ -24,7 +24,7 @@ export interface RestoreChanges {
   perms?: boolean;
   owner?: boolean;
   group?: boolean;
-  /** Symlinks: the link's target text differs; regular files: the checksum differs (only with --checksum). */
+  /** Symlinks: the link's target text differs; regular files: same size, other bytes (restore compares with --checksum). */
   checksum?: boolean;
   /**
    * The target holds an item of another kind at this path (a file where the snapshot has a folder or a link, …):
@@ -102,9 +102,14 @@ export interface PlanRestoreOptions {
   sshCommand?: string;
 }
 
-/** The rsync arguments of a restore; the dry run adds `--dry-run`, the apply `--files-from=- --from0`. */
+/**
+ * The rsync arguments of a restore; the dry run adds `--dry-run`, the apply `--files-from=- --from0`. Content-true:
+ * `--checksum` compares the bytes of every file of equal size in what the restore covers (a file rewritten with its
+ * size and mtime kept — cp -p, touch -r, tar — is restored, never called identical), and `--modify-window=-1` sets
+ * mtimes back to the nanosecond, as the snapshot keeps them.
+ */
 export function restoreRsyncArgs(plan: Pick<RestorePlan, 'sourceType' | 'sourcePath' | 'target' | 'delete'>, extra: string[]): string[] {
-  const args = ['-a', ...extra, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
+  const args = ['-a', '--checksum', '--modify-window=-1', ...extra, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
   if (plan.delete && plan.sourceType === 'folder' && extra.includes('--dry-run')) args.push('--delete');
   return plan.sourceType === 'folder'
     ? [...args, '--', `${plan.sourcePath}/`, `${plan.target}/`]
@@ -209,7 +214,9 @@ export async function toItems(
     } else if (line.type === 'symlink') {
       item = { path: itemPath, kind: 'symlink', isDir: false, changes: { ...line.changes }, linkTarget: await readLink(sourceItem), code: line.code };
     } else {
-      item = { path: itemPath, kind: line.isNew ? 'create' : 'overwrite', isDir: false, changes: { ...line.changes }, code: line.code };
+      const changes: RestoreChanges = { ...line.changes };
+      if (changes.size) delete changes.checksum; // "content" is worth saying only when the size alone does not tell
+      item = { path: itemPath, kind: line.isNew ? 'create' : 'overwrite', isDir: false, changes, code: line.code };
     }
     // rsync calls an item new (+++++++++) when nothing of its kind is there, and silently removes an item of
     // another kind in its way: that is a replacement of what the target holds, to be shown and backed up.

@@ -210,14 +210,17 @@ function toVersion(group: VersionCopy[], all: Snapshot[]): FileVersion {
   };
 }
 
-/** Marks the newest version equal to the working file; reads content only for versions of the working file's size. */
+/**
+ * Marks the newest version equal to the working file; reads content for versions of the working file's size (also when
+ * the mtimes are equal: "= working file" is a claim the user acts on, and cp -p / touch -r keep size and mtime).
+ */
 async function markCurrent(list: FileVersion[], groups: Copy[][], workingPath: string): Promise<FileHistory['working']> {
   const stat = await fs.lstat(workingPath, { bigint: true }).catch((err) => (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR' ? undefined : Promise.reject(err)));
   if (!stat) return { path: workingPath, exists: false };
   for (let i = list.length - 1; i >= 0; i--) {
     const copy = groups[i][groups[i].length - 1];
     if (quickVerdict(copy.stat, stat) === 'different') continue;
-    if (await sameEntry(copy.path, copy.stat, workingPath, stat)) {
+    if (await sameEntry(copy.path, copy.stat, workingPath, stat, false)) {
       list[i].current = true;
       return { path: workingPath, exists: true, currentIndex: i };
     }
@@ -225,10 +228,10 @@ async function markCurrent(list: FileVersion[], groups: Copy[][], workingPath: s
   return { path: workingPath, exists: true };
 }
 
-/** Whether the working file holds exactly this version (metadata first, content only if needed; symlinks by target). */
+/** Whether the working file holds exactly this version (same inode, else the bytes when the sizes match; symlinks by target). */
 export async function workingFileMatches(version: Pick<FileVersion, 'path'>, workingPath: string): Promise<boolean> {
   const [a, b] = await Promise.all([fs.lstat(version.path, { bigint: true }), fs.lstat(workingPath, { bigint: true }).catch(() => undefined)]);
   if (!b) return false;
-  return sameEntry(version.path, a, workingPath, b);
+  return sameEntry(version.path, a, workingPath, b, false);
 }
 

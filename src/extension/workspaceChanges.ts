@@ -36,10 +36,15 @@ export async function compareSnapshotWithWorkspace(node: SnapshotsNode | undefin
   if (!node || node.kind !== 'snapshot') throw new SnapshotError('BAD_INPUT', 'Run "Compare with workspace" on a snapshot in the Snapshots view.');
   const folder = node.folder;
   const settings = readSettings(folder);
-  const set = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${node.snapshot.name} with ${folder.name}…`, cancellable: true }, (_p, token) => {
+  const set = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${node.snapshot.name} with ${folder.name}…`, cancellable: true }, async (progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
-    return changes(node.root, node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal, sshCommand: settings.sshCommand });
+    const compare = (checksum: boolean) => changes(node.root, node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal: controller.signal, sshCommand: settings.sshCommand, checksum });
+    const quick = await compare(false);
+    if (quick.added.length || quick.modified.length || quick.deleted.length) return quick;
+    // "Identical" is only said after the bytes were compared: an edit that kept size and mtime is invisible to the quick check.
+    progress.report({ message: 'comparing contents…' });
+    return compare(true);
   });
   const items: PathPickItem[] = [
     ...set.modified.map((p) => ({ p, change: 'M' as const, what: 'changed since the snapshot' })),
@@ -47,7 +52,7 @@ export async function compareSnapshotWithWorkspace(node: SnapshotsNode | undefin
     ...set.deleted.map((p) => ({ p, change: 'D' as const, what: 'only in the snapshot (deleted since)' })),
   ].map(({ p, change, what }) => ({ label: `${ICON[change]} ${p}`, description: what, path: p, change, snapshot: node.snapshot.name }));
   if (!items.length) {
-    vscode.window.showInformationMessage(`${folder.name} is identical to snapshot ${node.snapshot.name} (excluded files aside).`);
+    vscode.window.showInformationMessage(`${folder.name} is identical to snapshot ${node.snapshot.name}, compared by content (excluded files aside).`);
     return items;
   }
   const picked = await choose(items, `${items.length} differences between ${node.snapshot.name} and ${folder.name}`, hooks);

@@ -153,6 +153,8 @@ export interface RemoteDiffOptions {
   exclude?: TreeDiffOptions['exclude'];
   signal?: AbortSignal;
   sshCommand?: string;
+  /** Content-true: compare every pair of files of equal size by content (see TreeDiffOptions.checksum). */
+  checksum?: boolean;
 }
 
 /**
@@ -190,6 +192,7 @@ export async function diffRemote(root: string, snapshotA: string, target: string
     raw = await diffTrees(sides[0], sides[1], {
       exclude: options.exclude,
       signal: options.signal,
+      checksum: options.checksum,
       sameContent: async (rels) => {
         const answer = await runWithPaths(transport, location, CMP_SCRIPT, [dirA, dirB], rels, options.signal);
         const text = answer.toString('latin1');
@@ -203,6 +206,7 @@ export async function diffRemote(root: string, snapshotA: string, target: string
     raw = await diffTrees(sides[0], localSide(working), {
       exclude: options.exclude,
       signal: options.signal,
+      checksum: options.checksum,
       sameMachine: false,
       sameContent: async (rels) => {
         const [remote, local] = await Promise.all([remoteHashes(transport, location, dirA, rels, options.signal), mapLimit(rels, 8, (rel) => localHash(Buffer.concat([Buffer.from(working), Buffer.from('/'), rel])))]);

@@ -105,8 +105,8 @@ export async function remoteSameContent(transport: SshTransport, location: Remot
 /**
  * versions() for a remote root: list and stat in every snapshot (1 ssh call) + content comparisons only for
  * consecutive copies of the same size and different mtimes (1 call for all of them, if any). Same grouping as local.
- * With workingFolder, the local working file is compared by kind/size/mtime, reading the remote copy only when the
- * sizes match but the mtimes differ (1 call per such version).
+ * With workingFolder, the local working file is compared by kind and size, reading the remote copy whenever the sizes
+ * match, equal mtimes included (1 call per such version): "= working file" must be byte-true.
  */
 export async function remoteVersions(root: string, relativePath: string, options: VersionsOptions = {}): Promise<FileHistory> {
   const location = remoteLocation(root);
@@ -148,7 +148,7 @@ export async function remoteVersions(root: string, relativePath: string, options
   return history;
 }
 
-/** Marks the newest version equal to the local working file (never by inode: they are on different machines). */
+/** Marks the newest version equal to the local working file (never by inode: they are on different machines; bytes when sizes match). */
 async function markRemoteCurrent(location: RemoteRootLocation, transport: SshTransport, list: FileVersion[], groups: VersionCopy[][], rel: string, workingPath: string): Promise<FileHistory['working']> {
   const stat: BigIntStats | undefined = await fs.lstat(workingPath, { bigint: true }).catch((err) => (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR' ? undefined : Promise.reject(err)));
   if (!stat) return { path: workingPath, exists: false };
@@ -161,7 +161,6 @@ async function markRemoteCurrent(location: RemoteRootLocation, transport: SshTra
     else if (kind === 'symlink') same = copy.linkTarget === (await fs.readlink(workingPath));
     else if (kind === 'other') same = copy.stat.mode === stat.mode;
     else if (copy.stat.size !== stat.size) same = false;
-    else if (copy.stat.mtimeNs === stat.mtimeNs) same = true; // rsync's quick check
     else same = (await readRemoteFile(location, transport, copy.snapshot.name, rel)).equals(await fs.readFile(workingPath));
     if (same) {
       list[i].current = true;
