@@ -42,6 +42,7 @@ export async function doctor(root: string, options: DoctorOptions = {}): Promise
   const absRoot = path.resolve(root);
   const checks: DoctorCheck[] = [];
   checks.push(await checkRsync(options.rsyncPath));
+  checks.push(whatIsKept());
 
   const rootCheck = await checkRootWritable(absRoot);
   checks.push(rootCheck);
@@ -61,6 +62,18 @@ export async function doctor(root: string, options: DoctorOptions = {}): Promise
   checks.push(await checkLock(absRoot, rootCheck.ok));
   if (listing) checks.push(await checkFreeSpace(absRoot, listing));
   return { root: absRoot, ok: checks.every((c) => c.ok), checks };
+}
+
+/** What a snapshot keeps and what it does not (rsync -a -H -S, no -A/-X): never a failure, but worth knowing. */
+export function whatIsKept(): DoctorCheck {
+  return {
+    name: 'what is kept',
+    ok: true,
+    detail:
+      'content, permissions, mtimes (to the nanosecond), symlinks, hard links within the folder (-H), sparse files (-S). ' +
+      'Not kept: ACLs and extended attributes (no -A/-X), owner and group unless run as root, hard links to files outside the folder (copied as separate files).',
+    fix: 'Need ACLs or extended attributes? Take snapshots with your own rsync -aHSAX --link-dest (the root format stays the same).',
+  };
 }
 
 export async function checkRsync(rsyncPath?: string): Promise<DoctorCheck> {

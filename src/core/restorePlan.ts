@@ -106,10 +106,11 @@ export interface PlanRestoreOptions {
  * The rsync arguments of a restore; the dry run adds `--dry-run`, the apply `--files-from=- --from0`. Content-true:
  * `--checksum` compares the bytes of every file of equal size in what the restore covers (a file rewritten with its
  * size and mtime kept — cp -p, touch -r, tar — is restored, never called identical), and `--modify-window=-1` sets
- * mtimes back to the nanosecond, as the snapshot keeps them.
+ * mtimes back to the nanosecond, as the snapshot keeps them. -H -S: hard links among the restored items and sparse
+ * files come back as they were snapshotted.
  */
 export function restoreRsyncArgs(plan: Pick<RestorePlan, 'sourceType' | 'sourcePath' | 'target' | 'delete'>, extra: string[]): string[] {
-  const args = ['-a', '--checksum', '--modify-window=-1', ...extra, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
+  const args = ['-a', '-H', '-S', '--checksum', '--modify-window=-1', ...extra, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
   if (plan.delete && plan.sourceType === 'folder' && extra.includes('--dry-run')) args.push('--delete');
   return plan.sourceType === 'folder'
     ? [...args, '--', `${plan.sourcePath}/`, `${plan.target}/`]

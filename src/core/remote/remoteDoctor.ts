@@ -1,5 +1,5 @@
 import type { DoctorCheck, DoctorOptions, DoctorReport } from '../doctor';
-import { checkLatest, checkRsync, formatSize } from '../doctor';
+import { checkLatest, checkRsync, formatSize, whatIsKept } from '../doctor';
 import { isSnapshotError } from '../errors';
 import { LOCK_FILE } from '../lock';
 import { formatCommandLine } from '../rsync';
@@ -47,7 +47,7 @@ exit 0
 export async function remoteDoctor(root: string, options: DoctorOptions = {}): Promise<DoctorReport> {
   const location = remoteLocation(root);
   const transport = new SshTransport(location, { sshCommand: options.sshCommand });
-  const checks: DoctorCheck[] = [await checkRsync(options.rsyncPath)];
+  const checks: DoctorCheck[] = [await checkRsync(options.rsyncPath), whatIsKept()];
   const done = () => ({ root: location.spec, ok: checks.every((c) => c.ok), checks });
 
   let lines: string[];

@@ -132,7 +132,7 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
 
     // -s (--protect-args / --secluded-args): paths and options travel inside rsync's protocol, not through the
     // remote shell, so spaces, quotes, ; and $() in the root arrive verbatim.
-    const args = ['-a', '-s', '--modify-window=-1', '--no-human-readable', '--info=progress2', '--stats', '-e', transport.rsyncShell()];
+    const args = ['-a', '-H', '-S', '-s', '--modify-window=-1', '--no-human-readable', '--info=progress2', '--stats', '-e', transport.rsyncShell()];
     if (options.oneFileSystem) args.push('--one-file-system');
     for (const pattern of options.excludes ?? []) args.push(`--exclude=${pattern}`);
     if (linkDest) args.push(`--link-dest=${linkDest}`);
