@@ -3,6 +3,7 @@ import path from 'node:path';
 import { findSnapshot } from './backupRoot';
 import { errnoCode, SnapshotError } from './errors';
 import { excludeMatcher } from './excludeMatcher';
+import { decodeNameBytes } from './nameBytes';
 import { diffRemote } from './remote/remoteChanges';
 import { isRemoteRootSpec } from './remote/rootLocation';
 import { diffTrees, RawTreeDiff } from './treeDiff';
@@ -35,7 +36,7 @@ export interface ChangeSet {
   /**
    * Paths relative to the snapshot, '/'-separated, sorted by their bytes. Files, symlinks and other non-folders
    * only: a new folder shows up as the files inside it; an empty folder added or removed is not reported.
-   * Names that are not valid UTF-8 are given with U+FFFD in place of the bad bytes.
+   * A name that is not valid UTF-8 keeps its bad bytes as lone surrogates U+DC80–U+DCFF (lossless; see nameBytes.ts).
    */
   added: string[];
   modified: string[];
@@ -82,7 +83,7 @@ export async function changes(root: string, snapshotA: string, target: string | 
 }
 
 function changeSet(root: string, from: string, to: string, toWorking: boolean, raw: RawTreeDiff, checksum?: boolean): ChangeSet {
-  const text = (list: Buffer[]) => list.map((b) => b.toString('utf8'));
+  const text = (list: Buffer[]) => list.map(decodeNameBytes);
   return {
     root,
     from,

@@ -4,6 +4,7 @@ import { findSnapshot } from './backupRoot';
 import { errnoCode, SnapshotError } from './errors';
 import { ITEMIZE_ENV } from './itemizeParser';
 import { Logger, silentLogger } from './logger';
+import { fsPath, nameBytes } from './nameBytes';
 import { isInsideDir, joinItem, refuseSymlinkTraversal, symlinkOnTheWay } from './restorePath';
 import { targetFingerprint } from './restoreFingerprint';
 import { RestoreItem, RestorePlan, restoreRsyncArgs, validateRestorePlan } from './restorePlan';
@@ -121,7 +122,9 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
       const args = transport ? remoteRestoreArgs(plan, transport, extra) : restoreRsyncArgs(plan, extra);
       if (transport) sshCounters.processesStarted++; // rsync's own ssh
       result.commandLine = formatCommandLine([rsync, ...args]);
-      const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV, input: listed.length ? listed.join('\0') + '\0' : undefined });
+      // The list goes to rsync as the names' exact bytes (a name that is not UTF-8 included).
+      const input = listed.length ? Buffer.concat(listed.flatMap((p) => [nameBytes(p), Buffer.alloc(1)])) : undefined;
+      const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV, input });
       stderr = run.stderr;
       if (run.cancelled)
         throw new SnapshotError('CANCELLED', `Restore cancelled part-way: some items may already be restored. ${result.rollback ?? 'No safety snapshot was taken.'}`);
@@ -176,7 +179,7 @@ async function deleteItem(targetDir: string, item: RestoreItem): Promise<string 
   if (item.path === '.') return 'refusing to delete the target folder itself';
   const link = await symlinkOnTheWay(targetDir, item.path);
   if (link) return `not deleted: ${link} is a symlink`;
-  const file = joinItem(targetDir, item.path);
+  const file = fsPath(joinItem(targetDir, item.path));
   try {
     const stat = await fs.lstat(file);
     if (stat.isDirectory()) await fs.rmdir(file);
@@ -196,7 +199,8 @@ async function verifyItem(plan: RestorePlan, item: RestoreItem): Promise<string 
   return compareWithSource(await localItemInfo(source), joinItem(plan.targetDir, item.path));
 }
 
-async function localItemInfo(file: string): Promise<ItemInfo | undefined> {
+async function localItemInfo(name: string): Promise<ItemInfo | undefined> {
+  const file = fsPath(name);
   const st = await fs.lstat(file).catch(() => undefined);
   if (!st) return undefined;
   const kind = st.isDirectory() ? 'folder' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'special file';

@@ -5,6 +5,7 @@ import { findSnapshot } from './backupRoot';
 import { errnoCode, SnapshotError } from './errors';
 import { ITEMIZE_ENV, ITEMIZE_OUT_FORMAT, ItemizedLine, ItemizeOutput, parseItemizeOutput } from './itemizeParser';
 import { Logger, silentLogger } from './logger';
+import { fsPath } from './nameBytes';
 import { isInsideDir, isSafeItemPath, joinItem, normalizeSourcePath, refuseSymlinkTraversal } from './restorePath';
 import { targetFingerprint } from './restoreFingerprint';
 import { describeRsyncFailure, formatCommandLine, runRsync } from './rsync';
@@ -145,7 +146,7 @@ export async function planRestore(options: PlanRestoreOptions): Promise<RestoreP
     { root, snapshot: snapshot.name, relativePath, sourcePath, sourceType, target, targetDir, delete: del, commandLine: formatCommandLine([rsync, ...args]) },
     parsed,
     warnings,
-    (p) => fs.readlink(p).catch(() => undefined),
+    (p) => fs.readlink(fsPath(p)).catch(() => undefined),
   );
   logger.info(`restore preview ${plan.id}: ${formatCounts(plan.counts)}`);
   return plan;
@@ -221,7 +222,7 @@ export async function toItems(
     }
     // rsync calls an item new (+++++++++) when nothing of its kind is there, and silently removes an item of
     // another kind in its way: that is a replacement of what the target holds, to be shown and backed up.
-    if (line.isNew && !line.deleting && (await fs.lstat(joinItem(targetDir, itemPath)).then(() => true, () => false))) {
+    if (line.isNew && !line.deleting && (await fs.lstat(fsPath(joinItem(targetDir, itemPath))).then(() => true, () => false))) {
       item = { ...item, kind: item.kind === 'symlink' ? 'symlink' : 'overwrite', changes: { ...item.changes, type: true } };
     }
     // A deletion followed by a creation of the same path (type change) is one replacement: keep the creation.
