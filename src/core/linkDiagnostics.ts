@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { listSnapshots, RootListing } from './backupRoot';
 import { errnoCode } from './errors';
+import { decodeNameBytes, fsPath } from './nameBytes';
 import type { SnapshotResult } from './snapshot';
 import { parseSnapshotName } from './snapshotName';
 
@@ -151,16 +152,18 @@ async function compareTrees(previous: string, current: string, limit: number): P
   const stack = [''];
   while (stack.length && compared < limit) {
     const rel = stack.pop()!;
-    const entries = await fs.readdir(path.join(current, rel), { withFileTypes: true }).catch(() => []);
+    // Names as bytes (a name that is not UTF-8 is carried escaped, see nameBytes.ts), so every file can be looked at.
+    const entries = await fs.readdir(fsPath(path.join(current, rel)), { withFileTypes: true, encoding: 'buffer' }).catch(() => []);
     for (const entry of entries) {
       if (compared >= limit) break;
-      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      const name = decodeNameBytes(entry.name);
+      const childRel = rel ? `${rel}/${name}` : name;
       if (entry.isDirectory()) {
         stack.push(childRel);
         continue;
       }
       if (!entry.isFile()) continue;
-      const [cur, prev] = await Promise.all([fs.lstat(path.join(current, childRel)), fs.lstat(path.join(previous, childRel)).catch(() => undefined)]);
+      const [cur, prev] = await Promise.all([fs.lstat(fsPath(path.join(current, childRel))), fs.lstat(fsPath(path.join(previous, childRel))).catch(() => undefined)]);
       if (!prev?.isFile()) continue;
       compared++;
       if (prev.dev === cur.dev && prev.ino === cur.ino) {
@@ -181,7 +184,7 @@ async function sameContent(a: string, b: string, size: number): Promise<boolean>
   if (size === 0) return true;
   if (size > CONTENT_COMPARE_MAX) return true; // same size, large: assume unchanged rather than read it all (rsync's quick check would too)
   try {
-    const [x, y] = await Promise.all([fs.readFile(a), fs.readFile(b)]);
+    const [x, y] = await Promise.all([fs.readFile(fsPath(a)), fs.readFile(fsPath(b))]);
     return x.equals(y);
   } catch {
     return false;

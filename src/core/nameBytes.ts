@@ -65,6 +65,11 @@ export function hasEscapedBytes(name: string): boolean {
   return LONE.test(name);
 }
 
+/** The name with escaped bytes shown as \xNN (unquoted, for labels in the editor). */
+export function showBytes(name: string): string {
+  return name.replace(/[\udc80-\udcff]/g, (c) => `\\x${(c.charCodeAt(0) - 0xdc00).toString(16)}`);
+}
+
 /** JSON-quoted text (for names that need quoting) with escaped bytes shown as \xNN instead of \udcNN. */
 export function escapeNameForDisplay(name: string): string {
   return JSON.stringify(name).replace(/(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])/g, '$1\\x$2');

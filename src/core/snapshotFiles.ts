@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, SnapshotError } from './errors';
+import { decodeNameBytes, fsPath } from './nameBytes';
 import { checkRelativePath } from './relativePath';
 import { isSnapshotName } from './snapshotName';
 import { listRemoteSnapshotDir, resolveRemoteInSnapshot, statRemoteInSnapshot } from './remote/remoteFiles';
@@ -37,7 +38,7 @@ export async function resolveInSnapshot(root: string, name: string, relativePath
   let real: string;
   let realBase: string;
   try {
-    [real, realBase] = await Promise.all([fs.realpath(full), fs.realpath(snapshotDir)]);
+    [real, realBase] = await Promise.all([fs.realpath(fsPath(full)), fs.realpath(snapshotDir)]);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw new SnapshotError('NOT_FOUND', `${rel || name} does not exist in snapshot ${name}.`);
     throw err;
@@ -47,14 +48,14 @@ export async function resolveInSnapshot(root: string, name: string, relativePath
   return full;
 }
 
-function kindOf(stat: import('node:fs').Stats | import('node:fs').Dirent): EntryKind {
+function kindOf(stat: import('node:fs').Stats | import('node:fs').Dirent<Buffer>): EntryKind {
   return stat.isSymbolicLink() ? 'symlink' : stat.isDirectory() ? 'directory' : stat.isFile() ? 'file' : 'other';
 }
 
 export async function statInSnapshot(root: string, name: string, relativePath: string, options: SnapshotFileOptions = {}): Promise<SnapshotEntry> {
   if (isRemoteRootSpec(root)) return statRemoteInSnapshot(root, name, relativePath, options);
   const full = await resolveInSnapshot(root, name, relativePath);
-  const stat = await fs.stat(full);
+  const stat = await fs.stat(fsPath(full));
   return { name: path.basename(full), kind: kindOf(stat), size: stat.size, mtimeMs: stat.mtimeMs };
 }
 
@@ -62,11 +63,13 @@ export async function statInSnapshot(root: string, name: string, relativePath: s
 export async function listSnapshotDir(root: string, name: string, relativePath: string, options: SnapshotFileOptions = {}): Promise<SnapshotEntry[]> {
   if (isRemoteRootSpec(root)) return listRemoteSnapshotDir(root, name, relativePath, options);
   const dir = await resolveInSnapshot(root, name, relativePath);
-  const dirents = await fs.readdir(dir, { withFileTypes: true });
+  // Names as bytes: one that is not UTF-8 keeps its bytes (escaped, see nameBytes.ts) and can be read back.
+  const dirents = await fs.readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
+  const base = Buffer.from(fsPath(dir));
   const entries = await Promise.all(
     dirents.map(async (d) => {
-      const stat = await fs.lstat(path.join(dir, d.name)).catch(() => undefined);
-      return { name: d.name, kind: kindOf(d), size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0 };
+      const stat = await fs.lstat(Buffer.concat([base, Buffer.from('/'), d.name])).catch(() => undefined);
+      return { name: decodeNameBytes(d.name), kind: kindOf(d), size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0 };
     }),
   );
   return entries.sort((a, b) => Number(b.kind === 'directory') - Number(a.kind === 'directory') || a.name.localeCompare(b.name));
@@ -80,7 +83,7 @@ export async function readSnapshotFile(root: string, name: string, relativePath:
   }
   const full = await resolveInSnapshot(root, name, relativePath);
   try {
-    return await fs.readFile(full);
+    return await fs.readFile(fsPath(full));
   } catch (err) {
     if (errnoCode(err) === 'EISDIR') throw new SnapshotError('BAD_INPUT', `${relativePath} is a folder in snapshot ${name}, not a file.`);
     throw err;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { listSnapshots, RootListing, Snapshot } from '../core/backupRoot';
 import { isMissingRoot } from '../core/errors';
+import { showBytes } from '../core/nameBytes';
 import { listSnapshotDir } from '../core/snapshotFiles';
 import { readSnapshotMeta } from '../core/snapshotMeta';
 import { formatBytes } from '../core/format';
@@ -158,7 +159,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
       case 'snapshot':
         return this.snapshotItem(node);
       case 'entry': {
-        const name = node.path.slice(node.path.lastIndexOf('/') + 1);
+        const name = showBytes(node.path.slice(node.path.lastIndexOf('/') + 1));
         const uri = toSnapshotUri({ root: node.root, snapshot: node.snapshot.name, path: node.path });
         const item = new vscode.TreeItem(name, node.isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.resourceUri = uri;
@@ -181,8 +182,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
         const uri = toSnapshotUri({ root: node.root, snapshot: inThis ? node.snapshot.name : node.previous.name, path: node.path, change: node.change });
         const item = new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.None);
         item.id = `${node.root}\0${node.snapshot.name}\0changes\0${node.path}`;
-        item.label = node.path.slice(node.path.lastIndexOf('/') + 1);
-        item.description = node.path.includes('/') ? node.path.slice(0, node.path.lastIndexOf('/')) : undefined;
+        item.label = showBytes(node.path.slice(node.path.lastIndexOf('/') + 1));
+        item.description = node.path.includes('/') ? showBytes(node.path.slice(0, node.path.lastIndexOf('/'))) : undefined;
         item.contextValue = 'changedFile';
         const title = `${item.label} (${shortDateTime(node.previous.time)}) ↔ ${item.label} (${shortDateTime(node.snapshot.time)})`;
         item.command =

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { listSnapshots, Snapshot } from '../core/backupRoot';
 import { changes } from '../core/changes';
 import { SnapshotError } from '../core/errors';
+import { showBytes } from '../core/nameBytes';
 import { parseSnapshotName } from '../core/snapshotName';
 import { openDiff } from './compare';
 import { pickWorkspaceFolder } from './pickFolder';
@@ -50,7 +51,7 @@ export async function compareSnapshotWithWorkspace(node: SnapshotsNode | undefin
     ...set.modified.map((p) => ({ p, change: 'M' as const, what: 'changed since the snapshot' })),
     ...set.added.map((p) => ({ p, change: 'A' as const, what: 'only in the workspace' })),
     ...set.deleted.map((p) => ({ p, change: 'D' as const, what: 'only in the snapshot (deleted since)' })),
-  ].map(({ p, change, what }) => ({ label: `${ICON[change]} ${p}`, description: what, path: p, change, snapshot: node.snapshot.name }));
+  ].map(({ p, change, what }) => ({ label: `${ICON[change]} ${showBytes(p)}`, description: what, path: p, change, snapshot: node.snapshot.name }));
   if (!items.length) {
     vscode.window.showInformationMessage(`${folder.name} is identical to snapshot ${node.snapshot.name}, compared by content (excluded files aside).`);
     return items;
@@ -80,7 +81,7 @@ export async function findDeletedFiles(given: vscode.WorkspaceFolder | undefined
   });
   const items: PathPickItem[] = [...lastSeen.entries()]
     .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([p, snapshot]) => ({ label: `$(trash) ${path.basename(p)}`, description: `${p} · last in ${shortDateTime(snapshot.time)}`, path: p, change: 'D', snapshot: snapshot.name }));
+    .map(([p, snapshot]) => ({ label: `$(trash) ${showBytes(path.basename(p))}`, description: `${showBytes(p)} · last in ${shortDateTime(snapshot.time)}`, path: p, change: 'D', snapshot: snapshot.name }));
   if (!items.length) {
     vscode.window.showInformationMessage(`No deleted files: every file in the snapshots of ${folder.name} still exists.`);
     return items;

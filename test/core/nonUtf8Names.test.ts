@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { changes } from '../../src/core/changes';
-import { decodeNameBytes, escapeNameForDisplay, nameBytes } from '../../src/core/nameBytes';
+import { checkLinking } from '../../src/core/linkCheck';
+import { decodeNameBytes, escapeNameForDisplay, nameBytes, showBytes } from '../../src/core/nameBytes';
 import { closeAllSshConnections } from '../../src/core/remote/sshTransport';
 import { applyRestore } from '../../src/core/restoreApply';
 import { planRestore, validateRestorePlan } from '../../src/core/restorePlan';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { listSnapshotDir, readSnapshotFile, statInSnapshot } from '../../src/core/snapshotFiles';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { repoRoot, run, runCli } from '../support/proc';
 import { startSshd, TestSshd } from '../support/sshd';
@@ -27,6 +29,7 @@ describe('names that are not UTF-8: the text form is lossless', () => {
     assert.equal(decodeNameBytes(Buffer.from('plain €')), 'plain €');
     assert.equal(escapeNameForDisplay(decodeNameBytes(BAD)), '"\\xff\\xfe"');
     assert.equal(escapeNameForDisplay('literal \\udcff'), '"literal \\\\udcff"', 'a real backslash stays a backslash');
+    assert.equal(showBytes(decodeNameBytes(BAD_DIR)), 'dir-\\xc3(');
   });
 });
 
@@ -118,6 +121,30 @@ function suite(transport: 'local' | 'ssh') {
       assert.equal(apply.code, 0, apply.stdout + apply.stderr);
       assert.equal(fs.readFileSync(join(ws, BAD), 'utf8'), 'bad name');
     });
+
+    it('the snapshot browser lists them with their bytes (label \\xNN); locally they open and browse too', async () => {
+      const top = await listSnapshotDir(root, snapshot, '', { sshCommand });
+      const bad = top.find((e) => nameBytes(e.name).equals(BAD));
+      assert.equal(bad?.kind, 'file', JSON.stringify(top));
+      assert.equal(showBytes(bad.name), '\\xff\\xfe');
+      assert.equal(top.find((e) => nameBytes(e.name).equals(BAD_DIR))?.kind, 'directory');
+      if (transport === 'local') {
+        assert.equal((await readSnapshotFile(root, snapshot, bad.name)).toString(), 'bad name');
+        assert.equal((await statInSnapshot(root, snapshot, bad.name)).size, 8);
+        const inner = await listSnapshotDir(root, snapshot, decodeNameBytes(BAD_DIR));
+        assert.deepEqual(inner.map((e) => e.name), ['inner.txt']);
+      }
+    });
+
+    if (transport === 'local')
+      it('link diagnostics look at them too (a full copy is still explained)', async () => {
+        fs.writeFileSync(join(ws, BAD), 'bad name'); // in both snapshots
+        fs.rmSync(path.join(root, 'latest'));
+        const full = await takeSnapshot({ source: ws, root });
+        assert.equal(full.linkDest, null);
+        const diagnosis = await checkLinking(full);
+        assert.equal(diagnosis?.cause, 'latest-missing', JSON.stringify(diagnosis));
+      });
 
     it('changes lists them losslessly (the bytes can be turned back into the real path)', async () => {
       const c = await changes(root, snapshot, { working: ws }, { sshCommand });

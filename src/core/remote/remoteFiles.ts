@@ -1,4 +1,5 @@
 import { SnapshotError } from '../errors';
+import { decodeNameBytes } from '../nameBytes';
 import { checkRelativePath } from '../relativePath';
 import type { EntryKind, SnapshotEntry } from '../snapshotFiles';
 import { isSnapshotName } from '../snapshotName';
@@ -82,7 +83,13 @@ export async function listRemoteSnapshotDir(root: string, name: string, relative
 
 /** Pure: the list script's output → entries, sorted like listSnapshotDir (exported for tests). */
 export function parseDirListing(location: RemoteRootLocation, output: Buffer): SnapshotEntry[] {
-  const fields = output.toString('utf8').split('\0');
+  const fields: string[] = [];
+  for (let at = 0; at < output.length; ) {
+    const end = output.indexOf(0, at);
+    fields.push(decodeNameBytes(output.subarray(at, end < 0 ? output.length : end)));
+    at = end < 0 ? output.length : end + 1;
+  }
+  if (output.length && output[output.length - 1] === 0) fields.push('');
   if (fields[0] !== 'rsync-snapshots-dir')
     throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while listing a folder of ${location.spec} (is the login shell printing text? make it quiet for non-interactive sessions).`);
   const entries: SnapshotEntry[] = [];
