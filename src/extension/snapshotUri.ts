@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { hasEscapedBytes } from '../core/util/nameBytes';
 
 /** Read-only URIs for files inside a snapshot: the file's own relative path (so language modes work) + {root, snapshot} in the query. */
 export const SNAPSHOT_SCHEME = 'rsync-snapshot';
@@ -15,7 +16,11 @@ export interface SnapshotUriParts {
 export type ChangeKind = 'A' | 'M' | 'D';
 
 export function toSnapshotUri(parts: SnapshotUriParts): vscode.Uri {
-  return vscode.Uri.from({ scheme: SNAPSHOT_SCHEME, path: `/${parts.path}`, query: JSON.stringify({ root: parts.root, snapshot: parts.snapshot, ...(parts.change ? { change: parts.change } : {}) }) });
+  // A name that is not UTF-8 (escaped bytes, see core/nameBytes.ts) cannot be a URI path: the path shows U+FFFD and
+  // the exact path travels in the query, where JSON writes the escaped bytes as plain ASCII (\udcff).
+  const bytes = hasEscapedBytes(parts.path);
+  const query = { root: parts.root, snapshot: parts.snapshot, ...(parts.change ? { change: parts.change } : {}), ...(bytes ? { path: parts.path } : {}) };
+  return vscode.Uri.from({ scheme: SNAPSHOT_SCHEME, path: `/${bytes ? parts.path.replace(/[\udc80-\udcff]/g, '\ufffd') : parts.path}`, query: JSON.stringify(query) });
 }
 
 export function isSnapshotUri(uri: vscode.Uri): boolean {
@@ -24,7 +29,7 @@ export function isSnapshotUri(uri: vscode.Uri): boolean {
 
 /** Parses a snapshot URI; throws FileNotFound for anything malformed. Path safety is checked where the path is resolved. */
 export function fromSnapshotUri(uri: vscode.Uri): SnapshotUriParts {
-  let query: { root?: unknown; snapshot?: unknown; change?: unknown };
+  let query: { root?: unknown; snapshot?: unknown; change?: unknown; path?: unknown };
   try {
     query = JSON.parse(uri.query);
   } catch {
@@ -32,5 +37,6 @@ export function fromSnapshotUri(uri: vscode.Uri): SnapshotUriParts {
   }
   if (typeof query.root !== 'string' || typeof query.snapshot !== 'string') throw vscode.FileSystemError.FileNotFound(uri);
   const change = query.change === 'A' || query.change === 'M' || query.change === 'D' ? query.change : undefined;
-  return { root: query.root, snapshot: query.snapshot, path: uri.path.replace(/^\/+/, ''), change };
+  const exact = typeof query.path === 'string' && hasEscapedBytes(query.path) ? query.path : undefined;
+  return { root: query.root, snapshot: query.snapshot, path: exact ?? uri.path.replace(/^\/+/, ''), change };
 }

@@ -3,6 +3,7 @@ import type { RootListing, Snapshot } from '../core/root/listing';
 import { isMissingRoot } from '../core/util/errors';
 import { formatBytes } from '../core/util/format';
 import { folderRoot, openedRoot, readSettings } from './settings';
+import { showBytes } from '../core/util/nameBytes';
 import { UsageFigures } from './usageCommand';
 import { changes } from '../core/changes/changes';
 import { ChangeKind, toSnapshotUri } from './snapshotUri';
@@ -155,7 +156,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
       case 'snapshot':
         return this.snapshotItem(node);
       case 'entry': {
-        const name = node.path.slice(node.path.lastIndexOf('/') + 1);
+        const name = showBytes(node.path.slice(node.path.lastIndexOf('/') + 1));
         const uri = toSnapshotUri({ root: node.root, snapshot: node.snapshot.name, path: node.path });
         const item = new vscode.TreeItem(name, node.isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.resourceUri = uri;
@@ -178,8 +179,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
         const uri = toSnapshotUri({ root: node.root, snapshot: inThis ? node.snapshot.name : node.previous.name, path: node.path, change: node.change });
         const item = new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.None);
         item.id = `${node.root}\0${node.snapshot.name}\0changes\0${node.path}`;
-        item.label = node.path.slice(node.path.lastIndexOf('/') + 1);
-        item.description = node.path.includes('/') ? node.path.slice(0, node.path.lastIndexOf('/')) : undefined;
+        item.label = showBytes(node.path.slice(node.path.lastIndexOf('/') + 1));
+        item.description = node.path.includes('/') ? showBytes(node.path.slice(0, node.path.lastIndexOf('/'))) : undefined;
         item.contextValue = 'changedFile';
         const title = `${item.label} (${shortDateTime(node.previous.time)}) ↔ ${item.label} (${shortDateTime(node.snapshot.time)})`;
         item.command =

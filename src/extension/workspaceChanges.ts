@@ -5,6 +5,7 @@ import type { Snapshot } from '../core/root/listing';
 import { changes } from '../core/changes/changes';
 import { SnapshotError } from '../core/util/errors';
 import { parseSnapshotName } from '../core/root/format';
+import { showBytes } from '../core/util/nameBytes';
 import { openDiff } from './compare';
 import { pickWorkspaceFolder } from './pickFolder';
 import { folderRoot, openedRoot, readSettings } from './settings';
@@ -37,17 +38,22 @@ export async function compareSnapshotWithWorkspace(node: SnapshotsNode | undefin
   if (!node || node.kind !== 'snapshot') throw new SnapshotError('BAD_INPUT', 'Run "Compare with workspace" on a snapshot in the Snapshots view.');
   const folder = node.folder;
   const settings = readSettings(folder);
-  const set = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${node.snapshot.name} with ${folder.name}…`, cancellable: true }, (_p, token) => {
+  const set = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${node.snapshot.name} with ${folder.name}…`, cancellable: true }, async (progress, token) => {
     const signal = toAbortSignal(token);
-    return changes(openedRoot(node.root), node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal });
+    const compare = (checksum: boolean) => changes(openedRoot(node.root), node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal, checksum });
+    const quick = await compare(false);
+    if (quick.added.length || quick.modified.length || quick.deleted.length) return quick;
+    // "Identical" is only said after the bytes were compared: an edit that kept size and mtime is invisible to the quick check.
+    progress.report({ message: 'comparing contents…' });
+    return compare(true);
   });
   const items: PathPickItem[] = [
     ...set.modified.map((p) => ({ p, change: 'M' as const, what: 'changed since the snapshot' })),
     ...set.added.map((p) => ({ p, change: 'A' as const, what: 'only in the workspace' })),
     ...set.deleted.map((p) => ({ p, change: 'D' as const, what: 'only in the snapshot (deleted since)' })),
-  ].map(({ p, change, what }) => ({ label: `${ICON[change]} ${p}`, description: what, path: p, change, snapshot: node.snapshot.name }));
+  ].map(({ p, change, what }) => ({ label: `${ICON[change]} ${showBytes(p)}`, description: what, path: p, change, snapshot: node.snapshot.name }));
   if (!items.length) {
-    vscode.window.showInformationMessage(`${folder.name} is identical to snapshot ${node.snapshot.name} (excluded files aside).`);
+    vscode.window.showInformationMessage(`${folder.name} is identical to snapshot ${node.snapshot.name}, compared by content (excluded files aside).`);
     return items;
   }
   const picked = await choose(items, `${items.length} differences between ${node.snapshot.name} and ${folder.name}`, hooks);
@@ -75,7 +81,7 @@ export async function findDeletedFiles(given: vscode.WorkspaceFolder | undefined
   });
   const items: PathPickItem[] = [...lastSeen.entries()]
     .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([p, snapshot]) => ({ label: `$(trash) ${path.basename(p)}`, description: `${p} · last in ${shortDateTime(snapshot.time)}`, path: p, change: 'D', snapshot: snapshot.name }));
+    .map(([p, snapshot]) => ({ label: `$(trash) ${showBytes(path.basename(p))}`, description: `${showBytes(p)} · last in ${shortDateTime(snapshot.time)}`, path: p, change: 'D', snapshot: snapshot.name }));
   if (!items.length) {
     vscode.window.showInformationMessage(`No deleted files: every file in the snapshots of ${folder.name} still exists.`);
     return items;

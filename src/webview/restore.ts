@@ -68,7 +68,7 @@ function changeText(item: RestoreItem): string {
   if (item.kind === 'symlink') return [item.linkTarget !== undefined ? `→ ${item.linkTarget}` : 'link', replaces].filter(Boolean).join(' · ');
   if (item.kind !== 'overwrite') return '';
   if (c.type) return replaces;
-  return (['size', 'time', 'perms', 'owner', 'group', 'checksum'] as const).filter((k) => c[k]).join(', ') || 'attributes';
+  return (['size', 'time', 'perms', 'owner', 'group', 'checksum'] as const).filter((k) => c[k]).map((k) => (k === 'checksum' ? 'content' : k)).join(', ') || 'attributes';
 }
 
 function buildRows(): void {

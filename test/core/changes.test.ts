@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSnapshotError } from '../../src/core/util/errors';
+import { nameBytes } from '../../src/core/util/nameBytes';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { changes, takeSnapshot } from '../support/core';
 
@@ -112,7 +113,9 @@ describe('changes', () => {
     const first = (await takeSnapshot({ source: work, root: r, now: new Date(2026, 5, 1, 2, 0, 0) })).name;
     fs.writeFileSync(Buffer.concat([Buffer.from(work + '/bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]), 'latin-1 bytes');
     const c = await changes(r, first, { working: work });
-    assert.deepEqual(c.added, ['bad-\ufffd\ufffd.txt']);
+    // Lossless since issue 12 (was U+FFFD, which lost the bytes): each bad byte is a lone surrogate U+DC80+byte−0x80.
+    assert.deepEqual(c.added, ['bad-\udcff\udcfe.txt']);
+    assert.equal(fs.readFileSync(Buffer.concat([Buffer.from(work + '/'), nameBytes(c.added[0])]), 'utf8'), 'latin-1 bytes', 'the name maps back to the real file');
     assert.deepEqual([c.modified, c.deleted], [[], []]);
   });
 

@@ -126,4 +126,38 @@ describe('Compare with snapshot in a real VS Code', function () {
       fs.writeFileSync(doomed, saved);
     }
   });
+
+  it('an edit that kept size and mtime is never "unchanged since" nor "identical" (bytes are compared)', async () => {
+    const saved = fs.readFileSync(file);
+    const times = fs.statSync(file);
+    const result = (await vscode.commands.executeCommand('rsyncSnapshots.snapshotWorkspace')) as SnapshotResult;
+    assert.ok(result?.name, `snapshot failed: ${api.shownErrors.join(' | ')}`);
+    const tampered = Buffer.from(saved.toString('latin1').toUpperCase(), 'latin1');
+    assert.strictEqual(tampered.length, saved.length);
+    assert.notDeepStrictEqual(tampered, saved);
+    fs.writeFileSync(file, tampered);
+    fs.utimesSync(file, times.atime, times.mtime); // as cp -p / touch -r / tar do
+    try {
+      let offered: CompareOutcome['items'] = [];
+      api.hooks.pickVersion = (items) => {
+        offered = items;
+        return undefined;
+      };
+      await vscode.commands.executeCommand('rsyncSnapshots.compareWithSnapshot', vscode.Uri.file(file));
+      assert.ok(offered.length > 0, `no versions offered; errors: ${api.shownErrors.join(' | ')}`);
+      assert.ok(offered.every((i) => !i.version.current && !/unchanged since/.test(i.detail ?? '')), JSON.stringify(offered.map((i) => i.detail)));
+
+      let items: PathPickItem[] = [];
+      api.hooks.pickPath = (list) => {
+        items = list;
+        return undefined;
+      };
+      const newest = (await api.tree.getChildren()).find((n) => n.kind === 'snapshot' && n.snapshot.name === result.name)!;
+      const listed = (await vscode.commands.executeCommand('rsyncSnapshots.compareWithWorkspace', newest)) as PathPickItem[];
+      assert.deepStrictEqual((listed ?? items).map((i) => [i.path, i.change]), [[REL, 'M']]);
+    } finally {
+      fs.writeFileSync(file, saved);
+      fs.utimesSync(file, times.atime, times.mtime);
+    }
+  });
 });

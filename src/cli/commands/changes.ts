@@ -6,18 +6,24 @@ import { displayName } from '../displayName';
 export const changesCommand: CliCommand = {
   name: 'changes',
   summary: 'list files added, modified and deleted between two snapshots, or a snapshot and the working folder',
-  usage: 'changes <root> <snapshotA> (<snapshotB> | --working DIR) [--exclude PATTERN]... [--json]',
+  usage: 'changes <root> <snapshotA> (<snapshotB> | --working DIR) [--checksum] [--exclude PATTERN]... [--json]',
   optionHelp: [
     '--working DIR         compare snapshotA with this folder instead of a second snapshot',
     '--exclude PATTERN     skip matching paths on both sides (rsync-style, repeatable), e.g. --exclude node_modules/',
+    '--checksum            compare the bytes of files of equal size even when their mtimes are equal (reads them all);',
+    '                      without it, equal size and mtime count as unchanged (rsync\'s quick check)',
   ],
-  options: { working: { type: 'string' }, exclude: { type: 'string', multiple: true } },
+  options: { working: { type: 'string' }, exclude: { type: 'string', multiple: true }, checksum: { type: 'boolean' } },
   positionals: { min: 2, max: 3 },
   async run({ positionals: [root, snapshotA, snapshotB], values, signal, openRoot }) {
     const working = stringOption(values, 'working');
     if (snapshotB !== undefined && working !== undefined) throw new SnapshotError('BAD_INPUT', 'Give either a second snapshot or --working DIR, not both.');
     if (snapshotB === undefined && working === undefined) throw new SnapshotError('BAD_INPUT', 'Give a second snapshot to compare with, or --working DIR to compare with the working folder.');
-    const result = await changes(openRoot(root), snapshotA, working !== undefined ? { working } : snapshotB, { exclude: listOption(values, 'exclude'), signal });
+    const result = await changes(openRoot(root), snapshotA, working !== undefined ? { working } : snapshotB, {
+      exclude: listOption(values, 'exclude'),
+      signal,
+      checksum: values.checksum === true,
+    });
     const rows = [
       ...result.added.map((p) => ({ p, mark: 'A' })),
       ...result.modified.map((p) => ({ p, mark: 'M' })),
@@ -26,6 +32,9 @@ export const changesCommand: CliCommand = {
     const to = result.toWorking ? `the working folder ${result.to}` : result.to;
     const lines = rows.map((r) => `${r.mark}  ${displayName(r.p)}`);
     lines.push(rows.length ? `${result.added.length} added, ${result.modified.length} modified, ${result.deleted.length} deleted from ${result.from} to ${to}` : `No changes from ${result.from} to ${to}.`);
+    // Against the working folder the quick check can miss an edit that kept size and mtime: say how it was compared.
+    if (result.comparison === 'content') lines.push('Compared by content (--checksum): every file of equal size was read.');
+    else if (result.toWorking) lines.push('Compared by size and modification time (an edit that kept both is not seen): add --checksum to compare content.');
     if (result.unreadable.length) lines.push(`warning: could not read ${result.unreadable.map(displayName).join(', ')} (permission denied); not compared`);
     return { json: result, text: lines.join('\n') };
   },

@@ -6,12 +6,10 @@ import { formatCounts, planRestore } from '../../core/restore/plan';
 import { RESTORE_ITEM_KINDS, RestoreItem, RestorePlan } from '../../core/restore/types';
 import type { BackupRoot } from '../../core/root/backupRoot';
 import { CliCommand, listOption, OptionValues, stringOption } from '../command';
+import { displayName } from '../displayName';
 
-/** A path as people should read it: plain when harmless, JSON-quoted when it holds control characters or edge spaces. */
-function showPath(p: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\x00-\x1f\x7f]|^\s|\s$/.test(p) ? JSON.stringify(p) : p;
-}
+/** A path as people should read it: plain when harmless, quoted when it holds control characters, edge spaces or bytes that are not UTF-8. */
+const showPath = displayName;
 
 function describeChanges(item: RestoreItem): string {
   const parts = Object.entries(item.changes).filter(([, v]) => v).map(([k]) => (k === 'checksum' ? (item.kind === 'symlink' ? 'link target' : 'content') : k));

@@ -8,7 +8,7 @@ export const versionsCommand: CliCommand = {
   summary: "list a file's distinct versions across the snapshots of a backup root, newest first",
   usage: 'versions <root> <relative-path> [--working DIR] [--json]',
   optionHelp: [
-    '--working DIR         the snapshotted folder: marks the version the working file still equals',
+    '--working DIR         the snapshotted folder: marks the version the working file still equals (bytes compared)',
   ],
   options: { working: { type: 'string' } },
   positionals: { min: 2, max: 2 },

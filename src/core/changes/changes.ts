@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { BackupRoot } from '../root/backupRoot';
 import { errnoCode, SnapshotError } from '../util/errors';
 import { excludeMatcher } from '../util/excludeMatcher';
+import { decodeNameBytes } from '../util/nameBytes';
 import type { RawTreeDiff } from './treeDiff';
 
 export interface ChangesOptions {
@@ -11,6 +12,8 @@ export interface ChangesOptions {
   signal?: AbortSignal;
   /** Parallel file-system calls (default 64). */
   concurrency?: number;
+  /** Content-true: compare the bytes of every pair of files of equal size, also when their mtimes are equal (reads them). */
+  checksum?: boolean;
 }
 
 /** What changed from one snapshot to another snapshot or to the working folder. */
@@ -22,9 +25,14 @@ export interface ChangeSet {
   to: string;
   toWorking: boolean;
   /**
+   * How files of equal size were compared: 'size-mtime' = rsync's quick check (equal size and mtime count as
+   * unchanged; content read only when the mtimes differ), 'content' = the bytes of every such pair (options.checksum).
+   */
+  comparison: 'size-mtime' | 'content';
+  /**
    * Paths relative to the snapshot, '/'-separated, sorted by their bytes. Files, symlinks and other non-folders
    * only: a new folder shows up as the files inside it; an empty folder added or removed is not reported.
-   * Names that are not valid UTF-8 are given with U+FFFD in place of the bad bytes.
+   * A name that is not valid UTF-8 keeps its bad bytes as lone surrogates U+DC80–U+DCFF (lossless; see util/nameBytes.ts).
    */
   added: string[];
   modified: string[];
@@ -47,17 +55,18 @@ export async function changes(root: BackupRoot, snapshotA: string, target: strin
     b = { working: path.resolve(target.working) };
     await checkWorkingFolder(b.working);
   }
-  const { from, to, raw } = await root.changes.diff(snapshotA, b, { exclude, signal: options.signal, concurrency: options.concurrency });
-  return changeSet(root.spec, from, to, typeof target !== 'string', raw);
+  const { from, to, raw } = await root.changes.diff(snapshotA, b, { exclude, signal: options.signal, concurrency: options.concurrency, checksum: options.checksum });
+  return changeSet(root.spec, from, to, typeof target !== 'string', raw, options.checksum);
 }
 
-function changeSet(root: string, from: string, to: string, toWorking: boolean, raw: RawTreeDiff): ChangeSet {
-  const text = (list: Buffer[]) => list.map((b) => b.toString('utf8'));
+function changeSet(root: string, from: string, to: string, toWorking: boolean, raw: RawTreeDiff, checksum?: boolean): ChangeSet {
+  const text = (list: Buffer[]) => list.map(decodeNameBytes);
   return {
     root,
     from,
     to,
     toWorking,
+    comparison: checksum ? 'content' : 'size-mtime',
     added: text(raw.added),
     modified: text(raw.modified),
     deleted: text(raw.deleted),

@@ -17,6 +17,11 @@ export interface TreeDiffOptions {
    */
   sameMachine?: boolean;
   /**
+   * Content-true (`changes --checksum`): regular files of equal size are compared by content even when their mtimes
+   * are equal (the same inode on one machine still needs no reading). Default false: rsync's quick check.
+   */
+  checksum?: boolean;
+  /**
    * Content comparison of regular files that metadata cannot tell apart (same size, other mtime), all at once at
    * the end of the walk: one boolean per relative path (true = same content). Default: both sides are local paths
    * and are read with sameContent; an unreadable or vanished file counts as different.
@@ -162,7 +167,7 @@ async function comparePair(walk: Walk, rel: Buffer): Promise<void> {
     (sa ? walk.out.deleted : walk.out.added).push(rel);
     return;
   }
-  const verdict = quickVerdict(sa, sb, walk.options.sameMachine ?? true);
+  const verdict = quickVerdict(sa, sb, walk.options.sameMachine ?? true, !walk.options.checksum);
   if (verdict === 'different') walk.out.modified.push(rel);
   if (verdict !== 'content') return;
   if (kindOf(sa) !== 'symlink') {

@@ -12,7 +12,7 @@ import type { DoctorCheck, DoctorReport } from './types';
  * against the last snapshot's transfer. Changes nothing (the lock is taken and released at once; probes are removed).
  */
 export async function doctor(root: BackupRoot): Promise<DoctorReport> {
-  const checks: DoctorCheck[] = [await checkRsync(() => root.rsync.program())];
+  const checks: DoctorCheck[] = [await checkRsync(() => root.rsync.program()), whatIsKept()];
   const done = () => ({ root: root.spec, ok: checks.every((c) => c.ok), checks });
   const inspection = await root.doctor.inspect();
   checks.push(...inspection.checks);
@@ -41,6 +41,18 @@ export async function doctor(root: BackupRoot): Promise<DoctorReport> {
   checks.push(await checkLock(root, inspection.writable, inspection.where));
   if (listing) checks.push(await checkFreeSpace(root, listing, inspection.freeBytes, inspection.freeUnknown, inspection.where));
   return done();
+}
+
+/** What a snapshot keeps and what it does not (rsync -a -H -S, no -A/-X): never a failure, but worth knowing. */
+function whatIsKept(): DoctorCheck {
+  return {
+    name: 'what is kept',
+    ok: true,
+    detail:
+      'content, permissions, mtimes (to the nanosecond), symlinks, hard links within the folder (-H), sparse files (-S). ' +
+      'Not kept: ACLs and extended attributes (no -A/-X), owner and group unless run as root, hard links to files outside the folder (copied as separate files).',
+    fix: 'Need ACLs or extended attributes? Take snapshots with your own rsync -aHSAX --link-dest (the root format stays the same).',
+  };
 }
 
 async function checkRsync(program: () => Promise<string>): Promise<DoctorCheck> {

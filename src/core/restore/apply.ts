@@ -4,6 +4,7 @@ import type { BackupRoot } from '../root/backupRoot';
 import { findSnapshot } from '../root/find';
 import { takeSnapshot } from '../snapshot/snapshot';
 import { errnoCode, SnapshotError } from '../util/errors';
+import { fsPath, nameBytes } from '../util/nameBytes';
 import { describeRsyncFailure, formatCommandLine } from '../util/rsync';
 import { targetFingerprint } from './fingerprint';
 import { ITEMIZE_ENV } from './itemize';
@@ -113,7 +114,9 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
       const extra = plan.sourceType === 'folder' ? ['--files-from=-', '--from0'] : [];
       const args = restoreRsyncArgs(root, plan, extra);
       result.commandLine = formatCommandLine([rsync, ...args]);
-      const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV, input: listed.length ? listed.join('\0') + '\0' : undefined });
+      // The list goes to rsync as the names' exact bytes (a name that is not UTF-8 included).
+      const input = listed.length ? Buffer.concat(listed.flatMap((p) => [nameBytes(p), Buffer.alloc(1)])) : undefined;
+      const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV, input });
       stderr = run.stderr;
       if (run.cancelled)
         throw new SnapshotError('CANCELLED', `Restore cancelled part-way: some items may already be restored. ${result.rollback ?? 'No safety snapshot was taken.'}`);
@@ -173,7 +176,7 @@ async function deleteItem(targetDir: string, item: RestoreItem): Promise<string 
   if (item.path === '.') return 'refusing to delete the target folder itself';
   const link = await symlinkOnTheWay(targetDir, item.path);
   if (link) return `not deleted: ${link} is a symlink`;
-  const file = joinItem(targetDir, item.path);
+  const file = fsPath(joinItem(targetDir, item.path));
   try {
     const stat = await fs.lstat(file);
     if (stat.isDirectory()) await fs.rmdir(file);

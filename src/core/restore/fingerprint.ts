@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { errnoCode } from '../util/errors';
+import { fsPath, nameBytes } from '../util/nameBytes';
 import { joinItem } from './paths';
 
 /**
@@ -12,15 +13,15 @@ import { joinItem } from './paths';
 export async function targetFingerprint(targetDir: string, itemPaths: string[]): Promise<string> {
   const hash = createHash('sha256');
   for (const item of [...itemPaths].sort()) {
-    hash.update(item);
+    hash.update(nameBytes(item));
     hash.update('\0');
-    hash.update(await describe(joinItem(targetDir, item)));
+    hash.update(await describe(fsPath(joinItem(targetDir, item))));
     hash.update('\n');
   }
   return hash.digest('hex');
 }
 
-async function describe(file: string): Promise<string> {
+async function describe(file: string | Buffer): Promise<string> {
   let st;
   try {
     st = await fs.lstat(file, { bigint: true });

@@ -1,8 +1,10 @@
 import fs from 'node:fs/promises';
+import { fsPath } from '../util/nameBytes';
 import type { ItemInfo } from './types';
 
-/** lstat (and the link target) of a path on this machine; undefined when missing. Never follows a symlink. */
-export async function localItemInfo(file: string): Promise<ItemInfo | undefined> {
+/** lstat (and the link target) of a path on this machine; undefined when missing. Never follows a symlink. Names that are not UTF-8: see util/nameBytes. */
+export async function localItemInfo(name: string): Promise<ItemInfo | undefined> {
+  const file = fsPath(name);
   const st = await fs.lstat(file).catch(() => undefined);
   if (!st) return undefined;
   const kind = st.isDirectory() ? 'folder' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'special file';

@@ -1,4 +1,5 @@
 import { SnapshotError } from '../util/errors';
+import { decodeNameBytes } from '../util/nameBytes';
 
 /**
  * Parser for `rsync --itemize-changes --out-format='%i %n'` output, run with LC_ALL=C.
@@ -21,7 +22,10 @@ export type ItemizedType = 'file' | 'dir' | 'symlink' | 'device' | 'special';
 export interface ItemizedLine {
   /** The 11-character %i code, e.g. `>f.st......` or `*deleting  `. */
   code: string;
-  /** Decoded name, relative to the transfer root, without the trailing `/` rsync puts on directories; `.` for the root. */
+  /**
+   * Decoded name, relative to the transfer root, without the trailing `/` rsync puts on directories; `.` for the root.
+   * Bytes of a name that is not UTF-8 are kept as lone surrogates (see nameBytes.ts): use fsPath()/nameBytes() for fs and rsync.
+   */
   name: string;
   deleting: boolean;
   /** What the item is (for deletions: `dir` when rsync printed a trailing `/`, else `file`). */
@@ -53,6 +57,22 @@ const ESCAPE = /\\#([0-7]{3})/g;
 
 /** Decodes rsync's `\#ooo` escapes back into the name's bytes, then UTF-8. Throws for names that are not valid UTF-8. */
 export function decodeRsyncName(escaped: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(rsyncNameBytes(escaped));
+  } catch {
+    throw new SnapshotError('BAD_INPUT', `A file name is not valid UTF-8 (${escaped}): rename it, or restore it with rsync directly.`);
+  }
+}
+
+/**
+ * Decodes rsync's `\#ooo` escapes back into the name's bytes, losslessly: a name that is not valid UTF-8 keeps its
+ * bad bytes as escaped text (see nameBytes.ts), so it can be shown, listed and handed back to rsync byte for byte.
+ */
+export function decodeRsyncNameLossless(escaped: string): string {
+  return decodeNameBytes(rsyncNameBytes(escaped));
+}
+
+function rsyncNameBytes(escaped: string): Buffer {
   const parts: Buffer[] = [];
   let last = 0;
   for (const m of escaped.matchAll(ESCAPE)) {
@@ -61,11 +81,7 @@ export function decodeRsyncName(escaped: string): string {
     last = m.index + m[0].length;
   }
   if (last < escaped.length) parts.push(Buffer.from(escaped.slice(last), 'utf8'));
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts));
-  } catch {
-    throw new SnapshotError('BAD_INPUT', `A file name is not valid UTF-8 (${escaped}): rename it, or restore it with rsync directly.`);
-  }
+  return Buffer.concat(parts);
 }
 
 /** One stdout line → an item, or undefined when the line is not an itemized change. */
@@ -73,7 +89,7 @@ export function parseItemizeLine(line: string): ItemizedLine | undefined {
   const m = ITEM_LINE.exec(line);
   if (!m) return undefined;
   const code = m[1];
-  let name = decodeRsyncName(m[2]);
+  let name = decodeRsyncNameLossless(m[2]);
   const deleting = code.startsWith('*deleting');
   const endsWithSlash = name.endsWith('/');
   if (endsWithSlash) name = name.slice(0, -1);

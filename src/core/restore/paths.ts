@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, SnapshotError } from '../util/errors';
+import { fsPath } from '../util/nameBytes';
 
 /**
  * Path rules for restore: an item path is `.` (the target itself) or a normalized relative path
@@ -39,7 +40,7 @@ export async function symlinkOnTheWay(dir: string, item: string): Promise<string
     current = path.join(current, segment);
     let stat;
     try {
-      stat = await fs.lstat(current);
+      stat = await fs.lstat(fsPath(current));
     } catch (err) {
       if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
       throw err;
@@ -59,7 +60,7 @@ export async function refuseSymlinkTraversal(dir: string, items: string[]): Prom
     if (checked.has(parent)) continue;
     checked.add(parent);
     const link = await symlinkOnTheWay(dir, item);
-    if (link && !bad.has(link)) bad.set(link, await fs.readlink(link).catch(() => '?'));
+    if (link && !bad.has(link)) bad.set(link, await fs.readlink(fsPath(link)).catch(() => '?'));
   }
   if (bad.size) {
     const list = [...bad].map(([link, to]) => `${link} -> ${to}`);

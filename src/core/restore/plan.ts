@@ -4,11 +4,12 @@ import path from 'node:path';
 import type { BackupRoot } from '../root/backupRoot';
 import { findSnapshot } from '../root/find';
 import { errnoCode, SnapshotError } from '../util/errors';
+import { fsPath } from '../util/nameBytes';
 import { formatCommandLine } from '../util/rsync';
 import { targetFingerprint } from './fingerprint';
 import { ITEMIZE_ENV, ITEMIZE_OUT_FORMAT, ItemizedLine, ItemizeOutput, parseItemizeOutput } from './itemize';
 import { isInsideDir, isSafeItemPath, joinItem, normalizeSourcePath, refuseSymlinkTraversal } from './paths';
-import { RESTORE_ITEM_KINDS, RESTORE_PLAN_VERSION, RestoreCounts, RestoreItem, RestoreItemKind, RestorePlan } from './types';
+import { RESTORE_ITEM_KINDS, RESTORE_PLAN_VERSION, RestoreChanges, RestoreCounts, RestoreItem, RestoreItemKind, RestorePlan } from './types';
 
 export interface PlanRestoreOptions {
   /** Snapshot name, or `latest`. */
@@ -24,11 +25,15 @@ export interface PlanRestoreOptions {
 
 /**
  * The rsync arguments of a restore from the root (a pull over ssh for a remote one: `-s -e <ssh>`, the source's
- * wildcards escaped); the dry run adds `--dry-run`, the apply `--files-from=- --from0`.
+ * wildcards escaped); the dry run adds `--dry-run`, the apply `--files-from=- --from0`. Content-true: `--checksum`
+ * compares the bytes of every file of equal size in what the restore covers (a file rewritten with its size and mtime
+ * kept — cp -p, touch -r, tar — is restored, never called identical), and `--modify-window=-1` sets mtimes back to the
+ * nanosecond, as the snapshot keeps them. -H -S: hard links among the restored items and sparse files come back as
+ * they were snapshotted.
  */
 export function restoreRsyncArgs(root: BackupRoot, plan: Pick<RestorePlan, 'snapshot' | 'relativePath' | 'sourceType' | 'target' | 'delete'>, extra: string[]): string[] {
   const source = root.rsync.arg(plan.relativePath === '.' ? root.hostPath(plan.snapshot) : root.hostPath(plan.snapshot, plan.relativePath), 'source');
-  const args = ['-a', ...root.rsync.transportArgs(), ...extra, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
+  const args = ['-a', '-H', '-S', '--checksum', '--modify-window=-1', ...root.rsync.transportArgs(), ...extra, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
   if (plan.delete && plan.sourceType === 'folder' && extra.includes('--dry-run')) args.push('--delete');
   return plan.sourceType === 'folder' ? [...args, '--', `${source}/`, `${plan.target}/`] : [...args, '--', source, plan.target];
 }
@@ -137,11 +142,13 @@ export async function toItems(
     } else if (line.type === 'symlink') {
       item = { path: itemPath, kind: 'symlink', isDir: false, changes: { ...line.changes }, linkTarget: await readLink(sourceItem), code: line.code };
     } else {
-      item = { path: itemPath, kind: line.isNew ? 'create' : 'overwrite', isDir: false, changes: { ...line.changes }, code: line.code };
+      const changes: RestoreChanges = { ...line.changes };
+      if (changes.size) delete changes.checksum; // "content" is worth saying only when the size alone does not tell
+      item = { path: itemPath, kind: line.isNew ? 'create' : 'overwrite', isDir: false, changes, code: line.code };
     }
     // rsync calls an item new (+++++++++) when nothing of its kind is there, and silently removes an item of
     // another kind in its way: that is a replacement of what the target holds, to be shown and backed up.
-    if (line.isNew && !line.deleting && (await fs.lstat(joinItem(targetDir, itemPath)).then(() => true, () => false))) {
+    if (line.isNew && !line.deleting && (await fs.lstat(fsPath(joinItem(targetDir, itemPath))).then(() => true, () => false))) {
       item = { ...item, kind: item.kind === 'symlink' ? 'symlink' : 'overwrite', changes: { ...item.changes, type: true } };
     }
     // A deletion followed by a creation of the same path (type change) is one replacement: keep the creation.

@@ -9,7 +9,7 @@ export interface RestoreChanges {
   perms?: boolean;
   owner?: boolean;
   group?: boolean;
-  /** Symlinks: the link's target text differs; regular files: the checksum differs (only with --checksum). */
+  /** Symlinks: the link's target text differs; regular files: same size, other bytes (restore compares with --checksum). */
   checksum?: boolean;
   /**
    * The target holds an item of another kind at this path (a file where the snapshot has a folder or a link, …):

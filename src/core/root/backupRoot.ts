@@ -48,7 +48,7 @@ export interface RsyncAccess {
   /** rsync's argument for an absolute path on the root's machine, as destination (`host:path`) or pull source (wildcards escaped). */
   arg(hostPath: string, role: 'dest' | 'source'): string;
   /** Runs rsync (counting rsync's own ssh for remote roots). */
-  run(args: string[], options: { signal?: AbortSignal; onProgress?: (p: RsyncProgress) => void; env?: NodeJS.ProcessEnv; input?: string }): Promise<RsyncRunResult>;
+  run(args: string[], options: { signal?: AbortSignal; onProgress?: (p: RsyncProgress) => void; env?: NodeJS.ProcessEnv; input?: string | Buffer }): Promise<RsyncRunResult>;
   /** The error for a failed run: ssh's own failure named as such, else rsync's. Message: `${what}: …` ending in a period. */
   failure(run: RsyncRunResult, what: string): SnapshotError;
 }
@@ -101,7 +101,7 @@ export interface ChangesAccess {
    * checked by the caller): both sides walked by changes/treeDiff's one set of rules (remote: one ssh call lists both
    * snapshots, one more for all content checks). `from`/`to`: the snapshot names (`latest` resolved), or the folder.
    */
-  diff(a: string, b: string | { working: string }, options: { exclude: ExcludeMatcher; signal?: AbortSignal; concurrency?: number }): Promise<{ from: string; to: string; raw: RawTreeDiff }>;
+  diff(a: string, b: string | { working: string }, options: { exclude: ExcludeMatcher; signal?: AbortSignal; concurrency?: number; checksum?: boolean }): Promise<{ from: string; to: string; raw: RawTreeDiff }>;
 }
 
 export interface RestoreAccess {

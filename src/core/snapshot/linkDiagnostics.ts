@@ -4,6 +4,7 @@ import type { BackupRoot } from '../root/backupRoot';
 import { parseSnapshotName } from '../root/format';
 import type { RootListing } from '../root/listing';
 import { probeHardLinks } from '../util/linkProbe';
+import { decodeNameBytes, fsPath } from '../util/nameBytes';
 import type { SnapshotResult } from './types';
 
 /** Why a snapshot that should have been mostly hard links is (almost) a full copy. */
@@ -153,16 +154,18 @@ async function compareTrees(previous: string, current: string, limit: number): P
   const stack = [''];
   while (stack.length && compared < limit) {
     const rel = stack.pop()!;
-    const entries = await fs.readdir(path.join(current, rel), { withFileTypes: true }).catch(() => []);
+    // Names as bytes (a name that is not UTF-8 is carried escaped, see nameBytes.ts), so every file can be looked at.
+    const entries = await fs.readdir(fsPath(path.join(current, rel)), { withFileTypes: true, encoding: 'buffer' }).catch(() => []);
     for (const entry of entries) {
       if (compared >= limit) break;
-      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      const name = decodeNameBytes(entry.name);
+      const childRel = rel ? `${rel}/${name}` : name;
       if (entry.isDirectory()) {
         stack.push(childRel);
         continue;
       }
       if (!entry.isFile()) continue;
-      const [cur, prev] = await Promise.all([fs.lstat(path.join(current, childRel)), fs.lstat(path.join(previous, childRel)).catch(() => undefined)]);
+      const [cur, prev] = await Promise.all([fs.lstat(fsPath(path.join(current, childRel))), fs.lstat(fsPath(path.join(previous, childRel))).catch(() => undefined)]);
       if (!prev?.isFile()) continue;
       compared++;
       if (prev.dev === cur.dev && prev.ino === cur.ino) {
@@ -183,7 +186,7 @@ async function sameContent(a: string, b: string, size: number): Promise<boolean>
   if (size === 0) return true;
   if (size > CONTENT_COMPARE_MAX) return true; // same size, large: assume unchanged rather than read it all (rsync's quick check would too)
   try {
-    const [x, y] = await Promise.all([fs.readFile(a), fs.readFile(b)]);
+    const [x, y] = await Promise.all([fs.readFile(fsPath(a)), fs.readFile(fsPath(b))]);
     return x.equals(y);
   } catch {
     return false;

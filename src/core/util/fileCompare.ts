@@ -25,9 +25,10 @@ export type QuickVerdict = 'same' | 'different' | 'content';
  * with equal size and mtime ⇒ same (rsync's quick check, which is how rsync itself decided to link or copy); equal
  * size but another mtime (a `touch`, a revert) ⇒ read the content. Symlinks compare their target text; directories
  * are equal as entries (their children are compared separately); other entries (fifos, sockets, devices) by their
- * file type and device number — permissions never count.
+ * file type and device number — permissions never count. With `trustMtime` false (content-true: a claim a user acts
+ * on), regular files of equal size always go to the content, whatever their mtimes (cp -p, touch -r, tar keep them).
  */
-export function quickVerdict(a: StatLike, b: StatLike, sameMachine = true): QuickVerdict {
+export function quickVerdict(a: StatLike, b: StatLike, sameMachine = true, trustMtime = true): QuickVerdict {
   if (sameMachine && a.dev === b.dev && a.ino === b.ino) return 'same';
   const kind = kindOf(a);
   if (kind !== kindOf(b)) return 'different';
@@ -35,12 +36,15 @@ export function quickVerdict(a: StatLike, b: StatLike, sameMachine = true): Quic
   if (kind === 'other') return (a.mode & S_IFMT) === (b.mode & S_IFMT) && a.rdev === b.rdev ? 'same' : 'different';
   if (a.size !== b.size) return 'different';
   if (kind === 'symlink') return 'content';
-  return a.mtimeNs === b.mtimeNs ? 'same' : 'content';
+  return trustMtime && a.mtimeNs === b.mtimeNs ? 'same' : 'content';
 }
 
-/** Whether two entries hold the same thing: metadata first, then the content (streamed) or link target only if needed. */
-export async function sameEntry(pathA: string | Buffer, statA: BigIntStats, pathB: string | Buffer, statB: BigIntStats): Promise<boolean> {
-  const verdict = quickVerdict(statA, statB);
+/**
+ * Whether two entries hold the same thing: metadata first, then the content (streamed) or link target only if needed.
+ * `trustMtime` false: equal size and mtime is not enough, the bytes are compared (see quickVerdict).
+ */
+export async function sameEntry(pathA: string | Buffer, statA: BigIntStats, pathB: string | Buffer, statB: BigIntStats, trustMtime = true): Promise<boolean> {
+  const verdict = quickVerdict(statA, statB, true, trustMtime);
   if (verdict !== 'content') return verdict === 'same';
   if (kindOf(statA) === 'symlink') {
     const [ta, tb] = await Promise.all([fs.readlink(pathA, { encoding: 'buffer' }), fs.readlink(pathB, { encoding: 'buffer' })]);

@@ -108,15 +108,17 @@ function toVersion(group: VersionCopy[], all: Snapshot[]): FileVersion {
 }
 
 /**
- * Marks the newest version equal to the working file (on this machine): by kind, size and mtime, the link target for
- * symlinks, and the bytes when the sizes match but the mtimes differ. Inodes count only when the root is local.
+ * Marks the newest version equal to the working file (on this machine): by kind and size, the link target for
+ * symlinks, and the bytes whenever the sizes match — equal mtimes included: "= working file" is a claim the user acts
+ * on, and cp -p / touch -r keep size and mtime. The same inode (a local root only) needs no reading.
  */
 async function markCurrent(root: BackupRoot, list: FileVersion[], groups: VersionCopy[][], rel: string, workingPath: string): Promise<FileHistory['working']> {
   const stat: BigIntStats | undefined = await fs.lstat(workingPath, { bigint: true }).catch((err) => (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR' ? undefined : Promise.reject(err)));
   if (!stat) return { path: workingPath, exists: false };
   for (let i = list.length - 1; i >= 0; i--) {
     const copy = groups[i][groups[i].length - 1];
-    const verdict = quickVerdict(copy.stat, stat, root.versions.sameMachine);
+    const sameInode = root.versions.sameMachine && copy.stat.dev === stat.dev && copy.stat.ino === stat.ino;
+    const verdict = sameInode ? 'same' : quickVerdict(copy.stat, stat, false, false);
     if (verdict === 'different') continue;
     const same =
       verdict === 'same' ||

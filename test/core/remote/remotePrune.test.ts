@@ -28,7 +28,8 @@ describe('prune on a remote root (real sshd)', function () {
     const spec = `${sshd.host}:${root}`;
     for (const [i] of names.entries()) {
       if (i > 0) fs.rmSync(path.join(source, `f${i - 1}.bin`)); // each f<i>.bin is unique to snapshot i
-      writeTree(source, { [`f${i}.bin`]: Buffer.alloc(20_000 + i, i), 'same.txt': 'same' });
+      // Filled with i + 1, never zeros: snapshots keep runs of zeros as holes (rsync -S), which take no blocks.
+      writeTree(source, { [`f${i}.bin`]: Buffer.alloc(20_000 + i, i + 1), 'same.txt': 'same' });
       await takeSnapshot({ source, root: spec, sshCommand: sshd.sshCommand, createRoot: i === 0, now: new Date(2026, 4, i + 1) });
     }
     return { root, spec };

@@ -24,7 +24,7 @@ export function localChanges(root: string): ChangesAccess {
         const inside = await rootInside(root, toDir);
         if (inside) skip.push(inside);
       }
-      const raw = await diffTrees(from.path, toDir, { skip, exclude: options.exclude, signal: options.signal, concurrency: options.concurrency });
+      const raw = await diffTrees(from.path, toDir, { skip, exclude: options.exclude, signal: options.signal, concurrency: options.concurrency, checksum: options.checksum });
       return { from: from.name, to, raw };
     },
   };

@@ -1,10 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, SnapshotError } from '../../util/errors';
+import { decodeNameBytes, fsPath } from '../../util/nameBytes';
 import type { SnapshotFiles } from '../backupRoot';
 import { checkPathInSnapshot, checkSnapshotName, EntryKind, sortEntries } from '../files';
 
-function kindOf(stat: import('node:fs').Stats | import('node:fs').Dirent): EntryKind {
+function kindOf(stat: import('node:fs').Stats | import('node:fs').Dirent<Buffer>): EntryKind {
   return stat.isSymbolicLink() ? 'symlink' : stat.isDirectory() ? 'directory' : stat.isFile() ? 'file' : 'other';
 }
 
@@ -20,7 +21,7 @@ async function resolveIn(root: string, name: string, relativePath: string): Prom
   let real: string;
   let realBase: string;
   try {
-    [real, realBase] = await Promise.all([fs.realpath(full), fs.realpath(snapshotDir)]);
+    [real, realBase] = await Promise.all([fs.realpath(fsPath(full)), fs.realpath(snapshotDir)]);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw new SnapshotError('NOT_FOUND', `${rel || name} does not exist in snapshot ${name}.`);
     throw err;
@@ -35,17 +36,19 @@ export function localFiles(root: string): SnapshotFiles {
     resolve: (name, rel) => resolveIn(root, name, rel),
     async stat(name, rel) {
       const full = await resolveIn(root, name, rel);
-      const stat = await fs.stat(full);
+      const stat = await fs.stat(fsPath(full));
       return { name: path.basename(full), kind: kindOf(stat), size: stat.size, mtimeMs: stat.mtimeMs };
     },
     /** lstat: symlinks are reported as links, never followed. */
     async listDir(name, rel) {
       const dir = await resolveIn(root, name, rel);
-      const dirents = await fs.readdir(dir, { withFileTypes: true });
+      // Names as bytes: one that is not UTF-8 keeps its bytes (escaped, see util/nameBytes.ts) and can be read back.
+      const dirents = await fs.readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
+      const base = Buffer.from(fsPath(dir));
       const entries = await Promise.all(
         dirents.map(async (d) => {
-          const stat = await fs.lstat(path.join(dir, d.name)).catch(() => undefined);
-          return { name: d.name, kind: kindOf(d), size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0 };
+          const stat = await fs.lstat(Buffer.concat([base, Buffer.from('/'), d.name])).catch(() => undefined);
+          return { name: decodeNameBytes(d.name), kind: kindOf(d), size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0 };
         }),
       );
       return sortEntries(entries);
@@ -53,8 +56,8 @@ export function localFiles(root: string): SnapshotFiles {
     async read(name, rel, _signal, maxBytes) {
       const full = await resolveIn(root, name, rel);
       try {
-        if (maxBytes !== undefined) return await readHead(full, maxBytes);
-        return await fs.readFile(full);
+        if (maxBytes !== undefined) return await readHead(fsPath(full), maxBytes);
+        return await fs.readFile(fsPath(full));
       } catch (err) {
         if (errnoCode(err) === 'EISDIR') throw new SnapshotError('BAD_INPUT', `${rel} is a folder in snapshot ${name}, not a file.`);
         throw err;
@@ -63,7 +66,7 @@ export function localFiles(root: string): SnapshotFiles {
   };
 }
 
-async function readHead(file: string, maxBytes: number): Promise<Buffer> {
+async function readHead(file: string | Buffer, maxBytes: number): Promise<Buffer> {
   const handle = await fs.open(file);
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(maxBytes), 0, maxBytes, 0);

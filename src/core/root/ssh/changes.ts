@@ -181,6 +181,7 @@ async function diffRemote(location: RemoteRootLocation, transport: SshTransport,
     raw = await diffTrees(sides[0], sides[1], {
       exclude: options.exclude,
       signal: options.signal,
+      checksum: options.checksum,
       sameContent: async (rels) => {
         const answer = await runWithPaths(transport, location, CMP_SCRIPT, [dirA, dirB], rels, options.signal);
         const text = answer.toString('latin1');
@@ -194,6 +195,7 @@ async function diffRemote(location: RemoteRootLocation, transport: SshTransport,
     raw = await diffTrees(sides[0], localSide(working), {
       exclude: options.exclude,
       signal: options.signal,
+      checksum: options.checksum,
       sameMachine: false,
       sameContent: async (rels) => {
         const [remote, local] = await Promise.all([remoteHashes(transport, location, dirA, rels, options.signal), mapLimit(rels, 8, (rel) => localHash(Buffer.concat([Buffer.from(working), Buffer.from('/'), rel])))]);

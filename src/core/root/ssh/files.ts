@@ -1,4 +1,5 @@
 import { SnapshotError } from '../../util/errors';
+import { decodeNameBytes } from '../../util/nameBytes';
 import type { SnapshotFiles } from '../backupRoot';
 import { checkPathInSnapshot, checkSnapshotName, EntryKind, SnapshotEntry, sortEntries } from '../files';
 import { RemoteRootLocation } from '../location';
@@ -49,7 +50,13 @@ function kindOfFindType(type: string): EntryKind {
 
 /** Pure: the list script's output → entries, sorted like a local listing (exported for tests). */
 export function parseDirListing(location: RemoteRootLocation, output: Buffer): SnapshotEntry[] {
-  const fields = output.toString('utf8').split('\0');
+  const fields: string[] = [];
+  for (let at = 0; at < output.length; ) {
+    const end = output.indexOf(0, at);
+    fields.push(decodeNameBytes(output.subarray(at, end < 0 ? output.length : end)));
+    at = end < 0 ? output.length : end + 1;
+  }
+  if (output.length && output[output.length - 1] === 0) fields.push('');
   if (fields[0] !== 'rsync-snapshots-dir')
     throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while listing a folder of ${location.spec} (is the login shell printing text? make it quiet for non-interactive sessions).`);
   const entries: SnapshotEntry[] = [];

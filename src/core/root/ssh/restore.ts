@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ItemInfo } from '../../restore/types';
 import { SnapshotError } from '../../util/errors';
+import { nameBytes } from '../../util/nameBytes';
 import type { RestoreAccess } from '../backupRoot';
 import { checkSnapshotName } from '../files';
 import { RemoteRootLocation } from '../location';
@@ -28,11 +29,16 @@ if [ -d "$2" ] && [ ! -L "$2" ]; then printf d; else printf f; fi
 `;
 
 /**
- * One ssh call: lstat of each path ("$@", absolute), NUL-separated per path: `-` when missing, else
+ * One ssh call: lstat of each path (absolute, NUL-separated on stdin, so names that are not UTF-8 arrive byte for
+ * byte; xargs runs "$1", the per-path part, on them), NUL-separated per path: `-` when missing, else
  * `raw-mode-hex size mtime-seconds` and the link target (empty for non-links).
  */
 const STAT_ITEMS_SCRIPT = `
 printf 'rsync-snapshots-items\\0'
+xargs -0 sh -c "$1" sh
+`;
+
+const STAT_EACH_SCRIPT = `
 for p; do
   if [ ! -e "$p" ] && [ ! -L "$p" ]; then printf -- '-\\0\\0'; continue; fi
   s=$(stat -c '%f %s %Y' -- "$p" 2>/dev/null) || { printf -- '-\\0\\0'; continue; }
@@ -49,7 +55,8 @@ function kindOfMode(mode: number): ItemInfo['kind'] {
 /** lstat of many paths on the host in one ssh call; undefined where missing. */
 async function statRemoteItems(location: RemoteRootLocation, transport: SshTransport, paths: string[], signal?: AbortSignal): Promise<(ItemInfo | undefined)[]> {
   if (!paths.length) return [];
-  const result = await transport.execScript(STAT_ITEMS_SCRIPT, paths, { signal });
+  const input = Buffer.concat(paths.flatMap((p) => [nameBytes(p), Buffer.alloc(1)]));
+  const result = await transport.execScript(STAT_ITEMS_SCRIPT, [STAT_EACH_SCRIPT], { signal, input });
   if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
   const fields = result.stdout.toString('utf8').split('\0');
   if (fields[0] !== 'rsync-snapshots-items' || fields.length < 1 + 2 * paths.length)
