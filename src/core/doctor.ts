@@ -149,11 +149,17 @@ async function checkLock(root: string, writable: boolean): Promise<DoctorCheck> 
   const lockPath = path.join(root, LOCK_FILE);
   if (!writable) return { name: 'lock', ok: true, detail: `not tested (root not writable); lock file ${lockPath}` };
   try {
-    const lock = await acquireLock(root, {});
+    const lock = await acquireLock(root, {}, 'doctor');
     await lock.release();
     return { name: 'lock', ok: true, detail: `free (${lockPath})` };
   } catch (err) {
     if (isSnapshotError(err, 'LOCKED')) return { name: 'lock', ok: true, detail: `held: ${err.message}` };
+    if (isSnapshotError(err, 'ROOT_INVALID')) {
+      // The lock file belongs to another user (the message says who, and how to hand it over).
+      const [what, fix] = err.message.split(/(?<=cannot open it\.) /);
+      return { name: 'lock', ok: false, detail: `cannot take the lock: ${what}`, fix: fix ?? 'Make the lock file writable for this user.' };
+    }
+    if (isSnapshotError(err, 'TOOL_NOT_FOUND')) return { name: 'lock', ok: false, detail: `cannot take the lock: ${err.message}`, fix: 'Install flock (util-linux).' };
     return { name: 'lock', ok: false, detail: `cannot take the lock: ${(err as Error).message}`, fix: 'Install flock (util-linux) and make the root writable.' };
   }
 }

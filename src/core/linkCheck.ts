@@ -1,5 +1,6 @@
 import { diagnoseLinking, LinkDiagnosis } from './linkDiagnostics';
 import { SnapshotResult } from './snapshot';
+import { isRemoteRootSpec } from './remote/rootLocation';
 
 /**
  * After a snapshot: when it looks like a full copy although an earlier snapshot existed (no --link-dest, or
@@ -10,6 +11,19 @@ export async function checkLinking(result: SnapshotResult): Promise<LinkDiagnosi
   const regular = result.filesTransferred + result.filesUnchanged;
   const suspicious = result.fullCopyReason !== undefined || (result.linkDest !== null && regular >= 10 && result.filesTransferred >= 0.9 * regular);
   if (!suspicious) return undefined;
+  // A remote root's files are on the host: the local diagnosis (stat, hard-link probe) cannot look at them. The
+  // reason of a full copy without --link-dest is already among the warnings; otherwise say what is known, honestly.
+  if (isRemoteRootSpec(result.root)) {
+    if (!result.linkDest) return undefined;
+    return {
+      problem: true,
+      cause: 'unknown',
+      message: `${result.filesTransferred} of ${regular} files were copied instead of hard-linked against ${result.linkDest}. The cause is diagnosed on local roots only; on the host, check that the root is one filesystem with hard links and that owners, modes and times of unchanged files stay the same.`,
+      compared: 0,
+      linked: 0,
+      copiedUnchanged: 0,
+    };
+  }
   const diagnosis = await diagnoseLinking(result);
   return diagnosis.problem ? diagnosis : undefined;
 }

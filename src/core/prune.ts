@@ -108,7 +108,7 @@ export interface ApplyOptions {
 export async function applyPrune(plan: PrunePlan, options: ApplyOptions = {}): Promise<PruneResult> {
   if (isRemoteRootSpec(plan.root)) return applyRemotePrune(plan, options);
   const root = path.resolve(plan.root);
-  const lock = await acquireLock(root);
+  const lock = await acquireLock(root, process.env, 'prune');
   const deleted: string[] = [];
   const skipped: { name: string; why: string }[] = [];
   try {

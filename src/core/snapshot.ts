@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LATEST_LINK, listSnapshots } from './backupRoot';
-import { errnoCode, SnapshotError } from './errors';
+import { errnoCode, isSnapshotError, SnapshotError } from './errors';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { removeTree } from './removeTree';
 import { describeRsyncFailure, RsyncProgress, runRsync } from './rsync';
 import { writeSnapshotMeta } from './snapshotMeta';
-import { chooseLinkDest, exitWarnings, freshName, snapshotMetaOf, snapshotResult } from './snapshotRun';
+import { chooseLinkDest, exitWarnings, freshName, latestNotMoved, leftBehind, snapshotMetaOf, snapshotResult } from './snapshotRun';
 import { IN_PROGRESS_PREFIX } from './snapshotName';
 import { findExecutable } from './tools';
 import { takeRemoteSnapshot } from './remote/remoteSnapshot';
@@ -69,7 +69,7 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   await checkSource(source);
   await checkRoot(root, source, options.createRoot ?? false);
   const rsync = await findExecutable('rsync', options.rsyncPath);
-  const lock = await acquireLock(root);
+  const lock = await acquireLock(root, process.env, options.label === 'pre-restore' ? 'restore' : 'snapshot');
   try {
     const listing = await listSnapshots(root);
     await checkLatestReplaceable(root);
@@ -96,8 +96,9 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
     const ok = run.exitCode === 0 || run.exitCode === 23 || run.exitCode === 24;
     if (run.cancelled || !ok) {
       await removeTree(partialDir).catch((err) => logger.warn(`could not remove ${partialDir}: ${err}`));
-      if (run.cancelled) throw new SnapshotError('CANCELLED', `Snapshot cancelled: nothing was kept and latest still points at ${listing.latest?.name ?? 'nothing'}.`);
-      throw new SnapshotError('RSYNC_FAILED', `Snapshot failed: ${describeRsyncFailure(run)}. Nothing was kept; latest is unchanged.`, run.stderr.split('\n').filter(Boolean));
+      const left = [...listing.inProgress, ...((await fs.lstat(partialDir).then(() => true, () => false)) ? [path.basename(partialDir)] : [])];
+      if (run.cancelled) throw new SnapshotError('CANCELLED', `Snapshot cancelled. ${leftBehind(root, listing.latest?.name, left)}`);
+      throw new SnapshotError('RSYNC_FAILED', `Snapshot failed: ${describeRsyncFailure(run)}. ${leftBehind(root, listing.latest?.name, left)}`, run.stderr.split('\n').filter(Boolean));
     }
 
     const { unreadable, warnings: exitNotes } = exitWarnings(run);
@@ -107,7 +108,13 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
     await fs.rename(partialDir, finalDir);
     const now = new Date();
     await fs.utimes(finalDir, now, now); // rsync -a copied the source dir's mtime; find -mtime pruning needs the run's time
-    await swingLatest(root, name);
+    try {
+      await swingLatest(root, name);
+    } catch (err) {
+      if (isSnapshotError(err)) throw err;
+      const code = errnoCode(err);
+      throw new SnapshotError('ROOT_INVALID', latestNotMoved(root, name, listing.latest?.name, (err as Error).message, code === 'ENOSPC' || code === 'EDQUOT'));
+    }
     for (const leftover of leftovers) await removeTree(leftover).catch((err) => logger.warn(`could not remove ${leftover}: ${err}`));
 
     const result = snapshotResult({ name, path: finalDir, root, linkDest, fullCopyReason, durationMs: Date.now() - started, unreadable, warnings }, run);

@@ -16,6 +16,11 @@ export const pruneCommand: CliCommand = {
     'Options combine: a snapshot is deleted only when every given option selects it.',
     'The newest snapshot and the one latest points at are never deleted.',
   ],
+  accepts: {
+    'keep-last': 'a whole number of snapshots, 0 or more (e.g. --keep-last 10)',
+    'older-than': 'an age: a whole number of 0 or more with a unit d, h, w or m (e.g. --older-than 30d)',
+    strategy: 'tokens X:Y of whole numbers, 0 or more: after X days keep one snapshot per Y days (e.g. --strategy "1:1 30:7 365:30")',
+  },
   options: {
     'older-than': { type: 'string' },
     'keep-last': { type: 'string' },
@@ -25,7 +30,7 @@ export const pruneCommand: CliCommand = {
   positionals: { min: 1, max: 1 },
   async run({ positionals: [root], values, signal, status }) {
     const keepLastText = stringOption(values, 'keep-last');
-    if (keepLastText !== undefined && !/^\d+$/.test(keepLastText)) throw new SnapshotError('BAD_INPUT', `--keep-last needs a whole number, not "${keepLastText}".`);
+    if (keepLastText !== undefined && !/^\d+$/.test(keepLastText)) throw new SnapshotError('BAD_INPUT', `--keep-last needs a whole number of snapshots, 0 or more (e.g. --keep-last 10), not "${keepLastText}".`);
     const policy: PrunePolicy = {
       olderThan: stringOption(values, 'older-than'),
       keepLast: keepLastText === undefined ? undefined : Number(keepLastText),

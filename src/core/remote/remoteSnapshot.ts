@@ -8,7 +8,7 @@ import { META_DIR } from '../snapshotMeta';
 import { IN_PROGRESS_PREFIX } from '../snapshotName';
 import { findExecutable } from '../tools';
 import { listRemoteSnapshots, REMOTE_EXIT, remoteLocation, remotePath, remoteSpec, rootProblem } from './remoteRoot';
-import { chooseLinkDest, exitWarnings, freshName, snapshotMetaOf, snapshotResult } from '../snapshotRun';
+import { chooseLinkDest, exitWarnings, freshName, latestNotMoved, leftBehind, snapshotMetaOf, snapshotResult } from '../snapshotRun';
 import { RemoteRootLocation, rsyncRemoteArg } from './rootLocation';
 import { SshTransport, sshCounters } from './sshTransport';
 
@@ -143,13 +143,15 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
     const run = await runRsync(rsync, args, { signal: options.signal, onProgress: options.onProgress, logger });
     const ok = run.exitCode === 0 || run.exitCode === 23 || run.exitCode === 24;
     if (run.cancelled || !ok) {
-      await transport.execScript(REMOVE_SCRIPT, [partialDir]).catch((err) => logger.warn(`could not remove ${partialDir} on ${location.host}: ${err}`));
-      if (run.cancelled) throw new SnapshotError('CANCELLED', `Snapshot cancelled: nothing was kept and latest still points at ${listing.latest?.name ?? 'nothing'}.`);
+      // When the host cannot be reached any more, the unfinished copy stays there: say so (the next run reuses it).
+      const removed = await transport.execScript(REMOVE_SCRIPT, [partialDir]).then((r) => r.exitCode === 0, (err) => (logger.warn(`could not remove ${partialDir} on ${location.host}: ${err}`), false));
+      const tail = leftBehind(location.path, listing.latest?.name, [...listing.inProgress, ...(removed ? [] : [partialName])], location.host);
+      if (run.cancelled) throw new SnapshotError('CANCELLED', `Snapshot cancelled. ${tail}`);
       if (run.exitCode === 255 || /ssh: |Host key verification failed|Permission denied \(/.test(run.stderr)) {
         const ssh = transport.failure(run.stderr);
-        throw new SnapshotError('SSH_FAILED', `Snapshot failed: ${ssh.message} Nothing was kept; latest is unchanged.`, ssh.details);
+        throw new SnapshotError('SSH_FAILED', `Snapshot failed: ${ssh.message} ${tail}`, ssh.details);
       }
-      throw new SnapshotError('RSYNC_FAILED', `Snapshot failed: ${describeRsyncFailure(run)}. Nothing was kept; latest is unchanged.`, run.stderr.split('\n').filter(Boolean));
+      throw new SnapshotError('RSYNC_FAILED', `Snapshot failed: ${describeRsyncFailure(run)}. ${tail}`, run.stderr.split('\n').filter(Boolean));
     }
 
     const { unreadable, warnings: exitNotes } = exitWarnings(run);
@@ -160,9 +162,11 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
     const finish = await transport.execScript(FINISH_SCRIPT, [location.path, name, META_DIR, ...leftovers], { input: JSON.stringify(meta, null, 2) + '\n' });
     if (finish.stderr.trim()) logger.warn(finish.stderr.trim());
     if (finish.exitCode !== 0) {
-      const kept = finish.exitCode >= 12 ? ` The snapshot is complete as ${result.path}, but latest still points at ${listing.latest?.name ?? 'nothing'}.` : ' Nothing was kept; latest is unchanged.';
-      if (finish.exitCode < 12) await transport.execScript(REMOVE_SCRIPT, [partialDir]).catch(() => {});
-      throw new SnapshotError('ROOT_INVALID', `Could not finish snapshot ${name} on ${location.host}: ${finish.stderr.trim() || `exit ${finish.exitCode}`}.${kept}`);
+      const why = finish.stderr.trim() || `exit ${finish.exitCode}`;
+      if (finish.exitCode >= 12)
+        throw new SnapshotError('ROOT_INVALID', latestNotMoved(location.path, name, listing.latest?.name, why, /No space left|Disk quota/i.test(why), location.host));
+      await transport.execScript(REMOVE_SCRIPT, [partialDir]).catch(() => {});
+      throw new SnapshotError('ROOT_INVALID', `Could not finish snapshot ${name} on ${location.host}: ${why}. Nothing was kept; latest is unchanged.`);
     }
     result.durationMs = Date.now() - started;
     logger.info(`snapshot ${location.spec}/${name}: ${result.filesTransferred} files copied, ${result.filesUnchanged} unchanged (linked), ${result.durationMs} ms`);
