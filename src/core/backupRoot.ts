@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { errnoCode, SnapshotError } from './errors';
+import { errnoCode, refuseEmptyPath, SnapshotError } from './errors';
 import { IN_PROGRESS_PREFIX, parseSnapshotName, SnapshotNameFormat } from './snapshotName';
 import { listRemoteSnapshots } from './remote/remoteRoot';
 import { isRemoteRootSpec } from './remote/rootLocation';
@@ -38,6 +38,7 @@ export interface RootListing {
  * Never walks inside a snapshot.
  */
 export async function listSnapshots(root: string, options: ListOptions = {}): Promise<RootListing> {
+  refuseEmptyPath(root, 'backup root');
   if (isRemoteRootSpec(root)) return listRemoteSnapshots(root, options);
   const absRoot = path.resolve(root);
   let entries: import('node:fs').Dirent[];

@@ -18,7 +18,7 @@ export async function checkLinking(result: SnapshotResult): Promise<LinkDiagnosi
     return {
       problem: true,
       cause: 'unknown',
-      message: `${result.filesTransferred} of ${regular} files were copied instead of hard-linked against ${result.linkDest}. The cause is diagnosed on local roots only; on the host, check that the root is one filesystem with hard links and that owners, modes and times of unchanged files stay the same.`,
+      message: `${result.filesTransferred} of ${regular} files were copied, not hard-linked against ${result.linkDest}: fine if they all changed. If they did not, the cause is diagnosed on local roots only; on the host, check that the root is one filesystem with hard links and that owners, modes and times of unchanged files stay the same.`,
       compared: 0,
       linked: 0,
       copiedUnchanged: 0,

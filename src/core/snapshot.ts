@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LATEST_LINK, listSnapshots } from './backupRoot';
-import { errnoCode, isSnapshotError, SnapshotError } from './errors';
+import { errnoCode, isSnapshotError, refuseEmptyPath, SnapshotError } from './errors';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { removeTree } from './removeTree';
@@ -61,6 +61,8 @@ export interface SnapshotResult {
  * On failure or cancel nothing is listed and `latest` is untouched.
  */
 export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotResult> {
+  refuseEmptyPath(options.source, 'source folder');
+  refuseEmptyPath(options.root, 'backup root');
   if (isRemoteRootSpec(options.root)) return takeRemoteSnapshot(options);
   const started = Date.now();
   const logger = options.logger ?? silentLogger;

@@ -50,4 +50,34 @@ describe('CLI commands on a remote root pass --ssh-command through (real sshd)',
     assert.deepEqual(plan.items.map((i: { path: string; kind: string }) => [i.path, i.kind]), [['a.txt', 'overwrite']]);
     assert.equal(fs.readFileSync(path.join(source, 'a.txt'), 'utf8'), 'two!');
   });
+  it('snapshot into a remote root whose latest dangles: exit 0, a full copy with the reason, latest moved (link diagnostics never read host:/path as a local path)', async () => {
+    const base = tmp.make('rs-rc-dangling');
+    const danglingRoot = path.join(base, 'root');
+    const danglingSpec = `${sshd.host}:${danglingRoot}`;
+    await takeSnapshot({ source, root: danglingSpec, sshCommand: sshd.sshCommand, createRoot: true, now: new Date(2026, 7, 1) });
+    fs.rmSync(path.join(danglingRoot, 'latest'));
+    fs.symlinkSync('2026-01-01T00-00-00', path.join(danglingRoot, 'latest'));
+    const cwd = tmp.make('rs-rc-cwd');
+    const r = await runCli(['snapshot', source, danglingSpec, '--ssh-command', sshd.sshCommand], { cwd });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stderr, /does not exist yet/);
+    assert.match(r.stdout, /warning: Full copy: latest points at 2026-01-01T00-00-00, which does not exist/);
+    const name = /^Snapshot (\S+) /.exec(r.stdout)![1];
+    assert.equal(fs.readlinkSync(path.join(danglingRoot, 'latest')), name);
+    assert.deepEqual(fs.readdirSync(cwd), [], 'nothing local was created or read as the root');
+  });
+
+  it('snapshot into a remote root where nearly nothing links: exit 0 and an honest note instead of a local diagnosis', async () => {
+    const base = tmp.make('rs-rc-nolink');
+    const src = path.join(base, 'src');
+    for (let i = 0; i < 12; i++) writeTree(src, { [`f${i}.txt`]: `v1 ${i}` });
+    const nolinkSpec = `${sshd.host}:${path.join(base, 'root')}`;
+    await takeSnapshot({ source: src, root: nolinkSpec, sshCommand: sshd.sshCommand, createRoot: true, now: new Date(2026, 7, 1) });
+    for (let i = 0; i < 12; i++) writeTree(src, { [`f${i}.txt`]: `v2 ${i}` });
+    const r = await runCli(['snapshot', src, nolinkSpec, '--ssh-command', sshd.sshCommand, '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const result = JSON.parse(r.stdout);
+    assert.equal(result.filesTransferred, 12);
+    assert.match(result.linking.message, /12 of 12 files were copied, not hard-linked against .*diagnosed on local roots only/);
+  });
 });
