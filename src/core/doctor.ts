@@ -141,7 +141,7 @@ async function checkLeftovers(root: string, listing: RootListing): Promise<Docto
     name: 'leftovers',
     ok: true,
     detail: `${all.join(', ')}: ${listing.inProgress.length ? 'a running or interrupted snapshot' : ''}${listing.inProgress.length && deleting.length ? '; ' : ''}${deleting.length ? 'an interrupted prune' : ''}`,
-    fix: 'Harmless: the next snapshot reuses and removes .inprogress-* folders, the next prune removes .deleting-* ones. If no snapshot is running you may also remove them (rm -rf).',
+    fix: 'Harmless: the next snapshot reuses and removes .inprogress-* folders; the next prune or snapshot removes .deleting-* ones (rsync-snapshots du counts them until then). If no snapshot is running you may also remove them (rm -rf).',
   };
 }
 

@@ -4,17 +4,16 @@ import { LATEST_LINK, listSnapshots } from './backupRoot';
 import { errnoCode, SnapshotError } from './errors';
 import { acquireLock } from './lock';
 import { decide, PrunePolicy, validatePolicy } from './prunePolicy';
-import { removeTree } from './removeTree';
+import { removeDeletingLeftovers, removeTree } from './removeTree';
 import { removeSnapshotMeta } from './snapshotMeta';
-import { parseSnapshotName } from './snapshotName';
+import { DELETING_PREFIX, parseSnapshotName } from './snapshotName';
 import { measureUsage } from './usage';
 import { applyRemotePrune, planRemotePrune } from './remote/remotePrune';
 import { isRemoteRootSpec } from './remote/rootLocation';
 
 export type { PrunePolicy } from './prunePolicy';
 
-/** A snapshot being deleted is first renamed to this prefix (atomically unlisted), then removed. */
-export const DELETING_PREFIX = '.deleting-';
+export { DELETING_PREFIX } from './snapshotName';
 
 export interface PruneEntry {
   name: string;
@@ -89,6 +88,8 @@ export interface PruneResult {
   deleted: string[];
   /** Planned entries that were not deleted, and why (changed since the preview, now protected…). */
   skipped: { name: string; why: string }[];
+  /** `.deleting-*` folders of an interrupted prune, removed now. */
+  finished: string[];
 }
 
 export interface ApplyOptions {
@@ -111,8 +112,9 @@ export async function applyPrune(plan: PrunePlan, options: ApplyOptions = {}): P
   const lock = await acquireLock(root, process.env, 'prune');
   const deleted: string[] = [];
   const skipped: { name: string; why: string }[] = [];
+  let finished: string[] = [];
   try {
-    await removeDeletingLeftovers(root);
+    finished = await removeDeletingLeftovers(root);
     let done = 0;
     for (const entry of plan.delete) {
       if (options.signal?.aborted) {
@@ -138,7 +140,7 @@ export async function applyPrune(plan: PrunePlan, options: ApplyOptions = {}): P
   } finally {
     await lock.release();
   }
-  return { root, deleted, skipped };
+  return { root, deleted, skipped, finished };
 }
 
 /** Why this planned entry must not be deleted now, or undefined when it may. */
@@ -160,11 +162,4 @@ async function refusal(root: string, entry: PruneEntry): Promise<string | undefi
   const latestReal = await fs.realpath(path.join(root, LATEST_LINK)).catch(() => undefined);
   if (latestReal && latestReal === (await fs.realpath(target))) return 'latest points at it';
   return undefined;
-}
-
-async function removeDeletingLeftovers(root: string): Promise<void> {
-  for (const entry of await fs.readdir(root, { withFileTypes: true })) {
-    if (entry.isDirectory() && entry.name.startsWith(DELETING_PREFIX) && parseSnapshotName(entry.name.slice(DELETING_PREFIX.length)))
-      await removeTree(path.join(root, entry.name));
-  }
 }

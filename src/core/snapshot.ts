@@ -4,7 +4,7 @@ import { LATEST_LINK, listSnapshots } from './backupRoot';
 import { errnoCode, isSnapshotError, refuseEmptyPath, SnapshotError } from './errors';
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
-import { removeTree } from './removeTree';
+import { removeDeletingLeftovers, removeTree } from './removeTree';
 import { describeRsyncFailure, RsyncProgress, runRsync } from './rsync';
 import { writeSnapshotMeta } from './snapshotMeta';
 import { chooseLinkDest, exitWarnings, freshName, latestNotMoved, leftBehind, snapshotMetaOf, snapshotResult } from './snapshotRun';
@@ -73,6 +73,8 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   const rsync = await findExecutable('rsync', options.rsyncPath);
   const lock = await acquireLock(root, process.env, options.label === 'pre-restore' ? 'restore' : 'snapshot');
   try {
+    // An interrupted prune's .deleting-* folders are finished first: their space is free for this run.
+    await removeDeletingLeftovers(root).catch((err) => logger.warn(`could not finish an interrupted deletion in ${root}: ${err}`));
     const listing = await listSnapshots(root);
     await checkLatestReplaceable(root);
     const name = await freshName(listing, options.now ?? new Date(), (n) => fs.lstat(path.join(root, n)).then(() => true, () => false));

@@ -6,6 +6,13 @@ const RTB = /^(\d{4})-(\d{2})-(\d{2})-(\d{2})(\d{2})(\d{2})$/;
 
 /** Prefix of a snapshot being written: never listed, never mistaken for a finished one. */
 export const IN_PROGRESS_PREFIX = '.inprogress-';
+/** A snapshot being deleted is first renamed to this prefix (atomically unlisted), then removed. */
+export const DELETING_PREFIX = '.deleting-';
+
+/** `.deleting-<snapshot name>`: only ours; anything else with that prefix is someone's folder, never touched. */
+export function isDeletingName(name: string): boolean {
+  return name.startsWith(DELETING_PREFIX) && parseSnapshotName(name.slice(DELETING_PREFIX.length)) !== undefined;
+}
 
 export interface ParsedSnapshotName {
   time: Date;

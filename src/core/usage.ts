@@ -3,6 +3,7 @@ import path from 'node:path';
 import { listSnapshots } from './backupRoot';
 import { SnapshotError } from './errors';
 import { META_DIR } from './snapshotMeta';
+import { isDeletingName } from './snapshotName';
 import { gnuFindAvailable, scanWithFind } from './findScan';
 import { MULTI_STRIDE, scanDirectories, SnapshotScan } from './usageScan';
 import { measureRemoteUsage } from './remote/remoteUsage';
@@ -48,6 +49,11 @@ export interface UsageReport {
   totalBytes: number;
   /** Oldest first, as listed. */
   snapshots: SnapshotUsage[];
+  /**
+   * `.deleting-*` folders of an interrupted prune, still taking space until the next prune or snapshot finishes them;
+   * counted in totalBytes (so the total is `du -s -B1 --total ROOT/20* ROOT/.deleting-*`).
+   */
+  deleting: SnapshotUsage[];
   /** How many snapshots were walked now and how many came from the cache. */
   scanned: number;
   fromCache: number;
@@ -192,7 +198,16 @@ export class UsageModel {
       return { name, apparentBytes: apparent, uniqueBytes, sharedBytes: apparent - uniqueBytes, entries: rec.entries };
     });
     for (const name of names) for (const e of this.records.get(name)!.errors) warnings.push(`${name}/${e}`);
-    return { root, totalBytes: total, snapshots, scanned, fromCache: names.length - scanned, durationMs: Date.now() - started, warnings };
+    return {
+      root,
+      totalBytes: total,
+      snapshots: snapshots.filter((u) => !isDeletingName(u.name)),
+      deleting: snapshots.filter((u) => isDeletingName(u.name)),
+      scanned,
+      fromCache: names.length - scanned,
+      durationMs: Date.now() - started,
+      warnings,
+    };
   }
 
   /** Bytes freed by deleting all of `deleted` together (inodes all of whose links lie within that set). */
@@ -335,8 +350,15 @@ export async function measureUsage(root: string, options: UsageOptions = {}): Pr
   const listing = await listSnapshots(root);
   const absRoot = listing.root;
   const useCache = options.cache !== false;
-  const names = listing.snapshots.map((s) => s.name);
-  const stats = await Promise.all(listing.snapshots.map((s) => fs.lstat(s.path)));
+  // An interrupted prune's .deleting-* folders still take space: measured with the snapshots, reported apart.
+  const deleting = (await fs.readdir(absRoot, { withFileTypes: true })).filter((e) => e.isDirectory() && isDeletingName(e.name)).map((e) => e.name).sort();
+  const deletingStats = await Promise.all(deleting.map((n) => fs.lstat(path.join(absRoot, n)).catch(() => undefined)));
+  const entries = [
+    ...listing.snapshots.map((s) => ({ name: s.name, path: s.path })),
+    ...deleting.flatMap((n, i) => (deletingStats[i] ? [{ name: n, path: path.join(absRoot, n) }] : [])),
+  ];
+  const names = entries.map((s) => s.name);
+  const stats = [...(await Promise.all(listing.snapshots.map((s) => fs.lstat(s.path)))), ...deletingStats.filter((st) => st !== undefined)];
   const stamps = stats.map((st) => `${st.dev}:${st.ino}:${st.ctimeMs}`);
   const key = JSON.stringify([names, stamps]);
   const model = useCache ? await loadModel(absRoot) : new UsageModel();
@@ -344,11 +366,11 @@ export async function measureUsage(root: string, options: UsageOptions = {}): Pr
 
   if (useCache && model.lastKey === key && model.lastReport) {
     options.onProgress?.({ done: names.length, total: names.length });
-    const report = { ...model.lastReport, snapshots: model.lastReport.snapshots.map((s) => ({ ...s })), warnings: [...model.lastReport.warnings], scanned: 0, fromCache: names.length, durationMs: Date.now() - started };
+    const report = { ...model.lastReport, snapshots: model.lastReport.snapshots.map((s) => ({ ...s })), deleting: model.lastReport.deleting.map((s) => ({ ...s })), warnings: [...model.lastReport.warnings], scanned: 0, fromCache: names.length, durationMs: Date.now() - started };
     return { report, freedBy };
   }
 
-  const jobs = listing.snapshots.flatMap((s, i) => (model.records.get(s.name)?.stamp === stamps[i] ? [] : [{ key: s.name, dir: s.path, dev: stats[i].dev, ino: stats[i].ino }]));
+  const jobs = entries.flatMap((s, i) => (model.records.get(s.name)?.stamp === stamps[i] ? [] : [{ key: s.name, dir: s.path, dev: stats[i].dev, ino: stats[i].ino }]));
   const stampOf = new Map(names.map((n, i) => [n, stamps[i]]));
   let done = names.length - jobs.length;
   options.onProgress?.({ done, total: names.length });
@@ -382,7 +404,7 @@ export async function measureUsage(root: string, options: UsageOptions = {}): Pr
     model.lastKey = key;
     model.lastReport = report;
   }
-  return { report: { ...report, snapshots: report.snapshots.map((s) => ({ ...s })), warnings: [...report.warnings] }, freedBy };
+  return { report: { ...report, snapshots: report.snapshots.map((s) => ({ ...s })), deleting: report.deleting.map((s) => ({ ...s })), warnings: [...report.warnings] }, freedBy };
 }
 
 /** Space report of a backup root: total (du-compatible), and per snapshot apparent, unique and shared bytes. */

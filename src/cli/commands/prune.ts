@@ -1,6 +1,6 @@
 import { applyPrune, planPrune, PrunePlan } from '../../core/prune';
 import { PrunePolicy } from '../../core/prunePolicy';
-import { SnapshotError } from '../../core/errors';
+import { isSnapshotError, SnapshotError } from '../../core/errors';
 import { CliCommand, stringOption } from '../command';
 import { formatBytes } from '../../core/format';
 
@@ -39,11 +39,17 @@ export const pruneCommand: CliCommand = {
     for (const key of Object.keys(policy) as (keyof PrunePolicy)[]) if (policy[key] === undefined) delete policy[key];
     const plan = await planPrune(root, policy, { signal, sshCommand: stringOption(values, 'ssh-command') });
     const planLines = describePlan(plan);
-    if (values['dry-run'] === true || !plan.delete.length) {
-      return { json: { dryRun: values['dry-run'] === true, plan }, text: [...planLines, values['dry-run'] === true ? 'Dry run: nothing was deleted.' : ''].filter(Boolean).join('\n') };
+    if (values['dry-run'] === true) {
+      return { json: { dryRun: true, plan }, text: [...planLines, 'Dry run: nothing was deleted.'].join('\n') };
+    }
+    if (!plan.delete.length) {
+      // Nothing planned, but an interrupted prune's .deleting-* folders are finished (under the lock; busy: next time).
+      const result = await applyPrune(plan, { signal, sshCommand: stringOption(values, 'ssh-command') }).catch((err) => (isSnapshotError(err, 'LOCKED') ? undefined : Promise.reject(err)));
+      return { json: { dryRun: false, plan, ...(result ? { result } : {}) }, text: [...planLines, ...finishedLines(result?.finished ?? [])].join('\n') };
     }
     const result = await applyPrune(plan, { signal, sshCommand: stringOption(values, 'ssh-command'), onProgress: (done, total, name) => status(`deleted ${name} (${done}/${total})`) });
     const lines = [
+      ...finishedLines(result.finished),
       ...result.deleted.map((n) => `deleted ${n}`),
       ...result.skipped.map((s) => `kept ${s.name}: ${s.why}`),
       `Deleted ${result.deleted.length} snapshot(s)${plan.measured ? `, freed about ${formatBytes(plan.freesBytes)}` : ''}.`,
@@ -58,4 +64,8 @@ function describePlan(plan: PrunePlan): string[] {
     `Would delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshot(s) in ${plan.root}, freeing ${plan.measured ? formatBytes(plan.freesBytes) : 'an unmeasured amount'}:`,
     ...plan.delete.map((d) => `  ${d.name}  ${plan.measured ? formatBytes(d.uniqueBytes).padStart(10) + ' unique' : ''}  ${d.reason}`),
   ];
+}
+
+function finishedLines(finished: string[]): string[] {
+  return finished.map((n) => `finished an interrupted deletion: removed ${n}`);
 }

@@ -5,7 +5,7 @@ import { silentLogger } from '../logger';
 import { describeRsyncFailure, runRsync } from '../rsync';
 import { checkSource, SnapshotOptions, SnapshotResult } from '../snapshot';
 import { META_DIR } from '../snapshotMeta';
-import { IN_PROGRESS_PREFIX } from '../snapshotName';
+import { DELETING_PREFIX, IN_PROGRESS_PREFIX } from '../snapshotName';
 import { findExecutable } from '../tools';
 import { listRemoteSnapshots, REMOTE_EXIT, remoteLocation, remotePath, remoteSpec, rootProblem } from './remoteRoot';
 import { chooseLinkDest, exitWarnings, freshName, latestNotMoved, leftBehind, snapshotMetaOf, snapshotResult } from '../snapshotRun';
@@ -81,7 +81,8 @@ done
 
 /**
  * The final step in one ssh call, under the lock: rename .inprogress-NAME → NAME, touch it, swing latest atomically
- * (symlink under a temp name, then mv -T over), write the sidecar notes from stdin, remove crashed leftovers.
+ * (symlink under a temp name, then mv -T over), write the sidecar notes from stdin, remove crashed leftovers and an
+ * interrupted prune's .deleting-<snapshot name> folders.
  * "$1" = root, "$2" = name, "$3" = sidecar folder, then leftovers.
  */
 const FINISH_SCRIPT = `
@@ -94,6 +95,13 @@ tmp=".latest.tmp-$$"
 ln -s -- "$name" "$tmp" || exit 12
 mv -T -f -- "$tmp" latest || { rm -f -- "$tmp"; exit 13; }
 { mkdir -p -- "$meta" && cat > "$meta/$name.json.tmp" && mv -f -- "$meta/$name.json.tmp" "$meta/$name.json"; } || echo "could not write the snapshot notes" >&2
+for d in ${DELETING_PREFIX}*; do
+  case \${d#${DELETING_PREFIX}} in
+    [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]) ;;
+    *) continue ;;
+  esac
+  [ -d "$d" ] && [ ! -L "$d" ] && set -- "$@" "$PWD/$d"
+done
 ${REMOVE_SCRIPT}
 exit 0
 `;

@@ -3,13 +3,14 @@ import { scanFromFindOutput } from '../findScan';
 import type { UsageOptions, UsageResult } from '../usage';
 import { UsageModel } from '../usage';
 import { SnapshotScan } from '../usageScan';
+import { isDeletingName } from '../snapshotName';
 import { LIST_SCRIPT, parseRemoteListing, remoteLocation, rootProblem } from './remoteRoot';
 import { RemoteRootLocation } from './rootLocation';
 import { SshTransport } from './sshTransport';
 
 /**
  * One ssh call for a remote space report: "$1" = root, then pairs (name, stamp) of snapshots already measured.
- * For every snapshot-named folder: its name and stamp (dev:ino:ctime — changes when renamed, touched, or an entry is
+ * For every snapshot-named folder (and .deleting-* one, left by an interrupted prune): its name and stamp (dev:ino:ctime — changes when renamed, touched, or an entry is
  * added or removed at its top); `cached` when the stamp is the one given, else `scan` and one line per entry walked
  * (`type dev inode 512-byte-blocks links`: numbers only, so no file name is ever parsed) ended by NUL. Then `/end`
  * and the listing script's output (names contain no "/").
@@ -17,7 +18,7 @@ import { SshTransport } from './sshTransport';
 const USAGE_SCRIPT = `
 root=$1
 printf 'rsync-snapshots-usage\\0'
-for top in "$root"/[0-9]*; do
+for top in "$root"/[0-9]* "$root"/.deleting-[0-9]*; do
   [ -d "$top" ] && [ ! -L "$top" ] || continue
   n=\${top##*/}
   stamp=$(stat -c '%d:%i:%.9Z' -- "$top") || continue
@@ -93,7 +94,8 @@ export async function measureRemoteUsage(root: string, options: UsageOptions = {
   if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
   const answer = parseAnswer(location, result.stdout);
   const listing = parseRemoteListing(location, answer.rest);
-  const names = listing.snapshots.map((s) => s.name);
+  // An interrupted prune's .deleting-<snapshot name> folders still take space: measured with the snapshots, reported apart.
+  const names = [...listing.snapshots.map((s) => s.name), ...[...answer.stamps.keys()].filter(isDeletingName).sort()];
 
   model.freshNlink = [];
   let scanned = 0;
