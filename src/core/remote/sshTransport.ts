@@ -78,16 +78,54 @@ export function resolveSshCommand(explicit?: string, env: NodeJS.ProcessEnv = pr
 
 let controlRoot: string | undefined;
 
-/** A private (0700) folder for this process's connection sockets, removed when the process exits. */
+const CONTROL_DIR_PREFIX = 'rs-ssh-';
+
+/**
+ * A private (0700) folder for this process's connection sockets, `rs-ssh-<pid>-XXXXXX`, removed when the process exits.
+ * A process killed with -9 cannot remove its own: stale ones of ours (our uid, a pid that no longer runs) go on start.
+ */
 function controlRootDir(): string {
   if (controlRoot && fs.existsSync(controlRoot)) return controlRoot;
   // Unix socket paths are limited to ~108 bytes: prefer /tmp over a long TMPDIR.
   const base = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp';
-  controlRoot = fs.mkdtempSync(path.join(base, 'rs-ssh-'));
+  removeStaleControlDirs(base);
+  controlRoot = fs.mkdtempSync(path.join(base, `${CONTROL_DIR_PREFIX}${process.pid}-`));
   fs.chmodSync(controlRoot, 0o700);
   const dir = controlRoot;
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Removes `rs-ssh-<pid>-*` folders of this user whose process is gone (folders without a pid, of older versions, stay). */
+function removeStaleControlDirs(base: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(base);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const pid = Number(/^rs-ssh-(\d+)-[^/]+$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processRuns(pid)) continue;
+    const dir = path.join(base, name);
+    try {
+      const stat = fs.lstatSync(dir);
+      if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface SshTransportOptions {

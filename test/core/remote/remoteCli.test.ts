@@ -4,7 +4,9 @@ import path from 'node:path';
 import { closeAllSshConnections } from '../../../src/core/remote/sshTransport';
 import { takeSnapshot } from '../../../src/core/snapshot';
 import { tempDirs, writeTree } from '../../support/fixtures';
-import { runCli } from '../../support/proc';
+import { cliPath, runCli, waitFor } from '../../support/proc';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { startSshd, TestSshd } from '../../support/sshd';
 
 describe('CLI commands on a remote root pass --ssh-command through (real sshd)', function () {
@@ -79,5 +81,19 @@ describe('CLI commands on a remote root pass --ssh-command through (real sshd)',
     const result = JSON.parse(r.stdout);
     assert.equal(result.filesTransferred, 12);
     assert.match(result.linking.message, /12 of 12 files were copied, not hard-linked against .*diagnosed on local roots only/);
+  });
+  it('a remote run killed with -9 leaves its /tmp/rs-ssh-<pid>-* control folder; the next run removes it', async () => {
+    const base = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp';
+    const child = spawn(process.execPath, [cliPath(), 'snapshot', source, spec, '--ssh-command', sshd.sshCommand], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const mine = () => fs.readdirSync(base).filter((n) => n.startsWith(`rs-ssh-${child.pid}-`));
+    await waitFor(() => mine().length > 0, 20000, 'the control folder of the run');
+    child.kill('SIGKILL');
+    await exited;
+    const stale = mine();
+    assert.equal(stale.length, 1, 'killed: it could not remove its folder');
+    const next = await runCli(['list', spec, '--ssh-command', sshd.sshCommand]);
+    assert.equal(next.code, 0, next.stderr);
+    assert.deepEqual(mine(), [], `${stale[0]} removed by the next run`);
   });
 });
