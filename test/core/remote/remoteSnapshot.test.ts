@@ -284,11 +284,14 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
 
     it('unknown host key (empty known_hosts): says to connect once and accept the key', async () => {
       await expectFailure(sshd.variant('unknown-key', { knownHosts: '' }), /host key .*not in known_hosts.*Connect once/);
+      // The entry ssh really uses for a HostName/Port from the config: [127.0.0.1]:PORT, not the alias.
+      await expectFailure(sshd.variant('unknown-key', { knownHosts: '' }), new RegExp(`ssh looks it up as \\[127\\.0\\.0\\.1\\]:${sshd.port}\\)`));
     });
 
     it('changed host key: says the key changed and how to replace it after checking', async () => {
       const otherKey = fs.readFileSync(`${sshd.makeUnauthorizedKey()}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
       await expectFailure(sshd.variant('changed-key', { knownHosts: `[127.0.0.1]:${sshd.port} ${otherKey}\n` }), /CHANGED.*ssh-keygen -R/);
+      await expectFailure(sshd.variant('changed-key', { knownHosts: `[127.0.0.1]:${sshd.port} ${otherKey}\n` }), new RegExp(`ssh-keygen -R '\\[127\\.0\\.0\\.1\\]:${sshd.port}' -f \\S*known_hosts\\.changed-key\\)`));
     });
 
     it('wrong key: says to set up key authentication (ssh-copy-id), no password prompt', async () => {
