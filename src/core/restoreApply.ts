@@ -6,6 +6,7 @@ import { ITEMIZE_ENV } from './itemizeParser';
 import { Logger, silentLogger } from './logger';
 import { isInsideDir, joinItem, refuseSymlinkTraversal, symlinkOnTheWay } from './restorePath';
 import { targetFingerprint } from './restoreFingerprint';
+import { restoreTempDir } from './restoreTemp';
 import { RestoreItem, RestorePlan, restoreRsyncArgs, validateRestorePlan } from './restorePlan';
 import { describeRsyncFailure, formatCommandLine, runRsync } from './rsync';
 import { takeSnapshot } from './snapshot';
@@ -117,11 +118,13 @@ export async function applyRestore(planInput: RestorePlan, options: ApplyRestore
     const listed = plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.') : [];
     if (plan.sourceType === 'folder' && !listed.length) await fs.mkdir(plan.target, { recursive: false }).catch((err) => (errnoCode(err) === 'EEXIST' ? undefined : Promise.reject(err)));
     if (plan.sourceType === 'file' || listed.length) {
-      const extra = plan.sourceType === 'folder' ? ['--files-from=-', '--from0'] : [];
+      // rsync's temporary files in one folder of ours on the target's filesystem, not beside each file (see restoreTemp.ts).
+      const temp = await restoreTempDir(plan.targetDir);
+      const extra = [...(plan.sourceType === 'folder' ? ['--files-from=-', '--from0'] : []), `--temp-dir=${temp.path}`];
       const args = transport ? remoteRestoreArgs(plan, transport, extra) : restoreRsyncArgs(plan, extra);
       if (transport) sshCounters.processesStarted++; // rsync's own ssh
       result.commandLine = formatCommandLine([rsync, ...args]);
-      const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV, input: listed.length ? listed.join('\0') + '\0' : undefined });
+      const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV, input: listed.length ? listed.join('\0') + '\0' : undefined }).finally(() => temp.done());
       stderr = run.stderr;
       if (run.cancelled)
         throw new SnapshotError('CANCELLED', `Restore cancelled part-way: some items may already be restored. ${result.rollback ?? 'No safety snapshot was taken.'}`);

@@ -7,6 +7,7 @@ import { ITEMIZE_ENV, ITEMIZE_OUT_FORMAT, ItemizedLine, ItemizeOutput, parseItem
 import { Logger, silentLogger } from './logger';
 import { isInsideDir, isSafeItemPath, joinItem, normalizeSourcePath, refuseSymlinkTraversal } from './restorePath';
 import { targetFingerprint } from './restoreFingerprint';
+import { RESTORE_TEMP_EXCLUDE } from './restoreTemp';
 import { describeRsyncFailure, formatCommandLine, runRsync } from './rsync';
 import { findExecutable } from './tools';
 import { planRemoteRestore } from './remote/remoteRestore';
@@ -128,7 +129,7 @@ export async function planRestore(options: PlanRestoreOptions): Promise<RestoreP
   const del = Boolean(options.delete) && sourceType === 'folder';
 
   const base = { sourceType, sourcePath, target, delete: del };
-  const args = restoreRsyncArgs(base, ['--dry-run', ...(await protectRoot(root, targetDir, sourceType))]);
+  const args = restoreRsyncArgs(base, ['--dry-run', RESTORE_TEMP_EXCLUDE, ...(await protectRoot(root, targetDir, sourceType))]);
   const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV });
   if (run.cancelled) throw new SnapshotError('CANCELLED', 'Restore preview cancelled: nothing was changed.');
   if (run.exitCode !== 0 && run.exitCode !== 23 && run.exitCode !== 24)

@@ -5,6 +5,7 @@ import { errnoCode, isSnapshotError, refuseEmptyPath, SnapshotError } from './er
 import { acquireLock } from './lock';
 import { Logger, silentLogger } from './logger';
 import { removeDeletingLeftovers, removeTree } from './removeTree';
+import { removeStaleRestoreTemp, RESTORE_TEMP_EXCLUDE } from './restoreTemp';
 import { describeRsyncFailure, RsyncProgress, runRsync } from './rsync';
 import { writeSnapshotMeta } from './snapshotMeta';
 import { chooseLinkDest, exitWarnings, freshName, latestNotMoved, leftBehind, snapshotMetaOf, snapshotResult } from './snapshotRun';
@@ -73,8 +74,10 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   const rsync = await findExecutable('rsync', options.rsyncPath);
   const lock = await acquireLock(root, process.env, options.label === 'pre-restore' ? 'restore' : 'snapshot');
   try {
-    // An interrupted prune's .deleting-* folders are finished first: their space is free for this run.
+    // An interrupted prune's .deleting-* folders are finished first: their space is free for this run. So are the
+    // temporary files a killed restore left in the source.
     await removeDeletingLeftovers(root).catch((err) => logger.warn(`could not finish an interrupted deletion in ${root}: ${err}`));
+    await removeStaleRestoreTemp(source).catch((err) => logger.warn(`could not remove a killed restore's temporary files in ${source}: ${err}`));
     const listing = await listSnapshots(root);
     await checkLatestReplaceable(root);
     const name = await freshName(listing, options.now ?? new Date(), (n) => fs.lstat(path.join(root, n)).then(() => true, () => false));
@@ -89,6 +92,7 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
     const args = ['-a', '--modify-window=-1', '--no-human-readable', '--info=progress2', '--stats'];
     if (options.oneFileSystem) args.push('--one-file-system');
     for (const pattern of await excludesFor(source, root, options.excludes ?? [])) args.push(`--exclude=${pattern}`);
+    args.push(RESTORE_TEMP_EXCLUDE); // a killed restore's temporary files are never part of a snapshot
     if (linkDest) args.push(`--link-dest=${linkDest}`);
     // A crashed run's partial copy is reused as a second link basis: what it already holds is linked, not copied
     // again, and it is never written to (a resumed run into it could change metadata shared with older snapshots).

@@ -4,6 +4,7 @@ import { SnapshotError } from '../errors';
 import { ITEMIZE_ENV } from '../itemizeParser';
 import { silentLogger } from '../logger';
 import { normalizeSourcePath } from '../restorePath';
+import { RESTORE_TEMP_EXCLUDE } from '../restoreTemp';
 import { checkTarget, finishPlan, formatCounts, PlanRestoreOptions, readDryRun, RestorePlan, restoreRsyncArgs } from '../restorePlan';
 import { describeRsyncFailure, formatCommandLine, runRsync, RsyncRunResult } from '../rsync';
 import { findExecutable } from '../tools';
@@ -130,7 +131,7 @@ export async function planRemoteRestore(options: PlanRestoreOptions): Promise<Re
   const del = Boolean(options.delete) && sourceType === 'folder';
 
   const base = { root: location.spec, snapshot: snapshot.name, relativePath, sourceType, target, delete: del } as const;
-  const args = remoteRestoreArgs(base, transport, ['--dry-run']);
+  const args = remoteRestoreArgs(base, transport, ['--dry-run', RESTORE_TEMP_EXCLUDE]);
   sshCounters.processesStarted++; // rsync's own ssh
   const run = await runRsync(rsync, args, { signal: options.signal, logger, env: ITEMIZE_ENV });
   if (run.cancelled) throw new SnapshotError('CANCELLED', 'Restore preview cancelled: nothing was changed.');

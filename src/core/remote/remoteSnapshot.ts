@@ -5,6 +5,7 @@ import { silentLogger } from '../logger';
 import { describeRsyncFailure, runRsync } from '../rsync';
 import { checkSource, SnapshotOptions, SnapshotResult } from '../snapshot';
 import { META_DIR } from '../snapshotMeta';
+import { removeStaleRestoreTemp, RESTORE_TEMP_EXCLUDE } from '../restoreTemp';
 import { DELETING_PREFIX, IN_PROGRESS_PREFIX } from '../snapshotName';
 import { findExecutable } from '../tools';
 import { listRemoteSnapshots, REMOTE_EXIT, remoteLocation, remotePath, remoteSpec, rootProblem } from './remoteRoot';
@@ -124,6 +125,7 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
 
   const lock = await acquireRemoteLock(location, transport, options.createRoot ?? false);
   try {
+    await removeStaleRestoreTemp(source).catch((err) => logger.warn(`could not remove a killed restore's temporary files in ${source}: ${err}`));
     const listing = await listRemoteSnapshots(location, transport);
     if (listing.latestState === 'not-a-snapshot' && listing.latestTarget === undefined)
       throw new SnapshotError('ROOT_INVALID', `${remoteSpec(location, 'latest')} is a real file or folder, not a symlink: move it away so latest can be updated.`);
@@ -143,6 +145,7 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
     const args = ['-a', '-s', '--modify-window=-1', '--no-human-readable', '--info=progress2', '--stats', '-e', transport.rsyncShell()];
     if (options.oneFileSystem) args.push('--one-file-system');
     for (const pattern of options.excludes ?? []) args.push(`--exclude=${pattern}`);
+    args.push(RESTORE_TEMP_EXCLUDE); // a killed restore's temporary files are never part of a snapshot
     if (linkDest) args.push(`--link-dest=${linkDest}`);
     for (const leftover of leftovers.slice(-19)) args.push(`--link-dest=${leftover}`);
     args.push('--', `${source}/`, rsyncRemoteArg(location, `${partialDir}/`));
