@@ -115,7 +115,7 @@ export async function remoteDoctor(root: string, options: DoctorOptions = {}): P
   if (!writable) checks.push({ name: 'lock', ok: true, detail: `not tested (root not writable); lock file ${lockPath} on ${location.host}` });
   else {
     try {
-      const lock = await acquireRemoteLock(location, transport);
+      const lock = await acquireRemoteLock(location, transport, false, 'doctor');
       await lock.release();
       checks.push({ name: 'lock', ok: true, detail: `free (${lockPath} on ${location.host})` });
     } catch (err) {

@@ -120,7 +120,7 @@ export async function applyRemotePrune(plan: PrunePlan, options: ApplyOptions = 
   const deleted: string[] = [];
   const skipped: { name: string; why: string }[] = [];
   const finished: string[] = [];
-  const lock = await acquireRemoteLock(location, transport);
+  const lock = await acquireRemoteLock(location, transport, false, 'prune');
   try {
     const listing = await listRemoteSnapshots(location, transport);
     const newest = listing.snapshots[listing.snapshots.length - 1]?.name ?? '';

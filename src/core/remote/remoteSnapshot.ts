@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SnapshotError } from '../errors';
-import { LOCK_FILE } from '../lock';
+import { LOCK_FILE, lockHolderPhrase, LockOperation, parseLockNote } from '../lock';
 import { silentLogger } from '../logger';
 import { describeRsyncFailure, runRsync } from '../rsync';
 import { checkSource, SnapshotOptions, SnapshotResult } from '../snapshot';
@@ -36,12 +36,17 @@ probe="$root/.rsync-snapshots.probe-$$"
 { : > "$probe"; } 2>/dev/null || exit ${REMOTE_EXIT.notWritable}
 rm -f -- "$probe"
 command -v flock >/dev/null 2>&1 || exit ${REMOTE_EXIT.noTool}
-exec flock -n -E ${REMOTE_EXIT.busy} "$root/$3" cat
+lock="$root/$3"
+# Held: "PID OPERATION" in the lock file (flock never reads it), emptied again when we let go. Busy: the holder's note.
+flock -n -E ${REMOTE_EXIT.busy} "$lock" sh -c 'printf "%s %s\\n" "$$" "$1" > "$2" 2>/dev/null; cat; : > "$2" 2>/dev/null' sh "$4" "$lock"
+rc=$?
+[ $rc = ${REMOTE_EXIT.busy} ] && { printf 'holder: ' >&2; head -c 200 -- "$lock" >&2 2>/dev/null; }
+exit $rc
 `;
 
-export async function acquireRemoteLock(location: RemoteRootLocation, transport: SshTransport, create = false): Promise<RemoteLock> {
+export async function acquireRemoteLock(location: RemoteRootLocation, transport: SshTransport, create = false, operation: LockOperation = 'snapshot'): Promise<RemoteLock> {
   const lockPath = remotePath(location, LOCK_FILE);
-  const child = await transport.spawn(['sh', '-c', LOCK_SCRIPT, 'sh', location.path, create ? 'create' : 'no', LOCK_FILE]);
+  const child = await transport.spawn(['sh', '-c', LOCK_SCRIPT, 'sh', location.path, create ? 'create' : 'no', LOCK_FILE, operation]);
   const acquired = await new Promise<boolean>((resolve) => {
     // cat echoes our line only once flock holds the lock.
     child.stdout.once('data', () => resolve(true));
@@ -51,8 +56,12 @@ export async function acquireRemoteLock(location: RemoteRootLocation, transport:
   if (!acquired) {
     const code = await child.exited;
     if (code === 255) throw transport.failure(child.stderr());
-    if (code === REMOTE_EXIT.busy)
+    if (code === REMOTE_EXIT.busy) {
+      const holder = parseLockNote(/holder: (.*)/.exec(child.stderr())?.[1] ?? '');
+      if (holder.pid !== undefined)
+        throw new SnapshotError('LOCKED', `${lockHolderPhrase(holder.operation, location.spec)} is already running (pid ${holder.pid} on ${location.host}). Wait for it to finish, or stop that process.`);
       throw new SnapshotError('LOCKED', `A snapshot into ${location.spec} is already running (another process, e.g. a cron job, holds ${lockPath} on ${location.host}). Wait for it to finish.`);
+    }
     if (code === REMOTE_EXIT.noTool) throw new SnapshotError('TOOL_NOT_FOUND', `flock is not installed on ${location.host}: install it there ("sudo apt-get install util-linux").`);
     if (code === 127) throw new SnapshotError('TOOL_NOT_FOUND', `Could not run the ssh command: ${child.stderr().trim()}`);
     throw rootProblem(location, code ?? 1, child.stderr());
@@ -123,7 +132,7 @@ export async function takeRemoteSnapshot(options: SnapshotOptions): Promise<Snap
   const rsync = await findExecutable('rsync', options.rsyncPath);
   const transport = new SshTransport(location, { sshCommand: options.sshCommand, logger });
 
-  const lock = await acquireRemoteLock(location, transport, options.createRoot ?? false);
+  const lock = await acquireRemoteLock(location, transport, options.createRoot ?? false, options.label === 'pre-restore' ? 'restore' : 'snapshot');
   try {
     await removeStaleRestoreTemp(source).catch((err) => logger.warn(`could not remove a killed restore's temporary files in ${source}: ${err}`));
     const listing = await listRemoteSnapshots(location, transport);

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { listSnapshots } from '../../../src/core/backupRoot';
 import { isSnapshotError, SnapshotError } from '../../../src/core/errors';
-import { listRemoteSnapshots, readRemoteFile, statRemoteEntry } from '../../../src/core/remote/remoteRoot';
+import { listRemoteSnapshots, readRemoteFile, remoteLocation, statRemoteEntry } from '../../../src/core/remote/remoteRoot';
+import { acquireRemoteLock } from '../../../src/core/remote/remoteSnapshot';
 import { parseRootLocation, RemoteRootLocation } from '../../../src/core/remote/rootLocation';
 import { closeAllSshConnections, SshTransport, sshCounters } from '../../../src/core/remote/sshTransport';
 import { takeSnapshot } from '../../../src/core/snapshot';
@@ -225,6 +227,28 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     await assert.rejects(listSnapshots(spec(root), { sshCommand: sshd.sshCommand }), (err: unknown) => isSnapshotError(err, 'ROOT_INVALID') && /does not exist/.test(err.message));
     await assert.rejects(takeSnapshot({ source: makeSource(), root: spec(root), sshCommand: sshd.sshCommand }), (err: unknown) => isSnapshotError(err, 'ROOT_INVALID') && /--create/.test(err.message));
     assert.equal(fs.existsSync(root), false);
+  });
+
+  it('a busy remote lock names the holder\'s operation and pid (a prune holds it); the lock file stays flock -n compatible', async () => {
+    const source = makeSource();
+    const root = path.join(remoteBase, 'locked-by-prune');
+    await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, createRoot: true, now: new Date(2026, 4, 1) });
+    const location = remoteLocation(spec(root));
+    const holder = await acquireRemoteLock(location, new SshTransport(location, { sshCommand: sshd.sshCommand }), false, 'prune');
+    try {
+      const note = fs.readFileSync(path.join(root, '.rsync-snapshots.lock'), 'utf8');
+      assert.match(note, /^\d+ prune\n$/);
+      const flock = spawnSync('flock', ['-n', '-E', '99', path.join(root, '.rsync-snapshots.lock'), 'true']);
+      assert.equal(flock.status, 99, 'the cron line\'s flock -n sees it held');
+      await assert.rejects(
+        takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 4, 2) }),
+        (err: unknown) => isSnapshotError(err, 'LOCKED') && err.message.startsWith(`A prune of ${spec(root)} is already running (pid ${note.split(' ')[0]} on testhost)`),
+      );
+    } finally {
+      await holder.release();
+    }
+    assert.equal(fs.readFileSync(path.join(root, '.rsync-snapshots.lock'), 'utf8'), '', 'emptied when released');
+    await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 4, 3) });
   });
 
   it('the remote lock is the same flock file: a held lock makes the run fail with LOCKED and changes nothing', async () => {
