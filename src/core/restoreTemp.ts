@@ -30,8 +30,15 @@ export async function removeStaleRestoreTemp(dir: string): Promise<void> {
   await fs.rmdir(top).catch(() => {}); // still used by a running restore: stays
 }
 
-/** The temp folder of this run (created, stale ones removed first); `done()` removes it again. */
-export async function restoreTempDir(dir: string): Promise<{ path: string; done(): Promise<void> }> {
+/**
+ * The temp folder of this run (created, stale ones removed first); `done()` removes it again. `dir` is the restore's
+ * target folder; when it does not exist yet (a restore as copy into a new folder, which rsync creates with the
+ * snapshot's mode) the nearest existing folder above it holds the temp folder instead — same filesystem, nothing created
+ * in the target's place.
+ */
+export async function restoreTempDir(target: string): Promise<{ path: string; done(): Promise<void> }> {
+  let dir = path.resolve(target);
+  while (!(await fs.stat(dir).then((st) => st.isDirectory(), () => false)) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   await removeStaleRestoreTemp(dir);
   const own = path.join(dir, RESTORE_TEMP_DIR, String(process.pid));
   await fs.mkdir(own, { recursive: true, mode: 0o700 });

@@ -80,23 +80,28 @@ let controlRoot: string | undefined;
 
 const CONTROL_DIR_PREFIX = 'rs-ssh-';
 
+/** Inside a control folder: the pid of the process that made it (the folder name stays short: sockets live below it). */
+const CONTROL_DIR_PID_FILE = 'pid';
+
 /**
- * A private (0700) folder for this process's connection sockets, `rs-ssh-<pid>-XXXXXX`, removed when the process exits.
- * A process killed with -9 cannot remove its own: stale ones of ours (our uid, a pid that no longer runs) go on start.
+ * A private (0700) folder for this process's connection sockets, `rs-ssh-XXXXXX` holding a `pid` file, removed when
+ * the process exits. A process killed with -9 cannot remove its own: stale ones of ours (our uid, a pid file naming a
+ * process that no longer runs) go on start.
  */
 function controlRootDir(): string {
   if (controlRoot && fs.existsSync(controlRoot)) return controlRoot;
   // Unix socket paths are limited to ~108 bytes: prefer /tmp over a long TMPDIR.
   const base = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp';
   removeStaleControlDirs(base);
-  controlRoot = fs.mkdtempSync(path.join(base, `${CONTROL_DIR_PREFIX}${process.pid}-`));
+  controlRoot = fs.mkdtempSync(path.join(base, CONTROL_DIR_PREFIX));
   fs.chmodSync(controlRoot, 0o700);
+  fs.writeFileSync(path.join(controlRoot, CONTROL_DIR_PID_FILE), `${process.pid}\n`, { mode: 0o600 });
   const dir = controlRoot;
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-/** Removes `rs-ssh-<pid>-*` folders of this user whose process is gone (folders without a pid, of older versions, stay). */
+/** Removes `rs-ssh-*` folders of this user whose pid file names a process that is gone (folders without one, of older versions, stay). */
 function removeStaleControlDirs(base: string): void {
   let names: string[];
   try {
@@ -106,12 +111,13 @@ function removeStaleControlDirs(base: string): void {
   }
   const uid = process.getuid?.();
   for (const name of names) {
-    const pid = Number(/^rs-ssh-(\d+)-[^/]+$/.exec(name)?.[1]);
-    if (!pid || pid === process.pid || processRuns(pid)) continue;
+    if (!name.startsWith(CONTROL_DIR_PREFIX)) continue;
     const dir = path.join(base, name);
     try {
       const stat = fs.lstatSync(dir);
       if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) continue;
+      const pid = Number(fs.readFileSync(path.join(dir, CONTROL_DIR_PID_FILE), 'utf8').trim());
+      if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processRuns(pid)) continue;
       fs.rmSync(dir, { recursive: true, force: true });
     } catch {
       // gone meanwhile, or not ours to remove

@@ -82,11 +82,18 @@ describe('CLI commands on a remote root pass --ssh-command through (real sshd)',
     assert.equal(result.filesTransferred, 12);
     assert.match(result.linking.message, /12 of 12 files were copied, not hard-linked against .*diagnosed on local roots only/);
   });
-  it('a remote run killed with -9 leaves its /tmp/rs-ssh-<pid>-* control folder; the next run removes it', async () => {
+  it('a remote run killed with -9 leaves its /tmp/rs-ssh-* control folder (its pid file names the dead process); the next run removes it', async () => {
     const base = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp';
     const child = spawn(process.execPath, [cliPath(), 'snapshot', source, spec, '--ssh-command', sshd.sshCommand], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const mine = () => fs.readdirSync(base).filter((n) => n.startsWith(`rs-ssh-${child.pid}-`));
+    const pidOf = (n: string) => {
+      try {
+        return Number(fs.readFileSync(path.join(base, n, 'pid'), 'utf8'));
+      } catch {
+        return undefined;
+      }
+    };
+    const mine = () => fs.readdirSync(base).filter((n) => n.startsWith('rs-ssh-') && pidOf(n) === child.pid);
     await waitFor(() => mine().length > 0, 20000, 'the control folder of the run');
     child.kill('SIGKILL');
     await exited;

@@ -11,7 +11,7 @@ import { parseRootLocation, RemoteRootLocation } from '../../../src/core/remote/
 import { closeAllSshConnections, SshTransport, sshCounters } from '../../../src/core/remote/sshTransport';
 import { takeSnapshot } from '../../../src/core/snapshot';
 import { tempDirs, writeTree } from '../../support/fixtures';
-import { runCli } from '../../support/proc';
+import { canMount, run, runCli } from '../../support/proc';
 import { closedPort, startSshd, TestSshd } from '../../support/sshd';
 
 describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
@@ -277,6 +277,31 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     );
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), '2026-07-01T00-00-00');
     assert.deepEqual(fs.readdirSync(root).filter((e) => e.startsWith('.inprogress') || e.startsWith('2026')), ['2026-07-01T00-00-00']);
+  });
+
+  it('a failed run (remote disk full) names the unfinished .inprogress-* copy it leaves for reuse, instead of "Nothing was kept"', async function () {
+    const root = path.join(remoteBase, 'disk-full');
+    fs.mkdirSync(root);
+    if (!(await canMount(remoteBase))) this.skip();
+    assert.equal((await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', root])).code, 0);
+    try {
+      const source = makeSource();
+      await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 1) });
+      const crashed = '.inprogress-2026-07-01T12-00-00'; // what a run killed with -9 leaves
+      fs.mkdirSync(path.join(root, crashed));
+      writeTree(source, { 'big.bin': Buffer.alloc(3 << 20, 1) });
+      const error = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 2) }).then(
+        () => assert.fail('disk full must fail'),
+        (e) => e as Error,
+      );
+      assert.ok(isSnapshotError(error, 'RSYNC_FAILED'), String(error));
+      assert.doesNotMatch(error.message, /Nothing was kept/);
+      assert.match(error.message, new RegExp(`latest is unchanged.*Left in the root: ${crashed} .*reuses it.*\\(on testhost\\)`));
+      assert.deepEqual(fs.readdirSync(root).filter((e) => e.startsWith('.inprogress')), [crashed]);
+      assert.equal(fs.readlinkSync(path.join(root, 'latest')), '2026-07-01T00-00-00');
+    } finally {
+      await run('umount', [root]);
+    }
   });
 
   describe('connection failures: a clear SSH_FAILED within the connect timeout, latest untouched', () => {
