@@ -304,6 +304,49 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     }
   });
 
+  it('no inode left on the host for the latest symlink: the snapshot is kept and listed, latest not moved, the message says how to fix it', async function () {
+    const root = path.join(remoteBase, 'no-inode');
+    fs.mkdirSync(root);
+    if (!(await canMount(remoteBase))) this.skip();
+    assert.equal((await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,nr_inodes=64', 'tmpfs', root])).code, 0);
+    try {
+      const source = makeSource({ 'a.txt': 'alpha' });
+      const first = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 1) });
+      fs.mkdirSync(path.join(source, 'z')); // the next copy needs inodes for its folder and z (a.txt is a hard link)
+      const fill = path.join(root, 'fill');
+      fs.mkdirSync(fill);
+      let n = 0;
+      for (;;) {
+        try {
+          fs.writeFileSync(path.join(fill, `f${n}`), '');
+          n++;
+        } catch {
+          break;
+        }
+      }
+      const name = '2026-07-02T00-00-00';
+      let failure: Error | undefined;
+      for (let freed = 1; freed <= 6 && !failure; freed++) {
+        fs.unlinkSync(path.join(fill, `f${--n}`));
+        const e = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 2) }).then(() => assert.fail('latest cannot have moved with no inode left'), (err: Error) => err);
+        if (!/latest could not be moved/.test(e.message)) continue; // the copy itself did not fit yet
+        if (!fs.existsSync(path.join(root, name, 'a.txt')) || !fs.existsSync(path.join(root, name, 'z'))) {
+          fs.rmSync(path.join(root, name), { recursive: true }); // kept but partial: not the case under test
+          continue;
+        }
+        failure = e;
+      }
+      assert.ok(isSnapshotError(failure, 'ROOT_INVALID'), String(failure));
+      assert.match(failure.message, new RegExp(`^Snapshot ${name} is complete and kept in testhost:${root}, but latest could not be moved to it \\(.*No space left on device.*\\): latest still points at ${first.name}`));
+      assert.match(failure.message, /df -i on testhost/);
+      assert.match(failure.message, new RegExp(`ssh testhost ln -sfn ${name} '${root}/latest'`));
+      assert.deepEqual((await listSnapshots(root)).snapshots.map((x) => x.name), [first.name, name]);
+      assert.equal(fs.readlinkSync(path.join(root, 'latest')), first.name);
+    } finally {
+      await run('umount', [root]);
+    }
+  });
+
   describe('connection failures: a clear SSH_FAILED within the connect timeout, latest untouched', () => {
     let root: string;
     let source: string;
