@@ -103,4 +103,37 @@ describe('CLI commands on a remote root pass --ssh-command through (real sshd)',
     assert.equal(next.code, 0, next.stderr);
     assert.deepEqual(mine(), [], `${stale[0]} removed by the next run`);
   });
+  it('a restore from a remote root killed mid-apply leaves rsync\'s temporary file only in .rsync-snapshots-restore.tmp/; the next snapshot removes it', async () => {
+    const base = tmp.make('rs-rc-killed');
+    const ws = path.join(base, 'ws');
+    const killedSpec = `${sshd.host}:${path.join(base, 'root')}`;
+    writeTree(ws, { 'big.bin': Buffer.alloc(8 << 20, 1), 'sub/small.txt': 'v1' });
+    const first = await takeSnapshot({ source: ws, root: killedSpec, sshCommand: sshd.sshCommand, createRoot: true, now: new Date(2026, 7, 1) });
+    fs.writeFileSync(path.join(ws, 'big.bin'), Buffer.alloc(8 << 20, 2));
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(ws, 'big.bin'), later, later);
+    // The real rsync, slowed down for restores only (--itemize-changes), so the kill lands while big.bin is written.
+    const slow = path.join(base, 'slow-rsync');
+    fs.writeFileSync(slow, '#!/bin/sh\ncase "$*" in *--itemize-changes*) exec rsync --bwlimit=1000 "$@" ;; esac\nexec rsync "$@"\n', { mode: 0o755 });
+    const tempFiles = () => {
+      try {
+        return (fs.readdirSync(ws, { recursive: true }) as string[]).filter((p) => /(^|\/)\.?big\.bin\.\w{6}$/.test(p) && fs.statSync(path.join(ws, p)).size > 0);
+      } catch {
+        return [];
+      }
+    };
+    const child = spawn(process.execPath, [cliPath(), 'restore', killedSpec, first.name, '.', ws, '--workspace', ws, '--rsync-path', slow, '--ssh-command', sshd.sshCommand], { stdio: 'ignore', detached: true });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await waitFor(() => tempFiles().length > 0, 60000, 'rsync writing big.bin');
+    process.kill(-child.pid!, 'SIGKILL'); // the CLI, its rsync and ssh
+    await exited;
+    const left = tempFiles();
+    assert.equal(left.length, 1, JSON.stringify(left));
+    assert.match(left[0], /^\.rsync-snapshots-restore\.tmp\/\d+\/big\.bin\.\w{6}$/, 'in our folder, not beside the file');
+    const snap = await runCli(['snapshot', ws, killedSpec, '--ssh-command', sshd.sshCommand]);
+    assert.equal(snap.code, 0, snap.stderr);
+    assert.deepEqual(fs.readdirSync(ws).sort(), ['big.bin', 'sub'], 'the next snapshot removed it');
+    const latest = fs.readlinkSync(path.join(base, 'root', 'latest'));
+    assert.deepEqual(fs.readdirSync(path.join(base, 'root', latest)).sort(), ['big.bin', 'sub'], 'never part of a snapshot');
+  });
 });
