@@ -32,6 +32,8 @@ export interface CliCommand {
   /** Option lines for --help, one per line. */
   optionHelp: string[];
   options: NonNullable<ParseArgsConfig['options']>;
+  /** What an option's value may be, for the message when it is refused (e.g. keep-last: "a whole number, 0 or more"). */
+  accepts?: Record<string, string>;
   positionals: { min: number; max: number };
   run(ctx: CommandContext): Promise<CommandOutput>;
 }

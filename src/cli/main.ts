@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${commandHelp(command)}\n`);
+    process.stderr.write(`${optionValueProblem(command, rest, err) ?? (err as Error).message}\n\n${commandHelp(command)}\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -75,6 +75,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length < command.positionals.min || positionals.length > command.positionals.max) {
     process.stderr.write(`Wrong number of arguments.\n\n${commandHelp(command)}\n`);
+    return 2;
+  }
+  const empty = emptyArgument(command, positionals, values as Record<string, unknown>);
+  if (empty) {
+    process.stderr.write(`${empty}\n\n${commandHelp(command)}\n`);
     return 2;
   }
   const json = values.json === true;
@@ -97,7 +102,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(json ? JSON.stringify(output.json, null, 2) + '\n' : output.text + '\n');
     return output.exitCode ?? 0;
   } catch (err) {
-    const message = isSnapshotError(err) ? err.message : `Unexpected error: ${(err as Error).stack ?? err}`;
+    // Never a stack trace for a person: an unexpected error says what failed; --verbose adds the trace for a bug report.
+    const message = isSnapshotError(err) ? err.message : `Unexpected error: ${err instanceof Error ? err.message : String(err)}. Nothing else was changed by this step; run it again with --verbose for details and report it if it persists.`;
+    if (!isSnapshotError(err) && values.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     if (json) process.stdout.write(JSON.stringify({ error: { code: isSnapshotError(err) ? err.code : 'INTERNAL', message, details: isSnapshotError(err) ? err.details : [] } }, null, 2) + '\n');
     process.stderr.write(`rsync-snapshots: ${message}\n`);
     return 1;
@@ -106,6 +113,38 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     await closeRoots(); // a one-shot CLI run leaves no shared ssh connection behind
   }
+}
+
+/** Options whose value is a path or a program: an empty value (an unset variable in a cron line) is refused, never read as "here". */
+const PATH_OPTIONS = ['working', 'workspace', 'rsync-path', 'ssh-command'];
+
+/**
+ * An empty positional or path option, as a message: `rsync-snapshots snapshot ~/work "$ROOT"` with $ROOT unset must not
+ * write a snapshot into the current folder.
+ */
+function emptyArgument(command: CliCommand, positionals: string[], values: Record<string, unknown>): string | undefined {
+  const names = [...command.usage.matchAll(/<([^>]+)>/g)].map((m) => m[1]);
+  const at = positionals.findIndex((p) => p.trim() === '');
+  if (at >= 0) {
+    const name = names[at] ?? `argument ${at + 1}`;
+    return `The ${name} argument is empty: give a real ${name}${/root|source|target|path/.test(name) ? ' (use . for the current folder)' : ''}. In a script, check that the variable holding it is set.`;
+  }
+  const option = PATH_OPTIONS.find((o) => typeof values[o] === 'string' && (values[o] as string).trim() === '');
+  if (option) return `--${option} is empty: give a path${option === 'working' || option === 'workspace' ? ' (use . for the current folder)' : ''}, or leave the option out. In a script, check that the variable holding it is set.`;
+  return undefined;
+}
+
+/**
+ * parseArgs refuses a value that starts with "-" ("argument is ambiguous"): say what the option accepts instead
+ * (e.g. --keep-last -1), or how to pass such a value on purpose.
+ */
+function optionValueProblem(command: CliCommand, args: string[], err: unknown): string | undefined {
+  const m = /^Option '(?:-\w, )?--([\w-]+)(?: <value>)?' argument is ambiguous/.exec((err as Error)?.message ?? '');
+  if (!m) return undefined;
+  const option = m[1];
+  const value = args[args.indexOf(`--${option}`) + 1] ?? '';
+  const accepts = command.accepts?.[option];
+  return accepts ? `--${option} takes ${accepts}, not "${value}".` : `--${option} got "${value}", which looks like an option. To pass a value starting with "-", write --${option}=${value}.`;
 }
 
 if (require.main === module) {

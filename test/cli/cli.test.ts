@@ -142,4 +142,56 @@ describe('CLI (node dist/cli.js)', function () {
     assert.match(fileAsSource.stderr, /not a folder/);
     assert.deepEqual(fs.readdirSync(root), []);
   });
+  it('empty paths are refused everywhere (an unset $ROOT must not mean the current folder), exit 2, nothing written', async () => {
+    const { source, root } = setup();
+    const cwd = tmp.make('rs-cli-cwd');
+    const cases: [string[], RegExp][] = [
+      [['snapshot', source, ''], /The root argument is empty/],
+      [['snapshot', '', root], /The source argument is empty/],
+      [['snapshot', source, ' '], /The root argument is empty/],
+      [['list', ''], /The root argument is empty/],
+      [['versions', root, 'a.txt', '--working', ''], /--working is empty/],
+      [['versions', root, 'a.txt', '--working='], /--working is empty/],
+      [['changes', root, 'latest', '--working', ''], /--working is empty/],
+      [['restore', root, 'latest', '.', ''], /The target argument is empty/],
+      [['prune', '', '--keep-last', '1'], /The root argument is empty/],
+      [['du', ''], /The root argument is empty/],
+      [['doctor', ''], /The root argument is empty/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await runCli(args, { cwd });
+      assert.equal(r.code, 2, `${JSON.stringify(args)}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, expected, JSON.stringify(args));
+      assert.match(r.stderr, /variable/, 'says what probably happened');
+    }
+    assert.deepEqual(fs.readdirSync(cwd), [], 'nothing written into the current folder');
+    assert.deepEqual(fs.readdirSync(root), []);
+  });
+
+  it('negative --keep-last / --older-than / --strategy say what is accepted (not "argument is ambiguous"), and delete nothing', async () => {
+    const { source, root } = setup();
+    const r1 = await runCli(['snapshot', source, root]);
+    assert.equal(r1.code, 0, r1.stderr);
+    const cases: [string[], RegExp][] = [
+      [['--keep-last', '-1'], /--keep-last takes a whole number of snapshots, 0 or more \(e\.g\. --keep-last 10\), not "-1"/],
+      [['--older-than', '-5d'], /--older-than takes an age: a whole number of 0 or more with a unit d, h, w or m \(e\.g\. --older-than 30d\), not "-5d"/],
+      [['--strategy', '-1:1'], /--strategy takes tokens X:Y of whole numbers.*not "-1:1"/],
+      [['--keep-last=-1'], /--keep-last needs a whole number of snapshots, 0 or more/],
+      [['--older-than=-5d'], /Cannot read the age "-5d"/],
+      [['--strategy=-1:1'], /Cannot read the strategy token "-1:1"/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await runCli(['prune', root, ...args]);
+      assert.notEqual(r.code, 0, args.join(' '));
+      assert.doesNotMatch(r.stderr, /ambiguous/, args.join(' '));
+      assert.match(r.stderr, expected, `${args.join(' ')}: ${r.stderr}`);
+    }
+    assert.equal(fs.readdirSync(root).filter((n) => /^\d{4}-/.test(n)).length, 1);
+  });
+
+  it('snapshot --help documents the exit status of a partial snapshot', async () => {
+    const r = await runCli(['snapshot', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /exit status: 0 done; 3 partial — some files could not be read, the snapshot is kept and marked partial/);
+  });
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tempDirs } from '../support/fixtures';
-import { asNobody, cliPathForNobody, NOBODY, repoRoot, run, runCli } from '../support/proc';
+import { asNobody, cliPath, cliPathForNobody, NOBODY, repoRoot, run, runCli, waitFor } from '../support/proc';
+import { spawn } from 'node:child_process';
 import { HOSTILE, restoreFixture } from '../support/restoreFixture';
 import { listSnapshots, readSnapshotMeta } from '../support/core';
 import { RestorePlan } from '../../src/core/restore/types';
@@ -116,5 +117,57 @@ describe('CLI restore', () => {
     assert.equal(s.code, 1);
     assert.match(s.stderr, /not in the plan/);
     assert.equal(fs.readFileSync(path.join(ws, 'changed.txt'), 'utf8'), 'version two');
+  });
+  it('a restore killed mid-apply (kill -9) leaves rsync\'s temporary file only in .rsync-snapshots-restore.tmp/, which the next snapshot or restore removes', async function () {
+    this.timeout(120000);
+    const base = tmp.make('rc-killed');
+    const ws = path.join(base, 'ws');
+    const root = path.join(base, 'root');
+    fs.mkdirSync(path.join(ws, 'sub'), { recursive: true });
+    fs.mkdirSync(root);
+    fs.writeFileSync(path.join(ws, 'big.bin'), Buffer.alloc(8 << 20, 1));
+    fs.writeFileSync(path.join(ws, 'sub', 'small.txt'), 'v1');
+    assert.equal((await cli(['snapshot', ws, root])).code, 0);
+    // The real rsync, slowed down for restores only (--itemize-changes), so the kill lands while big.bin is written.
+    const slow = path.join(base, 'slow-rsync');
+    fs.writeFileSync(slow, '#!/bin/sh\ncase "$*" in *--itemize-changes*) exec rsync --bwlimit=1000 "$@" ;; esac\nexec rsync "$@"\n', { mode: 0o755 });
+    const tempFiles = () => (fs.readdirSync(ws, { recursive: true }) as string[]).filter((p) => /(^|\/)\.?big\.bin\.\w{6}$/.test(p)); // rsync's name for it: .big.bin.XXXXXX beside the file, big.bin.XXXXXX in --temp-dir
+
+    const killedRestore = async () => {
+      fs.writeFileSync(path.join(ws, 'big.bin'), Buffer.alloc(8 << 20, 2));
+      const later = new Date(Date.now() + 5000);
+      fs.utimesSync(path.join(ws, 'big.bin'), later, later); // another second: even rsync's quick check sees the change
+      const child = spawn(process.execPath, [cliPath(), 'restore', root, (await listSnapshots(root)).snapshots[0].name, '.', ws, '--workspace', ws, '--rsync-path', slow], { stdio: 'ignore', detached: true });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const writing = () => {
+        try {
+          return tempFiles().some((p) => fs.statSync(path.join(ws, p)).size > 0);
+        } catch {
+          return false; // renamed or removed while we looked
+        }
+      };
+      await waitFor(writing, 60000, 'rsync writing big.bin');
+      process.kill(-child.pid!, 'SIGKILL'); // the CLI and its rsync
+      await exited;
+      const left = tempFiles();
+      assert.equal(left.length, 1, JSON.stringify(left));
+      assert.match(left[0], /^\.rsync-snapshots-restore\.tmp\/\d+\/big\.bin\.\w{6}$/, 'in our folder, not beside the file');
+      assert.deepEqual(fs.readdirSync(ws).sort(), ['.rsync-snapshots-restore.tmp', 'big.bin', 'sub']);
+    };
+
+    await killedRestore();
+    const snap = await cli(['snapshot', ws, root, '--json']);
+    assert.equal(snap.code, 0, snap.stderr);
+    assert.deepEqual(fs.readdirSync(JSON.parse(snap.stdout).path).sort(), ['big.bin', 'sub'], 'never part of a snapshot');
+    assert.deepEqual(fs.readdirSync(ws).sort(), ['big.bin', 'sub'], 'the next snapshot removed it');
+
+    await killedRestore();
+    const first = (await listSnapshots(root)).snapshots[0].name;
+    const restore = await cli(['restore', root, first, '.', ws, '--workspace', ws, '--json']);
+    assert.equal(restore.code, 0, restore.stdout + restore.stderr);
+    const { result } = JSON.parse(restore.stdout);
+    assert.deepEqual(fs.readdirSync(ws).sort(), ['big.bin', 'sub'], 'the next restore removed it');
+    assert.deepEqual(fs.readdirSync(path.join(root, result.safetySnapshot)).sort(), ['big.bin', 'sub'], 'not in the pre-restore snapshot');
+    assert.ok(fs.readFileSync(path.join(ws, 'big.bin')).equals(Buffer.alloc(8 << 20, 1)), 'restored');
   });
 });

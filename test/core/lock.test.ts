@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isSnapshotError } from '../../src/core/util/errors';
 import { acquireLock } from '../../src/core/root/local/lock';
 import { tempDirs } from '../support/fixtures';
-import { alive, childPids, makeManyFiles, repoRoot, run, runCli, sleep, waitFor } from '../support/proc';
+import { alive, asNobody, childPids, cliPathForNobody, makeManyFiles, repoRoot, run, runCli, sleep, waitFor } from '../support/proc';
 import { listSnapshots, takeSnapshot } from '../support/core';
 import { LOCK_FILE, LOCK_HELD_ENV } from '../../src/core/root/format';
 
@@ -125,5 +125,55 @@ describe('root lock', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /already running/);
     assert.equal((await listSnapshots(root)).snapshots.length, 1);
+  });
+  it('the busy message names the holder\'s operation and pid (a prune holds it), and the cron line\'s flock -n still sees the lock', async function () {
+    this.timeout(60000);
+    const { base, source, root, lockPath } = setup(10);
+    const bundle = path.join(base, 'lock.cjs');
+    execFileSync(path.join(repoRoot(), 'node_modules', '.bin', 'esbuild'), [path.join(repoRoot(), 'src/core/root/local/lock.ts'), '--bundle', '--platform=node', '--format=cjs', `--outfile=${bundle}`, '--log-level=warning']);
+    const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(bundle)}).acquireLock(${JSON.stringify(root)}, process.env, 'prune').then(() => { console.log('held'); setInterval(() => {}, 1000); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(holder);
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout!.once('data', () => resolve());
+      holder.once('exit', () => reject(new Error('lock holder exited early')));
+    });
+    try {
+      assert.equal(await lockIsFree(lockPath), false, 'flock -n (the cron line) sees the lock');
+      assert.equal(fs.readFileSync(lockPath, 'utf8'), `${holder.pid} prune\n`, 'PID OPERATION in the lock file');
+      await assert.rejects(takeSnapshot({ source, root }), (e) => isSnapshotError(e, 'LOCKED') && new RegExp(`^A prune of ${root} is already running \\(pid ${holder.pid}\\)`).test(e.message));
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+    }
+    await waitFor(() => lockIsFree(lockPath), 5000, 'lock release');
+    await takeSnapshot({ source, root });
+    assert.equal(fs.readFileSync(lockPath, 'utf8'), '', 'a released lock names nobody (a later flock -n holder is not taken for us)');
+  });
+
+  it('a lock file of another user that we cannot open: the message says who owns it and what to do; doctor diagnoses it (not "install flock")', async function () {
+    this.timeout(60000);
+    const { base, source, root, lockPath } = setup(10);
+    for (const d of [base, source]) fs.chmodSync(d, 0o755);
+    fs.chmodSync(root, 0o777); // nobody may write the root, but not root's lock file
+    fs.writeFileSync(lockPath, '', { mode: 0o644 });
+    const before = fs.readdirSync(root).sort();
+
+    const [cmd, args] = asNobody(process.execPath, [cliPathForNobody(), 'snapshot', source, root]);
+    const r = await run(cmd, args, { cwd: '/' });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stderr, /Unexpected error|EACCES|at .*\.js:\d+/, 'no stack trace, no bare errno');
+    assert.match(r.stderr, new RegExp(`The lock file ${lockPath} belongs to root \\(uid 0, mode 644\\) and nobody cannot open it`));
+    assert.match(r.stderr, new RegExp(`sudo chown nobody '${lockPath}'`));
+    assert.deepEqual(fs.readdirSync(root).sort(), before, 'nothing written');
+
+    const [dcmd, dargs] = asNobody(process.execPath, [cliPathForNobody(), 'doctor', root, '--json']);
+    const d = await run(dcmd, dargs, { cwd: '/' });
+    assert.equal(d.code, 1, d.stderr);
+    const lock = JSON.parse(d.stdout).checks.find((c: { name: string }) => c.name === 'lock');
+    assert.equal(lock.ok, false);
+    assert.match(lock.detail, /belongs to root \(uid 0/);
+    assert.match(lock.fix, /sudo chown nobody/);
+    assert.doesNotMatch(lock.fix, /flock/i);
+    assert.equal(fs.statSync(lockPath).uid, 0);
   });
 });

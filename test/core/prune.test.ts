@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../../src/core/root/local/lock';
 import { formatSnapshotName } from '../../src/core/root/format';
 import { tempDirs, writeTree } from '../support/fixtures';
-import { asNobody, NOBODY, run } from '../support/proc';
+import { asNobody, makeManyFiles, NOBODY, run, runCli, waitFor } from '../support/proc';
 import { buildCli } from '../support/cliBundle';
 import { applyPrune, listSnapshots, planPrune, takeSnapshot } from '../support/core';
 import { swingLatest } from '../../src/core/root/local/snapshot';
@@ -178,5 +179,66 @@ describe('prune', () => {
     const none = await run(process.execPath, [cli, 'prune', root]);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /No retention policy given/);
+  });
+  describe('a prune killed mid-apply (kill -9) leaves .deleting-*', () => {
+    /** A root with snapshots A (many files unique to it), B, C (latest); a CLI prune of A is killed while it removes. */
+    async function interruptedPrune(): Promise<{ root: string; source: string; doomed: string }> {
+      const base = tmp.make('rs-prune-kill');
+      const source = path.join(base, 'src');
+      const root = path.join(base, 'root');
+      fs.mkdirSync(root);
+      makeManyFiles(source, 6000, [100, 3000]);
+      const a = await takeSnapshot({ source, root, now: new Date(2026, 0, 1) });
+      fs.rmSync(source, { recursive: true });
+      writeTree(source, { 'keep.txt': 'kept' });
+      await takeSnapshot({ source, root, now: new Date(2026, 0, 2) });
+      await takeSnapshot({ source, root, now: new Date(2026, 0, 3) });
+      const doomed = `.deleting-${a.name}`;
+      const child = spawn(process.execPath, [cliPath, 'prune', root, '--keep-last', '2'], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await waitFor(() => fs.existsSync(path.join(root, doomed)), 20000, 'the prune to unlist A');
+      child.kill('SIGKILL');
+      await exited;
+      assert.ok(fs.existsSync(path.join(root, doomed)), 'killed while removing: the .deleting- folder is left');
+      assert.ok(fs.readdirSync(path.join(root, doomed), { recursive: true }).length > 0, 'with files still in it');
+      return { root, source, doomed };
+    }
+    let cliPath: string;
+    before(async function () {
+      this.timeout(60000);
+      cliPath = await buildCli(tmp.make('rs-prune-cli'));
+    });
+
+    it('du counts it until it is gone; a prune with nothing to delete finishes it', async function () {
+      this.timeout(120000);
+      const { root, doomed } = await interruptedPrune();
+      const du = await runCli(['du', root, '--json']);
+      assert.equal(du.code, 0, du.stderr);
+      const report = JSON.parse(du.stdout);
+      assert.deepEqual(report.deleting.map((d: { name: string }) => d.name), [doomed]);
+      assert.ok(report.deleting[0].uniqueBytes > 0);
+      const entries = fs.readdirSync(root).filter((n) => /^(\d{4}-|\.deleting-)/.test(n)).map((n) => path.join(root, n));
+      const real = await run('du', ['-s', '-B1', '--total', ...entries]);
+      assert.equal(report.totalBytes, Number(real.stdout.trim().split('\n').pop()!.split('\t')[0]), 'the total is du of the snapshots and the .deleting- folder');
+      const text = await runCli(['du', root]);
+      assert.match(text.stdout, new RegExp(`${doomed} .*interrupted prune, still taking space`));
+
+      const prune = await runCli(['prune', root, '--keep-last', '5']);
+      assert.equal(prune.code, 0, prune.stderr);
+      assert.match(prune.stdout, /Nothing to delete/);
+      assert.match(prune.stdout, new RegExp(`finished an interrupted deletion: removed ${doomed}`));
+      assert.equal(fs.existsSync(path.join(root, doomed)), false);
+      assert.deepEqual(JSON.parse((await runCli(['du', root, '--json'])).stdout).deleting, []);
+      const dry = await runCli(['prune', root, '--keep-last', '5', '--dry-run']);
+      assert.match(dry.stdout, /Dry run: nothing was deleted/);
+    });
+
+    it('the next snapshot finishes it too', async function () {
+      this.timeout(120000);
+      const { root, source, doomed } = await interruptedPrune();
+      const r = await takeSnapshot({ source, root, now: new Date(2026, 0, 4) });
+      assert.equal(fs.existsSync(path.join(root, doomed)), false);
+      assert.equal((await listSnapshots(root)).latest?.name, r.name);
+    });
   });
 });

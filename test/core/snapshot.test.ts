@@ -262,7 +262,7 @@ describe('takeSnapshot', () => {
     fs.chownSync(root, NOBODY, NOBODY);
     const [cmd, args] = asNobody(process.execPath, [cliPathForNobody(), 'snapshot', source, root, '--json']);
     const r = await run(cmd, args, { cwd: repoRoot() });
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.code, 3, `a partial snapshot has exit status 3 of its own (cron notices): ${r.stdout + r.stderr}`);
     const result = JSON.parse(r.stdout);
     assert.equal(result.partial, true);
     assert.equal(result.unreadable.length, 2, JSON.stringify(result.unreadable));
@@ -335,5 +335,84 @@ describe('takeSnapshot', () => {
     const listing = await listSnapshots(root);
     assert.deepEqual(listing.snapshots, [], 'a snapshot whose latest could not be set must not be left listed');
     assert.deepEqual(listing.inProgress, []);
+  });
+  it('no inode left for the latest symlink (tmpfs nr_inodes): the snapshot is kept and listed, latest not moved, the message says how to fix it', async function () {
+    if (!mountAllowed) this.skip();
+    const { source, root } = setup({ 'a.txt': 'alpha' });
+    assert.equal((await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,nr_inodes=64', 'tmpfs', root])).code, 0);
+    try {
+      const first = await takeSnapshot({ source, root, now: new Date(2026, 0, 1) });
+      // A new folder in the source: the next snapshot needs inodes for its own folder and that one (a.txt is
+      // unchanged: a hard link). Use up every free inode, then free one at a time until the copy fits but latest does not.
+      fs.mkdirSync(path.join(source, 'z'));
+      const fill = path.join(root, 'fill');
+      fs.mkdirSync(fill);
+      let n = 0;
+      for (;;) {
+        try {
+          fs.writeFileSync(path.join(fill, `f${n}`), '');
+          n++;
+        } catch (err) {
+          assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
+          break;
+        }
+      }
+      const name = '2026-01-02T00-00-00';
+      let failure: unknown;
+      for (let freed = 1; freed <= 5 && !failure; freed++) {
+        fs.unlinkSync(path.join(fill, `f${--n}`));
+        const e = await takeSnapshot({ source, root, now: new Date(2026, 0, 2) }).then(() => assert.fail('latest cannot have moved with no inode left'), (err) => err);
+        if (isSnapshotError(e, 'RSYNC_FAILED')) continue; // the copy itself did not fit
+        if (!fs.existsSync(path.join(root, name, 'a.txt')) || !fs.existsSync(path.join(root, name, 'z'))) {
+          fs.rmSync(path.join(root, name), { recursive: true }); // kept but partial (rsync exit 23): not the case under test
+          continue;
+        }
+        failure = e;
+      }
+      assert.ok(isSnapshotError(failure, 'ROOT_INVALID'), `a clear error, not ${String((failure as Error)?.stack ?? failure)}`);
+      const message = (failure as Error).message;
+      assert.match(message, /Snapshot 2026-01-02T00-00-00 is complete and kept/);
+      assert.match(message, new RegExp(`latest could not be moved to it .*ENOSPC.*latest still points at ${first.name}`));
+      assert.match(message, /df -i/);
+      assert.match(message, /ln -sfn 2026-01-02T00-00-00 /);
+      const listing = await listSnapshots(root);
+      assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name, '2026-01-02T00-00-00']);
+      assert.equal(listing.latest?.name, first.name, 'latest is not moved');
+      assert.equal(inode(path.join(root, '2026-01-02T00-00-00', 'a.txt')), inode(path.join(root, first.name, 'a.txt')), 'a complete, hard-linked snapshot');
+      assert.deepEqual(fs.readdirSync(root).filter((e) => e.startsWith('.latest.tmp')), []);
+      // Once inodes are free again, the next snapshot works and moves latest.
+      fs.rmSync(fill, { recursive: true });
+      const next = await takeSnapshot({ source, root, now: new Date(2026, 0, 3) });
+      assert.equal((await listSnapshots(root)).latest?.name, next.name);
+    } finally {
+      await run('umount', [root]);
+    }
+  });
+
+  it('a failed run says what it leaves: an unfinished .inprogress-* copy of a crashed run stays for reuse, so not "Nothing was kept"', async function () {
+    if (!mountAllowed) this.skip();
+    const { source, root } = setup({ 'small.txt': 'small' });
+    assert.equal((await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', root])).code, 0);
+    try {
+      const first = await takeSnapshot({ source, root, now: new Date(2026, 0, 1) });
+      // What a run killed with -9 leaves: its unfinished copy, never listed.
+      const crashed = '.inprogress-2026-01-01T12-00-00';
+      fs.mkdirSync(path.join(root, crashed));
+      fs.writeFileSync(path.join(root, crashed, 'small.txt'), 'small');
+      writeTree(source, { 'big.bin': Buffer.alloc(3 << 20, 1) });
+      const error = await takeSnapshot({ source, root }).then(
+        () => assert.fail('disk full must fail'),
+        (e) => e as Error,
+      );
+      assert.ok(isSnapshotError(error, 'RSYNC_FAILED'), String(error));
+      assert.doesNotMatch(error.message, /Nothing was kept/);
+      assert.match(error.message, /latest is unchanged/);
+      assert.match(error.message, new RegExp(`Left in the root: ${crashed} .*the next snapshot reuses it`));
+      const listing = await listSnapshots(root);
+      assert.deepEqual(listing.inProgress, [crashed], 'exactly what the message names is left');
+      assert.equal(listing.latest?.name, first.name);
+    } finally {
+      await run('umount', [root]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { applyPrune, planPrune } from '../../core/prune/prune';
 import { PrunePolicy } from '../../core/prune/policy';
 import type { PrunePlan } from '../../core/prune/types';
-import { SnapshotError } from '../../core/util/errors';
+import { isSnapshotError, SnapshotError } from '../../core/util/errors';
 import { CliCommand, stringOption } from '../command';
 import { formatBytes } from '../../core/util/format';
 
@@ -17,6 +17,11 @@ export const pruneCommand: CliCommand = {
     'Options combine: a snapshot is deleted only when every given option selects it.',
     'The newest snapshot and the one latest points at are never deleted.',
   ],
+  accepts: {
+    'keep-last': 'a whole number of snapshots, 0 or more (e.g. --keep-last 10)',
+    'older-than': 'an age: a whole number of 0 or more with a unit d, h, w or m (e.g. --older-than 30d)',
+    strategy: 'tokens X:Y of whole numbers, 0 or more: after X days keep one snapshot per Y days (e.g. --strategy "1:1 30:7 365:30")',
+  },
   options: {
     'older-than': { type: 'string' },
     'keep-last': { type: 'string' },
@@ -27,7 +32,7 @@ export const pruneCommand: CliCommand = {
   async run({ positionals: [rootSpec], values, signal, status, openRoot }) {
     const root = openRoot(rootSpec);
     const keepLastText = stringOption(values, 'keep-last');
-    if (keepLastText !== undefined && !/^\d+$/.test(keepLastText)) throw new SnapshotError('BAD_INPUT', `--keep-last needs a whole number, not "${keepLastText}".`);
+    if (keepLastText !== undefined && !/^\d+$/.test(keepLastText)) throw new SnapshotError('BAD_INPUT', `--keep-last needs a whole number of snapshots, 0 or more (e.g. --keep-last 10), not "${keepLastText}".`);
     const policy: PrunePolicy = {
       olderThan: stringOption(values, 'older-than'),
       keepLast: keepLastText === undefined ? undefined : Number(keepLastText),
@@ -36,11 +41,17 @@ export const pruneCommand: CliCommand = {
     for (const key of Object.keys(policy) as (keyof PrunePolicy)[]) if (policy[key] === undefined) delete policy[key];
     const plan = await planPrune(root, policy, { signal });
     const planLines = describePlan(plan);
-    if (values['dry-run'] === true || !plan.delete.length) {
-      return { json: { dryRun: values['dry-run'] === true, plan }, text: [...planLines, values['dry-run'] === true ? 'Dry run: nothing was deleted.' : ''].filter(Boolean).join('\n') };
+    if (values['dry-run'] === true) {
+      return { json: { dryRun: true, plan }, text: [...planLines, 'Dry run: nothing was deleted.'].join('\n') };
+    }
+    if (!plan.delete.length) {
+      // Nothing planned, but an interrupted prune's .deleting-* folders are finished (under the lock; busy: next time).
+      const result = await applyPrune(root, plan, { signal }).catch((err) => (isSnapshotError(err, 'LOCKED') ? undefined : Promise.reject(err)));
+      return { json: { dryRun: false, plan, ...(result ? { result } : {}) }, text: [...planLines, ...finishedLines(result?.finished ?? [])].join('\n') };
     }
     const result = await applyPrune(root, plan, { signal, onProgress: (done, total, name) => status(`deleted ${name} (${done}/${total})`) });
     const lines = [
+      ...finishedLines(result.finished),
       ...result.deleted.map((n) => `deleted ${n}`),
       ...result.skipped.map((s) => `kept ${s.name}: ${s.why}`),
       `Deleted ${result.deleted.length} snapshot(s)${plan.measured ? `, freed about ${formatBytes(plan.freesBytes)}` : ''}.`,
@@ -55,4 +66,8 @@ function describePlan(plan: PrunePlan): string[] {
     `Would delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshot(s) in ${plan.root}, freeing ${plan.measured ? formatBytes(plan.freesBytes) : 'an unmeasured amount'}:`,
     ...plan.delete.map((d) => `  ${d.name}  ${plan.measured ? formatBytes(d.uniqueBytes).padStart(10) + ' unique' : ''}  ${d.reason}`),
   ];
+}
+
+function finishedLines(finished: string[]): string[] {
+  return finished.map((n) => `finished an interrupted deletion: removed ${n}`);
 }

@@ -3,6 +3,9 @@ import { takeSnapshot } from '../../core/snapshot/snapshot';
 import { CliCommand, listOption, stringOption } from '../command';
 import { formatBytes, formatDuration } from '../../core/util/format';
 
+/** Exit status of a snapshot that was kept but lacks unreadable files (rsync exit 23): cron notices it, the snapshot stays. */
+const EXIT_PARTIAL = 3;
+
 export const snapshotCommand: CliCommand = {
   name: 'snapshot',
   summary: 'take a hard-linked snapshot of a folder into a backup root',
@@ -12,6 +15,8 @@ export const snapshotCommand: CliCommand = {
     '--one-file-system     do not cross filesystem boundaries (rsync -x)',
     '--create              create the backup root if it does not exist',
     '--label TEXT          note stored beside the snapshot (e.g. pre-restore)',
+    `exit status: 0 done; ${EXIT_PARTIAL} partial — some files could not be read, the snapshot is kept and marked partial;`,
+    '             1 failed (nothing kept, latest unchanged); 2 wrong arguments',
   ],
   options: {
     exclude: { type: 'string', multiple: true },
@@ -35,14 +40,19 @@ export const snapshotCommand: CliCommand = {
         lastPercent = p.percent;
       },
     });
-    const linking = await checkLinking(root, result);
+    // Diagnostics explain a finished snapshot; they never turn it into a failure.
+    const linking = await checkLinking(root, result).catch((err) => {
+      result.warnings.push(`Could not check how well this snapshot is hard-linked: ${(err as Error).message}`);
+      return undefined;
+    });
     if (linking) result.warnings.push(linking.message);
     const lines = [
       `Snapshot ${result.name} → ${result.path}`,
       result.linkDest ? `  linked against ${result.linkDest}` : '  full copy (no previous snapshot to link against)',
       `  ${result.filesTransferred} files copied (${formatBytes(result.bytesTransferred)}), ${result.filesUnchanged} unchanged and hard-linked, ${result.filesTotal} entries in all, ${formatDuration(result.durationMs)}`,
       ...result.warnings.map((w) => `  warning: ${w}`),
+      ...(result.partial ? [`Partial snapshot: kept and marked partial, ${result.unreadable.length || 'some'} file(s) missing (exit status ${EXIT_PARTIAL}). Make them readable; the next snapshot includes them.`] : []),
     ];
-    return { json: { ...result, linking: linking ?? null }, text: lines.join('\n') };
+    return { json: { ...result, linking: linking ?? null }, text: lines.join('\n'), exitCode: result.partial ? EXIT_PARTIAL : 0 };
   },
 };

@@ -33,7 +33,7 @@ export async function doctor(root: BackupRoot): Promise<DoctorReport> {
             name: 'leftovers',
             ok: true,
             detail: `${all.join(', ')}: ${listing.inProgress.length ? 'a running or interrupted snapshot' : ''}${listing.inProgress.length && inspection.deleting.length ? '; ' : ''}${inspection.deleting.length ? 'an interrupted prune' : ''}`,
-            fix: 'Harmless: the next snapshot reuses and removes .inprogress-* folders, the next prune removes .deleting-* ones. If no snapshot is running you may also remove them (rm -rf).',
+            fix: 'Harmless: the next snapshot reuses and removes .inprogress-* folders; the next prune or snapshot removes .deleting-* ones (rsync-snapshots du counts them until then). If no snapshot is running you may also remove them (rm -rf).',
           }
         : { name: 'leftovers', ok: true, detail: 'no unfinished snapshot or interrupted deletion' },
     );
@@ -96,11 +96,17 @@ async function checkLock(root: BackupRoot, writable: boolean, where: string): Pr
   const lockPath = root.hostPath(LOCK_FILE);
   if (!writable) return { name: 'lock', ok: true, detail: `not tested (root not writable); lock file ${lockPath}${where}` };
   try {
-    const lock = await root.lock();
+    const lock = await root.lock({ operation: 'doctor' });
     await lock.release();
     return { name: 'lock', ok: true, detail: `free (${lockPath}${where})` };
   } catch (err) {
     if (isSnapshotError(err, 'LOCKED')) return { name: 'lock', ok: true, detail: `held: ${err.message}` };
+    if (isSnapshotError(err, 'ROOT_INVALID') && /cannot open it\./.test(err.message)) {
+      // The lock file belongs to another user (the message says who, and how to hand it over).
+      const [what, fix] = err.message.split(/(?<=cannot open it\.) /);
+      return { name: 'lock', ok: false, detail: `cannot take the lock: ${what}`, fix: fix ?? 'Make the lock file writable for this user.' };
+    }
+    if (isSnapshotError(err, 'TOOL_NOT_FOUND')) return { name: 'lock', ok: false, detail: `cannot take the lock: ${err.message}`, fix: `Install flock (util-linux)${where}.` };
     return { name: 'lock', ok: false, detail: `cannot take the lock: ${(err as Error).message}`, fix: `Install flock (util-linux)${where} and make the root writable.` };
   }
 }

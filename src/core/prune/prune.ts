@@ -50,6 +50,7 @@ export async function applyPrune(root: BackupRoot, plan: PrunePlan, options: App
     else if (!/^\d+:\d+$/.test(entry.id)) skipped.push({ name: entry.name, why: 'no identity in the plan: run the preview again' });
     else entries.push({ name: entry.name, id: entry.id });
   }
-  const removed = entries.length ? await root.prune.remove(entries, options) : { deleted: [], skipped: [] };
-  return { root: root.spec, deleted: removed.deleted, skipped: [...skipped, ...removed.skipped] };
+  // Run even with nothing planned: it finishes the deletions an interrupted prune left.
+  const removed = await root.prune.remove(entries, options);
+  return { root: root.spec, deleted: removed.deleted, skipped: [...skipped, ...removed.skipped], finished: removed.finished };
 }

@@ -40,6 +40,8 @@ export interface PruneResult {
   deleted: string[];
   /** Planned entries that were not deleted, and why (changed since the preview, now protected…). */
   skipped: { name: string; why: string }[];
+  /** `.deleting-*` folders of an interrupted prune, removed now. */
+  finished: string[];
 }
 
 export interface ApplyOptions {
@@ -58,4 +60,6 @@ export interface PruneScan {
 export interface PruneDeletion {
   deleted: string[];
   skipped: { name: string; why: string }[];
+  /** `.deleting-*` folders of an interrupted prune, finished first. */
+  finished: string[];
 }

@@ -11,6 +11,7 @@ import { ITEMIZE_ENV } from './itemize';
 import { localItemInfo } from './itemInfo';
 import { isInsideDir, joinItem, refuseSymlinkTraversal, symlinkOnTheWay } from './paths';
 import { restoreRsyncArgs, validateRestorePlan } from './plan';
+import { restoreTempDir } from './temp';
 import type { ItemInfo, RestoreItem, RestorePlan } from './types';
 
 /** Label stored in the sidecar of the snapshot taken right before a restore. */
@@ -111,12 +112,14 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
       plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.').map((p) => (/^[#;]/.test(p) ? `./${p}` : p)) : [];
     if (plan.sourceType === 'folder' && !listed.length) await fs.mkdir(plan.target, { recursive: false }).catch((err) => (errnoCode(err) === 'EEXIST' ? undefined : Promise.reject(err)));
     if (plan.sourceType === 'file' || listed.length) {
-      const extra = plan.sourceType === 'folder' ? ['--files-from=-', '--from0'] : [];
+      // rsync's temporary files in one folder of ours on the target's filesystem, not beside each file (see temp.ts).
+      const temp = await restoreTempDir(plan.targetDir);
+      const extra = [...(plan.sourceType === 'folder' ? ['--files-from=-', '--from0'] : []), `--temp-dir=${temp.path}`];
       const args = restoreRsyncArgs(root, plan, extra);
       result.commandLine = formatCommandLine([rsync, ...args]);
       // The list goes to rsync as the names' exact bytes (a name that is not UTF-8 included).
       const input = listed.length ? Buffer.concat(listed.flatMap((p) => [nameBytes(p), Buffer.alloc(1)])) : undefined;
-      const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV, input });
+      const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV, input }).finally(() => temp.done());
       stderr = run.stderr;
       if (run.cancelled)
         throw new SnapshotError('CANCELLED', `Restore cancelled part-way: some items may already be restored. ${result.rollback ?? 'No safety snapshot was taken.'}`);

@@ -10,6 +10,7 @@ import { targetFingerprint } from './fingerprint';
 import { ITEMIZE_ENV, ITEMIZE_OUT_FORMAT, ItemizedLine, ItemizeOutput, parseItemizeOutput } from './itemize';
 import { isInsideDir, isSafeItemPath, joinItem, normalizeSourcePath, refuseSymlinkTraversal } from './paths';
 import { RESTORE_ITEM_KINDS, RESTORE_PLAN_VERSION, RestoreChanges, RestoreCounts, RestoreItem, RestoreItemKind, RestorePlan } from './types';
+import { RESTORE_TEMP_EXCLUDE } from './temp';
 
 export interface PlanRestoreOptions {
   /** Snapshot name, or `latest`. */
@@ -55,7 +56,7 @@ export async function planRestore(root: BackupRoot, options: PlanRestoreOptions)
   const del = Boolean(options.delete) && sourceType === 'folder';
 
   const base = { snapshot: snapshot.name, relativePath, sourceType, target, delete: del };
-  const args = restoreRsyncArgs(root, base, ['--dry-run', ...(await root.restore.protectRoot(targetDir, sourceType))]);
+  const args = restoreRsyncArgs(root, base, ['--dry-run', RESTORE_TEMP_EXCLUDE, ...(await root.restore.protectRoot(targetDir, sourceType))]);
   const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV });
   if (run.cancelled) throw new SnapshotError('CANCELLED', 'Restore preview cancelled: nothing was changed.');
   if (run.exitCode !== 0 && run.exitCode !== 23 && run.exitCode !== 24) {

@@ -11,6 +11,7 @@ import type { VersionCopy, VersionScan } from '../versions/types';
 import type { SnapshotEntry } from './files';
 import type { RootListing } from './listing';
 import type { RootLocation } from './location';
+import type { LockOperation } from './lockNote';
 import type { SnapshotMeta } from './notes';
 
 /** The root's lock (flock(2) on ROOT/.rsync-snapshots.lock, on the root's own machine), held until release(). */
@@ -57,7 +58,7 @@ export interface RsyncAccess {
 export interface SnapshotAccess {
   /** Checks (or creates, with `create`) the root before the lock is taken; refuses a root equal to the source. */
   prepare(source: string, create: boolean): Promise<void>;
-  /** Under the lock, before the run: removes what killed runs of ours left behind (stale probes, half-written notes). */
+  /** Under the lock, before the run: removes what killed runs of ours left behind (stale probes, half-written notes, an interrupted prune's .deleting-* folders). */
   tidy(): Promise<void>;
   /** A real file or folder named latest would make the last step fail after rsync: refuse before. */
   checkLatestReplaceable(listing: RootListing): Promise<void>;
@@ -67,8 +68,8 @@ export interface SnapshotAccess {
   selfExcludes(source: string): Promise<string[]>;
   /** Makes ROOT/.inprogress-NAME. */
   begin(name: string): Promise<void>;
-  /** Removes ROOT/.inprogress-NAME after a failed or cancelled run. */
-  abort(name: string): Promise<void>;
+  /** Removes ROOT/.inprogress-NAME after a failed or cancelled run; false when it could not (it stays for the next run). */
+  abort(name: string): Promise<boolean>;
   /**
    * Renames .inprogress-NAME to NAME, touches it, swings latest atomically, writes the notes, removes crashed
    * leftovers. Throws ROOT_INVALID saying what was kept when a step fails.
@@ -137,6 +138,8 @@ export interface BackupRoot {
   readonly logger: Logger;
   /** The root as a folder of this machine, for checks that need the local filesystem; undefined for a remote root. */
   readonly localPath?: string;
+  /** The host of a remote root (for messages such as "on HOST"); undefined for a local root. */
+  readonly host?: string;
   /** CLI options that reopen this root as it was opened (e.g. `--ssh-command CMD` when one was given), for cron lines. */
   readonly cliArgs: string[];
   /** `spec/names…` as listings name entries (local path, or `[user@]host:/path/names`). */
@@ -145,7 +148,7 @@ export interface BackupRoot {
   hostPath(...names: string[]): string;
   list(options?: { signal?: AbortSignal }): Promise<RootListing>;
   /** Takes the root's lock without waiting (LOCKED when busy); `create` makes a missing root (remote roots: under the same call). */
-  lock(options?: { create?: boolean }): Promise<RootLock>;
+  lock(options?: { create?: boolean; operation?: LockOperation }): Promise<RootLock>;
   readonly files: SnapshotFiles;
   readonly notes: SnapshotNotes;
   readonly rsync: RsyncAccess;

@@ -71,6 +71,11 @@ export function isSnapshotName(name: string): boolean {
   return parseSnapshotName(name) !== undefined;
 }
 
+/** `.deleting-<snapshot name>`: only ours; anything else with that prefix is someone's folder, never touched. */
+export function isDeletingName(name: string): boolean {
+  return name.startsWith(DELETING_PREFIX) && parseSnapshotName(name.slice(DELETING_PREFIX.length)) !== undefined;
+}
+
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** The name `date +%Y-%m-%dT%H-%M-%S` would print for this local time. */

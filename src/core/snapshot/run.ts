@@ -85,3 +85,26 @@ export function snapshotResult(
     partial: run.exitCode === 23,
   };
 }
+
+/**
+ * The end of a failed or cancelled run's message: what is really left in the root. "Nothing was kept" only when no
+ * unfinished copy remains; otherwise the `.inprogress-*` folders left (ours, never listed as snapshots) and why.
+ */
+export function leftBehind(root: string, latest: string | undefined, left: string[], onHost?: string): string {
+  const pointer = `latest is unchanged (${latest ?? 'no snapshot yet'})`;
+  if (!left.length) return `Nothing was kept; ${pointer}.`;
+  return `No snapshot was made; ${pointer}. Left in the root: ${left.join(', ')} — unfinished ${left.length > 1 ? 'copies' : 'copy'}, never listed as a snapshot; the next snapshot reuses ${left.length > 1 ? 'them' : 'it'} as a link basis (nothing already copied is copied again) and then removes ${left.length > 1 ? 'them' : 'it'}. To free the space now${onHost ? ` (on ${onHost})` : ''}: rm -rf ${left.map((n) => `'${root}/${n}'`).join(' ')}.`;
+}
+
+/**
+ * A finished snapshot whose `latest` could not be swung (e.g. no inode left for the new symlink): the snapshot is kept
+ * and listed, latest still points at the previous one. Says so, and how to fix it.
+ */
+export function latestNotMoved(root: string, name: string, previous: string | undefined, why: string, noSpace: boolean, host?: string): string {
+  const spec = host ? `${host}:${root}` : root;
+  const relink = `${host ? `ssh ${host} ` : ''}ln -sfn ${name} '${root}/latest'`;
+  const fix = noSpace
+    ? `The filesystem of ${spec} is full (no free space or inodes: check with df -h and df -i${host ? ` on ${host}` : ''}). Free some (e.g. rsync-snapshots prune ${spec} --keep-last 30 --dry-run, then without --dry-run), then run ${relink} — or simply take the next snapshot.`
+    : `Fix the cause, then run ${relink} — or simply take the next snapshot.`;
+  return `Snapshot ${name} is complete and kept in ${spec}, but latest could not be moved to it (${why}): latest still points at ${previous ?? 'nothing'}, so the next snapshot links against that one. ${fix}`;
+}

@@ -2,9 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupRoot } from '../root/backupRoot';
 import { IN_PROGRESS_PREFIX } from '../root/format';
-import { errnoCode, SnapshotError } from '../util/errors';
+import { removeStaleRestoreTemp, RESTORE_TEMP_EXCLUDE } from '../restore/temp';
+import { errnoCode, refuseEmptyPath, SnapshotError } from '../util/errors';
 import type { SnapshotOptions, SnapshotResult } from './types';
-import { chooseLinkDest, exitWarnings, freshName, snapshotMetaOf, snapshotResult } from './run';
+import { chooseLinkDest, exitWarnings, freshName, leftBehind, snapshotMetaOf, snapshotResult } from './run';
 
 /**
  * Takes one snapshot, the seed workflow made crash-safe, for a local or a remote root alike:
@@ -14,13 +15,17 @@ import { chooseLinkDest, exitWarnings, freshName, snapshotMetaOf, snapshotResult
  */
 export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): Promise<SnapshotResult> {
   const started = Date.now();
+  refuseEmptyPath(options.source, 'source folder');
   const source = path.resolve(options.source);
   await checkSource(source);
   await root.snapshots.prepare(source, options.createRoot ?? false);
   await root.rsync.program(); // rsync missing: say so before anything is locked or made
-  const lock = await root.lock({ create: options.createRoot ?? false });
+  const lock = await root.lock({ create: options.createRoot ?? false, operation: options.label === 'pre-restore' ? 'restore' : 'snapshot' });
   try {
+    // What killed runs left: an interrupted prune's .deleting-* folders (their space is free for this run), stale
+    // probes and notes in the root; the temporary files a killed restore left in the source.
     await root.snapshots.tidy();
+    await removeStaleRestoreTemp(source).catch((err) => root.logger.warn(`could not remove a killed restore's temporary files in ${source}: ${err}`));
     const listing = await root.list();
     await root.snapshots.checkLatestReplaceable(listing);
     const name = await freshName(listing, options.now ?? new Date(), (n) => root.snapshots.nameTaken(n));
@@ -36,6 +41,7 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
     const args = ['-a', '-H', '-S', '--modify-window=-1', '--no-human-readable', '--info=progress2', '--stats', ...root.rsync.transportArgs()];
     if (options.oneFileSystem) args.push('--one-file-system');
     for (const pattern of [...(options.excludes ?? []), ...(await root.snapshots.selfExcludes(source))]) args.push(`--exclude=${pattern}`);
+    args.push(RESTORE_TEMP_EXCLUDE); // a killed restore's temporary files are never part of a snapshot
     if (linkDest) args.push(`--link-dest=${linkDest}`);
     // A crashed run's partial copy is reused as a second link basis: what it already holds is linked, not copied
     // again, and it is never written to (a resumed run into it could change metadata shared with older snapshots).
@@ -46,10 +52,12 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
     const run = await root.rsync.run(args, { signal: options.signal, onProgress: options.onProgress });
     const ok = run.exitCode === 0 || run.exitCode === 23 || run.exitCode === 24;
     if (run.cancelled || !ok) {
-      await root.snapshots.abort(name);
-      if (run.cancelled) throw new SnapshotError('CANCELLED', `Snapshot cancelled: nothing was kept and latest still points at ${listing.latest?.name ?? 'nothing'}.`);
+      // What is really left: the unfinished copies of earlier crashes, and this one when it could not be removed.
+      const removed = await root.snapshots.abort(name);
+      const tail = leftBehind(root.hostPath(), listing.latest?.name, [...listing.inProgress, ...(removed ? [] : [IN_PROGRESS_PREFIX + name])], root.host);
+      if (run.cancelled) throw new SnapshotError('CANCELLED', `Snapshot cancelled. ${tail}`);
       const failure = root.rsync.failure(run, 'Snapshot failed');
-      throw new SnapshotError(failure.code, `${failure.message} Nothing was kept; latest is unchanged.`, failure.details);
+      throw new SnapshotError(failure.code, `${failure.message} ${tail}`, failure.details);
     }
 
     const { unreadable, warnings: exitNotes } = exitWarnings(run);

@@ -1,4 +1,5 @@
 import { MULTI_STRIDE, SnapshotScan } from './walk';
+import { isDeletingName } from '../root/format';
 
 /**
  * Space report of a backup root.
@@ -40,6 +41,11 @@ export interface UsageReport {
   totalBytes: number;
   /** Oldest first, as listed. */
   snapshots: SnapshotUsage[];
+  /**
+   * `.deleting-*` folders of an interrupted prune, still taking space until the next prune or snapshot finishes them;
+   * counted in totalBytes (so the total is `du -s -B1 --total ROOT/20* ROOT/.deleting-*`).
+   */
+  deleting: SnapshotUsage[];
   /** How many snapshots were walked now and how many came from the cache. */
   scanned: number;
   fromCache: number;
@@ -181,7 +187,16 @@ export class UsageModel {
       return { name, apparentBytes: apparent, uniqueBytes, sharedBytes: apparent - uniqueBytes, entries: rec.entries };
     });
     for (const name of names) for (const e of this.records.get(name)!.errors) warnings.push(`${name}/${e}`);
-    return { root, totalBytes: total, snapshots, scanned, fromCache: names.length - scanned, durationMs: Date.now() - started, warnings };
+    return {
+      root,
+      totalBytes: total,
+      snapshots: snapshots.filter((u) => !isDeletingName(u.name)),
+      deleting: snapshots.filter((u) => isDeletingName(u.name)),
+      scanned,
+      fromCache: names.length - scanned,
+      durationMs: Date.now() - started,
+      warnings,
+    };
   }
 
   /** Bytes freed by deleting all of `deleted` together (inodes all of whose links lie within that set). */

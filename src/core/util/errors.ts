@@ -37,3 +37,8 @@ export function errnoCode(err: unknown): string | undefined {
 export function isMissingRoot(err: unknown): err is SnapshotError {
   return isSnapshotError(err, 'ROOT_INVALID') && / does not exist/.test(err.message);
 }
+
+/** An empty path would silently mean the current folder (an unset $ROOT in a cron line): refuse it, never resolve it. */
+export function refuseEmptyPath(value: string, what: string): void {
+  if (!value.trim()) throw new SnapshotError('BAD_INPUT', `The ${what} is empty: give a path (use . for the current folder). In a script, check that the variable holding it is set.`);
+}

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode } from './errors';
+import { isDeletingName } from '../root/format';
 
 /**
  * `rm -rf` for a snapshot tree that may contain read-only directories (rsync -a copies their modes):
@@ -28,4 +29,18 @@ async function makeDirsWritable(dir: string): Promise<void> {
   for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) await makeDirsWritable(path.join(dir, entry.name));
   }
+}
+
+/**
+ * Finishes deletions an interrupted prune left (`.deleting-<snapshot name>` folders in the root; nothing else).
+ * Called under the root's lock by every prune and snapshot. Returns the names removed.
+ */
+export async function removeDeletingLeftovers(root: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const entry of await fs.readdir(root, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !isDeletingName(entry.name)) continue;
+    await removeTree(path.join(root, entry.name));
+    removed.push(entry.name);
+  }
+  return removed;
 }

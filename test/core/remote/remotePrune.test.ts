@@ -6,6 +6,7 @@ import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { startSshd, TestSshd } from '../../support/sshd';
 import { applyPrune, listSnapshots, planPrune, takeSnapshot } from '../../support/core';
+import { run, runCli } from '../../support/proc';
 
 describe('prune on a remote root (real sshd)', function () {
   this.timeout(120_000);
@@ -108,5 +109,35 @@ describe('prune on a remote root (real sshd)', function () {
       holder.kill();
     }
     assert.equal((await listSnapshots(root)).snapshots.length, 5);
+  });
+  it('an interrupted prune\'s .deleting-* folder: du counts it, a prune with nothing to delete finishes it, and so does a snapshot', async () => {
+    const { root, spec } = await makeRoot();
+    // What a prune killed right after its first step (mv -T NAME .deleting-NAME) leaves: the whole folder, unlisted.
+    const doomed = `.deleting-${names[0]}`;
+    fs.renameSync(path.join(root, names[0]), path.join(root, doomed));
+    const cli = (args: string[]) => runCli([...args, '--ssh-command', sshd.sshCommand]);
+
+    const du = await cli(['du', spec, '--json']);
+    assert.equal(du.code, 0, du.stderr);
+    const report = JSON.parse(du.stdout);
+    assert.deepEqual(report.deleting.map((d: { name: string }) => d.name), [doomed]);
+    assert.ok(report.deleting[0].uniqueBytes >= 20_000, 'f0.bin is unique to it');
+    const entries = fs.readdirSync(root).filter((n) => /^(\d{4}-|\.deleting-)/.test(n)).map((n) => path.join(root, n));
+    const real = await run('du', ['-s', '-B1', '--total', ...entries]);
+    assert.equal(report.totalBytes, Number(real.stdout.trim().split('\n').pop()!.split('\t')[0]));
+
+    const prune = await cli(['prune', spec, '--keep-last', '10']);
+    assert.equal(prune.code, 0, prune.stderr);
+    assert.match(prune.stdout, /Nothing to delete/);
+    assert.match(prune.stdout, new RegExp(`finished an interrupted deletion: removed ${doomed}`));
+    assert.equal(fs.existsSync(path.join(root, doomed)), false);
+
+    const again = `.deleting-${names[1]}`;
+    fs.renameSync(path.join(root, names[1]), path.join(root, again));
+    const source = tmp.make('rs-rp-src2');
+    writeTree(source, { 'same.txt': 'same' });
+    await takeSnapshot({ source, root: spec, sshCommand: sshd.sshCommand, now: new Date(2026, 4, 9) });
+    assert.equal(fs.existsSync(path.join(root, again)), false, 'the snapshot finished the deletion');
+    assert.deepEqual((await listSnapshots(root)).snapshots.map((x) => x.name), [...names.slice(2), '2026-05-09T00-00-00']);
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { openRoot } from '../../../src/core/root/open';
 import { parseRootLocation, RemoteRootLocation } from '../../../src/core/root/location';
 import { closeAllSshConnections, SshTransport, sshCounters } from '../../../src/core/root/ssh/transport';
 import { tempDirs, writeTree } from '../../support/fixtures';
-import { runCli } from '../../support/proc';
+import { canMount, run, runCli } from '../../support/proc';
 import { closedPort, startSshd, TestSshd } from '../../support/sshd';
 import { listSnapshots, takeSnapshot } from '../../support/core';
 
@@ -226,6 +227,27 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     assert.equal(fs.existsSync(root), false);
   });
 
+  it('a busy remote lock names the holder\'s operation and pid (a prune holds it); the lock file stays flock -n compatible', async () => {
+    const source = makeSource();
+    const root = path.join(remoteBase, 'locked-by-prune');
+    await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, createRoot: true, now: new Date(2026, 4, 1) });
+    const holder = await openRoot(spec(root), { sshCommand: sshd.sshCommand }).lock({ operation: 'prune' });
+    try {
+      const note = fs.readFileSync(path.join(root, '.rsync-snapshots.lock'), 'utf8');
+      assert.match(note, /^\d+ prune\n$/);
+      const flock = spawnSync('flock', ['-n', '-E', '99', path.join(root, '.rsync-snapshots.lock'), 'true']);
+      assert.equal(flock.status, 99, 'the cron line\'s flock -n sees it held');
+      await assert.rejects(
+        takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 4, 2) }),
+        (err: unknown) => isSnapshotError(err, 'LOCKED') && err.message.startsWith(`A prune of ${spec(root)} is already running (pid ${note.split(' ')[0]} on testhost)`),
+      );
+    } finally {
+      await holder.release();
+    }
+    assert.equal(fs.readFileSync(path.join(root, '.rsync-snapshots.lock'), 'utf8'), '', 'emptied when released');
+    await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 4, 3) });
+  });
+
   it('the remote lock is the same flock file: a held lock makes the run fail with LOCKED and changes nothing', async () => {
     const source = makeSource();
     const root = path.join(remoteBase, 'locked');
@@ -252,6 +274,74 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     );
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), '2026-07-01T00-00-00');
     assert.deepEqual(fs.readdirSync(root).filter((e) => e.startsWith('.inprogress') || e.startsWith('2026')), ['2026-07-01T00-00-00']);
+  });
+
+  it('a failed run (remote disk full) names the unfinished .inprogress-* copy it leaves for reuse, instead of "Nothing was kept"', async function () {
+    const root = path.join(remoteBase, 'disk-full');
+    fs.mkdirSync(root);
+    if (!(await canMount(remoteBase))) this.skip();
+    assert.equal((await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', root])).code, 0);
+    try {
+      const source = makeSource();
+      await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 1) });
+      const crashed = '.inprogress-2026-07-01T12-00-00'; // what a run killed with -9 leaves
+      fs.mkdirSync(path.join(root, crashed));
+      writeTree(source, { 'big.bin': Buffer.alloc(3 << 20, 1) });
+      const error = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 2) }).then(
+        () => assert.fail('disk full must fail'),
+        (e) => e as Error,
+      );
+      assert.ok(isSnapshotError(error, 'RSYNC_FAILED'), String(error));
+      assert.doesNotMatch(error.message, /Nothing was kept/);
+      assert.match(error.message, new RegExp(`latest is unchanged.*Left in the root: ${crashed} .*reuses it.*\\(on testhost\\)`));
+      assert.deepEqual(fs.readdirSync(root).filter((e) => e.startsWith('.inprogress')), [crashed]);
+      assert.equal(fs.readlinkSync(path.join(root, 'latest')), '2026-07-01T00-00-00');
+    } finally {
+      await run('umount', [root]);
+    }
+  });
+
+  it('no inode left on the host for the latest symlink: the snapshot is kept and listed, latest not moved, the message says how to fix it', async function () {
+    const root = path.join(remoteBase, 'no-inode');
+    fs.mkdirSync(root);
+    if (!(await canMount(remoteBase))) this.skip();
+    assert.equal((await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,nr_inodes=64', 'tmpfs', root])).code, 0);
+    try {
+      const source = makeSource({ 'a.txt': 'alpha' });
+      const first = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 1) });
+      fs.mkdirSync(path.join(source, 'z')); // the next copy needs inodes for its folder and z (a.txt is a hard link)
+      const fill = path.join(root, 'fill');
+      fs.mkdirSync(fill);
+      let n = 0;
+      for (;;) {
+        try {
+          fs.writeFileSync(path.join(fill, `f${n}`), '');
+          n++;
+        } catch {
+          break;
+        }
+      }
+      const name = '2026-07-02T00-00-00';
+      let failure: Error | undefined;
+      for (let freed = 1; freed <= 6 && !failure; freed++) {
+        fs.unlinkSync(path.join(fill, `f${--n}`));
+        const e = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 2) }).then(() => assert.fail('latest cannot have moved with no inode left'), (err: Error) => err);
+        if (!/latest could not be moved/.test(e.message)) continue; // the copy itself did not fit yet
+        if (!fs.existsSync(path.join(root, name, 'a.txt')) || !fs.existsSync(path.join(root, name, 'z'))) {
+          fs.rmSync(path.join(root, name), { recursive: true }); // kept but partial: not the case under test
+          continue;
+        }
+        failure = e;
+      }
+      assert.ok(isSnapshotError(failure, 'ROOT_INVALID'), String(failure));
+      assert.match(failure.message, new RegExp(`^Snapshot ${name} is complete and kept in testhost:${root}, but latest could not be moved to it \\(.*No space left on device.*\\): latest still points at ${first.name}`));
+      assert.match(failure.message, /df -i on testhost/);
+      assert.match(failure.message, new RegExp(`ssh testhost ln -sfn ${name} '${root}/latest'`));
+      assert.deepEqual((await listSnapshots(root)).snapshots.map((x) => x.name), [first.name, name]);
+      assert.equal(fs.readlinkSync(path.join(root, 'latest')), first.name);
+    } finally {
+      await run('umount', [root]);
+    }
   });
 
   describe('connection failures: a clear SSH_FAILED within the connect timeout, latest untouched', () => {
@@ -283,11 +373,14 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
 
     it('unknown host key (empty known_hosts): says to connect once and accept the key', async () => {
       await expectFailure(sshd.variant('unknown-key', { knownHosts: '' }), /host key .*not in known_hosts.*Connect once/);
+      // The entry ssh really uses for a HostName/Port from the config: [127.0.0.1]:PORT, not the alias.
+      await expectFailure(sshd.variant('unknown-key', { knownHosts: '' }), new RegExp(`ssh looks it up as \\[127\\.0\\.0\\.1\\]:${sshd.port}\\)`));
     });
 
     it('changed host key: says the key changed and how to replace it after checking', async () => {
       const otherKey = fs.readFileSync(`${sshd.makeUnauthorizedKey()}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
       await expectFailure(sshd.variant('changed-key', { knownHosts: `[127.0.0.1]:${sshd.port} ${otherKey}\n` }), /CHANGED.*ssh-keygen -R/);
+      await expectFailure(sshd.variant('changed-key', { knownHosts: `[127.0.0.1]:${sshd.port} ${otherKey}\n` }), new RegExp(`ssh-keygen -R '\\[127\\.0\\.0\\.1\\]:${sshd.port}' -f \\S*known_hosts\\.changed-key\\)`));
     });
 
     it('wrong key: says to set up key authentication (ssh-copy-id), no password prompt', async () => {

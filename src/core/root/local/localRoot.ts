@@ -28,7 +28,7 @@ export function openLocalRoot(root: string, options: { rsyncPath?: string; logge
     hostPath: (...names) => path.join(root, ...names),
     list,
     // A missing root is created by snapshots.prepare() before the lock is taken.
-    lock: () => acquireLock(root),
+    lock: (o) => acquireLock(root, process.env, o?.operation),
     files: localFiles(root),
     notes: localNotes(root, list),
     rsync: localRsync(options.rsyncPath, options.logger),

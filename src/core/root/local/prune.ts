@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, SnapshotError } from '../../util/errors';
-import { removeTree } from '../../util/removeTree';
+import { removeDeletingLeftovers, removeTree } from '../../util/removeTree';
 import type { PruneAccess } from '../backupRoot';
 import { DELETING_PREFIX, LATEST_LINK, parseSnapshotName } from '../format';
 import type { PruneEntry } from '../../prune/types';
@@ -23,11 +23,12 @@ export function localPrune(root: string): PruneAccess {
      * then removes it (read-only folders made writable on the way). Leftover .deleting-* folders are removed too.
      */
     async remove(entries, options) {
-      const lock = await acquireLock(root);
+      const lock = await acquireLock(root, process.env, 'prune');
       const deleted: string[] = [];
       const skipped: { name: string; why: string }[] = [];
+      let finished: string[] = [];
       try {
-        await removeDeletingLeftovers(root);
+        finished = await removeDeletingLeftovers(root);
         let done = 0;
         for (const entry of entries) {
           if (options.signal?.aborted) {
@@ -53,7 +54,7 @@ export function localPrune(root: string): PruneAccess {
       } finally {
         await lock.release();
       }
-      return { deleted, skipped };
+      return { deleted, skipped, finished };
     },
   };
 }
@@ -77,11 +78,4 @@ async function refusal(root: string, entry: Pick<PruneEntry, 'name' | 'id'>): Pr
   const latestReal = await fs.realpath(path.join(root, LATEST_LINK)).catch(() => undefined);
   if (latestReal && latestReal === (await fs.realpath(target))) return 'latest points at it';
   return undefined;
-}
-
-async function removeDeletingLeftovers(root: string): Promise<void> {
-  for (const entry of await fs.readdir(root, { withFileTypes: true })) {
-    if (entry.isDirectory() && entry.name.startsWith(DELETING_PREFIX) && parseSnapshotName(entry.name.slice(DELETING_PREFIX.length)))
-      await removeTree(path.join(root, entry.name));
-  }
 }

@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { errnoCode, SnapshotError } from '../../util/errors';
+import { latestNotMoved } from '../../snapshot/run';
+import { errnoCode, isSnapshotError, SnapshotError } from '../../util/errors';
 import { Logger } from '../../util/logger';
-import { removeTree } from '../../util/removeTree';
+import { removeDeletingLeftovers, removeTree } from '../../util/removeTree';
 import type { SnapshotAccess } from '../backupRoot';
 import { IN_PROGRESS_PREFIX, isSnapshotName, LATEST_LINK, LATEST_TEMP_PREFIX, META_DIR, PROBE_PREFIX } from '../format';
 import { writeSnapshotMeta } from './notes';
@@ -12,20 +13,31 @@ export function localSnapshots(root: string, logger: Logger): SnapshotAccess {
   const inProgress = (name: string) => path.join(root, IN_PROGRESS_PREFIX + name);
   return {
     prepare: (source, create) => checkRoot(root, source, create),
-    tidy: () => removeStaleTemps(root, logger),
+    async tidy() {
+      // An interrupted prune's .deleting-* folders are finished first: their space is free for this run.
+      await removeDeletingLeftovers(root).catch((err) => logger.warn(`could not finish an interrupted deletion in ${root}: ${err}`));
+      await removeStaleTemps(root, logger);
+    },
     checkLatestReplaceable: () => checkLatestReplaceable(root),
     nameTaken: (name) => fs.lstat(path.join(root, name)).then(() => true, () => false),
     selfExcludes: (source) => selfExcludes(source, root),
     begin: (name) => fs.mkdir(inProgress(name)),
     async abort(name) {
       await removeTree(inProgress(name)).catch((err) => logger.warn(`could not remove ${inProgress(name)}: ${err}`));
+      return fs.lstat(inProgress(name)).then(() => false, () => true);
     },
-    async finish(name, meta, leftovers) {
+    async finish(name, meta, leftovers, listing) {
       const finalDir = path.join(root, name);
       await fs.rename(inProgress(name), finalDir);
       const now = new Date();
       await fs.utimes(finalDir, now, now); // rsync -a copied the source dir's mtime; find -mtime pruning needs the run's time
-      await swingLatest(root, name);
+      try {
+        await swingLatest(root, name);
+      } catch (err) {
+        if (isSnapshotError(err)) throw err;
+        const code = errnoCode(err);
+        throw new SnapshotError('ROOT_INVALID', latestNotMoved(root, name, listing.latest?.name, (err as Error).message, code === 'ENOSPC' || code === 'EDQUOT'));
+      }
       for (const leftover of leftovers) await removeTree(path.join(root, leftover)).catch((err) => logger.warn(`could not remove ${leftover}: ${err}`));
       await writeSnapshotMeta(root, name, meta).catch((err) => logger.warn(`could not write snapshot notes: ${err}`));
     },

@@ -4,7 +4,7 @@ import { gnuFindAvailable, scanWithFind } from '../../usage/findScan';
 import { CacheFile, UsageModel, UsageOptions, UsageResult } from '../../usage/model';
 import { scanDirectories } from '../../usage/walk';
 import { SnapshotError } from '../../util/errors';
-import { META_DIR, USAGE_CACHE_FILE } from '../format';
+import { isDeletingName, META_DIR, USAGE_CACHE_FILE } from '../format';
 import { listLocal } from './list';
 
 const models = new Map<string, UsageModel>();
@@ -46,8 +46,15 @@ export async function measureLocalUsage(root: string, options: UsageOptions = {}
   const listing = await listLocal(root);
   const absRoot = listing.root;
   const useCache = options.cache !== false;
-  const names = listing.snapshots.map((s) => s.name);
-  const stats = await Promise.all(listing.snapshots.map((s) => fs.lstat(s.path)));
+  // An interrupted prune's .deleting-* folders still take space: measured with the snapshots, reported apart.
+  const deleting = (await fs.readdir(absRoot, { withFileTypes: true })).filter((e) => e.isDirectory() && isDeletingName(e.name)).map((e) => e.name).sort();
+  const deletingStats = await Promise.all(deleting.map((n) => fs.lstat(path.join(absRoot, n)).catch(() => undefined)));
+  const entries = [
+    ...listing.snapshots.map((s) => ({ name: s.name, path: s.path })),
+    ...deleting.flatMap((n, i) => (deletingStats[i] ? [{ name: n, path: path.join(absRoot, n) }] : [])),
+  ];
+  const names = entries.map((s) => s.name);
+  const stats = [...(await Promise.all(listing.snapshots.map((s) => fs.lstat(s.path)))), ...deletingStats.filter((st) => st !== undefined)];
   const stamps = stats.map((st) => `${st.dev}:${st.ino}:${st.ctimeMs}`);
   const key = JSON.stringify([names, stamps]);
   const model = useCache ? await loadModel(absRoot) : new UsageModel();
@@ -55,11 +62,11 @@ export async function measureLocalUsage(root: string, options: UsageOptions = {}
 
   if (useCache && model.lastKey === key && model.lastReport) {
     options.onProgress?.({ done: names.length, total: names.length });
-    const report = { ...model.lastReport, snapshots: model.lastReport.snapshots.map((s) => ({ ...s })), warnings: [...model.lastReport.warnings], scanned: 0, fromCache: names.length, durationMs: Date.now() - started };
+    const report = { ...model.lastReport, snapshots: model.lastReport.snapshots.map((s) => ({ ...s })), deleting: model.lastReport.deleting.map((s) => ({ ...s })), warnings: [...model.lastReport.warnings], scanned: 0, fromCache: names.length, durationMs: Date.now() - started };
     return { report, freedBy };
   }
 
-  const jobs = listing.snapshots.flatMap((s, i) => (model.records.get(s.name)?.stamp === stamps[i] ? [] : [{ key: s.name, dir: s.path, dev: stats[i].dev, ino: stats[i].ino }]));
+  const jobs = entries.flatMap((s, i) => (model.records.get(s.name)?.stamp === stamps[i] ? [] : [{ key: s.name, dir: s.path, dev: stats[i].dev, ino: stats[i].ino }]));
   const stampOf = new Map(names.map((n, i) => [n, stamps[i]]));
   let done = names.length - jobs.length;
   options.onProgress?.({ done, total: names.length });
@@ -93,6 +100,6 @@ export async function measureLocalUsage(root: string, options: UsageOptions = {}
     model.lastKey = key;
     model.lastReport = report;
   }
-  return { report: { ...report, snapshots: report.snapshots.map((s) => ({ ...s })), warnings: [...report.warnings] }, freedBy };
+  return { report: { ...report, snapshots: report.snapshots.map((s) => ({ ...s })), deleting: report.deleting.map((s) => ({ ...s })), warnings: [...report.warnings] }, freedBy };
 }
 

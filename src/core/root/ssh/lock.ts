@@ -1,6 +1,7 @@
 import { SnapshotError } from '../../util/errors';
 import type { RootLock } from '../backupRoot';
 import { LOCK_FILE, PROBE_PREFIX } from '../format';
+import { lockHolderPhrase, LockOperation, parseLockNote } from '../lockNote';
 import { REMOTE_EXIT, remotePath, rootProblem } from './list';
 import type { Ssh } from './ssh';
 
@@ -21,13 +22,18 @@ probe="$root/${PROBE_PREFIX}$$"
 { : > "$probe"; } 2>/dev/null || exit ${REMOTE_EXIT.notWritable}
 rm -f -- "$probe"
 command -v flock >/dev/null 2>&1 || exit ${REMOTE_EXIT.noTool}
-exec flock -n -E ${REMOTE_EXIT.busy} "$root/$3" cat
+lock="$root/$3"
+# Held: "PID OPERATION" in the lock file (flock never reads it), emptied again when we let go. Busy: the holder's note.
+flock -n -E ${REMOTE_EXIT.busy} "$lock" sh -c 'printf "%s %s\\n" "$$" "$1" > "$2" 2>/dev/null; cat; : > "$2" 2>/dev/null' sh "$4" "$lock"
+rc=$?
+[ $rc = ${REMOTE_EXIT.busy} ] && { printf 'holder: ' >&2; head -c 200 -- "$lock" >&2 2>/dev/null; }
+exit $rc
 `;
 
 /** The lock held on the host for as long as our ssh child lives; `create` makes a missing root first. */
-export async function acquireRemoteLock({ location, transport }: Ssh, create = false): Promise<RootLock> {
+export async function acquireRemoteLock({ location, transport }: Ssh, create = false, operation: LockOperation = 'snapshot'): Promise<RootLock> {
   const lockPath = remotePath(location, LOCK_FILE);
-  const child = await transport.spawn(['sh', '-c', LOCK_SCRIPT, 'sh', location.path, create ? 'create' : 'no', LOCK_FILE]);
+  const child = await transport.spawn(['sh', '-c', LOCK_SCRIPT, 'sh', location.path, create ? 'create' : 'no', LOCK_FILE, operation]);
   const acquired = await new Promise<boolean>((resolve) => {
     // cat echoes our line only once flock holds the lock.
     child.stdout.once('data', () => resolve(true));
@@ -37,8 +43,12 @@ export async function acquireRemoteLock({ location, transport }: Ssh, create = f
   if (!acquired) {
     const code = await child.exited;
     if (code === 255) throw transport.failure(child.stderr());
-    if (code === REMOTE_EXIT.busy)
+    if (code === REMOTE_EXIT.busy) {
+      const holder = parseLockNote(/holder: (.*)/.exec(child.stderr())?.[1] ?? '');
+      if (holder.pid !== undefined)
+        throw new SnapshotError('LOCKED', `${lockHolderPhrase(holder.operation, location.spec)} is already running (pid ${holder.pid} on ${location.host}). Wait for it to finish, or stop that process.`);
       throw new SnapshotError('LOCKED', `A snapshot into ${location.spec} is already running (another process, e.g. a cron job, holds ${lockPath} on ${location.host}). Wait for it to finish.`);
+    }
     if (code === REMOTE_EXIT.noTool) throw new SnapshotError('TOOL_NOT_FOUND', `flock is not installed on ${location.host}: install it there ("sudo apt-get install util-linux").`);
     if (code === 127) throw new SnapshotError('TOOL_NOT_FOUND', `Could not run the ssh command: ${child.stderr().trim()}`);
     throw rootProblem(location, code ?? 1, child.stderr());

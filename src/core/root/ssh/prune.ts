@@ -23,7 +23,7 @@ ${LIST_SCRIPT}`;
 /**
  * Under the remote lock, one ssh call: "$1" = root, "$2" = sidecar folder, "$3" = the removal script of root/ssh/snapshot.ts
  * (run as `sh -c "$3" sh DIR`), "$4" = newest snapshot, "$5" = latest's snapshot, then pairs (name, planned dev:ino).
- * Removes leftover .deleting-* folders, then per pair re-checks (a real folder, the same one as planned, not the newest,
+ * Removes leftover .deleting-* folders (printing each as NAME + `finished`), then per pair re-checks (a real folder, the same one as planned, not the newest,
  * not what latest resolves to), renames it to .deleting-NAME, removes its notes and the folder. Prints name + outcome.
  */
 const APPLY_SCRIPT = `
@@ -34,7 +34,9 @@ for d in ${DELETING_PREFIX}*; do
     [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]) ;;
     *) continue ;;
   esac
-  [ -d "$d" ] && [ ! -L "$d" ] && sh -c "$remove" sh "$d"
+  [ -d "$d" ] && [ ! -L "$d" ] || continue
+  sh -c "$remove" sh "$d"
+  [ -e "$d" ] || printf '%s\\0finished\\0' "$d"
 done
 lr=$(cd ${LATEST_LINK} 2>/dev/null && pwd -P)
 while [ $# -ge 2 ]; do
@@ -85,7 +87,8 @@ export function sshPrune(ssh: Ssh): PruneAccess {
     async remove(entries, options) {
       const deleted: string[] = [];
       const skipped: { name: string; why: string }[] = [];
-      const lock = await acquireRemoteLock(ssh);
+      const finished: string[] = [];
+      const lock = await acquireRemoteLock(ssh, false, 'prune');
       try {
         const listing = await listRemote(ssh);
         const newest = listing.snapshots[listing.snapshots.length - 1]?.name ?? '';
@@ -94,14 +97,16 @@ export function sshPrune(ssh: Ssh): PruneAccess {
           if (options.signal?.aborted) skipped.push({ name: entry.name, why: 'cancelled' });
           else pairs.push(entry.name, entry.id);
         }
-        if (pairs.length) {
+        {
+          // Run even with nothing planned: it finishes the deletions an interrupted prune left.
           const result = await transport.execScript(APPLY_SCRIPT, [location.path, META_DIR, REMOVE_SCRIPT, newest, listing.latest?.name ?? '', ...pairs], { signal: options.signal });
           if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
           const fields = result.stdout.toString('utf8').split('\0');
           let done = 0;
           for (let i = 0; i + 1 < fields.length; i += 2) {
             const [name, outcome] = [fields[i], fields[i + 1]];
-            if (outcome === 'deleted') {
+            if (outcome === 'finished') finished.push(name);
+            else if (outcome === 'deleted') {
               deleted.push(name);
               options.onProgress?.(++done, entries.length, name);
             } else if (outcome === 'partial') {
@@ -112,7 +117,7 @@ export function sshPrune(ssh: Ssh): PruneAccess {
       } finally {
         await lock.release();
       }
-      return { deleted, skipped };
+      return { deleted, skipped, finished };
     },
   };
 }

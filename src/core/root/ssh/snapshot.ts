@@ -1,6 +1,7 @@
 import { SnapshotError } from '../../util/errors';
 import type { SnapshotAccess } from '../backupRoot';
-import { IN_PROGRESS_PREFIX, LATEST_LINK, LATEST_TEMP_PREFIX, META_DIR } from '../format';
+import { latestNotMoved } from '../../snapshot/run';
+import { DELETING_PREFIX, IN_PROGRESS_PREFIX, LATEST_LINK, LATEST_TEMP_PREFIX, META_DIR } from '../format';
 import { rsyncRemoteArg } from '../location';
 import { REMOTE_EXIT, remotePath, remoteSpec } from './list';
 import type { Ssh } from './ssh';
@@ -21,7 +22,7 @@ done
 /**
  * The final step in one ssh call, under the lock: rename .inprogress-NAME → NAME, touch it, swing latest atomically
  * (symlink under a temp name, then mv -T over), write the sidecar notes from stdin, remove crashed leftovers (also temp
- * latest links and half-written notes of runs killed in this script).
+ * latest links and half-written notes of runs killed in this script) and an interrupted prune's .deleting-* folders.
  * "$1" = root, "$2" = name, "$3" = sidecar folder, then leftovers.
  */
 const FINISH_SCRIPT = `
@@ -36,6 +37,13 @@ tmp="${LATEST_TEMP_PREFIX}$$"
 ln -s -- "$name" "$tmp" || exit 12
 mv -T -f -- "$tmp" ${LATEST_LINK} || { rm -f -- "$tmp"; exit 13; }
 { mkdir -p -- "$meta" && cat > "$meta/$name.json.tmp" && mv -f -- "$meta/$name.json.tmp" "$meta/$name.json"; } || { rm -f -- "$meta/$name.json.tmp"; echo "could not write the snapshot notes" >&2; }
+for d in ${DELETING_PREFIX}*; do
+  case \${d#${DELETING_PREFIX}} in
+    [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]) ;;
+    *) continue ;;
+  esac
+  [ -d "$d" ] && [ ! -L "$d" ] && set -- "$@" "$PWD/$d"
+done
 ${REMOVE_SCRIPT}
 exit 0
 `;
@@ -66,15 +74,20 @@ export function sshSnapshots(ssh: Ssh): SnapshotAccess {
       if (mkdir.exitCode !== 0) throw new SnapshotError('ROOT_INVALID', `Could not create ${rsyncRemoteArg(location, inProgress(name))}: ${mkdir.stderr.trim() || `exit ${mkdir.exitCode}`}.`);
     },
     async abort(name) {
-      await transport.execScript(REMOVE_SCRIPT, [inProgress(name)]).catch((err) => logger.warn(`could not remove ${inProgress(name)} on ${location.host}: ${err}`));
+      // When the host cannot be reached any more, the unfinished copy stays there (the next run reuses it).
+      return transport.execScript(REMOVE_SCRIPT, [inProgress(name)]).then(
+        (r) => r.exitCode === 0,
+        (err) => (logger.warn(`could not remove ${inProgress(name)} on ${location.host}: ${err}`), false),
+      );
     },
     async finish(name, meta, leftovers, listing) {
       const finish = await transport.execScript(FINISH_SCRIPT, [location.path, name, META_DIR, ...leftovers.map((n) => remotePath(location, n))], { input: JSON.stringify(meta, null, 2) + '\n' });
       if (finish.stderr.trim()) logger.warn(finish.stderr.trim());
       if (finish.exitCode !== 0) {
-        const kept = finish.exitCode >= 12 ? ` The snapshot is complete as ${remoteSpec(location, name)}, but latest still points at ${listing.latest?.name ?? 'nothing'}.` : ' Nothing was kept; latest is unchanged.';
-        if (finish.exitCode < 12) await transport.execScript(REMOVE_SCRIPT, [inProgress(name)]).catch(() => {});
-        throw new SnapshotError('ROOT_INVALID', `Could not finish snapshot ${name} on ${location.host}: ${finish.stderr.trim() || `exit ${finish.exitCode}`}.${kept}`);
+        const why = finish.stderr.trim() || `exit ${finish.exitCode}`;
+        if (finish.exitCode >= 12) throw new SnapshotError('ROOT_INVALID', latestNotMoved(location.path, name, listing.latest?.name, why, /No space left|Disk quota/i.test(why), location.host));
+        await transport.execScript(REMOVE_SCRIPT, [inProgress(name)]).catch(() => {});
+        throw new SnapshotError('ROOT_INVALID', `Could not finish snapshot ${name} on ${location.host}: ${why}. Nothing was kept; latest is unchanged.`);
       }
     },
   };

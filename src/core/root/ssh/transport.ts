@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -78,16 +78,60 @@ export function resolveSshCommand(explicit?: string, env: NodeJS.ProcessEnv = pr
 
 let controlRoot: string | undefined;
 
-/** A private (0700) folder for this process's connection sockets, removed when the process exits. */
+const CONTROL_DIR_PREFIX = 'rs-ssh-';
+
+/** Inside a control folder: the pid of the process that made it (the folder name stays short: sockets live below it). */
+const CONTROL_DIR_PID_FILE = 'pid';
+
+/**
+ * A private (0700) folder for this process's connection sockets, `rs-ssh-XXXXXX` holding a `pid` file, removed when
+ * the process exits. A process killed with -9 cannot remove its own: stale ones of ours (our uid, a pid file naming a
+ * process that no longer runs) go on start.
+ */
 function controlRootDir(): string {
   if (controlRoot && fs.existsSync(controlRoot)) return controlRoot;
   // Unix socket paths are limited to ~108 bytes: prefer /tmp over a long TMPDIR.
   const base = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp';
-  controlRoot = fs.mkdtempSync(path.join(base, 'rs-ssh-'));
+  removeStaleControlDirs(base);
+  controlRoot = fs.mkdtempSync(path.join(base, CONTROL_DIR_PREFIX));
   fs.chmodSync(controlRoot, 0o700);
+  fs.writeFileSync(path.join(controlRoot, CONTROL_DIR_PID_FILE), `${process.pid}\n`, { mode: 0o600 });
   const dir = controlRoot;
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Removes `rs-ssh-*` folders of this user whose pid file names a process that is gone (folders without one, of older versions, stay). */
+function removeStaleControlDirs(base: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(base);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    if (!name.startsWith(CONTROL_DIR_PREFIX)) continue;
+    const dir = path.join(base, name);
+    try {
+      const stat = fs.lstatSync(dir);
+      if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) continue;
+      const pid = Number(fs.readFileSync(path.join(dir, CONTROL_DIR_PID_FILE), 'utf8').trim());
+      if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processRuns(pid)) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface SshTransportOptions {
@@ -212,7 +256,7 @@ export class SshTransport {
     if (options.signal?.aborted || result.isCanceled) throw new SnapshotError('CANCELLED', `Cancelled while talking to ${this.destination}.`);
     const stderr = Buffer.from(result.stderr ?? new Uint8Array()).toString('utf8');
     const exitCode = result.exitCode ?? 1;
-    if (exitCode === 255) throw describeSshFailure(this.destination, stderr, this.connectTimeout);
+    if (exitCode === 255) throw this.failure(stderr);
     return { stdout: Buffer.from(result.stdout ?? new Uint8Array()), stderr, exitCode };
   }
 
@@ -245,7 +289,26 @@ export class SshTransport {
 
   /** The error for a failed ssh run (exit 255), with what to do about it. */
   failure(stderr: string): SnapshotError {
-    return describeSshFailure(this.destination, stderr, this.connectTimeout);
+    return describeSshFailure(this.destination, stderr, this.connectTimeout, () => this.knownHostsEntry());
+  }
+
+  /**
+   * The known_hosts entry ssh uses for this destination, from `ssh -G` (HostName, Port, HostKeyAlias of the user's
+   * config): `[127.0.0.1]:2222` for a non-22 port. Only asked on a host key failure, whose stderr does not name it.
+   */
+  private knownHostsEntry(): string | undefined {
+    try {
+      const program = this.resolvedSsh ?? this.userArgv[0];
+      const out = execFileSync(program, [...this.userArgv.slice(1), '-G', '--', this.destination], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'], env: this.env ? { ...process.env, ...this.env } : process.env });
+      const value = (key: string) => new RegExp(`^${key} (.+)$`, 'm').exec(out)?.[1]?.trim();
+      const alias = value('hostkeyalias');
+      if (alias && alias !== 'none') return alias;
+      const host = value('hostname');
+      const port = value('port') ?? '22';
+      return host ? (port === '22' ? host : `[${host}]:${port}`) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private remember(ssh: string): void {
@@ -275,15 +338,19 @@ function errnoIsNotFound(err: unknown): boolean {
 }
 
 /** Turns ssh's stderr (exit 255) into a message that says what to do. */
-export function describeSshFailure(destination: string, stderr: string, connectTimeout = DEFAULT_CONNECT_TIMEOUT_SECONDS): SnapshotError {
+export function describeSshFailure(destination: string, stderr: string, connectTimeout = DEFAULT_CONNECT_TIMEOUT_SECONDS, knownHostsEntry?: () => string | undefined): SnapshotError {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   const said = lines.filter((l) => !/^[@ ]*$/.test(l) && !l.startsWith('@@@')).slice(-3).join(' | ');
   const hostName = destination.replace(/^.*@/, '');
+  // The known_hosts entry ssh really uses (e.g. [127.0.0.1]:2222 for a HostName/Port from ~/.ssh/config), as ssh names it.
+  const removeWith = /ssh-keygen\s+(?:-f\s+["']([^"']+)["']\s+)?-R\s+["']([^"']+)["']/.exec(stderr);
+  const hostKeyProblem = /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed|No \S+ host key is known|host key is not known/i.test(stderr);
+  const entry = removeWith?.[2] ?? /(?:host key is known for|Host key for) (\S+) /i.exec(stderr)?.[1] ?? (hostKeyProblem ? knownHostsEntry?.() : undefined) ?? hostName;
   let message: string;
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(stderr))
-    message = `ssh refused ${destination}: its host key has CHANGED since it was recorded in known_hosts. This can be an attack, or the server was reinstalled. Check with the server's admin, then remove the old key (ssh-keygen -R ${hostName}) and connect once with "ssh ${destination}" to accept the new one.`;
+    message = `ssh refused ${destination}: its host key has CHANGED since it was recorded in known_hosts (entry ${entry}). This can be an attack, or the server was reinstalled. Check with the server's admin, then remove the old key (${formatCommandLine(['ssh-keygen', '-R', entry, ...(removeWith?.[1] ? ['-f', removeWith[1]] : [])])}) and connect once with "ssh ${destination}" to accept the new one.`;
   else if (/Host key verification failed|No \S+ host key is known|host key is not known/i.test(stderr))
-    message = `ssh could not verify the host key of ${destination} (not in known_hosts). Connect once in a terminal with "ssh ${destination}" and accept the key after checking its fingerprint; host key checking is never turned off.`;
+    message = `ssh could not verify the host key of ${destination} (not in known_hosts: ssh looks it up as ${entry}). Connect once in a terminal with "ssh ${destination}" and accept the key after checking its fingerprint; host key checking is never turned off.`;
   else if (/Permission denied/i.test(stderr))
     message = `ssh login to ${destination} was refused (permission denied). Set up key authentication: ssh-keygen, then ssh-copy-id ${destination}. Password prompts are disabled (BatchMode), so a key (or an ssh-agent) is required.`;
   else if (/Connection refused/i.test(stderr))

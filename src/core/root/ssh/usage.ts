@@ -2,13 +2,14 @@ import { SnapshotError } from '../../util/errors';
 import { FIND_SCAN_FORMAT, scanFromFindOutput } from '../../usage/findScan';
 import { UsageModel, UsageOptions, UsageResult } from '../../usage/model';
 import { SnapshotScan } from '../../usage/walk';
+import { DELETING_PREFIX, isDeletingName } from '../format';
 import { RemoteRootLocation } from '../location';
 import { LIST_SCRIPT, parseRemoteListing, rootProblem } from './list';
 import type { Ssh } from './ssh';
 
 /**
  * One ssh call for a remote space report: "$1" = root, then pairs (name, stamp) of snapshots already measured.
- * For every snapshot-named folder: its name and stamp (dev:ino:ctime — changes when renamed, touched, or an entry is
+ * For every snapshot-named folder (and .deleting-* one, left by an interrupted prune): its name and stamp (dev:ino:ctime — changes when renamed, touched, or an entry is
  * added or removed at its top); `cached` when the stamp is the one given, else `scan` and one line per entry walked
  * (`type dev inode 512-byte-blocks links`: numbers only, so no file name is ever parsed) ended by NUL. Then `/end`
  * and the listing script's output (names contain no "/").
@@ -16,7 +17,7 @@ import type { Ssh } from './ssh';
 const USAGE_SCRIPT = `
 root=$1
 printf 'rsync-snapshots-usage\\0'
-for top in "$root"/[0-9]*; do
+for top in "$root"/[0-9]* "$root"/${DELETING_PREFIX}[0-9]*; do
   [ -d "$top" ] && [ ! -L "$top" ] || continue
   n=\${top##*/}
   stamp=$(stat -c '%d:%i:%.9Z' -- "$top") || continue
@@ -87,7 +88,8 @@ export async function measureRemoteUsage({ location, transport }: Ssh, options: 
   if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
   const answer = parseAnswer(location, result.stdout);
   const listing = parseRemoteListing(location, answer.rest);
-  const names = listing.snapshots.map((s) => s.name);
+  // An interrupted prune's .deleting-<snapshot name> folders still take space: measured with the snapshots, reported apart.
+  const names = [...listing.snapshots.map((s) => s.name), ...[...answer.stamps.keys()].filter(isDeletingName).sort()];
 
   model.freshNlink = [];
   let scanned = 0;
