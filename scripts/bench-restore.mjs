@@ -86,7 +86,11 @@ try {
   const results = [];
   for (const [name, s] of Object.entries(scopes)) {
     const times = { quick: [], exact: [], engine: [] };
-    const orders = [['quick', 'exact', 'engine'], ['exact', 'engine', 'quick'], ['engine', 'quick', 'exact']];
+    const orders = [
+      ['quick', 'exact', 'engine'],
+      ['exact', 'engine', 'quick'],
+      ['engine', 'quick', 'exact'],
+    ];
     for (let round = 0; round <= ROUNDS; round++) {
       const t = {};
       for (const who of orders[round % orders.length]) t[who] = await timed(() => (who === 'quick' ? quick(s) : who === 'exact' ? exact(s) : engine(s)));

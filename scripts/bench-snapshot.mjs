@@ -83,7 +83,11 @@ try {
   // Baselines (full copies), the seed's by its own commands.
   await takeSnapshot({ source, root: ourRoot });
   await run(process.execPath, [cli, 'snapshot', source, cliRoot]);
-  for (const [r, extra] of [[seedRoot, []], [hRoot, ['-H']], [hsRoot, ['-H', '-S']]]) {
+  for (const [r, extra] of [
+    [seedRoot, []],
+    [hRoot, ['-H']],
+    [hsRoot, ['-H', '-S']],
+  ]) {
     await run('rsync', ['-a', ...extra, `${source}/`, path.join(r, 'base') + '/']);
     fs.symlinkSync('base', path.join(r, 'latest'));
   }

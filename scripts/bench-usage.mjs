@@ -128,7 +128,14 @@ try {
   }
   const fromFile = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const child = spawnSync(process.execPath, ['-e', `const c=require(${JSON.stringify(bundle)});const t=process.hrtime.bigint();c.usage(${JSON.stringify(root)}).then((r)=>console.log(JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6,total:r.totalBytes,fromCache:r.fromCache})))`], { encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const c=require(${JSON.stringify(bundle)});const t=process.hrtime.bigint();c.usage(${JSON.stringify(root)}).then((r)=>console.log(JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6,total:r.totalBytes,fromCache:r.fromCache})))`,
+      ],
+      { encoding: 'utf8' },
+    );
     const out = JSON.parse(child.stdout);
     if (out.total !== ourTotal || out.fromCache !== SNAPSHOTS) throw new Error(`cached report differs: ${child.stdout}`);
     fromFile.push(out.ms);
@@ -150,8 +157,12 @@ try {
   console.log(`\n${SNAPSHOTS} snapshots × ${FILES} files, ${os.availableParallelism()} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
   for (const row of rows) console.log(`${row[0].padEnd(38)} ${String(row[1]).padStart(10)}   ${row[2]}`);
   console.log(`\ntotal: ours ${ourTotal} B, du ${duTotal} B (difference ${(diff * 100).toFixed(3)} %; target ≤ 1 %)`);
-  console.log(`ratio usage()/du: ${ratio.toFixed(2)} (target ≤ 1.5) ${ratio <= 1.5 ? 'OK' : 'MISSED'}; for reference, one walk at a time ${(median(oneAtATime) / median(du)).toFixed(2)}, worker threads ${(median(threads) / median(du)).toFixed(2)}`);
-  console.log(`cached report: ${median(cachedInProcess).toFixed(1)} ms in process, ${median(fromFile).toFixed(0)} ms from the file in a new process (target < 100 ms) ${median(cachedInProcess) < 100 ? 'OK' : 'MISSED'}; cache file ${(cacheSize / 1024).toFixed(0)} KiB`);
+  console.log(
+    `ratio usage()/du: ${ratio.toFixed(2)} (target ≤ 1.5) ${ratio <= 1.5 ? 'OK' : 'MISSED'}; for reference, one walk at a time ${(median(oneAtATime) / median(du)).toFixed(2)}, worker threads ${(median(threads) / median(du)).toFixed(2)}`,
+  );
+  console.log(
+    `cached report: ${median(cachedInProcess).toFixed(1)} ms in process, ${median(fromFile).toFixed(0)} ms from the file in a new process (target < 100 ms) ${median(cachedInProcess) < 100 ? 'OK' : 'MISSED'}; cache file ${(cacheSize / 1024).toFixed(0)} KiB`,
+  );
   if (diff > 0.01) process.exitCode = 1;
 } finally {
   if (!process.argv.includes('--keep')) fs.rmSync(base, { recursive: true, force: true });

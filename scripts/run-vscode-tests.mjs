@@ -17,9 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { format } from 'node:util';
-import {
-  CHROMIUM, CHROMIUM_ARGS, checkChromium, freePort, repoRoot, setupHost, sleep, startServer, workbenchUrl, writeUserSettings,
-} from './lib/vscode-server.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, checkChromium, freePort, repoRoot, setupHost, sleep, startServer, workbenchUrl, writeUserSettings } from './lib/vscode-server.mjs';
 
 const TIMEOUT_MS = 1000 * Number(process.env.TEST_TIMEOUT_S || 600);
 const started = Date.now(); // TEST_TIMEOUT_S counts from here (setup included)
@@ -79,13 +77,20 @@ function restrictedSession() {
       }
       // Exactly the settings of the report: another root, a 1-minute schedule, snapshot 1 s after a save, keep 1, prune after each.
       fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-      fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({
-        'rsyncSnapshots.backupRoot': victimRoot,
-        'rsyncSnapshots.autoSnapshotMinutes': 1,
-        'rsyncSnapshots.snapshotAfterSaveIdleSeconds': 1,
-        'rsyncSnapshots.retention.keepLast': 1,
-        'rsyncSnapshots.retention.applyAfterSnapshot': true,
-      }, null, 2));
+      fs.writeFileSync(
+        path.join(workspace, '.vscode/settings.json'),
+        JSON.stringify(
+          {
+            'rsyncSnapshots.backupRoot': victimRoot,
+            'rsyncSnapshots.autoSnapshotMinutes': 1,
+            'rsyncSnapshots.snapshotAfterSaveIdleSeconds': 1,
+            'rsyncSnapshots.retention.keepLast': 1,
+            'rsyncSnapshots.retention.applyAfterSnapshot': true,
+          },
+          null,
+          2,
+        ),
+      );
       fs.writeFileSync(path.join(workspace, 'README.md'), '# A repository someone cloned\n');
     },
   };
@@ -127,7 +132,11 @@ console.log(`[extension] ${summary?.passed ?? 0} passed, ${summary ? failed : 1}
 process.exit(ok ? 0 : 1);
 
 function readSummary(file) {
-  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return undefined; }
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 async function runWithElectron(session) {
@@ -143,7 +152,9 @@ async function runWithElectron(session) {
     extensionTestsPath: session.testsPath,
     extensionTestsEnv: { RSYNC_SNAPSHOTS_TEST_RESULTS: session.resultsFile },
     launchArgs: [session.workspace, '--user-data-dir', userData, '--extensions-dir', path.join(session.dir, 'extensions'), '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
-  }).catch((err) => { throw new Error(`VS Code (${process.env.VSCODE_EXECUTABLE}): ${err.message ?? err}`); });
+  }).catch((err) => {
+    throw new Error(`VS Code (${process.env.VSCODE_EXECUTABLE}): ${err.message ?? err}`);
+  });
   if (code !== 0) throw new Error(`VS Code exited with code ${code}`);
 }
 
@@ -157,8 +168,14 @@ async function runWithServer(session) {
   const testEnv = { RSYNC_SNAPSHOTS_TEST_RESULTS: session.resultsFile, RSYNC_SNAPSHOTS_ARTIFACTS: artifacts, ...session.env };
   const server = await startServer({ dataDir: session.dir, port: await freePort(), env: testEnv, logFile });
   let browser;
-  const stopAll = async () => { await browser?.close().catch(() => {}); await server.stop(); };
-  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { stopAll().finally(() => process.exit(130)); });
+  const stopAll = async () => {
+    await browser?.close().catch(() => {});
+    await server.stop();
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'])
+    process.once(sig, () => {
+      stopAll().finally(() => process.exit(130));
+    });
   console.log(`[runner] VS Code server up on ${server.base} after ${server.startMs} ms (log: ${logFile})`);
   const t0 = Date.now();
   try {
@@ -174,7 +191,9 @@ async function runWithServer(session) {
       });
     };
     let resolveExit;
-    const exited = new Promise((resolve) => { resolveExit = resolve; });
+    const exited = new Promise((resolve) => {
+      resolveExit = resolve;
+    });
     // Workbench and extension-host console (mocha's spec output arrives here). Stack traces from
     // inside the workbench bundle (e.g. offline marketplace lookups) are trimmed to one line.
     let click;
@@ -192,8 +211,13 @@ async function runWithServer(session) {
     server.exited.then((code) => resolveExit(`VS Code server exited (${code})`));
 
     let timer;
-    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), TIMEOUT_MS - (Date.now() - started)); });
-    const payload = [['extensionDevelopmentPath', repoRoot], ['extensionTestsPath', session.testsPath]];
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), TIMEOUT_MS - (Date.now() - started));
+    });
+    const payload = [
+      ['extensionDevelopmentPath', repoRoot],
+      ['extensionTestsPath', session.testsPath],
+    ];
     await page.goto(workbenchUrl(server.base, server.port, session.workspace, payload));
     const result = await Promise.race([exited, timeout]);
     clearTimeout(timer);
@@ -216,7 +240,10 @@ async function runWithServer(session) {
  */
 async function trustWorkspace(page) {
   try {
-    const button = page.locator('.workspace-trust-editor .monaco-button').filter({ hasText: /^Trust$/ }).first();
+    const button = page
+      .locator('.workspace-trust-editor .monaco-button')
+      .filter({ hasText: /^Trust$/ })
+      .first();
     await button.waitFor({ timeout: 15_000 });
     await button.click();
     console.log('[runner] clicked "Trust" in the Workspace Trust editor');

@@ -9,9 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  CHROMIUM, CHROMIUM_ARGS, cacheDir, checkChromium, freePort, repoRoot, setupHost, sleep, startServer, workbenchUrl, writeUserSettings,
-} from './lib/vscode-server.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, cacheDir, checkChromium, freePort, repoRoot, setupHost, sleep, startServer, workbenchUrl, writeUserSettings } from './lib/vscode-server.mjs';
 import { ensureSystemPackages, SYSTEM_PACKAGES } from './lib/system-packages.mjs';
 
 const check = process.argv.includes('--check') || process.env.CI === 'true';
@@ -62,7 +60,12 @@ function sleepSync(ms) {
 
 function findOnPath(name) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    try { fs.accessSync(path.join(dir, name), fs.constants.X_OK); return path.join(dir, name); } catch { /* not here */ }
+    try {
+      fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+      return path.join(dir, name);
+    } catch {
+      /* not here */
+    }
   }
   return undefined;
 }
@@ -83,12 +86,19 @@ async function runServer() {
   const server = await startServer({ dataDir, port: await freePort(Number(process.env.PORT || 8765)), logFile });
   const url = workbenchUrl(server.base, server.port, workspace, [['extensionDevelopmentPath', repoRoot]]);
   if (check) {
-    try { await checkWorkbench(url); } finally { await server.stop(); }
+    try {
+      await checkWorkbench(url);
+    } finally {
+      await server.stop();
+    }
     return;
   }
   console.log(`\n[start] VS Code (with the extension from ${repoRoot}) is running. Open in a browser:\n\n  ${url}\n`);
   console.log(`[start] server log: ${logFile}. Press Ctrl-C to stop.`);
-  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { server.stop().finally(() => process.exit(0)); });
+  for (const sig of ['SIGINT', 'SIGTERM'])
+    process.once(sig, () => {
+      server.stop().finally(() => process.exit(0));
+    });
   const exit = await server.exited;
   throw new Error(`the VS Code server stopped (${exit}), see ${logFile}`);
 }
@@ -107,7 +117,11 @@ async function checkWorkbench(url) {
     await page.goto(url);
     await page.waitForSelector('.monaco-workbench .activitybar', { timeout: 60_000 });
     // Open the Snapshots view if its activity-bar entry is there (best effort, for the screenshot).
-    await page.locator('.activitybar [aria-label^="Snapshots"]').first().click({ timeout: 10_000 }).catch(() => {});
+    await page
+      .locator('.activitybar [aria-label^="Snapshots"]')
+      .first()
+      .click({ timeout: 10_000 })
+      .catch(() => {});
     await sleep(2000);
     const png = path.join(repoRoot, 'test-artifacts/screenshots/start-check.png');
     fs.mkdirSync(path.dirname(png), { recursive: true });

@@ -25,7 +25,11 @@ function suite(name, args) {
   const file = path.join(tmp, `${name}.json`);
   const status = node(args, { RSYNC_SNAPSHOTS_TEST_RESULTS: file });
   let summary;
-  try { summary = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { /* no summary: crashed or never started */ }
+  try {
+    summary = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    /* no summary: crashed or never started */
+  }
   const passed = summary?.passed ?? 0;
   const failed = Math.max(summary?.failed ?? 0, status !== 0 ? 1 : 0);
   if (!summary) console.error(`[${name}] no test summary (exit ${status}): counted as 1 failed`);

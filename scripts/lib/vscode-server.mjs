@@ -66,33 +66,69 @@ export async function startServer({ dataDir, port, env = {}, logFile }) {
   const logFd = fs.openSync(logFile, 'a');
   // Inherited VSCODE_* variables (e.g. when run from a VS Code terminal) would confuse the server.
   const serverEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VSCODE_')));
-  const server = spawn(SERVER_NODE, [
-    SERVER_MAIN,
-    '--host', '127.0.0.1', '--port', String(port),
-    '--without-connection-token', '--accept-server-license-terms',
-    '--enable-smoke-test-driver', // required for the URL payload (extensionDevelopmentPath/extensionTestsPath)
-    '--user-data-dir', path.join(dataDir, 'user-data'),
-    '--server-data-dir', path.join(dataDir, 'server-data'),
-    '--extensions-dir', path.join(dataDir, 'extensions'),
-  ], { detached: true, stdio: ['ignore', logFd, logFd], env: { ...serverEnv, ...env } });
+  const server = spawn(
+    SERVER_NODE,
+    [
+      SERVER_MAIN,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--without-connection-token',
+      '--accept-server-license-terms',
+      '--enable-smoke-test-driver', // required for the URL payload (extensionDevelopmentPath/extensionTestsPath)
+      '--user-data-dir',
+      path.join(dataDir, 'user-data'),
+      '--server-data-dir',
+      path.join(dataDir, 'server-data'),
+      '--extensions-dir',
+      path.join(dataDir, 'extensions'),
+    ],
+    { detached: true, stdio: ['ignore', logFd, logFd], env: { ...serverEnv, ...env } },
+  );
   fs.closeSync(logFd);
   let exited = false;
-  const exitPromise = new Promise((resolve) => server.on('exit', (code, signal) => { exited = true; resolve(code ?? signal); }));
-  server.on('error', () => { exited = true; });
+  const exitPromise = new Promise((resolve) =>
+    server.on('exit', (code, signal) => {
+      exited = true;
+      resolve(code ?? signal);
+    }),
+  );
+  server.on('error', () => {
+    exited = true;
+  });
 
   const stop = async () => {
     if (exited) return;
-    try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
     for (let i = 0; i < 50 && !exited; i++) await sleep(100);
-    if (!exited) try { process.kill(-server.pid, 'SIGKILL'); } catch { /* already gone */ }
+    if (!exited)
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
   };
 
   const base = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
   for (;;) {
     if (exited) throw new Error(`VS Code server exited at start, see ${logFile}:\n${tail(logFile)}`);
-    if (Date.now() - t0 > 60_000) { await stop(); throw new Error(`VS Code server did not answer on ${base} within 60 s, see ${logFile}`); }
-    if (await fetch(base).then((r) => r.ok, () => false)) break;
+    if (Date.now() - t0 > 60_000) {
+      await stop();
+      throw new Error(`VS Code server did not answer on ${base} within 60 s, see ${logFile}`);
+    }
+    if (
+      await fetch(base).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await sleep(250);
   }
   return { base, port, pid: server.pid, stop, exited: exitPromise, startMs: Date.now() - t0 };
@@ -112,5 +148,9 @@ export function checkChromium() {
 }
 
 function tail(file, lines = 15) {
-  try { return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); } catch { return ''; }
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
 }

@@ -96,14 +96,15 @@ export async function main(argv: string[]): Promise<number> {
       status: (line) => {
         if (!json && process.stderr.isTTY) process.stderr.write(`${line}\n`);
       },
-      openRoot: (spec) =>
-        openRoot(spec, { sshCommand: stringValue(values['ssh-command']), rsyncPath: stringValue(values['rsync-path']), logger: values.verbose ? stderrLogger : silentLogger }),
+      openRoot: (spec) => openRoot(spec, { sshCommand: stringValue(values['ssh-command']), rsyncPath: stringValue(values['rsync-path']), logger: values.verbose ? stderrLogger : silentLogger }),
     });
     process.stdout.write(json ? JSON.stringify(output.json, null, 2) + '\n' : output.text + '\n');
     return output.exitCode ?? 0;
   } catch (err) {
     // Never a stack trace for a person: an unexpected error says what failed; --verbose adds the trace for a bug report.
-    const message = isSnapshotError(err) ? err.message : `Unexpected error: ${err instanceof Error ? err.message : String(err)}. Nothing else was changed by this step; run it again with --verbose for details and report it if it persists.`;
+    const message = isSnapshotError(err)
+      ? err.message
+      : `Unexpected error: ${err instanceof Error ? err.message : String(err)}. Nothing else was changed by this step; run it again with --verbose for details and report it if it persists.`;
     if (!isSnapshotError(err) && values.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     if (json) process.stdout.write(JSON.stringify({ error: { code: isSnapshotError(err) ? err.code : 'INTERNAL', message, details: isSnapshotError(err) ? err.details : [] } }, null, 2) + '\n');
     process.stderr.write(`rsync-snapshots: ${message}\n`);
@@ -130,7 +131,8 @@ function emptyArgument(command: CliCommand, positionals: string[], values: Recor
     return `The ${name} argument is empty: give a real ${name}${/root|source|target|path/.test(name) ? ' (use . for the current folder)' : ''}. In a script, check that the variable holding it is set.`;
   }
   const option = PATH_OPTIONS.find((o) => typeof values[o] === 'string' && (values[o] as string).trim() === '');
-  if (option) return `--${option} is empty: give a path${option === 'working' || option === 'workspace' ? ' (use . for the current folder)' : ''}, or leave the option out. In a script, check that the variable holding it is set.`;
+  if (option)
+    return `--${option} is empty: give a path${option === 'working' || option === 'workspace' ? ' (use . for the current folder)' : ''}, or leave the option out. In a script, check that the variable holding it is set.`;
   return undefined;
 }
 

@@ -36,7 +36,10 @@ export class AutoSnapshot implements vscode.Disposable {
     if (seconds <= 0) return;
     const key = folder.uri.toString();
     clearTimeout(this.idleTimers.get(key));
-    this.idleTimers.set(key, setTimeout(() => this.take(folder, 'after save'), seconds * 1000));
+    this.idleTimers.set(
+      key,
+      setTimeout(() => this.take(folder, 'after save'), seconds * 1000),
+    );
   }
 
   private take(folder: vscode.WorkspaceFolder, why: string): void {

@@ -66,8 +66,7 @@ export async function compareWithSnapshot(uri: vscode.Uri | undefined, hooks: Co
   const items = versionPickItems(history);
   let message: string | undefined;
   if (!items.length) message = `No snapshot holds ${rel} yet. Take one with "Snapshot workspace".`;
-  else if (items.length === 1 && items[0].version.current)
-    message = `${rel} has not changed since the oldest snapshot that holds it (${shortDateTime(snapshotTime(items[0].version.firstSnapshot))}).`;
+  else if (items.length === 1 && items[0].version.current) message = `${rel} has not changed since the oldest snapshot that holds it (${shortDateTime(snapshotTime(items[0].version.firstSnapshot))}).`;
   if (message) {
     vscode.window.showInformationMessage(message);
     return { items, message };
@@ -120,8 +119,7 @@ async function openVersionPair(history: FileHistory, olderIndex: number, right: 
  */
 export async function stepVersion(direction: -1 | 1): Promise<void> {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (!(input instanceof vscode.TabInputTextDiff) || !isSnapshotUri(input.original))
-    throw new SnapshotError('BAD_INPUT', 'Open a comparison with a snapshot first ("Compare with snapshot…").');
+  if (!(input instanceof vscode.TabInputTextDiff) || !isSnapshotUri(input.original)) throw new SnapshotError('BAD_INPUT', 'Open a comparison with a snapshot first ("Compare with snapshot…").');
   const left = fromSnapshotUri(input.original);
   const history = await versions(openedRoot(left.root), left.path);
   const index = history.versions.findIndex((v) => v.snapshots.includes(left.snapshot));
@@ -157,6 +155,8 @@ export async function openDiff(left: vscode.Uri, right: vscode.Uri, title: strin
 async function looksBinary(uri: vscode.Uri): Promise<boolean> {
   if (!isSnapshotUri(uri)) return false;
   const { root, snapshot, path: rel } = fromSnapshotUri(uri);
-  const head = await openedRoot(root).files.read(snapshot, rel, undefined, 8192).catch(() => undefined);
+  const head = await openedRoot(root)
+    .files.read(snapshot, rel, undefined, 8192)
+    .catch(() => undefined);
   return head ? head.includes(0) : false;
 }

@@ -9,7 +9,13 @@ import { folderRoot, readSettings } from './settings';
 export async function copyCronLine(extensionPath: string, given?: vscode.WorkspaceFolder, at?: string): Promise<string | undefined> {
   const folder = await pickWorkspaceFolder(given);
   if (!folder) return undefined;
-  const time = at ?? (await vscode.window.showInputBox({ prompt: 'Daily at (HH:MM, 24 h)', value: '02:00', validateInput: (v) => (/^([01]?\d|2[0-3]):[0-5]\d$/.test(v) ? undefined : 'Write the time as HH:MM, e.g. 02:00') }));
+  const time =
+    at ??
+    (await vscode.window.showInputBox({
+      prompt: 'Daily at (HH:MM, 24 h)',
+      value: '02:00',
+      validateInput: (v) => (/^([01]?\d|2[0-3]):[0-5]\d$/.test(v) ? undefined : 'Write the time as HH:MM, e.g. 02:00'),
+    }));
   if (!time) return undefined;
   // cron's PATH is minimal: absolute paths for node and flock. In desktop VS Code the extension host is not node itself.
   const nodePath = await findExecutable('node').catch(() => process.execPath);

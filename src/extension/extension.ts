@@ -94,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     }),
     // Restricted Mode ends: the folder's own settings (root, schedule, retention) apply from now on, no reload.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      logger.info('workspace trusted: this folder\'s backup settings apply now');
+      logger.info("workspace trusted: this folder's backup settings apply now");
       treeView.message = restrictedMessage();
       tree.refresh();
       watcher.rewatch();

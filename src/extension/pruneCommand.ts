@@ -23,7 +23,9 @@ export interface PruneOutcome {
 }
 
 function describe(policy: PrunePolicy): string {
-  return [policy.keepLast ? `keep the last ${policy.keepLast}` : '', policy.olderThan ? `older than ${policy.olderThan}` : '', policy.strategy ? `thin out "${policy.strategy}"` : ''].filter(Boolean).join(', ');
+  return [policy.keepLast ? `keep the last ${policy.keepLast}` : '', policy.olderThan ? `older than ${policy.olderThan}` : '', policy.strategy ? `thin out "${policy.strategy}"` : '']
+    .filter(Boolean)
+    .join(', ');
 }
 
 async function askPolicy(folder: vscode.WorkspaceFolder): Promise<PrunePolicy | undefined> {
@@ -65,7 +67,11 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
   const label = `Delete ${plan.delete.length} Snapshot${plan.delete.length === 1 ? '' : 's'}`;
   const confirmed = hooks.confirmPrune
     ? hooks.confirmPrune(plan)
-    : (await vscode.window.showWarningMessage(`Prune (${describe(policy)}): delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The newest snapshot and latest are always kept.`, { modal: true, detail }, label)) === label;
+    : (await vscode.window.showWarningMessage(
+        `Prune (${describe(policy)}): delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The newest snapshot and latest are always kept.`,
+        { modal: true, detail },
+        label,
+      )) === label;
   if (!confirmed) return { plan };
   const result = await applyPruneWithProgress(root, plan);
   refresh();

@@ -81,7 +81,9 @@ async function pickSnapshot(what: What, hooks: RestoreHooks): Promise<string | u
     snapshot,
   }));
   if (!items.length) throw new SnapshotError('NOT_FOUND', `There is no snapshot in ${what.root} yet.`);
-  const chosen = hooks.pickSnapshot ? hooks.pickSnapshot(items) : await vscode.window.showQuickPick(items, { placeHolder: `Restore ${what.rel === '.' ? what.folder.name : what.rel} from which snapshot?` });
+  const chosen = hooks.pickSnapshot
+    ? hooks.pickSnapshot(items)
+    : await vscode.window.showQuickPick(items, { placeHolder: `Restore ${what.rel === '.' ? what.folder.name : what.rel} from which snapshot?` });
   return chosen?.snapshot.name;
 }
 

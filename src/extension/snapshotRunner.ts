@@ -18,7 +18,10 @@ export function checkOwnRoot(folder: vscode.WorkspaceFolder, folders: readonly v
   const root = rootOf(folder);
   const sharing = folders.find((other) => other.uri.toString() !== folder.uri.toString() && rootOf(other) === root);
   if (sharing)
-    throw new SnapshotError('BAD_INPUT', `Workspace folders ${folder.name} and ${sharing.name} would share the backup root ${root}: give each folder its own root (rsyncSnapshots.backupRoot in each folder's settings), or leave it empty for a per-folder default.`);
+    throw new SnapshotError(
+      'BAD_INPUT',
+      `Workspace folders ${folder.name} and ${sharing.name} would share the backup root ${root}: give each folder its own root (rsyncSnapshots.backupRoot in each folder's settings), or leave it empty for a per-folder default.`,
+    );
 }
 
 export interface RunResult extends SnapshotResult {
@@ -48,7 +51,10 @@ export class SnapshotRunner implements vscode.Disposable {
    * `createRoot`: make the backup root when missing (always for the default root; otherwise when the user agreed).
    * `automatic`: started by a timer, not a person: never asks, refuses what would need a question.
    */
-  async run(folder: vscode.WorkspaceFolder, options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void; createRoot?: boolean; automatic?: boolean } = {}): Promise<RunResult> {
+  async run(
+    folder: vscode.WorkspaceFolder,
+    options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void; createRoot?: boolean; automatic?: boolean } = {},
+  ): Promise<RunResult> {
     const settings = readSettings(folder);
     const root = folderRoot(folder);
     checkOwnRoot(folder, vscode.workspace.workspaceFolders ?? [], (f) => readSettings(f).backupRoot);

@@ -66,15 +66,17 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
         const entries = await openedRoot(node.root).files.listDir(node.snapshot.name, rel);
         const previous = node.kind === 'snapshot' ? this.previousOf(node.folder, node.snapshot) : undefined;
         const changesNode: SnapshotsNode[] = previous ? [{ kind: 'changes', folder: node.folder, root: node.root, snapshot: node.snapshot, previous }] : [];
-        return changesNode.concat(entries.map((e) => ({
-          kind: 'entry',
-          folder: node.folder,
-          root: node.root,
-          snapshot: node.snapshot,
-          path: rel ? `${rel}/${e.name}` : e.name,
-          isDir: e.kind === 'directory',
-          isLink: e.kind === 'symlink',
-        })));
+        return changesNode.concat(
+          entries.map((e) => ({
+            kind: 'entry',
+            folder: node.folder,
+            root: node.root,
+            snapshot: node.snapshot,
+            path: rel ? `${rel}/${e.name}` : e.name,
+            isDir: e.kind === 'directory',
+            isLink: e.kind === 'symlink',
+          })),
+        );
       } catch (err) {
         return [{ kind: 'message', text: `Cannot read: ${(err as Error).message}` }];
       }
@@ -92,7 +94,11 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
   private async changedNodes(node: Extract<SnapshotsNode, { kind: 'changes' }>): Promise<SnapshotsNode[]> {
     try {
       const set = await changes(openedRoot(node.root), node.previous.name, node.snapshot.name);
-      const rows: [string, ChangeKind][] = [...set.added.map((p): [string, ChangeKind] => [p, 'A']), ...set.modified.map((p): [string, ChangeKind] => [p, 'M']), ...set.deleted.map((p): [string, ChangeKind] => [p, 'D'])];
+      const rows: [string, ChangeKind][] = [
+        ...set.added.map((p): [string, ChangeKind] => [p, 'A']),
+        ...set.modified.map((p): [string, ChangeKind] => [p, 'M']),
+        ...set.deleted.map((p): [string, ChangeKind] => [p, 'D']),
+      ];
       rows.sort((a, b) => a[0].localeCompare(b[0]));
       if (!rows.length) return [{ kind: 'message', text: 'No file changed since the previous snapshot' }];
       return rows.map(([p, change]) => ({ kind: 'changed', folder: node.folder, root: node.root, snapshot: node.snapshot, previous: node.previous, path: p, change }));
@@ -185,7 +191,15 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
         const title = `${item.label} (${shortDateTime(node.previous.time)}) ↔ ${item.label} (${shortDateTime(node.snapshot.time)})`;
         item.command =
           node.change === 'M'
-            ? { command: 'vscode.diff', title: 'Compare', arguments: [toSnapshotUri({ root: node.root, snapshot: node.previous.name, path: node.path }), toSnapshotUri({ root: node.root, snapshot: node.snapshot.name, path: node.path }), title] }
+            ? {
+                command: 'vscode.diff',
+                title: 'Compare',
+                arguments: [
+                  toSnapshotUri({ root: node.root, snapshot: node.previous.name, path: node.path }),
+                  toSnapshotUri({ root: node.root, snapshot: node.snapshot.name, path: node.path }),
+                  title,
+                ],
+              }
             : { command: 'vscode.open', title: 'Open', arguments: [toSnapshotUri({ root: node.root, snapshot: inThis ? node.snapshot.name : node.previous.name, path: node.path })] };
         return item;
       }
@@ -207,7 +221,9 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     const item = new vscode.TreeItem(shortDateTime(snapshot.time, true), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${node.root}\0${snapshot.name}`;
     const space = this.usage.get(node.root, snapshot.name);
-    item.description = [snapshot.latest ? 'latest' : '', relativeAge(snapshot.time), meta?.label ?? '', meta?.partial ? 'partial' : '', space ? `${formatBytes(space.uniqueBytes)} unique` : ''].filter(Boolean).join(' · ');
+    item.description = [snapshot.latest ? 'latest' : '', relativeAge(snapshot.time), meta?.label ?? '', meta?.partial ? 'partial' : '', space ? `${formatBytes(space.uniqueBytes)} unique` : '']
+      .filter(Boolean)
+      .join(' · ');
     item.iconPath = new vscode.ThemeIcon(meta?.label === 'pre-restore' ? 'shield' : snapshot.latest ? 'history' : 'archive');
     item.contextValue = snapshot.latest ? 'snapshot latest' : 'snapshot';
     const tooltip = new vscode.MarkdownString(undefined, true);
@@ -215,7 +231,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     tooltip.appendMarkdown(`Taken ${snapshot.time.toLocaleString()}\n\n`);
     if (meta) {
       tooltip.appendMarkdown(meta.linkDest ? `Linked against \`${meta.linkDest}\`\n\n` : 'Full copy (nothing to link against)\n\n');
-      if (meta.filesTotal !== undefined) tooltip.appendMarkdown(`${meta.filesTotal} entries, ${formatBytes(meta.totalBytes ?? 0)}; ${meta.filesTransferred ?? 0} files copied (${formatBytes(meta.bytesTransferred ?? 0)})\n\n`);
+      if (meta.filesTotal !== undefined)
+        tooltip.appendMarkdown(`${meta.filesTotal} entries, ${formatBytes(meta.totalBytes ?? 0)}; ${meta.filesTransferred ?? 0} files copied (${formatBytes(meta.bytesTransferred ?? 0)})\n\n`);
       if (meta.label) tooltip.appendMarkdown(`Label: ${meta.label}\n\n`);
       if (meta.partial) tooltip.appendMarkdown(`Some files could not be read: ${(meta.unreadable ?? []).slice(0, 5).join(', ')}\n\n`);
     }

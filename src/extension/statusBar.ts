@@ -15,7 +15,10 @@ export class SnapshotStatusBar implements vscode.Disposable {
   ) {
     this.item.name = 'Rsync Snapshots';
     this.item.command = 'rsyncSnapshots.snapshotWorkspace';
-    this.disposables.push(runner.onDidChange(() => this.update()), tree.onDidList(() => this.update()));
+    this.disposables.push(
+      runner.onDidChange(() => this.update()),
+      tree.onDidList(() => this.update()),
+    );
     this.timer = setInterval(() => this.update(), 60_000);
     this.update();
     this.item.show();

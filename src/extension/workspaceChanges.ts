@@ -38,15 +38,18 @@ export async function compareSnapshotWithWorkspace(node: SnapshotsNode | undefin
   if (!node || node.kind !== 'snapshot') throw new SnapshotError('BAD_INPUT', 'Run "Compare with workspace" on a snapshot in the Snapshots view.');
   const folder = node.folder;
   const settings = readSettings(folder);
-  const set = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${node.snapshot.name} with ${folder.name}…`, cancellable: true }, async (progress, token) => {
-    const signal = toAbortSignal(token);
-    const compare = (checksum: boolean) => changes(openedRoot(node.root), node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal, checksum });
-    const quick = await compare(false);
-    if (quick.added.length || quick.modified.length || quick.deleted.length) return quick;
-    // "Identical" is only said after the bytes were compared: an edit that kept size and mtime is invisible to the quick check.
-    progress.report({ message: 'comparing contents…' });
-    return compare(true);
-  });
+  const set = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Comparing ${node.snapshot.name} with ${folder.name}…`, cancellable: true },
+    async (progress, token) => {
+      const signal = toAbortSignal(token);
+      const compare = (checksum: boolean) => changes(openedRoot(node.root), node.snapshot.name, { working: folder.uri.fsPath }, { exclude: settings.excludes, signal, checksum });
+      const quick = await compare(false);
+      if (quick.added.length || quick.modified.length || quick.deleted.length) return quick;
+      // "Identical" is only said after the bytes were compared: an edit that kept size and mtime is invisible to the quick check.
+      progress.report({ message: 'comparing contents…' });
+      return compare(true);
+    },
+  );
   const items: PathPickItem[] = [
     ...set.modified.map((p) => ({ p, change: 'M' as const, what: 'changed since the snapshot' })),
     ...set.added.map((p) => ({ p, change: 'A' as const, what: 'only in the workspace' })),
@@ -81,7 +84,13 @@ export async function findDeletedFiles(given: vscode.WorkspaceFolder | undefined
   });
   const items: PathPickItem[] = [...lastSeen.entries()]
     .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([p, snapshot]) => ({ label: `$(trash) ${showBytes(path.basename(p))}`, description: `${showBytes(p)} · last in ${shortDateTime(snapshot.time)}`, path: p, change: 'D', snapshot: snapshot.name }));
+    .map(([p, snapshot]) => ({
+      label: `$(trash) ${showBytes(path.basename(p))}`,
+      description: `${showBytes(p)} · last in ${shortDateTime(snapshot.time)}`,
+      path: p,
+      change: 'D',
+      snapshot: snapshot.name,
+    }));
   if (!items.length) {
     vscode.window.showInformationMessage(`No deleted files: every file in the snapshots of ${folder.name} still exists.`);
     return items;

@@ -68,7 +68,12 @@ function changeText(item: RestoreItem): string {
   if (item.kind === 'symlink') return [item.linkTarget !== undefined ? `→ ${item.linkTarget}` : 'link', replaces].filter(Boolean).join(' · ');
   if (item.kind !== 'overwrite') return '';
   if (c.type) return replaces;
-  return (['size', 'time', 'perms', 'owner', 'group', 'checksum'] as const).filter((k) => c[k]).map((k) => (k === 'checksum' ? 'content' : k)).join(', ') || 'attributes';
+  return (
+    (['size', 'time', 'perms', 'owner', 'group', 'checksum'] as const)
+      .filter((k) => c[k])
+      .map((k) => (k === 'checksum' ? 'content' : k))
+      .join(', ') || 'attributes'
+  );
 }
 
 function buildRows(): void {
@@ -94,7 +99,12 @@ function renderRows(): void {
     const row = rows[i];
     const top = `${i * ROW_H}px`;
     if (row.group !== undefined) {
-      const node = el('div', { class: 'row group', role: 'heading', 'aria-level': '2' }, icon(row.group === 'delete' ? 'trash' : row.group === 'create' ? 'add' : row.group === 'overwrite' ? 'edit' : row.group === 'symlink' ? 'link' : 'folder'), `${TITLES[row.group]} (${row.count})`);
+      const node = el(
+        'div',
+        { class: 'row group', role: 'heading', 'aria-level': '2' },
+        icon(row.group === 'delete' ? 'trash' : row.group === 'create' ? 'add' : row.group === 'overwrite' ? 'edit' : row.group === 'symlink' ? 'link' : 'folder'),
+        `${TITLES[row.group]} (${row.count})`,
+      );
       node.style.top = top;
       nodes.push(node);
       continue;
@@ -102,10 +112,23 @@ function renderRows(): void {
     const item = row.item;
     const left = out.has(item.path);
     const box = el('input', { type: 'checkbox', 'aria-label': `Restore ${item.path}`, checked: !left, onchange: (e) => toggle(item.path, !(e.target as HTMLInputElement).checked) });
-    const diff = item.kind === 'overwrite' && !item.isDir
-      ? el('button', { class: 'link', title: 'Show diff', 'aria-label': `Show diff of ${item.path}`, onclick: () => vscode.postMessage({ type: 'showDiff', path: item.path }) }, icon('diff'), ' diff')
-      : null;
-    const node = el('div', { class: `row${left ? ' excluded' : ''}`, 'data-path': item.path }, box, el('span', { class: 'path', title: item.path }, item.path + (item.isDir ? '/' : '')), el('span', { class: 'what' }, changeText(item)), diff);
+    const diff =
+      item.kind === 'overwrite' && !item.isDir
+        ? el(
+            'button',
+            { class: 'link', title: 'Show diff', 'aria-label': `Show diff of ${item.path}`, onclick: () => vscode.postMessage({ type: 'showDiff', path: item.path }) },
+            icon('diff'),
+            ' diff',
+          )
+        : null;
+    const node = el(
+      'div',
+      { class: `row${left ? ' excluded' : ''}`, 'data-path': item.path },
+      box,
+      el('span', { class: 'path', title: item.path }, item.path + (item.isDir ? '/' : '')),
+      el('span', { class: 'what' }, changeText(item)),
+      diff,
+    );
     node.style.top = top;
     nodes.push(node);
   }
@@ -139,21 +162,47 @@ function renderPlan(): void {
   const counts: Partial<Record<RestoreItemKind, number>> = plan.counts || {};
   const summary = el('div', { class: 'summary' }, ...KINDS.filter((k) => counts[k]).map((k) => el('span', { class: `chip ${k}` }, `${counts[k]} ${TITLES[k].toLowerCase()}`)));
   if (!plan.items.length) summary.append(el('span', {}, 'Nothing to restore: the target already matches the snapshot.'));
-  const filter = el('input', { type: 'text', placeholder: 'Filter paths', 'aria-label': 'Filter paths', value: state.filter, oninput: (e) => {
-    state.filter = (e.target as HTMLInputElement).value;
-    save();
-    buildRows();
-    if (listEl) listEl.scrollTop = 0;
-    renderRows();
-  } });
-  const del = el('label', {}, el('input', { type: 'checkbox', id: 'delete', checked: plan.delete, disabled: plan.sourceType !== 'folder', onchange: (e) => {
-    vscode.postMessage({ type: 'setDelete', value: (e.target as HTMLInputElement).checked });
-  } }), ' Also delete files that are not in the snapshot (--delete)');
-  const list = el('div', { class: 'list', role: 'list', tabindex: '0', onscroll: () => {
-    state.scrollTop = list.scrollTop;
-    save();
-    renderRows();
-  } }, el('div', {}));
+  const filter = el('input', {
+    type: 'text',
+    placeholder: 'Filter paths',
+    'aria-label': 'Filter paths',
+    value: state.filter,
+    oninput: (e) => {
+      state.filter = (e.target as HTMLInputElement).value;
+      save();
+      buildRows();
+      if (listEl) listEl.scrollTop = 0;
+      renderRows();
+    },
+  });
+  const del = el(
+    'label',
+    {},
+    el('input', {
+      type: 'checkbox',
+      id: 'delete',
+      checked: plan.delete,
+      disabled: plan.sourceType !== 'folder',
+      onchange: (e) => {
+        vscode.postMessage({ type: 'setDelete', value: (e.target as HTMLInputElement).checked });
+      },
+    }),
+    ' Also delete files that are not in the snapshot (--delete)',
+  );
+  const list = el(
+    'div',
+    {
+      class: 'list',
+      role: 'list',
+      tabindex: '0',
+      onscroll: () => {
+        state.scrollTop = list.scrollTop;
+        save();
+        renderRows();
+      },
+    },
+    el('div', {}),
+  );
   listEl = list;
   const warnings = (plan.warnings || []).map((w) => el('p', { class: 'warning' }, icon('warning'), ' ', w));
   app.replaceChildren(
@@ -165,9 +214,12 @@ function renderPlan(): void {
     el('div', { class: 'toolbar' }, filter, del),
     list,
     el('p', { class: 'sub' }, asCopy ? 'The original is not touched.' : 'Before anything changes, a safety snapshot of the workspace is taken (labeled pre-restore).'),
-    el('div', { class: 'actions' },
+    el(
+      'div',
+      { class: 'actions' },
       el('button', { id: 'apply', onclick: () => vscode.postMessage({ type: 'apply', planId: current.id, exclude: state.excluded }) }, 'Apply restore'),
-      el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'cancel' }) }, 'Cancel')),
+      el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'cancel' }) }, 'Cancel'),
+    ),
   );
   list.scrollTop = state.scrollTop || 0;
   renderRows();
@@ -179,10 +231,23 @@ function renderResult(result: RestoreResult): void {
   const failed = Array.isArray(result.failed) ? result.failed : [];
   app.replaceChildren(
     el('h1', {}, failed.length ? 'Restore finished with errors' : 'Restore done'),
-    el('p', { class: failed.length ? 'error' : 'done' }, icon(failed.length ? 'error' : 'pass'), ` ${result.restored.length} restored, ${result.deleted.length} deleted, ${result.skipped.length} left out${failed.length ? `, ${failed.length} failed` : ''}.`),
+    el(
+      'p',
+      { class: failed.length ? 'error' : 'done' },
+      icon(failed.length ? 'error' : 'pass'),
+      ` ${result.restored.length} restored, ${result.deleted.length} deleted, ${result.skipped.length} left out${failed.length ? `, ${failed.length} failed` : ''}.`,
+    ),
     ...failed.slice(0, 50).map((f) => el('p', { class: 'error' }, `${f.path}: ${f.error}`)),
     ...(result.rollback ? [el('p', { class: 'sub' }, result.rollback)] : []),
-    ...(result.safetySnapshot ? [el('div', { class: 'actions' }, el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'openSafetySnapshot' }) }, icon('shield'), ` Safety snapshot ${result.safetySnapshot}`))] : []),
+    ...(result.safetySnapshot
+      ? [
+          el(
+            'div',
+            { class: 'actions' },
+            el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'openSafetySnapshot' }) }, icon('shield'), ` Safety snapshot ${result.safetySnapshot}`),
+          ),
+        ]
+      : []),
   );
 }
 

@@ -74,14 +74,20 @@ describe('CLI (node dist/cli.js)', function () {
     const r = await runCli(['list', root, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const listed = JSON.parse(r.stdout) as { name: string; path: string; time: string; latest: boolean }[];
-    assert.deepEqual(listed.map((s) => s.name), ['2020-01-01-000000', ...names]);
+    assert.deepEqual(
+      listed.map((s) => s.name),
+      ['2020-01-01-000000', ...names],
+    );
     for (const s of listed) {
       assert.equal(s.path, path.join(root, s.name));
       assert.match(s.time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?(Z|[+-]\d{2}:\d{2})$/);
       assert.ok(!Number.isNaN(Date.parse(s.time)));
     }
     assert.equal(new Date(listed[0].time).getTime(), new Date(2020, 0, 1, 0, 0, 0).getTime());
-    assert.deepEqual(listed.map((s) => s.latest), [false, false, true]);
+    assert.deepEqual(
+      listed.map((s) => s.latest),
+      [false, false, true],
+    );
 
     const text = await runCli(['list', root]);
     assert.equal(text.code, 0);

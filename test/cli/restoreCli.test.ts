@@ -118,7 +118,7 @@ describe('CLI restore', () => {
     assert.match(s.stderr, /not in the plan/);
     assert.equal(fs.readFileSync(path.join(ws, 'changed.txt'), 'utf8'), 'version two');
   });
-  it('a restore killed mid-apply (kill -9) leaves rsync\'s temporary file only in .rsync-snapshots-restore.tmp/, which the next snapshot or restore removes', async function () {
+  it("a restore killed mid-apply (kill -9) leaves rsync's temporary file only in .rsync-snapshots-restore.tmp/, which the next snapshot or restore removes", async function () {
     this.timeout(120000);
     const base = tmp.make('rc-killed');
     const ws = path.join(base, 'ws');
@@ -137,7 +137,10 @@ describe('CLI restore', () => {
       fs.writeFileSync(path.join(ws, 'big.bin'), Buffer.alloc(8 << 20, 2));
       const later = new Date(Date.now() + 5000);
       fs.utimesSync(path.join(ws, 'big.bin'), later, later); // another second: even rsync's quick check sees the change
-      const child = spawn(process.execPath, [cliPath(), 'restore', root, (await listSnapshots(root)).snapshots[0].name, '.', ws, '--workspace', ws, '--rsync-path', slow], { stdio: 'ignore', detached: true });
+      const child = spawn(process.execPath, [cliPath(), 'restore', root, (await listSnapshots(root)).snapshots[0].name, '.', ws, '--workspace', ws, '--rsync-path', slow], {
+        stdio: 'ignore',
+        detached: true,
+      });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       const writing = () => {
         try {

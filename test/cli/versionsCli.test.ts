@@ -40,8 +40,14 @@ describe('CLI versions and changes', () => {
     assert.equal(r.code, 0, r.stderr);
     const h = JSON.parse(r.stdout);
     assert.equal(h.relativePath, 'notes.txt');
-    assert.deepEqual(h.versions.map((v: { snapshots: string[] }) => v.snapshots), [[names[0]], [names[1], names[2]]]);
-    assert.deepEqual(h.versions.map((v: { current: boolean }) => v.current), [false, true]);
+    assert.deepEqual(
+      h.versions.map((v: { snapshots: string[] }) => v.snapshots),
+      [[names[0]], [names[1], names[2]]],
+    );
+    assert.deepEqual(
+      h.versions.map((v: { current: boolean }) => v.current),
+      [false, true],
+    );
     assert.equal(h.versions[1].mtime, at(2).toISOString());
     assert.equal(h.versions[1].size, 11);
   });
@@ -86,7 +92,10 @@ describe('CLI versions and changes', () => {
   });
 
   it('changes refuses a second snapshot together with --working, and neither', async () => {
-    for (const args of [['changes', root, names[0], names[1], '--working', source, '--json'], ['changes', root, names[0], '--json']]) {
+    for (const args of [
+      ['changes', root, names[0], names[1], '--working', source, '--json'],
+      ['changes', root, names[0], '--json'],
+    ]) {
       const r = await runCli(args);
       assert.equal(r.code, 1);
       assert.equal(JSON.parse(r.stdout).error.code, 'BAD_INPUT');

@@ -39,7 +39,10 @@ describe('backupRoot.listSnapshots', () => {
     assert.equal(listing.latestState, 'ok');
     assert.equal(listing.latest?.name, '2026-06-16T02-00-01');
     assert.equal(listing.latestTarget, '2026-06-16T02-00-01');
-    assert.deepEqual(listing.snapshots.map((s) => s.latest), [true, false]);
+    assert.deepEqual(
+      listing.snapshots.map((s) => s.latest),
+      [true, false],
+    );
   });
 
   it('accepts an absolute latest target (and a trailing slash)', async () => {
@@ -83,7 +86,10 @@ describe('backupRoot.listSnapshots', () => {
     fs.writeFileSync(path.join(dir, '2026-06-19T00-00-00'), 'a file, not a snapshot');
     fs.symlinkSync('.inprogress-2026-06-18T00-00-00', path.join(dir, 'latest'));
     const listing = await listSnapshots(dir);
-    assert.deepEqual(listing.snapshots.map((s) => s.name), ['2026-06-16T02-00-01']);
+    assert.deepEqual(
+      listing.snapshots.map((s) => s.name),
+      ['2026-06-16T02-00-01'],
+    );
     assert.deepEqual(listing.inProgress, ['.inprogress-2026-06-18T00-00-00']);
     assert.notEqual(listing.latestState, 'ok', 'latest pointing at an unfinished snapshot is not ok');
     assert.equal(listing.latest, undefined);
@@ -135,8 +141,15 @@ describe('backupRoot.listSnapshots', () => {
       assert.equal(r.code, 0, r.stderr);
       const listed = JSON.parse(r.stdout) as { name: string; latest: boolean }[];
       assert.equal(listed.length, 1000);
-      assert.deepEqual(listed.map((s) => s.name), names, 'names in time order');
-      assert.deepEqual(listed.filter((s) => s.latest).map((s) => s.name), [names[999]]);
+      assert.deepEqual(
+        listed.map((s) => s.name),
+        names,
+        'names in time order',
+      );
+      assert.deepEqual(
+        listed.filter((s) => s.latest).map((s) => s.name),
+        [names[999]],
+      );
     } finally {
       for (const name of names) fs.chmodSync(path.join(dir, name), 0o755);
     }

@@ -85,13 +85,19 @@ function suite(transport: 'local' | 'ssh') {
 
     it('a single file and a folder restore do the same', async () => {
       const file = await planRestore({ root, snapshot, path: 'kept.txt', target: path.join(ws, 'kept.txt'), sshCommand });
-      assert.deepEqual(file.items.map((i) => [i.path, i.kind]), [['kept.txt', 'overwrite']]);
+      assert.deepEqual(
+        file.items.map((i) => [i.path, i.kind]),
+        [['kept.txt', 'overwrite']],
+      );
       await applyRestore(file, { sshCommand });
       assert.equal(fs.readFileSync(path.join(ws, 'kept.txt'), 'utf8'), ORIGINAL['kept.txt']);
       const second = await planRestore({ root, snapshot, path: 'second.txt', target: path.join(ws, 'second.txt'), sshCommand });
       assert.equal(second.items.length, 1, 'a change within the same second is seen');
       const folder = await planRestore({ root, snapshot, path: 'sub', target: path.join(ws, 'sub'), sshCommand });
-      assert.deepEqual(folder.items.map((i) => i.path), ['inner.txt']);
+      assert.deepEqual(
+        folder.items.map((i) => i.path),
+        ['inner.txt'],
+      );
       await applyRestore(folder, { sshCommand });
       assert.equal(fs.readFileSync(path.join(ws, 'sub/inner.txt'), 'utf8'), ORIGINAL['sub/inner.txt']);
     });

@@ -145,12 +145,16 @@ describe('crash safety', function () {
       // Its own process group, so SIGKILL reaches node, rsync and the lock helper at once, like a power cut of the app.
       const child = spawn(process.execPath, [cliPath(), 'snapshot', source, root], { detached: true, stdio: 'ignore' });
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      const partial = await waitFor(() => {
-        const dirs = dirsInProgress().filter((n) => !crashedNames.includes(n));
-        if (dirs.length !== 1) return undefined;
-        const entries = fs.readdirSync(path.join(root, dirs[0]));
-        return entries.length > 0 ? dirs[0] : undefined;
-      }, 20000, 'the CLI to start writing');
+      const partial = await waitFor(
+        () => {
+          const dirs = dirsInProgress().filter((n) => !crashedNames.includes(n));
+          if (dirs.length !== 1) return undefined;
+          const entries = fs.readdirSync(path.join(root, dirs[0]));
+          return entries.length > 0 ? dirs[0] : undefined;
+        },
+        20000,
+        'the CLI to start writing',
+      );
       await sleep(Math.floor(Math.random() * 40));
       process.kill(-child.pid!, 'SIGKILL');
       await exited;

@@ -47,7 +47,7 @@ describe('cronLine', () => {
 
   it('passes hostile paths through cron and /bin/sh unchanged', async () => {
     const dir = tmp.make('rs-cron');
-    const weird = path.join(dir, "a b'c $HOME `x` 50% \"q\"");
+    const weird = path.join(dir, 'a b\'c $HOME `x` 50% "q"');
     const printer = path.join(dir, 'argv.js');
     const out = path.join(dir, 'argv.json');
     fs.writeFileSync(printer, `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.argv.slice(2)))`);

@@ -37,7 +37,11 @@ describe('doctor', () => {
     assert.match(check(report, 'lock').detail, /^free/);
     assert.match(check(report, 'latest').detail, /latest → 20/);
     assert.match(check(report, 'free space').detail, /free; the last snapshot/);
-    assert.deepEqual(fs.readdirSync(root).filter((n) => n.includes('probe')), [], 'no probe files left');
+    assert.deepEqual(
+      fs.readdirSync(root).filter((n) => n.includes('probe')),
+      [],
+      'no probe files left',
+    );
   });
 
   it('reports a dangling latest, leftovers, a held lock and too little free space', async () => {

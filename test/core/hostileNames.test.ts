@@ -44,7 +44,7 @@ describe('hostile file names survive a snapshot byte-for-byte', () => {
     b('question?.txt'),
     b('[bracket].txt'),
     b('back\\slash'),
-    b("quote'\"s"),
+    b('quote\'"s'),
     b('$HOME and `cmd`'),
     b(nfc),
     b(nfd),
@@ -100,6 +100,9 @@ describe('hostile file names survive a snapshot byte-for-byte', () => {
       assert.equal(fs.lstatSync(join(b(second.path), name)).ino, fs.lstatSync(join(b(first.path), name)).ino, name.toString('hex'));
     }
     assert.equal(second.filesTransferred, 0);
-    assert.deepEqual((await listSnapshots(root)).snapshots.map((s) => s.name), [first.name, second.name]);
+    assert.deepEqual(
+      (await listSnapshots(root)).snapshots.map((s) => s.name),
+      [first.name, second.name],
+    );
   });
 });

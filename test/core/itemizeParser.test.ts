@@ -64,7 +64,10 @@ describe('itemizeParser', () => {
   });
 
   it('refuses names that are not valid UTF-8', () => {
-    assert.throws(() => decodeRsyncName('bad\\#377'), (e) => isSnapshotError(e, 'BAD_INPUT'));
+    assert.throws(
+      () => decodeRsyncName('bad\\#377'),
+      (e) => isSnapshotError(e, 'BAD_INPUT'),
+    );
   });
 
   it('a name that looks like an itemize line stays a name', () => {

@@ -71,7 +71,7 @@ describe('diagnoseLinking', () => {
     assert.match(d.message, /mode differs/);
   });
 
-  it('names the owner when ownership differs (chown of the previous snapshot\'s files)', async () => {
+  it("names the owner when ownership differs (chown of the previous snapshot's files)", async () => {
     const { source, root } = setup();
     const first = await takeSnapshot({ source, root, now: next() });
     const r = await run('chown', ['-R', '12345', first.path]);

@@ -68,7 +68,10 @@ describe('root lock', () => {
     await waitFor(async () => !(await lockIsFree(lockPath)), 5000, 'flock to take the lock');
     await assert.rejects(takeSnapshot({ source, root }), (e) => isSnapshotError(e, 'LOCKED') && /already running/.test(e.message));
     assert.deepEqual((await listSnapshots(root)).snapshots, []);
-    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.inprogress')), []);
+    assert.deepEqual(
+      fs.readdirSync(root).filter((n) => n.startsWith('.inprogress')),
+      [],
+    );
     process.kill(-holder.pid!, 'SIGKILL');
     await waitFor(() => lockIsFree(lockPath), 3000, 'lock release');
 
@@ -89,8 +92,17 @@ describe('root lock', () => {
     const { base, source, root, lockPath } = setup(10);
     // A separate node process takes the lock with our real acquireLock, then is killed with SIGKILL.
     const bundle = path.join(base, 'lock.cjs');
-    execFileSync(path.join(repoRoot(), 'node_modules', '.bin', 'esbuild'), [path.join(repoRoot(), 'src/core/root/local/lock.ts'), '--bundle', '--platform=node', '--format=cjs', `--outfile=${bundle}`, '--log-level=warning']);
-    const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(bundle)}).acquireLock(${JSON.stringify(root)}).then(() => { console.log('held'); setInterval(() => {}, 1000); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    execFileSync(path.join(repoRoot(), 'node_modules', '.bin', 'esbuild'), [
+      path.join(repoRoot(), 'src/core/root/local/lock.ts'),
+      '--bundle',
+      '--platform=node',
+      '--format=cjs',
+      `--outfile=${bundle}`,
+      '--log-level=warning',
+    ]);
+    const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(bundle)}).acquireLock(${JSON.stringify(root)}).then(() => { console.log('held'); setInterval(() => {}, 1000); })`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(holder);
     await new Promise<void>((resolve, reject) => {
       holder.stdout!.once('data', () => resolve());
@@ -126,12 +138,23 @@ describe('root lock', () => {
     assert.match(refused.stderr, /already running/);
     assert.equal((await listSnapshots(root)).snapshots.length, 1);
   });
-  it('the busy message names the holder\'s operation and pid (a prune holds it), and the cron line\'s flock -n still sees the lock', async function () {
+  it("the busy message names the holder's operation and pid (a prune holds it), and the cron line's flock -n still sees the lock", async function () {
     this.timeout(60000);
     const { base, source, root, lockPath } = setup(10);
     const bundle = path.join(base, 'lock.cjs');
-    execFileSync(path.join(repoRoot(), 'node_modules', '.bin', 'esbuild'), [path.join(repoRoot(), 'src/core/root/local/lock.ts'), '--bundle', '--platform=node', '--format=cjs', `--outfile=${bundle}`, '--log-level=warning']);
-    const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(bundle)}).acquireLock(${JSON.stringify(root)}, process.env, 'prune').then(() => { console.log('held'); setInterval(() => {}, 1000); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    execFileSync(path.join(repoRoot(), 'node_modules', '.bin', 'esbuild'), [
+      path.join(repoRoot(), 'src/core/root/local/lock.ts'),
+      '--bundle',
+      '--platform=node',
+      '--format=cjs',
+      `--outfile=${bundle}`,
+      '--log-level=warning',
+    ]);
+    const holder = spawn(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(bundle)}).acquireLock(${JSON.stringify(root)}, process.env, 'prune').then(() => { console.log('held'); setInterval(() => {}, 1000); })`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     children.push(holder);
     await new Promise<void>((resolve, reject) => {
       holder.stdout!.once('data', () => resolve());

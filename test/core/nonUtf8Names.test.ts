@@ -17,7 +17,11 @@ const BAD_DIR = Buffer.concat([Buffer.from('dir-'), Buffer.from([0xc3, 0x28])]);
 const BAD_IN_SUB = Buffer.concat([Buffer.from('sub/caf'), Buffer.from([0xe9]), Buffer.from('.txt')]); // latin-1 "café"
 
 const join = (dir: string, ...rel: Buffer[]) => Buffer.concat([Buffer.from(dir), ...rel.flatMap((r) => [Buffer.from('/'), r])]);
-const namesIn = (dir: string) => fs.readdirSync(dir, { encoding: 'buffer' }).map((b) => b.toString('hex')).sort();
+const namesIn = (dir: string) =>
+  fs
+    .readdirSync(dir, { encoding: 'buffer' })
+    .map((b) => b.toString('hex'))
+    .sort();
 
 describe('names that are not UTF-8: the text form is lossless', () => {
   it('decodes bad bytes to lone surrogates and back, valid UTF-8 untouched; display shows \\xNN', () => {
@@ -73,7 +77,10 @@ function suite(transport: 'local' | 'ssh') {
 
     it('a whole-snapshot restore (dry run, then apply) brings back every entry byte for byte', async () => {
       const plan = await planRestore({ root, snapshot, path: '.', target: ws, sshCommand });
-      const created = plan.items.filter((i) => i.kind === 'create' || i.kind === 'mkdir').map((i) => nameBytes(i.path).toString('hex')).sort();
+      const created = plan.items
+        .filter((i) => i.kind === 'create' || i.kind === 'mkdir')
+        .map((i) => nameBytes(i.path).toString('hex'))
+        .sort();
       assert.deepEqual(created, [BAD, BAD_DIR, Buffer.concat([BAD_DIR, Buffer.from('/inner.txt')]), BAD_IN_SUB].map((b) => b.toString('hex')).sort(), JSON.stringify(plan.items));
       assert.deepEqual(validateRestorePlan(JSON.parse(JSON.stringify(plan)), openRoot(root, { sshCommand })), plan, 'the plan survives JSON (webview, --json) losslessly');
       const result = await applyRestore(JSON.parse(JSON.stringify(plan)), { sshCommand });
@@ -130,7 +137,10 @@ function suite(transport: 'local' | 'ssh') {
         assert.equal((await readSnapshotFile(root, snapshot, bad.name)).toString(), 'bad name');
         assert.equal((await statInSnapshot(root, snapshot, bad.name)).size, 8);
         const inner = await listSnapshotDir(root, snapshot, decodeNameBytes(BAD_DIR));
-        assert.deepEqual(inner.map((e) => e.name), ['inner.txt']);
+        assert.deepEqual(
+          inner.map((e) => e.name),
+          ['inner.txt'],
+        );
       }
     });
 

@@ -48,7 +48,12 @@ describe('prune', () => {
     const { root } = await makeRoot([0.2, 10, 29.6, 30.4, 30.96, 31.04, 31.5, 45, 400]);
     const find = await run('find', [root, '-maxdepth', '1', '-type', 'd', '-name', '20*', '-mtime', '+30']);
     assert.equal(find.code, 0, find.stderr);
-    const byFind = find.stdout.trim().split('\n').filter(Boolean).map((p) => path.basename(p)).sort();
+    const byFind = find.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((p) => path.basename(p))
+      .sort();
     const plan = await planPrune(root, { olderThan: '30d' });
     assert.deepEqual(plan.delete.map((d) => d.name).sort(), byFind);
     assert.equal(byFind.length, 4, `find printed ${byFind.join(', ')}`);
@@ -61,22 +66,37 @@ describe('prune', () => {
     const { root, names } = await makeRoot([100, 50, 1]);
     await touchBack(path.join(root, names[0]), new Date()); // the 100-day-old snapshot was touched today
     const plan = await planPrune(root, { olderThan: '30d' });
-    assert.deepEqual(plan.delete.map((d) => d.name), [names[1]]);
+    assert.deepEqual(
+      plan.delete.map((d) => d.name),
+      [names[1]],
+    );
   });
 
   it('keep-last alone keeps the N newest; combined, every option must agree', async () => {
     const { root, names } = await makeRoot([60, 50, 40, 20, 10, 1]);
-    assert.deepEqual((await planPrune(root, { keepLast: 2 })).delete.map((d) => d.name), names.slice(0, 4));
-    assert.deepEqual((await planPrune(root, { olderThan: '30d', keepLast: 4 })).delete.map((d) => d.name), names.slice(0, 2));
+    assert.deepEqual(
+      (await planPrune(root, { keepLast: 2 })).delete.map((d) => d.name),
+      names.slice(0, 4),
+    );
+    assert.deepEqual(
+      (await planPrune(root, { olderThan: '30d', keepLast: 4 })).delete.map((d) => d.name),
+      names.slice(0, 2),
+    );
     const plan = await planPrune(root, { strategy: '1:1 30:7' });
     // 60, 50, 40 days: oldest kept; 50 is 10 days later (>= 7) kept; 40 kept; 20/10 days: 1:1, gaps >= 1 day: kept.
     assert.deepEqual(plan.delete, []);
     const weekly = await planPrune(root, { strategy: '1:30' });
     // Oldest (60) kept; 50 and 40 are 10 and 20 days after it (< 30): deleted; 20 is 40 days after: kept;
     // 10 is 10 days after 20: deleted; the newest is always kept.
-    assert.deepEqual(weekly.delete.map((d) => d.name), [names[1], names[2], names[4]]);
+    assert.deepEqual(
+      weekly.delete.map((d) => d.name),
+      [names[1], names[2], names[4]],
+    );
     // With keep-last 3 the newest three survive whatever the strategy says.
-    assert.deepEqual((await planPrune(root, { strategy: '1:30', keepLast: 3 })).delete.map((d) => d.name), [names[1], names[2]]);
+    assert.deepEqual(
+      (await planPrune(root, { strategy: '1:30', keepLast: 3 })).delete.map((d) => d.name),
+      [names[1], names[2]],
+    );
   });
 
   it('refuses an empty policy', async () => {
@@ -100,7 +120,10 @@ describe('prune', () => {
       assert.equal(r.code, 0);
     }
     const plan = await planPrune(root, { olderThan: '30d' });
-    assert.deepEqual(plan.delete.map((d) => d.name), [names[0], names[1], names[3]]);
+    assert.deepEqual(
+      plan.delete.map((d) => d.name),
+      [names[0], names[1], names[3]],
+    );
     assert.ok(plan.keep.some((k) => k.name === names[2] && /latest/.test(k.reason)));
     assert.ok(plan.keep.some((k) => k.name === names[4] && /newest/.test(k.reason)));
     assert.ok(plan.freesBytes > 0 && plan.measured);
@@ -110,14 +133,20 @@ describe('prune', () => {
     const result = await applyPrune(plan);
     assert.deepEqual(result.deleted, [names[0], names[1], names[3]]);
     const after = await listSnapshots(root);
-    assert.deepEqual(after.snapshots.map((s) => s.name), [names[2], names[4]]);
+    assert.deepEqual(
+      after.snapshots.map((s) => s.name),
+      [names[2], names[4]],
+    );
     assert.equal(after.latest?.name, names[2]);
     for (const n of ['.inprogress-' + formatSnapshotName(old), '2025-notes', formatSnapshotName(new Date(old.getTime() + 1000)), formatSnapshotName(new Date(old.getTime() + 2000))])
       assert.ok(fs.lstatSync(path.join(root, n)), `${n} kept`);
     assert.ok(fs.existsSync(outside));
     assert.ok(!fs.existsSync(metaPath(root, names[0])), 'sidecar removed');
     assert.ok(fs.existsSync(metaPath(root, names[2])));
-    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.deleting-')), []);
+    assert.deepEqual(
+      fs.readdirSync(root).filter((n) => n.startsWith('.deleting-')),
+      [],
+    );
     // Unchanged files of the survivors are intact (hard links to deleted snapshots' inodes).
     assert.equal(fs.readFileSync(path.join(root, names[2], 'a.txt'), 'utf8'), 'alpha');
   });
@@ -125,20 +154,26 @@ describe('prune', () => {
   it('applies only the plan, re-checking each entry (latest moved, directory replaced)', async () => {
     const { root, names } = await makeRoot([90, 80, 70, 1]);
     const plan = await planPrune(root, { olderThan: '30d' });
-    assert.deepEqual(plan.delete.map((d) => d.name), names.slice(0, 3));
+    assert.deepEqual(
+      plan.delete.map((d) => d.name),
+      names.slice(0, 3),
+    );
     await swingLatest(root, names[0]);
     fs.renameSync(path.join(root, names[1]), path.join(root, 'moved-away'));
     fs.mkdirSync(path.join(root, names[1]));
     const result = await applyPrune(plan);
     assert.deepEqual(result.deleted, [names[2]]);
-    assert.deepEqual(result.skipped.map((s) => [s.name, s.why]), [
-      [names[0], 'latest points at it'],
-      [names[1], 'replaced by another directory since the preview'],
-    ]);
+    assert.deepEqual(
+      result.skipped.map((s) => [s.name, s.why]),
+      [
+        [names[0], 'latest points at it'],
+        [names[1], 'replaced by another directory since the preview'],
+      ],
+    );
     assert.ok(fs.existsSync(path.join(root, names[0])) && fs.existsSync(path.join(root, names[1])) && fs.existsSync(path.join(root, 'moved-away')));
   });
 
-  it('waits for nobody: refuses while another process holds the root\'s lock', async () => {
+  it("waits for nobody: refuses while another process holds the root's lock", async () => {
     const { root } = await makeRoot([90, 1]);
     const plan = await planPrune(root, { olderThan: '30d' });
     const lock = await acquireLock(root);
@@ -167,14 +202,20 @@ describe('prune', () => {
     assert.equal(dry.code, 0, dry.stderr);
     const dryOut = JSON.parse(dry.stdout);
     assert.equal(dryOut.dryRun, true);
-    assert.deepEqual(dryOut.plan.delete.map((d: { name: string }) => d.name), names.slice(0, 2));
+    assert.deepEqual(
+      dryOut.plan.delete.map((d: { name: string }) => d.name),
+      names.slice(0, 2),
+    );
     assert.equal((await listSnapshots(root)).snapshots.length, 3);
 
     const [cmd2, args2] = asNobody(process.execPath, [cli, 'prune', root, '--older-than', '30d']);
     const real = await run(cmd2, args2);
     assert.equal(real.code, 0, real.stderr + real.stdout);
     assert.match(real.stdout, new RegExp(`deleted ${names[0]}`));
-    assert.deepEqual((await listSnapshots(root)).snapshots.map((s) => s.name), [names[2]]);
+    assert.deepEqual(
+      (await listSnapshots(root)).snapshots.map((s) => s.name),
+      [names[2]],
+    );
 
     const none = await run(process.execPath, [cli, 'prune', root]);
     assert.equal(none.code, 1);
@@ -215,9 +256,15 @@ describe('prune', () => {
       const du = await runCli(['du', root, '--json']);
       assert.equal(du.code, 0, du.stderr);
       const report = JSON.parse(du.stdout);
-      assert.deepEqual(report.deleting.map((d: { name: string }) => d.name), [doomed]);
+      assert.deepEqual(
+        report.deleting.map((d: { name: string }) => d.name),
+        [doomed],
+      );
       assert.ok(report.deleting[0].uniqueBytes > 0);
-      const entries = fs.readdirSync(root).filter((n) => /^(\d{4}-|\.deleting-)/.test(n)).map((n) => path.join(root, n));
+      const entries = fs
+        .readdirSync(root)
+        .filter((n) => /^(\d{4}-|\.deleting-)/.test(n))
+        .map((n) => path.join(root, n));
       const real = await run('du', ['-s', '-B1', '--total', ...entries]);
       assert.equal(report.totalBytes, Number(real.stdout.trim().split('\n').pop()!.split('\t')[0]), 'the total is du of the snapshots and the .deleting- folder');
       const text = await runCli(['du', root]);

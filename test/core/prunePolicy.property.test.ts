@@ -18,7 +18,10 @@ function reference(snaps: PolicySnapshot[], policy: PrunePolicy, now: Date, late
   // rsync-time-backup fn_expire_backups, transcribed loop by loop.
   const expired = new Set<string>();
   if (policy.strategy !== undefined) {
-    const tokens = policy.strategy.trim().split(/\s+/).map((t) => t.split(':').map(Number));
+    const tokens = policy.strategy
+      .trim()
+      .split(/\s+/)
+      .map((t) => t.split(':').map(Number));
     const ordered = [...tokens].sort((a, b) => b[0] - a[0]);
     const current = Math.floor(now.getTime() / 1000);
     let lastKept = 9999999999;
@@ -91,7 +94,10 @@ const policyArb: fc.Arbitrary<PrunePolicy> = fc
       keepLast: fc.integer({ min: 0, max: 45 }),
       strategy: fc.array(fc.tuple(fc.integer({ min: 0, max: 800 }), fc.integer({ min: 0, max: 60 })), { minLength: 1, maxLength: 4 }).map((ts) => {
         const seen = new Set<number>();
-        return ts.filter(([x]) => !seen.has(x) && seen.add(x)).map(([x, y]) => `${x}:${y}`).join(' ');
+        return ts
+          .filter(([x]) => !seen.has(x) && seen.add(x))
+          .map(([x, y]) => `${x}:${y}`)
+          .join(' ');
       }),
     },
     { requiredKeys: [] },
@@ -119,12 +125,20 @@ describe('prune policy (property-based)', () => {
   it('is monotone: dropping an option never deletes fewer', () => {
     fc.assert(
       fc.property(snapshotSet, policyArb, (snaps, policy) => {
-        const full = new Set(decide(snaps, policy, NOW).filter((d) => d.delete).map((d) => d.name));
+        const full = new Set(
+          decide(snaps, policy, NOW)
+            .filter((d) => d.delete)
+            .map((d) => d.name),
+        );
         for (const key of Object.keys(policy) as (keyof PrunePolicy)[]) {
           const fewer = { ...policy };
           delete fewer[key];
           if (!Object.keys(fewer).length) continue;
-          const looser = new Set(decide(snaps, fewer, NOW).filter((d) => d.delete).map((d) => d.name));
+          const looser = new Set(
+            decide(snaps, fewer, NOW)
+              .filter((d) => d.delete)
+              .map((d) => d.name),
+          );
           for (const name of full) assert.ok(looser.has(name), `${name} deleted with ${JSON.stringify(policy)} but not with ${JSON.stringify(fewer)}`);
         }
       }),

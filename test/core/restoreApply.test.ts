@@ -39,7 +39,10 @@ describe('applyRestore', () => {
     // The safety snapshot is a normal snapshot, labeled, with the pre-restore content.
     assert.ok(result.safetySnapshot);
     const listing = await listSnapshots(root);
-    assert.deepEqual(listing.snapshots.map((s) => s.name), [snapshot, result.safetySnapshot]);
+    assert.deepEqual(
+      listing.snapshots.map((s) => s.name),
+      [snapshot, result.safetySnapshot],
+    );
     assert.equal(listing.latest?.name, result.safetySnapshot);
     assert.equal((await readSnapshotMeta(root, result.safetySnapshot))?.label, PRE_RESTORE_LABEL);
     assert.equal(read(root, result.safetySnapshot, 'changed.txt'), 'version two');
@@ -125,7 +128,10 @@ describe('applyRestore', () => {
     const snap = await takeSnapshot({ source: ws, root, createRoot: true });
     fs.rmSync(path.join(ws, 'dir/x.txt'));
     const plan = await planRestore({ root, snapshot: snap.name, path: '.', target: ws });
-    assert.deepEqual(plan.items.map((i) => i.path), ['dir/x.txt']);
+    assert.deepEqual(
+      plan.items.map((i) => i.path),
+      ['dir/x.txt'],
+    );
     const outside = tmp.make('outside');
     fs.renameSync(path.join(ws, 'dir'), path.join(base, 'dir-moved'));
     fs.symlinkSync(outside, path.join(ws, 'dir'));
@@ -137,7 +143,11 @@ describe('applyRestore', () => {
     const { ws, root, snapshot } = await restoreFixture(tmp.make('ra'));
     const fake = path.join(tmp.make('bin'), 'rsync');
     const real = fs.realpathSync(execFileSync('sh', ['-c', 'command -v rsync']).toString().trim());
-    fs.writeFileSync(fake, `#!/bin/sh\nfor a in "$@"; do [ "$a" = "--files-from=-" ] && { cat >/dev/null; echo 'rsync: [receiver] write failed on "${ws}/changed.txt": No space left on device (28)' >&2; exit 11; }; done\nexec ${real} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      fake,
+      `#!/bin/sh\nfor a in "$@"; do [ "$a" = "--files-from=-" ] && { cat >/dev/null; echo 'rsync: [receiver] write failed on "${ws}/changed.txt": No space left on device (28)' >&2; exit 11; }; done\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
     const plan = await planRestore({ root, snapshot, path: '.', target: ws, rsyncPath: fake });
     const result = await applyRestore(plan, { rsyncPath: fake, safetySnapshot: { root, source: ws } });
     assert.deepEqual(result.restored, []);

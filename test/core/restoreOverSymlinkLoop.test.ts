@@ -24,7 +24,10 @@ describe('restore onto a symlink that loops', () => {
     fs.rmSync(path.join(ws, 'dir'), { recursive: true });
     fs.symlinkSync('dir', path.join(ws, 'dir'));
 
-    await assert.rejects(planRestore({ root, snapshot: snap.name, path: 'a.txt', target: path.join(ws, 'a.txt') }), (e) => isSnapshotError(e, 'BAD_INPUT') && /symlink that loops.*rm /.test(e.message));
+    await assert.rejects(
+      planRestore({ root, snapshot: snap.name, path: 'a.txt', target: path.join(ws, 'a.txt') }),
+      (e) => isSnapshotError(e, 'BAD_INPUT') && /symlink that loops.*rm /.test(e.message),
+    );
     await assert.rejects(planRestore({ root, snapshot: snap.name, path: 'dir', target: path.join(ws, 'dir') }), (e) => isSnapshotError(e, 'BAD_INPUT') && /symlink that loops/.test(e.message));
     assert.equal(fs.readlinkSync(path.join(ws, 'a.txt')), 'a.txt');
     assert.equal(fs.readlinkSync(path.join(ws, 'dir')), 'dir');

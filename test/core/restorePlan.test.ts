@@ -84,18 +84,30 @@ describe('planRestore', () => {
     const { ws, root, snapshot } = await restoreFixture(tmp.make('rp'));
     const one = await planRestore({ root, snapshot, path: 'changed.txt', target: path.join(ws, 'changed.txt') });
     assert.equal(one.sourceType, 'file');
-    assert.deepEqual(one.items.map((i) => [i.path, i.kind]), [['changed.txt', 'overwrite']]);
+    assert.deepEqual(
+      one.items.map((i) => [i.path, i.kind]),
+      [['changed.txt', 'overwrite']],
+    );
     assert.equal(one.targetDir, ws);
     const gone = await planRestore({ root, snapshot, path: 'gone.txt', target: path.join(ws, 'gone.txt') });
-    assert.deepEqual(gone.items.map((i) => [i.path, i.kind]), [['gone.txt', 'create']]);
+    assert.deepEqual(
+      gone.items.map((i) => [i.path, i.kind]),
+      [['gone.txt', 'create']],
+    );
     const copy = await planRestore({ root, snapshot, path: 'changed.txt', target: path.join(ws, 'changed.restored-2026-06-17.txt') });
-    assert.deepEqual(copy.items.map((i) => [i.path, i.kind]), [['changed.restored-2026-06-17.txt', 'create']]);
+    assert.deepEqual(
+      copy.items.map((i) => [i.path, i.kind]),
+      [['changed.restored-2026-06-17.txt', 'create']],
+    );
     const folder = await planRestore({ root, snapshot, path: 'dir', target: path.join(ws, 'dir') });
     assert.deepEqual(byKind(folder), { create: ['sub/deep.txt'], overwrite: [], delete: [], mkdir: ['.', 'sub'], symlink: [] });
     const nested = await planRestore({ root, snapshot, path: './dir/sub/', target: path.join(ws, 'elsewhere') });
     assert.deepEqual(byKind(nested).create, ['deep.txt']);
     const hostile = await planRestore({ root, snapshot, path: 'nl\nname', target: path.join(ws, 'nl\nname') });
-    assert.deepEqual(hostile.items.map((i) => [i.path, i.kind]), [['nl\nname', 'create']]);
+    assert.deepEqual(
+      hostile.items.map((i) => [i.path, i.kind]),
+      [['nl\nname', 'create']],
+    );
   });
 
   it('an identical target gives an empty plan', async () => {
@@ -126,7 +138,10 @@ describe('planRestore', () => {
     const { ws, root, snapshot } = await restoreFixture(tmp.make('rp'));
     const outside = tmp.make('outside');
     fs.symlinkSync(outside, path.join(ws, 'dir'));
-    await assert.rejects(planRestore({ root, snapshot, path: '.', target: ws }), (e: unknown) => isSnapshotError(e, 'BAD_INPUT') && /symlink/.test(e.message) && e.details.some((d) => d.includes(outside)));
+    await assert.rejects(
+      planRestore({ root, snapshot, path: '.', target: ws }),
+      (e: unknown) => isSnapshotError(e, 'BAD_INPUT') && /symlink/.test(e.message) && e.details.some((d) => d.includes(outside)),
+    );
     assert.deepEqual(fs.readdirSync(outside), []);
   });
 
@@ -138,7 +153,10 @@ describe('planRestore', () => {
     const snap = await takeSnapshot({ source: ws, root, createRoot: true });
     fs.writeFileSync(path.join(ws, 'new.txt'), 'n');
     const plan = await planRestore({ root, snapshot: snap.name, path: '.', target: ws, delete: true });
-    assert.deepEqual(plan.items.map((i) => [i.path, i.kind]), [['new.txt', 'delete']]);
+    assert.deepEqual(
+      plan.items.map((i) => [i.path, i.kind]),
+      [['new.txt', 'delete']],
+    );
   });
 
   it('validateRestorePlan refuses tampered plans', async () => {
@@ -147,7 +165,10 @@ describe('planRestore', () => {
     const bad = (mutate: (p: Record<string, unknown>) => void) => {
       const copy = JSON.parse(JSON.stringify(plan)) as Record<string, unknown>;
       mutate(copy);
-      assert.throws(() => validateRestorePlan(copy, openRoot(root)), (e: unknown) => isSnapshotError(e, 'BAD_INPUT'));
+      assert.throws(
+        () => validateRestorePlan(copy, openRoot(root)),
+        (e: unknown) => isSnapshotError(e, 'BAD_INPUT'),
+      );
     };
     bad((p) => ((p.items as { path: string }[])[0].path = '../escape'));
     bad((p) => ((p.items as { path: string }[])[0].path = '/etc/passwd'));

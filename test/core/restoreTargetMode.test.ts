@@ -28,7 +28,10 @@ describe('restore sets the permissions of the restored folder itself', () => {
 
     fs.chmodSync(path.join(ws, 'private'), 0o755);
     const plan = await planRestore({ root, snapshot: snap.name, path: 'private', target: path.join(ws, 'private') });
-    assert.deepEqual(plan.items.map((i) => [i.path, i.kind]), [['.', 'overwrite']]);
+    assert.deepEqual(
+      plan.items.map((i) => [i.path, i.kind]),
+      [['.', 'overwrite']],
+    );
     const inPlace = await applyRestore(plan, { safetySnapshot: { root, source: ws } });
     assert.deepEqual(inPlace.failed, []);
     assert.deepEqual(inPlace.restored, ['.']);

@@ -71,7 +71,14 @@ describe('whose snapshots a backup root holds (the source check before any autom
   });
 
   it('pure: paths compare normalized; an empty root is its own', () => {
-    const o = ownershipOf('/r', [{ name: 'a', source: '/home/a/../a/' }, { name: 'b', source: '/home/b' }], '/home/a');
+    const o = ownershipOf(
+      '/r',
+      [
+        { name: 'a', source: '/home/a/../a/' },
+        { name: 'b', source: '/home/b' },
+      ],
+      '/home/a',
+    );
     assert.deepEqual(o.own, ['a']);
     assert.deepEqual([...o.others.keys()], ['/home/b']);
     assert.equal(isOwnRoot(ownershipOf('/r', [], '/home/a')), true);

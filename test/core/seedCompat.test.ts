@@ -49,7 +49,10 @@ describe('seed compatibility (the plain bash rsync-snapshot.sh)', () => {
 
     // We read the seed's root as is.
     const listing = await listSnapshots(root);
-    assert.deepEqual(listing.snapshots.map((s) => s.name), [s1, s2]);
+    assert.deepEqual(
+      listing.snapshots.map((s) => s.name),
+      [s1, s2],
+    );
     assert.equal(listing.latestState, 'ok');
     assert.equal(listing.latest?.name, s2);
 
@@ -81,11 +84,14 @@ describe('seed compatibility (the plain bash rsync-snapshot.sh)', () => {
     assert.equal(inode(path.join(again.path, 'added.txt')), inode(path.join(root, s4, 'added.txt')));
     assert.equal(again.filesTransferred, 0);
     const final = await listSnapshots(root);
-    assert.deepEqual(final.snapshots.map((s) => s.name), [s1, s2, ours.name, s4, again.name]);
+    assert.deepEqual(
+      final.snapshots.map((s) => s.name),
+      [s1, s2, ours.name, s4, again.name],
+    );
     assert.equal(final.latest?.name, again.name);
   });
 
-  it("reads an rsync-time-backup style root (YYYY-MM-DD-HHMMSS, absolute latest) and extends it", async () => {
+  it('reads an rsync-time-backup style root (YYYY-MM-DD-HHMMSS, absolute latest) and extends it', async () => {
     const base = tmp.make('rs-seed');
     const source = path.join(base, 'src');
     const root = path.join(base, 'root');
@@ -97,6 +103,9 @@ describe('seed compatibility (the plain bash rsync-snapshot.sh)', () => {
     const ours = await takeSnapshot({ source, root });
     assert.equal(ours.linkDest, old);
     assert.equal(inode(path.join(ours.path, 'f.txt')), inode(path.join(old, 'f.txt')));
-    assert.deepEqual((await listSnapshots(root)).snapshots.map((s) => s.format), ['rsync-time-backup', 'iso']);
+    assert.deepEqual(
+      (await listSnapshots(root)).snapshots.map((s) => s.format),
+      ['rsync-time-backup', 'iso'],
+    );
   });
 });

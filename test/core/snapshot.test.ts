@@ -52,8 +52,7 @@ describe('takeSnapshot', () => {
       assert.equal(first.partial, false);
       assert.deepEqual(first.warnings, []);
       assert.ok(first.durationMs >= 0);
-      for (const rel of ['a.txt', 'b.txt', 'sub/c.txt', 'sub/deep/d.txt'])
-        assert.equal(fs.readFileSync(path.join(first.path, rel), 'utf8'), firstContent[rel]);
+      for (const rel of ['a.txt', 'b.txt', 'sub/c.txt', 'sub/deep/d.txt']) assert.equal(fs.readFileSync(path.join(first.path, rel), 'utf8'), firstContent[rel]);
       assert.notEqual(inode(path.join(first.path, 'a.txt')), inode(path.join(source, 'a.txt')), 'a copy, not a link to the source');
     });
 
@@ -81,7 +80,10 @@ describe('takeSnapshot', () => {
     it('latest is a relative symlink to the newest snapshot, and listing agrees', async () => {
       assert.equal(fs.readlinkSync(path.join(root, 'latest')), second.name);
       const listing = await listSnapshots(root);
-      assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name, second.name]);
+      assert.deepEqual(
+        listing.snapshots.map((s) => s.name),
+        [first.name, second.name],
+      );
       assert.equal(listing.latest?.name, second.name);
       assert.deepEqual(listing.inProgress, []);
     });
@@ -123,7 +125,10 @@ describe('takeSnapshot', () => {
     fs.mkdirSync(path.join(root, '.latest.tmp-not-ours'));
     fs.mkdirSync(path.join(root, '.inprogress-my-notes'));
     const result = await takeSnapshot({ source, root });
-    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.latest.tmp-')), ['.latest.tmp-not-ours']);
+    assert.deepEqual(
+      fs.readdirSync(root).filter((n) => n.startsWith('.latest.tmp-')),
+      ['.latest.tmp-not-ours'],
+    );
     assert.ok(fs.existsSync(path.join(root, '.inprogress-my-notes')), 'a folder that only looks like a leftover stays');
     assert.deepEqual((await listSnapshots(root)).inProgress, []);
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), result.name);
@@ -266,11 +271,23 @@ describe('takeSnapshot', () => {
     const result = JSON.parse(r.stdout);
     assert.equal(result.partial, true);
     assert.equal(result.unreadable.length, 2, JSON.stringify(result.unreadable));
-    assert.ok(result.unreadable.some((u: string) => /secret\.txt.*Permission denied/.test(u)), JSON.stringify(result.unreadable));
-    assert.ok(result.unreadable.some((u: string) => /private.*Permission denied/.test(u)), JSON.stringify(result.unreadable));
-    assert.ok(result.warnings.some((w: string) => /could not be read/.test(w) && /secret\.txt/.test(w)), JSON.stringify(result.warnings));
+    assert.ok(
+      result.unreadable.some((u: string) => /secret\.txt.*Permission denied/.test(u)),
+      JSON.stringify(result.unreadable),
+    );
+    assert.ok(
+      result.unreadable.some((u: string) => /private.*Permission denied/.test(u)),
+      JSON.stringify(result.unreadable),
+    );
+    assert.ok(
+      result.warnings.some((w: string) => /could not be read/.test(w) && /secret\.txt/.test(w)),
+      JSON.stringify(result.warnings),
+    );
     const listing = await listSnapshots(root);
-    assert.deepEqual(listing.snapshots.map((s) => s.name), [result.name]);
+    assert.deepEqual(
+      listing.snapshots.map((s) => s.name),
+      [result.name],
+    );
     assert.equal(listing.latest?.name, result.name);
     assert.equal(fs.readFileSync(path.join(root, result.name, 'ok.txt'), 'utf8'), 'fine');
     assert.equal(fs.readFileSync(path.join(root, result.name, 'sub/also-ok.txt'), 'utf8'), 'fine');
@@ -284,9 +301,15 @@ describe('takeSnapshot', () => {
     try {
       const first = await takeSnapshot({ source, root });
       writeTree(source, { 'big.bin': Buffer.alloc(3 << 20, 1) });
-      await assert.rejects(takeSnapshot({ source, root }), (e) => isSnapshotError(e, 'RSYNC_FAILED') && /exit code 11/.test(e.message) && /disk full/.test(e.message) && /latest is unchanged/.test(e.message));
+      await assert.rejects(
+        takeSnapshot({ source, root }),
+        (e) => isSnapshotError(e, 'RSYNC_FAILED') && /exit code 11/.test(e.message) && /disk full/.test(e.message) && /latest is unchanged/.test(e.message),
+      );
       const listing = await listSnapshots(root);
-      assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name]);
+      assert.deepEqual(
+        listing.snapshots.map((s) => s.name),
+        [first.name],
+      );
       assert.equal(listing.latest?.name, first.name);
       assert.deepEqual(listing.inProgress, [], 'the partial copy is removed, freeing the space');
     } finally {
@@ -361,7 +384,10 @@ describe('takeSnapshot', () => {
       let failure: unknown;
       for (let freed = 1; freed <= 5 && !failure; freed++) {
         fs.unlinkSync(path.join(fill, `f${--n}`));
-        const e = await takeSnapshot({ source, root, now: new Date(2026, 0, 2) }).then(() => assert.fail('latest cannot have moved with no inode left'), (err) => err);
+        const e = await takeSnapshot({ source, root, now: new Date(2026, 0, 2) }).then(
+          () => assert.fail('latest cannot have moved with no inode left'),
+          (err) => err,
+        );
         if (isSnapshotError(e, 'RSYNC_FAILED')) continue; // the copy itself did not fit
         if (!fs.existsSync(path.join(root, name, 'a.txt')) || !fs.existsSync(path.join(root, name, 'z'))) {
           fs.rmSync(path.join(root, name), { recursive: true }); // kept but partial (rsync exit 23): not the case under test
@@ -376,10 +402,16 @@ describe('takeSnapshot', () => {
       assert.match(message, /df -i/);
       assert.match(message, /ln -sfn 2026-01-02T00-00-00 /);
       const listing = await listSnapshots(root);
-      assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name, '2026-01-02T00-00-00']);
+      assert.deepEqual(
+        listing.snapshots.map((s) => s.name),
+        [first.name, '2026-01-02T00-00-00'],
+      );
       assert.equal(listing.latest?.name, first.name, 'latest is not moved');
       assert.equal(inode(path.join(root, '2026-01-02T00-00-00', 'a.txt')), inode(path.join(root, first.name, 'a.txt')), 'a complete, hard-linked snapshot');
-      assert.deepEqual(fs.readdirSync(root).filter((e) => e.startsWith('.latest.tmp')), []);
+      assert.deepEqual(
+        fs.readdirSync(root).filter((e) => e.startsWith('.latest.tmp')),
+        [],
+      );
       // Once inodes are free again, the next snapshot works and moves latest.
       fs.rmSync(fill, { recursive: true });
       const next = await takeSnapshot({ source, root, now: new Date(2026, 0, 3) });

@@ -37,7 +37,10 @@ describe('temp files of killed snapshot runs', function () {
     const notOurs = ['.rsync-snapshots.probe-notes', `.rsync-snapshots.probe-${dead}x`];
     for (const n of notOurs) fs.writeFileSync(path.join(root, n), 'someone');
     await takeSnapshot({ source: ws, root });
-    const left = fs.readdirSync(root).filter((n) => n.startsWith('.rsync-snapshots.probe-')).sort();
+    const left = fs
+      .readdirSync(root)
+      .filter((n) => n.startsWith('.rsync-snapshots.probe-'))
+      .sort();
     assert.deepEqual(left, [live, ...notOurs].sort());
   });
 
@@ -61,7 +64,10 @@ describe('temp files of killed snapshot runs', function () {
     fs.symlinkSync('2026-01-02T03-04-05', path.join(root, '.latest.tmp-4242'));
     const snap = await takeSnapshot({ source: ws, root: `${sshd.host}:${root}`, sshCommand: sshd.sshCommand });
     assert.deepEqual(fs.readdirSync(path.join(root, '.rsync-snapshots.d')), [`${snap.name}.json`]);
-    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.latest.tmp-')), ['.latest.tmp-notalink']);
+    assert.deepEqual(
+      fs.readdirSync(root).filter((n) => n.startsWith('.latest.tmp-')),
+      ['.latest.tmp-notalink'],
+    );
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), snap.name);
   });
 

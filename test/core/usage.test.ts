@@ -11,7 +11,11 @@ import type { UsageReport } from '../../src/core/usage/model';
 
 /** `du -s -B1 --total ROOT/20*` total, the glob expanded here (no shell). */
 async function duTotal(root: string): Promise<number> {
-  const args = fs.readdirSync(root).filter((n) => n.startsWith('20')).sort().map((n) => path.join(root, n));
+  const args = fs
+    .readdirSync(root)
+    .filter((n) => n.startsWith('20'))
+    .sort()
+    .map((n) => path.join(root, n));
   const r = await run('du', ['-s', '-B1', '--total', ...args]);
   assert.equal(r.code, 0, r.stderr);
   const last = r.stdout.trim().split('\n').pop()!;
@@ -132,7 +136,7 @@ describe('usage', () => {
       assert.deepEqual(strip(fromFile), strip(first));
     });
 
-    it('stays correct after a snapshot is added, and after one is deleted (neighbours\' unique bytes change)', async () => {
+    it("stays correct after a snapshot is added, and after one is deleted (neighbours' unique bytes change)", async () => {
       await usage(root); // warm
       fs.writeFileSync(path.join(source, 'day4.txt'), 'w'.repeat(30000));
       fs.rmSync(path.join(source, 'day1.txt'));
@@ -191,13 +195,20 @@ describe('usage', () => {
         for (let i = day; i < rels.length; i += 29) fs.writeFileSync(path.join(source, rels[i]), `day ${day} ${'y'.repeat(day * 2000)}`);
         await takeSnapshot({ source, root, now: new Date(2026, 2, day, 2, 0, 0) });
       }
-      const [first, , last] = fs.readdirSync(root).filter((n) => n.startsWith('20')).sort();
+      const [first, , last] = fs
+        .readdirSync(root)
+        .filter((n) => n.startsWith('20'))
+        .sort();
       fs.linkSync(path.join(root, first, 'deep/a/b/c/d/e.txt'), path.join(root, last, 'extra-link.txt')); // one inode twice in the last
       fs.linkSync(path.join(root, last, 'deep/a/b/c/d/e.txt'), path.join(base, 'outside.txt')); // and once outside the root
     });
 
     it('give identical scans and identical reports, equal to du', async () => {
-      const jobs = fs.readdirSync(root).filter((n) => n.startsWith('20')).sort().map((n) => ({ key: n, dir: path.join(root, n), dev: fs.lstatSync(path.join(root, n)).dev, ino: fs.lstatSync(path.join(root, n)).ino }));
+      const jobs = fs
+        .readdirSync(root)
+        .filter((n) => n.startsWith('20'))
+        .sort()
+        .map((n) => ({ key: n, dir: path.join(root, n), dev: fs.lstatSync(path.join(root, n)).dev, ino: fs.lstatSync(path.join(root, n)).ino }));
       const viaFind = await scanWithFind(jobs, { concurrency: 2, perProcess: 2 });
       const viaThreads = await scanDirectories(jobs);
       assert.equal(viaFind.size, jobs.length);
@@ -231,13 +242,19 @@ describe('usage', () => {
     it('parses find lines split anywhere, with or without the depth field', () => {
       const text = 'd 2049 11 8 3\nf 2049 12 16 2\nl 2049 13 0 1\nf 2049 12 16 2\n';
       const whole = scanFromFindOutput(text);
-      assert.deepEqual({ entries: whole.entries, dirBytes: whole.dirBytes, multi: Array.from(whole.multi) }, { entries: 4, dirBytes: 4096, multi: [2049, 12, 8192, 1, 2, 2049, 13, 0, 1, 1, 2049, 12, 8192, 1, 2] });
+      assert.deepEqual(
+        { entries: whole.entries, dirBytes: whole.dirBytes, multi: Array.from(whole.multi) },
+        { entries: 4, dirBytes: 4096, multi: [2049, 12, 8192, 1, 2, 2049, 13, 0, 1, 1, 2049, 12, 8192, 1, 2] },
+      );
       const noNewline = scanFromFindOutput(text.trimEnd());
       assert.deepEqual(Array.from(noNewline.multi), Array.from(whole.multi));
     });
 
-    it('turns find error lines into the worker walk\'s warnings, in both quoting styles', () => {
-      const jobs = [{ key: 'a', dir: '/r/2026-01-01T00-00-00' }, { key: 'b', dir: "/r/jösé d'x/2026-01-02T00-00-00" }];
+    it("turns find error lines into the worker walk's warnings, in both quoting styles", () => {
+      const jobs = [
+        { key: 'a', dir: '/r/2026-01-01T00-00-00' },
+        { key: 'b', dir: "/r/jösé d'x/2026-01-02T00-00-00" },
+      ];
       assert.deepEqual(placeFindError("find: '/r/2026-01-01T00-00-00/sub/x': Permission denied", jobs), { job: 0, text: 'sub/x: EACCES' });
       assert.deepEqual(placeFindError("find: \u2018/r/jösé d'x/2026-01-02T00-00-00/a b\u2019: No such file or directory", jobs), { job: 1, text: 'a b: ENOENT' });
       assert.deepEqual(placeFindError("find: '/r/2026-01-01T00-00-00': Permission denied", jobs), { job: 0, text: ': EACCES' });
@@ -249,10 +266,7 @@ describe('usage', () => {
     it('cancels a walk in progress (the find processes are killed)', async () => {
       const controller = new AbortController();
       const started = Date.now();
-      await assert.rejects(
-        usage(root, { cache: false, walker: 'find', concurrency: 1, signal: controller.signal, onProgress: (p) => p.name && controller.abort() }),
-        /cancelled/,
-      );
+      await assert.rejects(usage(root, { cache: false, walker: 'find', concurrency: 1, signal: controller.signal, onProgress: (p) => p.name && controller.abort() }), /cancelled/);
       assert.ok(Date.now() - started < 5000);
       assert.deepEqual(childPids(process.pid, 'find'), []);
     });
@@ -282,7 +296,15 @@ describe('usage', () => {
       fs.chmodSync(bundleDir, 0o755);
       const bundle = path.join(bundleDir, 'usage.cjs');
       const esbuild = path.join(repoRoot(), 'node_modules', 'esbuild', 'bin', 'esbuild');
-      const built = await run(esbuild, [path.join(repoRoot(), 'src', 'core', 'root', 'local', 'usage.ts'), '--bundle', '--platform=node', '--target=node20', '--format=cjs', '--log-level=warning', `--outfile=${bundle}`]);
+      const built = await run(esbuild, [
+        path.join(repoRoot(), 'src', 'core', 'root', 'local', 'usage.ts'),
+        '--bundle',
+        '--platform=node',
+        '--target=node20',
+        '--format=cjs',
+        '--log-level=warning',
+        `--outfile=${bundle}`,
+      ]);
       assert.equal(built.code, 0, built.stderr);
       await run('chown', ['-R', `${NOBODY}:${NOBODY}`, r2]);
       fs.chmodSync(base, 0o755);

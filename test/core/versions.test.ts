@@ -73,11 +73,30 @@ describe('versions', () => {
       assert.deepEqual(h.snapshots, names);
       assert.deepEqual(ranges(h), [[names[0]], [names[1], names[2]], [names[3], names[4]]]);
       assert.deepEqual(h.absent, []);
-      assert.deepEqual(h.versions.map((v) => [v.firstSnapshot, v.lastSnapshot]), [[names[0], names[0]], [names[1], names[2]], [names[3], names[4]]]);
-      assert.deepEqual(h.versions.map((v) => fs.readFileSync(v.path, 'utf8')), ['version one', 'version two', 'version three, longer']);
-      assert.deepEqual(h.versions.map((v) => v.size), [11, 11, 21]);
-      assert.deepEqual(h.versions.map((v) => v.mtime.getTime()), [at(0), at(2), at(4)].map((d) => d.getTime()));
-      assert.deepEqual(h.versions.map((v) => v.inodes), [1, 1, 1]);
+      assert.deepEqual(
+        h.versions.map((v) => [v.firstSnapshot, v.lastSnapshot]),
+        [
+          [names[0], names[0]],
+          [names[1], names[2]],
+          [names[3], names[4]],
+        ],
+      );
+      assert.deepEqual(
+        h.versions.map((v) => fs.readFileSync(v.path, 'utf8')),
+        ['version one', 'version two', 'version three, longer'],
+      );
+      assert.deepEqual(
+        h.versions.map((v) => v.size),
+        [11, 11, 21],
+      );
+      assert.deepEqual(
+        h.versions.map((v) => v.mtime.getTime()),
+        [at(0), at(2), at(4)].map((d) => d.getTime()),
+      );
+      assert.deepEqual(
+        h.versions.map((v) => v.inodes),
+        [1, 1, 1],
+      );
       assert.equal(h.versions[2].ino, inode(path.join(root, names[3], 'docs/report.txt')));
       assert.ok(h.versions.every((v) => v.kind === 'file' && !v.current));
       assert.equal(h.working, undefined);
@@ -86,17 +105,26 @@ describe('versions', () => {
     it('marks the version equal to the working file as current, and none once the file is edited', async () => {
       const working = path.join(source, 'docs/report.txt');
       let h = await versions(root, 'docs/report.txt', { workingFolder: source });
-      assert.deepEqual(h.versions.map((v) => v.current), [false, false, true]);
+      assert.deepEqual(
+        h.versions.map((v) => v.current),
+        [false, false, true],
+      );
       assert.deepEqual(h.working, { path: working, exists: true, currentIndex: 2 });
       assert.equal(await workingFileMatches(h.versions[2], working), true);
       assert.equal(await workingFileMatches(h.versions[1], working), false);
 
       fs.writeFileSync(working, 'version one'); // reverted by hand: new mtime, same bytes as the first version
       h = await versions(root, 'docs/report.txt', { workingFolder: source });
-      assert.deepEqual(h.versions.map((v) => v.current), [true, false, false]);
+      assert.deepEqual(
+        h.versions.map((v) => v.current),
+        [true, false, false],
+      );
       fs.writeFileSync(working, 'version four');
       h = await versions(root, 'docs/report.txt', { workingFolder: source });
-      assert.deepEqual(h.versions.map((v) => v.current), [false, false, false]);
+      assert.deepEqual(
+        h.versions.map((v) => v.current),
+        [false, false, false],
+      );
       assert.deepEqual(h.working, { path: working, exists: true });
       fs.rmSync(working);
       h = await versions(root, 'docs/report.txt', { workingFolder: source });
@@ -107,7 +135,10 @@ describe('versions', () => {
     it('reports a deletion as an absent range, and the re-created file as a new version', async () => {
       const h = await versions(root, 'gone.txt');
       assert.deepEqual(ranges(h), [[names[0]], [names[4]]]);
-      assert.deepEqual(h.absent.map((a) => [a.reason, a.snapshots, a.firstIndex, a.lastIndex]), [['deleted', [names[1], names[2], names[3]], 1, 3]]);
+      assert.deepEqual(
+        h.absent.map((a) => [a.reason, a.snapshots, a.firstIndex, a.lastIndex]),
+        [['deleted', [names[1], names[2], names[3]], 1, 3]],
+      );
       assert.equal(h.absent[0].firstSnapshot, names[1]);
       assert.equal(h.absent[0].lastSnapshot, names[3]);
     });
@@ -115,7 +146,10 @@ describe('versions', () => {
     it('reports snapshots taken before the file existed as not-yet-created', async () => {
       const h = await versions(root, 'late.txt');
       assert.deepEqual(ranges(h), [[names[1], names[2], names[3], names[4]]]);
-      assert.deepEqual(h.absent.map((a) => [a.reason, a.snapshots]), [['not-yet-created', [names[0]]]]);
+      assert.deepEqual(
+        h.absent.map((a) => [a.reason, a.snapshots]),
+        [['not-yet-created', [names[0]]]],
+      );
     });
 
     it('treats a touch-only change (new inode, same bytes) as the same version, counting two inodes', async () => {
@@ -130,13 +164,22 @@ describe('versions', () => {
     it('treats a symlink as its own kind, compared by target and never followed', async () => {
       const h = await versions(root, 'link');
       assert.deepEqual(ranges(h), [[names[0]], names.slice(1)]);
-      assert.deepEqual(h.versions.map((v) => [v.kind, v.linkTarget]), [['symlink', 'target-one'], ['symlink', 'target-two']]);
+      assert.deepEqual(
+        h.versions.map((v) => [v.kind, v.linkTarget]),
+        [
+          ['symlink', 'target-one'],
+          ['symlink', 'target-two'],
+        ],
+      );
     });
 
     it('finds nothing for a path no snapshot holds', async () => {
       const h = await versions(root, 'never/there.txt');
       assert.deepEqual(h.versions, []);
-      assert.deepEqual(h.absent.map((a) => [a.reason, a.snapshots.length]), [['not-yet-created', 5]]);
+      assert.deepEqual(
+        h.absent.map((a) => [a.reason, a.snapshots.length]),
+        [['not-yet-created', 5]],
+      );
     });
   });
 
@@ -166,7 +209,10 @@ describe('versions', () => {
     assert.equal(openRoot('backup-host:/srv/snapshots').kind, 'ssh');
     assert.equal(openRoot('backup-host:/srv/snapshots').localPath, undefined);
     assert.equal(openRoot('/srv/snapshots').localPath, '/srv/snapshots');
-    assert.throws(() => openRoot('-oProxyCommand=x:/srv'), (err) => isSnapshotError(err, 'BAD_INPUT'));
+    assert.throws(
+      () => openRoot('-oProxyCommand=x:/srv'),
+      (err) => isSnapshotError(err, 'BAD_INPUT'),
+    );
   });
 
   it('fails with ROOT_INVALID for a missing root', async () => {
@@ -192,6 +238,9 @@ describe('versions', () => {
     assert.equal(inode(path.join(root, dates[0], 'notes.txt')), inode(path.join(root, dates[1], 'notes.txt')), 'the seed script hard-linked');
     const h = await versions(root, 'notes.txt', { workingFolder: source });
     assert.deepEqual(ranges(h), [dates.slice(0, 2), dates.slice(2)]);
-    assert.deepEqual(h.versions.map((v) => v.current), [false, true]);
+    assert.deepEqual(
+      h.versions.map((v) => v.current),
+      [false, true],
+    );
   });
 });

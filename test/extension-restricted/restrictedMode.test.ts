@@ -119,7 +119,10 @@ describe("Restricted Mode: a cloned folder's own settings never make us write or
       const children = await api.tree.getChildren();
       return children.length === 5 ? children : undefined;
     });
-    assert.ok(nodes.every((n) => n.kind === 'snapshot'), 'the Restricted Mode item is gone');
+    assert.ok(
+      nodes.every((n) => n.kind === 'snapshot'),
+      'the Restricted Mode item is gone',
+    );
     assert.equal(api.treeView.message, undefined, 'the Restricted Mode message is gone');
   });
 
@@ -141,15 +144,19 @@ describe("Restricted Mode: a cloned folder's own settings never make us write or
   it('automatic snapshots resume after trust (save → 1 s idle → snapshot), asking nothing again, still deleting nothing', async () => {
     api.hooks.confirmSharedRoot = () => assert.fail('asked again although the answer is remembered');
     await saveEdit(path.join(workspaceFolder().uri.fsPath, 'README.md'), 'edit after trust\n');
-    const names = await waitFor('an automatic snapshot after the save', async () => {
-      const now = await snapshotNames(victimRoot);
-      return now.length >= 7 ? now : undefined;
-    }, 30_000);
+    const names = await waitFor(
+      'an automatic snapshot after the save',
+      async () => {
+        const now = await snapshotNames(victimRoot);
+        return now.length >= 7 ? now : undefined;
+      },
+      30_000,
+    );
     for (const name of victimNames) assert.ok(names.includes(name), `${name} was deleted`);
     await waitFor('the automatic run to finish', () => !api.runner.isRunning, 20_000);
   });
 
-  it("a root only this folder filled: the first automatic prune shows its plan and asks; a refusal deletes nothing", async () => {
+  it('a root only this folder filled: the first automatic prune shows its plan and asks; a refusal deletes nothing', async () => {
     const config = vscode.workspace.getConfiguration('rsyncSnapshots', workspaceFolder().uri);
     await config.update('autoSnapshotMinutes', 0, vscode.ConfigurationTarget.WorkspaceFolder);
     await config.update('snapshotAfterSaveIdleSeconds', 0, vscode.ConfigurationTarget.WorkspaceFolder);
@@ -163,7 +170,10 @@ describe("Restricted Mode: a cloned folder's own settings never make us write or
     assert.equal(first.autoPrune?.skipped, 'nothing');
     const second = (await vscode.commands.executeCommand('rsyncSnapshots.snapshotWorkspace')) as RunResult;
     assert.equal(plans.length, 1, 'asked once');
-    assert.deepEqual(plans[0].delete.map((e) => e.name), [first.name]);
+    assert.deepEqual(
+      plans[0].delete.map((e) => e.name),
+      [first.name],
+    );
     assert.ok(plans[0].freesBytes > 0, 'the question says how much it frees');
     assert.equal(second.autoPrune?.skipped, 'declined');
     const third = (await vscode.commands.executeCommand('rsyncSnapshots.snapshotWorkspace')) as RunResult;
@@ -187,7 +197,10 @@ describe("Restricted Mode: a cloned folder's own settings never make us write or
     assert.equal(plans.length, 1, 'not asked again');
     assert.deepEqual(third.autoPrune?.deleted, [second.name]);
     const listing = await listSnapshots(ownRoot);
-    assert.deepEqual(listing.snapshots.map((s) => s.name), [third.name]);
+    assert.deepEqual(
+      listing.snapshots.map((s) => s.name),
+      [third.name],
+    );
     assert.equal(listing.latest?.name, third.name);
     const victimNow = await snapshotNames(victimRoot);
     for (const name of victimNames) assert.ok(victimNow.includes(name), `${name} was deleted`);

@@ -46,6 +46,9 @@ describe('Names that are not UTF-8 in the Snapshots view of a real VS Code', fun
     const changesNode = top.find((n) => n.kind === 'changes')!;
     const changed = (await api.tree.getChildren(changesNode)) as Extract<SnapshotsNode, { kind: 'changed' }>[];
     const items = await Promise.all(changed.map((c) => api.tree.getTreeItem(c)));
-    assert.deepStrictEqual(items.map((i) => [i.label, i.description]), [['\\xff\\xfe', 'names-fixture']]);
+    assert.deepStrictEqual(
+      items.map((i) => [i.label, i.description]),
+      [['\\xff\\xfe', 'names-fixture']],
+    );
   });
 });

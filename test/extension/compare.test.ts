@@ -53,7 +53,11 @@ describe('Compare with snapshot in a real VS Code', function () {
     assert.strictEqual(offered.length, 3);
     assert.deepStrictEqual(
       offered.map((i) => [i.version.firstSnapshot, i.version.lastSnapshot]),
-      [[taken[4], taken[4]], [taken[2], taken[3]], [taken[0], taken[1]]],
+      [
+        [taken[4], taken[4]],
+        [taken[2], taken[3]],
+        [taken[0], taken[1]],
+      ],
     );
     assert.ok(offered[0].version.current, 'the newest version is the current file');
     assert.match(offered[0].detail ?? '', /current file unchanged since/);
@@ -100,7 +104,10 @@ describe('Compare with snapshot in a real VS Code', function () {
     const changesNode = children.find((c) => c.kind === 'changes');
     assert.ok(changesNode, 'a "Changed in this snapshot" node');
     const changed = (await api.tree.getChildren(changesNode)) as Extract<SnapshotsNode, { kind: 'changed' }>[];
-    assert.deepStrictEqual(changed.map((c) => [c.path, c.change]), [[REL, 'M']]);
+    assert.deepStrictEqual(
+      changed.map((c) => [c.path, c.change]),
+      [[REL, 'M']],
+    );
     const item = await api.tree.getTreeItem(changed[0]);
     assert.strictEqual(item.command?.command, 'vscode.diff');
   });
@@ -114,14 +121,20 @@ describe('Compare with snapshot in a real VS Code', function () {
       return undefined;
     };
     await vscode.commands.executeCommand('rsyncSnapshots.compareWithWorkspace', first);
-    assert.ok(items.some((i) => i.path === REL && i.change === 'M'), JSON.stringify(items.map((i) => [i.path, i.change])));
+    assert.ok(
+      items.some((i) => i.path === REL && i.change === 'M'),
+      JSON.stringify(items.map((i) => [i.path, i.change])),
+    );
 
     const doomed = path.join(workspaceFolder().uri.fsPath, 'notes', 'todo.txt');
     const saved = fs.readFileSync(doomed);
     fs.rmSync(doomed);
     try {
       await vscode.commands.executeCommand('rsyncSnapshots.findDeletedFiles');
-      assert.deepStrictEqual(items.map((i) => i.path), ['notes/todo.txt']);
+      assert.deepStrictEqual(
+        items.map((i) => i.path),
+        ['notes/todo.txt'],
+      );
     } finally {
       fs.writeFileSync(doomed, saved);
     }
@@ -145,7 +158,10 @@ describe('Compare with snapshot in a real VS Code', function () {
       };
       await vscode.commands.executeCommand('rsyncSnapshots.compareWithSnapshot', vscode.Uri.file(file));
       assert.ok(offered.length > 0, `no versions offered; errors: ${api.shownErrors.join(' | ')}`);
-      assert.ok(offered.every((i) => !i.version.current && !/unchanged since/.test(i.detail ?? '')), JSON.stringify(offered.map((i) => i.detail)));
+      assert.ok(
+        offered.every((i) => !i.version.current && !/unchanged since/.test(i.detail ?? '')),
+        JSON.stringify(offered.map((i) => i.detail)),
+      );
 
       let items: PathPickItem[] = [];
       api.hooks.pickPath = (list) => {
@@ -154,7 +170,10 @@ describe('Compare with snapshot in a real VS Code', function () {
       };
       const newest = (await api.tree.getChildren()).find((n) => n.kind === 'snapshot' && n.snapshot.name === result.name)!;
       const listed = (await vscode.commands.executeCommand('rsyncSnapshots.compareWithWorkspace', newest)) as PathPickItem[];
-      assert.deepStrictEqual((listed ?? items).map((i) => [i.path, i.change]), [[REL, 'M']]);
+      assert.deepStrictEqual(
+        (listed ?? items).map((i) => [i.path, i.change]),
+        [[REL, 'M']],
+      );
     } finally {
       fs.writeFileSync(file, saved);
       fs.utimesSync(file, times.atime, times.mtime);

@@ -30,7 +30,10 @@ export function run(): Promise<void> {
 /** Runs every *.test.js under `dir` with mocha. */
 export async function runSuite(dir: string): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
-  const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   const failures: TestSummary['failures'] = [];
   let stats: Mocha.Stats | undefined;
   try {

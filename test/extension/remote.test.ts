@@ -74,13 +74,19 @@ describe('A remote backup root over ssh in a real VS Code', function () {
       const list = (await api.tree.getChildren()).filter((n): n is Extract<SnapshotsNode, { kind: 'snapshot' }> => n.kind === 'snapshot');
       return list.length === 2 ? list : undefined;
     });
-    assert.deepStrictEqual(nodes.map((n) => n.snapshot.name), [taken[1], taken[0]]);
+    assert.deepStrictEqual(
+      nodes.map((n) => n.snapshot.name),
+      [taken[1], taken[0]],
+    );
     assert.strictEqual(nodes[0].root, spec);
     const children = await api.tree.getChildren(nodes[0]);
     const folder = children.find((c) => c.kind === 'entry' && c.path === 'remote-fixture');
     assert.ok(folder, children.map((c) => (c.kind === 'entry' ? c.path : '?')).join(','));
     const inside = await api.tree.getChildren(folder);
-    assert.deepStrictEqual(inside.map((c) => (c.kind === 'entry' ? c.path : '?')), [REL]);
+    assert.deepStrictEqual(
+      inside.map((c) => (c.kind === 'entry' ? c.path : '?')),
+      [REL],
+    );
   });
 
   it('compares the working file with the remote version (left side read over ssh)', async () => {
@@ -119,7 +125,10 @@ describe('A remote backup root over ssh in a real VS Code', function () {
     await waitFor('plan', () => panel.plan, 20_000);
     const plan = panel.plan!;
     assert.strictEqual(plan.root, spec);
-    assert.deepStrictEqual(plan.items.map((i) => [i.path, i.kind]), [['page.txt', 'overwrite']]);
+    assert.deepStrictEqual(
+      plan.items.map((i) => [i.path, i.kind]),
+      [['page.txt', 'overwrite']],
+    );
     assert.strictEqual(fs.readFileSync(file, 'utf8'), 'edited again\n', 'the preview changes nothing');
     await panel.receive({ type: 'apply', planId: plan.id, exclude: [] });
     const result = await waitFor('restore result', () => panel.result, 20_000);

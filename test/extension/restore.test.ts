@@ -51,7 +51,10 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     const panel = await openedPanel();
     const plan = panel.plan!;
     assert.strictEqual(plan.snapshot, snapshot);
-    assert.deepStrictEqual(plan.items.map((i) => [i.path, i.kind]), [['report.txt', 'overwrite']]);
+    assert.deepStrictEqual(
+      plan.items.map((i) => [i.path, i.kind]),
+      [['report.txt', 'overwrite']],
+    );
     assert.strictEqual(panel.rendered!.rows, 1, 'the webview rendered one row');
     assert.match(plan.commandLine, /rsync .*--dry-run/);
     assert.strictEqual(fs.readFileSync(file, 'utf8'), 'edited since\n', 'the preview changes nothing');
@@ -64,7 +67,10 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     assert.ok(result.safetySnapshot, 'a safety snapshot was taken');
     assert.strictEqual(fs.readFileSync(path.join(root, result.safetySnapshot!, 'restore-fixture', 'report.txt'), 'utf8'), 'edited since\n');
     assert.strictEqual((await readSnapshotMeta(root, result.safetySnapshot!))?.label, 'pre-restore');
-    assert.ok(panel.posted.some((m) => m.type === 'applied'), 'the webview was told');
+    assert.ok(
+      panel.posted.some((m) => m.type === 'applied'),
+      'the webview was told',
+    );
     const revealed = (await vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', result.safetySnapshotRoot, result.safetySnapshot)) as { snapshot?: { name: string } } | undefined;
     assert.strictEqual(revealed?.snapshot?.name, result.safetySnapshot, 'the safety snapshot is revealed in the view');
   });
@@ -75,7 +81,10 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     api.hooks.pickSnapshot = (items) => items.find((i) => i.snapshot.name === snapshot);
     await vscode.commands.executeCommand('rsyncSnapshots.restore', vscode.Uri.file(dir));
     const panel = await openedPanel();
-    const paths = panel.plan!.items.filter((i) => i.kind === 'overwrite').map((i) => i.path).sort();
+    const paths = panel
+      .plan!.items.filter((i) => i.kind === 'overwrite')
+      .map((i) => i.path)
+      .sort();
     assert.deepStrictEqual(paths, ['other.txt', 'report.txt']);
     await panel.receive({ type: 'apply', planId: panel.plan!.id, exclude: ['other.txt'] });
     const result = await waitFor('restore result', () => panel.result);
@@ -94,7 +103,10 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     await panel.receive({ type: 'setDelete', value: true });
     await waitFor('new preview rendered', () => panel.plan!.id !== firstId && panel.rendered?.planId === panel.plan!.id);
     assert.strictEqual(panel.plan!.delete, true);
-    assert.deepStrictEqual(panel.plan!.items.filter((i) => i.kind === 'delete').map((i) => i.path), ['extra.txt']);
+    assert.deepStrictEqual(
+      panel.plan!.items.filter((i) => i.kind === 'delete').map((i) => i.path),
+      ['extra.txt'],
+    );
     assert.ok(fs.existsSync(path.join(dir, 'extra.txt')), 'the preview deletes nothing');
     fs.rmSync(path.join(dir, 'extra.txt'));
   });
@@ -110,7 +122,10 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     console.log('[[webview-click:#delete]]');
     await waitFor('the --delete preview rendered after the click', () => panel.plan!.id !== firstId && panel.rendered?.planId === panel.plan!.id, 20_000);
     assert.strictEqual(panel.plan!.delete, true);
-    assert.deepStrictEqual(panel.plan!.items.filter((i) => i.kind === 'delete').map((i) => i.path), ['extra.txt']);
+    assert.deepStrictEqual(
+      panel.plan!.items.filter((i) => i.kind === 'delete').map((i) => i.path),
+      ['extra.txt'],
+    );
     console.log('[[webview-click:input[aria-label="Restore other.txt"]]]');
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the checkbox only changes the page's state
     console.log('[[webview-click:#apply]]');
@@ -143,7 +158,10 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     const uri = toSnapshotUri({ root, snapshot, path: 'restore-fixture/other.txt' });
     await vscode.commands.executeCommand('rsyncSnapshots.restore', uri);
     const panel = await openedPanel();
-    assert.deepStrictEqual(panel.plan!.items.map((i) => [i.path, i.kind]), [['other.txt', 'create']]);
+    assert.deepStrictEqual(
+      panel.plan!.items.map((i) => [i.path, i.kind]),
+      [['other.txt', 'create']],
+    );
     await panel.receive({ type: 'apply', planId: panel.plan!.id, exclude: [] });
     await waitFor('restore result', () => panel.result);
     assert.strictEqual(fs.readFileSync(file, 'utf8'), 'other snapshot content\n');

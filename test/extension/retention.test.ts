@@ -49,7 +49,10 @@ describe('Space, diagnostics, prune and scheduling in a real VS Code', function 
   it('"Check backup root" reports each check', async () => {
     const report = (await vscode.commands.executeCommand('rsyncSnapshots.checkRoot')) as DoctorReport;
     assert.ok(report.checks.length >= 5, JSON.stringify(report.checks));
-    assert.ok(report.checks.some((c) => /latest/i.test(c.name) && c.ok), JSON.stringify(report.checks));
+    assert.ok(
+      report.checks.some((c) => /latest/i.test(c.name) && c.ok),
+      JSON.stringify(report.checks),
+    );
     assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /Backup root check/);
   });
 
@@ -72,7 +75,10 @@ describe('Space, diagnostics, prune and scheduling in a real VS Code', function 
     const outcome = (await vscode.commands.executeCommand('rsyncSnapshots.prune')) as PruneOutcome;
     assert.deepStrictEqual(outcome.result?.deleted, previewed);
     const after = await listSnapshots(root);
-    assert.deepStrictEqual(after.snapshots.map((s) => s.name), before.snapshots.slice(-3).map((s) => s.name));
+    assert.deepStrictEqual(
+      after.snapshots.map((s) => s.name),
+      before.snapshots.slice(-3).map((s) => s.name),
+    );
     assert.strictEqual(after.latest?.name, before.latest?.name);
   });
 });

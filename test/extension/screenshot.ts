@@ -13,7 +13,7 @@ export async function screenshot(name: string, timeoutMs = 20_000): Promise<stri
   const done = path.join(artifacts, 'screenshots', `${name}.done`);
   fs.rmSync(done, { force: true });
   console.log(`[[screenshot:${name}]]`);
-  for (const start = Date.now(); !fs.existsSync(done); ) {
+  for (const start = Date.now(); !fs.existsSync(done);) {
     if (Date.now() - start > timeoutMs) throw new Error(`screenshot ${name} not taken within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

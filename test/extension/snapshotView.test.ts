@@ -66,7 +66,10 @@ describe('Snapshots view and "Snapshot workspace" in a real VS Code', function (
     await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri, Buffer.from('nope'))), 'writes are refused');
     assert.strictEqual(fs.readFileSync(path.join(newest.path, 'README.md'), 'utf8'), content);
     await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(toSnapshotUri({ root, snapshot: newest.name, path: '../latest/README.md' }))), '.. is refused');
-    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.parse(`rsync-snapshot:/%2E%2E/%2E%2E/etc/passwd?${encodeURIComponent(JSON.stringify({ root, snapshot: newest.name }))}`))), 'encoded .. is refused');
+    await assert.rejects(
+      Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.parse(`rsync-snapshot:/%2E%2E/%2E%2E/etc/passwd?${encodeURIComponent(JSON.stringify({ root, snapshot: newest.name }))}`))),
+      'encoded .. is refused',
+    );
     await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(toSnapshotUri({ root, snapshot: 'latest', path: 'README.md' }))), 'only snapshot names');
   });
 
@@ -91,7 +94,10 @@ describe('Snapshots view and "Snapshot workspace" in a real VS Code', function (
     setTimeout(() => source.cancel(), 1500); // in case rsync prints no progress before it is done
     await assert.rejects(run, /cancelled/i);
     const after = await listSnapshots(root);
-    assert.deepStrictEqual(after.snapshots.map((s) => s.name), before.snapshots.map((s) => s.name));
+    assert.deepStrictEqual(
+      after.snapshots.map((s) => s.name),
+      before.snapshots.map((s) => s.name),
+    );
     assert.strictEqual(after.latest?.name, before.latest?.name);
     assert.deepStrictEqual(after.inProgress, []);
     fs.rmSync(big, { recursive: true, force: true });
@@ -115,7 +121,10 @@ describe('Snapshots view and "Snapshot workspace" in a real VS Code', function (
       const message = await waitFor('error message', () => api.shownErrors.slice(errorsBefore).find((m) => /already running/.test(m)));
       assert.match(message, /A snapshot into .* is already running/);
       const after = await listSnapshots(root);
-      assert.deepStrictEqual(after.snapshots.map((s) => s.name), before.snapshots.map((s) => s.name));
+      assert.deepStrictEqual(
+        after.snapshots.map((s) => s.name),
+        before.snapshots.map((s) => s.name),
+      );
       assert.deepStrictEqual(after.inProgress, []);
     } finally {
       holder.kill('SIGKILL');

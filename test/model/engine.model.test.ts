@@ -6,18 +6,7 @@ import { startSshd, TestSshd } from '../support/sshd';
 import { tempDirs } from '../support/fixtures';
 import { closeConnections } from './engine';
 import { at, capture } from './model';
-import {
-  addFigures,
-  describeFigures,
-  emptyFigures,
-  Figures,
-  generate,
-  HistoryOptions,
-  KNOWN,
-  replayCommand,
-  runHistory,
-  shrink,
-} from './harness';
+import { addFigures, describeFigures, emptyFigures, Figures, generate, HistoryOptions, KNOWN, replayCommand, runHistory, shrink } from './harness';
 
 /**
  * The CI budget of the model test (test/model/harness.ts): a fixed set of seeds, plus a few fresh ones printed so a
@@ -142,7 +131,9 @@ describe('model test: random histories of the whole engine against a model', fun
       assert.equal(f.violations[0].op, 'chmod');
       const s = await shrink({ ...o, tmpfs: false }, f.violations[0], 40, (n) => fs.mkdtempSync(path.join(base, `self-${n}-`)));
       assert.ok(s.steps.length <= 3, `shrunk to ${s.steps.join(',')}`);
-      const ops = generate(seed, 40, false).steps.filter((x) => s.steps.includes(x.index)).map((x) => x.op);
+      const ops = generate(seed, 40, false)
+        .steps.filter((x) => s.steps.includes(x.index))
+        .map((x) => x.op);
       assert.ok(ops.includes('chmod') && (ops.includes('snapshot') || ops.includes('snapshotKill') || ops.some((op) => op.startsWith('restore'))), ops.join(','));
       console.log(`      shrunk to steps ${s.steps.join(',')} (${ops.join(', ')}) in ${s.runs} re-runs; replay: ${replayCommand(seed, 40, s.steps, false)}`);
       // The shrunk list replays to the same violation.
@@ -176,4 +167,3 @@ function firstSeedWith(ops: string[], steps: number): number {
     if (at === ops.length) return seed;
   }
 }
-

@@ -43,7 +43,9 @@ async function main(): Promise<number> {
   let next = 0;
   let made = 0;
   const failures: string[] = [];
-  console.log(`fuzz: seeds ${firstSeed}…${firstSeed + histories - 1}, ${steps} steps each${values.remote ? ', remote root over the test sshd' : ''}${values['non-utf8'] ? ', non-UTF-8 names' : ''}, ${jobs} job(s)`);
+  console.log(
+    `fuzz: seeds ${firstSeed}…${firstSeed + histories - 1}, ${steps} steps each${values.remote ? ', remote root over the test sshd' : ''}${values['non-utf8'] ? ', non-UTF-8 names' : ''}, ${jobs} job(s)`,
+  );
   const options = (seed: number): HistoryOptions => ({
     seed,
     steps,

@@ -53,14 +53,48 @@ export const KNOWN = {
 } as const;
 
 export type OpName =
-  | 'create' | 'modify' | 'delete' | 'rename' | 'mkdir' | 'rmdir' | 'symlink' | 'chmod' | 'grow'
-  | 'snapshot' | 'snapshotKill' | 'restoreWhole' | 'restoreFolder' | 'restoreFile' | 'restoreCopy' | 'restoreKill' | 'undo'
-  | 'prune' | 'pruneKill' | 'age';
+  | 'create'
+  | 'modify'
+  | 'delete'
+  | 'rename'
+  | 'mkdir'
+  | 'rmdir'
+  | 'symlink'
+  | 'chmod'
+  | 'grow'
+  | 'snapshot'
+  | 'snapshotKill'
+  | 'restoreWhole'
+  | 'restoreFolder'
+  | 'restoreFile'
+  | 'restoreCopy'
+  | 'restoreKill'
+  | 'undo'
+  | 'prune'
+  | 'pruneKill'
+  | 'age';
 
 const WEIGHTS: [OpName, number][] = [
-  ['create', 10], ['modify', 14], ['delete', 4], ['rename', 3], ['mkdir', 3], ['rmdir', 2], ['symlink', 3], ['chmod', 3], ['grow', 1],
-  ['snapshot', 9], ['snapshotKill', 3], ['restoreWhole', 3], ['restoreFolder', 2], ['restoreFile', 3], ['restoreCopy', 2], ['restoreKill', 2], ['undo', 1],
-  ['prune', 3], ['pruneKill', 1], ['age', 1],
+  ['create', 10],
+  ['modify', 14],
+  ['delete', 4],
+  ['rename', 3],
+  ['mkdir', 3],
+  ['rmdir', 2],
+  ['symlink', 3],
+  ['chmod', 3],
+  ['grow', 1],
+  ['snapshot', 9],
+  ['snapshotKill', 3],
+  ['restoreWhole', 3],
+  ['restoreFolder', 2],
+  ['restoreFile', 3],
+  ['restoreCopy', 2],
+  ['restoreKill', 2],
+  ['undo', 1],
+  ['prune', 3],
+  ['pruneKill', 1],
+  ['age', 1],
 ];
 
 export interface Step {
@@ -158,7 +192,26 @@ export interface HistoryOptions {
   log?: (line: string) => void;
 }
 
-const FILE_NAMES = ['a.txt', 'b', 'sp ace.txt', 'nl\nname', '-dash', '--double', 'ünï.md', 'e\u0301', '日本.txt', 'tab\tx', ' lead', 'trail ', '*star', '[br]', 'back\\slash', '.hidden', '#h', 'a -> b'];
+const FILE_NAMES = [
+  'a.txt',
+  'b',
+  'sp ace.txt',
+  'nl\nname',
+  '-dash',
+  '--double',
+  'ünï.md',
+  'e\u0301',
+  '日本.txt',
+  'tab\tx',
+  ' lead',
+  'trail ',
+  '*star',
+  '[br]',
+  'back\\slash',
+  '.hidden',
+  '#h',
+  'a -> b',
+];
 const DIR_NAMES = ['d1', 'sub dir', '-dd', 'ü', '.dot', 'x'];
 const NON_UTF8_NAMES = [Buffer.from([0xff, 0xfe]).toString('latin1'), Buffer.from('bad-\xe9', 'latin1').toString('latin1')];
 const LINK_TARGETS = ['nowhere', 'a.txt', 'd1', '.', 'sub dir/b', '-dash', '../x'];
@@ -243,8 +296,7 @@ class History {
       if (r.code === 0) {
         this.mounted = this.target.localRoot;
         this.figures.tmpfsHistories++;
-      }
-      else this.log(`  (tmpfs unavailable: ${r.stderr.trim()})`);
+      } else this.log(`  (tmpfs unavailable: ${r.stderr.trim()})`);
     }
     // Entries of other people in the root: never listed, never touched.
     const r = this.target.localRoot;
@@ -258,7 +310,11 @@ class History {
     this.rand = prng(initialSeed);
     const n = 4 + Math.floor(this.rand() * 6);
     this.apply('mkdir', [this.rand(), this.rand(), this.rand()]);
-    for (let i = 0; i < n; i++) this.apply(this.rand() < 0.8 ? 'create' : 'symlink', Array.from({ length: 8 }, () => this.rand()));
+    for (let i = 0; i < n; i++)
+      this.apply(
+        this.rand() < 0.8 ? 'create' : 'symlink',
+        Array.from({ length: 8 }, () => this.rand()),
+      );
   }
 
   captureDecoys(): Tree {
@@ -275,7 +331,10 @@ class History {
   // ---------- picking ----------
 
   keys(pred: (k: string, e: Entry) => boolean): string[] {
-    return [...this.current].filter(([k, e]) => pred(k, e)).map(([k]) => k).sort();
+    return [...this.current]
+      .filter(([k, e]) => pred(k, e))
+      .map(([k]) => k)
+      .sort();
   }
 
   pick<T>(list: T[], r: number): T | undefined {
@@ -342,7 +401,10 @@ class History {
         return true;
       }
       case 'modify': {
-        const key = this.pick(this.keys((_, e) => e.t === 'f'), r[0]);
+        const key = this.pick(
+          this.keys((_, e) => e.t === 'f'),
+          r[0],
+        );
         if (key === undefined) return false;
         const e = this.current.get(key) as Extract<Entry, { t: 'f' }>;
         const p = at(ws, key);
@@ -378,16 +440,25 @@ class History {
         return true;
       }
       case 'delete': {
-        const key = this.pick(this.keys((_, e) => e.t !== 'd'), r[0]);
+        const key = this.pick(
+          this.keys((_, e) => e.t !== 'd'),
+          r[0],
+        );
         if (key === undefined) return false;
         fs.unlinkSync(at(ws, key));
         this.current.delete(key);
         return true;
       }
       case 'rename': {
-        const key = this.pick(this.keys(() => true), r[0]);
+        const key = this.pick(
+          this.keys(() => true),
+          r[0],
+        );
         if (key === undefined) return false;
-        const dest = this.pick(this.dirs().filter((d) => d !== key && !isBelow(d, key)), r[1])!;
+        const dest = this.pick(
+          this.dirs().filter((d) => d !== key && !isBelow(d, key)),
+          r[1],
+        )!;
         const isDir = this.current.get(key)!.t === 'd';
         const to = this.freeName(dest, r[2], isDir ? DIR_NAMES : FILE_NAMES);
         if (to === undefined || to === key) return false;
@@ -411,7 +482,10 @@ class History {
         return true;
       }
       case 'rmdir': {
-        const key = this.pick(this.keys((_, e) => e.t === 'd'), r[0]);
+        const key = this.pick(
+          this.keys((_, e) => e.t === 'd'),
+          r[0],
+        );
         if (key === undefined) return false;
         fs.rmSync(at(ws, key), { recursive: true });
         for (const k of [...this.current.keys()]) if (k === key || isBelow(k, key)) this.current.delete(k);
@@ -427,7 +501,10 @@ class History {
         return true;
       }
       case 'chmod': {
-        const key = this.pick(this.keys((_, e) => e.t !== 'l'), r[0]);
+        const key = this.pick(
+          this.keys((_, e) => e.t !== 'l'),
+          r[0],
+        );
         if (key === undefined) return false;
         const e = this.current.get(key) as Extract<Entry, { t: 'f' | 'd' }>;
         const mode = this.pick(e.t === 'd' ? DIR_MODES : FILE_MODES, r[1])!;
@@ -502,8 +579,7 @@ class History {
     const actual = this.captureSnapshot(name);
     const diffs = diffTrees(expected, actual);
     if (diffs.length) {
-      if (diffs.every((d) => quickCheckBlind(d, false)))
-        this.known(KNOWN.snapshotBlind, 'snapshot equals the working tree', `${name}: ${describeDifferences(diffs)}`, this.strictSnapshot);
+      if (diffs.every((d) => quickCheckBlind(d, false))) this.known(KNOWN.snapshotBlind, 'snapshot equals the working tree', `${name}: ${describeDifferences(diffs)}`, this.strictSnapshot);
       else this.violation('snapshot equals the working tree', `${name}: ${describeDifferences(diffs)}`);
     }
     this.snaps.set(name, { tree: actual, label });
@@ -519,14 +595,16 @@ class History {
 
   async opSnapshot(r: number[]): Promise<boolean> {
     const label = r[0] < 0.3 ? `label ${Math.floor(r[1] * 100)}` : undefined;
-    const res = await engine.engineCall(() => engine.snapshot(this.target, this.ws, label)).catch((err: Error) => {
-      if (/ENOSPC/.test(String(err)) && /swingLatest|symlink/.test(String(err.stack))) {
-        this.figures.diskFull++;
-        this.known(KNOWN.swingEnospc, 'every failure is a typed error', String(err.message), false);
-        return undefined;
-      }
-      throw err;
-    });
+    const res = await engine
+      .engineCall(() => engine.snapshot(this.target, this.ws, label))
+      .catch((err: Error) => {
+        if (/ENOSPC/.test(String(err)) && /swingLatest|symlink/.test(String(err.stack))) {
+          this.figures.diskFull++;
+          this.known(KNOWN.swingEnospc, 'every failure is a typed error', String(err.message), false);
+          return undefined;
+        }
+        throw err;
+      });
     const listed = await engine.list(this.target);
     if (!res) {
       // Kept but latest not moved: the snapshot is complete.
@@ -628,7 +706,10 @@ class History {
     let rel: string;
     if (scope === 'whole') rel = '';
     else {
-      const cands = [...snap].filter(([, e]) => (scope === 'folder' ? e.t === 'd' : e.t !== 'd')).map(([k]) => k).sort();
+      const cands = [...snap]
+        .filter(([, e]) => (scope === 'folder' ? e.t === 'd' : e.t !== 'd'))
+        .map(([k]) => k)
+        .sort();
       const k = this.pick(cands, r[1]);
       if (k === undefined) return false;
       rel = k;
@@ -650,10 +731,10 @@ class History {
       const refuse = loops(at(this.ws, rel))
         ? 'target is a symlink that loops'
         : statFollow(at(this.ws, rel))?.isDirectory()
-        ? 'target is a folder'
-        : parent !== '' && !statFollow(at(this.ws, parent))?.isDirectory()
-          ? 'parent missing'
-          : undefined;
+          ? 'target is a folder'
+          : parent !== '' && !statFollow(at(this.ws, parent))?.isDirectory()
+            ? 'parent missing'
+            : undefined;
       const expected = cloneTree(this.current);
       expected.set(rel, { ...e });
       prediction = { refuse, expected, mayFail: new Set() };
@@ -678,10 +759,7 @@ class History {
     const plan = preview.value;
     // The claim a user acts on: "nothing to do". It must be byte-true for what the restore covers.
     const covered = (k: string) => rel === '' || k === rel || isBelow(k, rel);
-    const restoreDiffs = diffTrees(
-      new Map([...prediction.expected].filter(([k]) => covered(k))),
-      new Map([...this.current].filter(([k]) => covered(k))),
-    );
+    const restoreDiffs = diffTrees(new Map([...prediction.expected].filter(([k]) => covered(k))), new Map([...this.current].filter(([k]) => covered(k))));
     if (plan.nothingToDo && restoreDiffs.length) {
       if (restoreDiffs.every((d) => quickCheckBlind(d, true))) this.known(KNOWN.claims, 'restore "nothing to do" is byte-true', describeDifferences(restoreDiffs), this.strictClaims);
       else this.violation('restore "nothing to do" is byte-true', describeDifferences(restoreDiffs));
@@ -755,8 +833,17 @@ class History {
     const name = this.snapshotFor(r[0]);
     if (!name) return false;
     const snap = this.snaps.get(name)!.tree;
-    const dirs = ['', ...[...snap].filter(([, e]) => e.t === 'd').map(([k]) => k).sort()];
-    const files = [...snap].filter(([, e]) => e.t !== 'd').map(([k]) => k).sort();
+    const dirs = [
+      '',
+      ...[...snap]
+        .filter(([, e]) => e.t === 'd')
+        .map(([k]) => k)
+        .sort(),
+    ];
+    const files = [...snap]
+      .filter(([, e]) => e.t !== 'd')
+      .map(([k]) => k)
+      .sort();
     const asFile = r[1] < 0.5 && files.length > 0;
     const rel = asFile ? this.pick(files, r[2])! : this.pick(dirs, r[2])!;
     const dest = path.join(this.copies, `copy-${this.stepNow?.index}`);
@@ -1004,7 +1091,11 @@ class History {
     const swung = names.filter((n) => !this.unswung.has(n));
     const newest = swung[swung.length - 1];
     this.check(listed.latest === newest, 'latest is the newest complete snapshot', () => `latest=${listed.latest} newest=${newest} (not swung after a kill: ${[...this.unswung].join(',') || 'none'})`);
-    this.check(listed.snapshots.every((n) => !n.startsWith('.')), 'nothing unfinished is listed', () => listed.snapshots.join(','));
+    this.check(
+      listed.snapshots.every((n) => !n.startsWith('.')),
+      'nothing unfinished is listed',
+      () => listed.snapshots.join(','),
+    );
     const decoys = this.captureDecoys();
     const decoyDiffs = diffTrees(this.decoys, decoys);
     this.check(decoyDiffs.length === 0, 'entries that are not ours are never touched', () => describeDifferences(decoyDiffs));
@@ -1054,8 +1145,10 @@ class History {
       }
     }
     const got = await engine.fileVersions(this.target, rel, this.ws);
-    this.check(JSON.stringify(got.versions.map((v) => v.snapshots)) === JSON.stringify(groups.map((g) => g.snapshots)), 'versions are the distinct versions (byte-true)', () =>
-      `${shown(key)}: engine ${JSON.stringify(got.versions.map((v) => v.snapshots))} model ${JSON.stringify(groups.map((g) => g.snapshots))}`,
+    this.check(
+      JSON.stringify(got.versions.map((v) => v.snapshots)) === JSON.stringify(groups.map((g) => g.snapshots)),
+      'versions are the distinct versions (byte-true)',
+      () => `${shown(key)}: engine ${JSON.stringify(got.versions.map((v) => v.snapshots))} model ${JSON.stringify(groups.map((g) => g.snapshots))}`,
     );
     const gotIdx = got.versions.findIndex((v) => v.current);
     if (gotIdx !== currentIdx) {
@@ -1089,7 +1182,11 @@ class History {
     // Names that are not UTF-8 come back with U+FFFD (documented): compare the others.
     const utf8Only = (list: string[]) => list.filter((k) => keyOf(utf8Of(k)) === k && !utf8Of(k).includes('\uFFFD'));
     for (const kind of ['added', 'deleted'] as const) {
-      this.check(utf8Only(got[kind]).join('\0') === utf8Only(want[kind]).join('\0'), `${kind} in changes are byte-true`, () => `${what}: engine ${got[kind].map(shown)} model ${want[kind].map(shown)}`);
+      this.check(
+        utf8Only(got[kind]).join('\0') === utf8Only(want[kind]).join('\0'),
+        `${kind} in changes are byte-true`,
+        () => `${what}: engine ${got[kind].map(shown)} model ${want[kind].map(shown)}`,
+      );
     }
     const missing = utf8Only(want.modified).filter((k) => !got.modified.includes(k));
     const extra = utf8Only(got.modified).filter((k) => !want.modified.includes(k));
@@ -1187,12 +1284,7 @@ export function stepsUpTo(seed: number, steps: number, failingStep: number, only
  * Shrinks a failing history to a short list of its steps that still fails with the same invariant (delta debugging:
  * drop chunks, halving their size). Bounded by `budget` re-runs.
  */
-export async function shrink(
-  o: HistoryOptions,
-  failing: Violation,
-  budget = 60,
-  scratch: (n: number) => string,
-): Promise<{ steps: number[]; runs: number; violation: Violation }> {
+export async function shrink(o: HistoryOptions, failing: Violation, budget = 60, scratch: (n: number) => string): Promise<{ steps: number[]; runs: number; violation: Violation }> {
   let steps = stepsUpTo(o.seed, o.steps, failing.step, o.only);
   let best = failing;
   let runs = 0;

@@ -6,10 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type Entry =
-  | { t: 'd'; mode: number }
-  | { t: 'f'; mode: number; data: Buffer; mtimeNs: bigint }
-  | { t: 'l'; target: string };
+export type Entry = { t: 'd'; mode: number } | { t: 'f'; mode: number; data: Buffer; mtimeNs: bigint } | { t: 'l'; target: string };
 
 /** Relative path (bytes as a latin1 string, '/'-separated) → entry. The tree's own root folder is not in it. */
 export type Tree = Map<string, Entry>;

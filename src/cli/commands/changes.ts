@@ -11,7 +11,7 @@ export const changesCommand: CliCommand = {
     '--working DIR         compare snapshotA with this folder instead of a second snapshot',
     '--exclude PATTERN     skip matching paths on both sides (rsync-style, repeatable), e.g. --exclude node_modules/',
     '--checksum            compare the bytes of files of equal size even when their mtimes are equal (reads them all);',
-    '                      without it, equal size and mtime count as unchanged (rsync\'s quick check)',
+    "                      without it, equal size and mtime count as unchanged (rsync's quick check)",
   ],
   options: { working: { type: 'string' }, exclude: { type: 'string', multiple: true }, checksum: { type: 'boolean' } },
   positionals: { min: 2, max: 3 },
@@ -24,14 +24,14 @@ export const changesCommand: CliCommand = {
       signal,
       checksum: values.checksum === true,
     });
-    const rows = [
-      ...result.added.map((p) => ({ p, mark: 'A' })),
-      ...result.modified.map((p) => ({ p, mark: 'M' })),
-      ...result.deleted.map((p) => ({ p, mark: 'D' })),
-    ].sort((x, y) => Buffer.compare(Buffer.from(x.p), Buffer.from(y.p)));
+    const rows = [...result.added.map((p) => ({ p, mark: 'A' })), ...result.modified.map((p) => ({ p, mark: 'M' })), ...result.deleted.map((p) => ({ p, mark: 'D' }))].sort((x, y) =>
+      Buffer.compare(Buffer.from(x.p), Buffer.from(y.p)),
+    );
     const to = result.toWorking ? `the working folder ${result.to}` : result.to;
     const lines = rows.map((r) => `${r.mark}  ${displayName(r.p)}`);
-    lines.push(rows.length ? `${result.added.length} added, ${result.modified.length} modified, ${result.deleted.length} deleted from ${result.from} to ${to}` : `No changes from ${result.from} to ${to}.`);
+    lines.push(
+      rows.length ? `${result.added.length} added, ${result.modified.length} modified, ${result.deleted.length} deleted from ${result.from} to ${to}` : `No changes from ${result.from} to ${to}.`,
+    );
     // Against the working folder the quick check can miss an edit that kept size and mtime: say how it was compared.
     if (result.comparison === 'content') lines.push('Compared by content (--checksum): every file of equal size was read.');
     else if (result.toWorking) lines.push('Compared by size and modification time (an edit that kept both is not seen): add --checksum to compare content.');

@@ -22,7 +22,10 @@ export const duCommand: CliCommand = {
     const lines = [
       `${'snapshot'.padEnd(width)}  ${col('size')}  ${col('unique')}  ${col('shared')}`,
       ...report.snapshots.map((s) => `${s.name.padEnd(width)}  ${col(formatBytes(s.apparentBytes))}  ${col(formatBytes(s.uniqueBytes))}  ${col(formatBytes(s.sharedBytes))}`),
-      ...report.deleting.map((s) => `${s.name}  ${formatBytes(s.apparentBytes)}, ${formatBytes(s.uniqueBytes)} unique: an interrupted prune, still taking space (counted in the total); the next prune or snapshot finishes it`),
+      ...report.deleting.map(
+        (s) =>
+          `${s.name}  ${formatBytes(s.apparentBytes)}, ${formatBytes(s.uniqueBytes)} unique: an interrupted prune, still taking space (counted in the total); the next prune or snapshot finishes it`,
+      ),
       `${'total'.padEnd(width)}  ${col(formatBytes(report.totalBytes))}  (${report.totalBytes} bytes, hard links counted once; ${report.snapshots.length} snapshots)`,
       `unique = freed by deleting that snapshot alone. ${report.scanned} walked, ${report.fromCache} from cache, ${formatDuration(report.durationMs)}.`,
       ...report.warnings.slice(0, 20).map((w) => `warning: ${w}`),

@@ -12,7 +12,8 @@ export const listCommand: CliCommand = {
     const json = listing.snapshots.map((s) => ({ name: s.name, path: s.path, time: s.time.toISOString(), latest: s.latest, format: s.format }));
     const lines = listing.snapshots.map((s) => `${s.name}${s.latest ? '  (latest)' : ''}`);
     if (!listing.snapshots.length) lines.push(`No snapshots in ${listing.root} yet.`);
-    if (listing.latestState !== 'ok' && listing.snapshots.length) lines.push(`warning: latest is ${listing.latestState}${listing.latestTarget ? ` (→ ${listing.latestTarget})` : ''}; the next snapshot will be a full copy.`);
+    if (listing.latestState !== 'ok' && listing.snapshots.length)
+      lines.push(`warning: latest is ${listing.latestState}${listing.latestTarget ? ` (→ ${listing.latestTarget})` : ''}; the next snapshot will be a full copy.`);
     if (listing.inProgress.length) lines.push(`unfinished: ${listing.inProgress.join(', ')} (a running or interrupted snapshot; the next run reuses and removes it)`);
     return { json, text: lines.join('\n') };
   },

@@ -32,7 +32,8 @@ export const pruneCommand: CliCommand = {
   async run({ positionals: [rootSpec], values, signal, status, openRoot }) {
     const root = openRoot(rootSpec);
     const keepLastText = stringOption(values, 'keep-last');
-    if (keepLastText !== undefined && !/^\d+$/.test(keepLastText)) throw new SnapshotError('BAD_INPUT', `--keep-last needs a whole number of snapshots, 0 or more (e.g. --keep-last 10), not "${keepLastText}".`);
+    if (keepLastText !== undefined && !/^\d+$/.test(keepLastText))
+      throw new SnapshotError('BAD_INPUT', `--keep-last needs a whole number of snapshots, 0 or more (e.g. --keep-last 10), not "${keepLastText}".`);
     const policy: PrunePolicy = {
       olderThan: stringOption(values, 'older-than'),
       keepLast: keepLastText === undefined ? undefined : Number(keepLastText),

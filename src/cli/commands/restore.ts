@@ -12,7 +12,9 @@ import { displayName } from '../displayName';
 const showPath = displayName;
 
 function describeChanges(item: RestoreItem): string {
-  const parts = Object.entries(item.changes).filter(([, v]) => v).map(([k]) => (k === 'checksum' ? (item.kind === 'symlink' ? 'link target' : 'content') : k));
+  const parts = Object.entries(item.changes)
+    .filter(([, v]) => v)
+    .map(([k]) => (k === 'checksum' ? (item.kind === 'symlink' ? 'link target' : 'content') : k));
   const extra = [parts.length ? parts.join(', ') : '', item.linkTarget !== undefined ? `-> ${showPath(item.linkTarget)}` : ''].filter(Boolean).join('; ');
   return extra ? `  (${extra})` : '';
 }
@@ -94,7 +96,10 @@ export const restoreCommand: CliCommand = {
         const { kept } = selectItems(plan, exclude);
         const onlyCreates = kept.every((i) => !i.changes.type && (i.kind === 'create' || i.kind === 'mkdir' || (i.kind === 'symlink' && i.code.includes('+'))));
         if (!onlyCreates)
-          throw new SnapshotError('BAD_INPUT', `Cannot tell which folder ${plan.root} backs up, so no pre-restore snapshot can be taken, and this restore overwrites or deletes files in ${plan.target}. Pass --workspace DIR (the folder that holds the target) or --no-safety-snapshot. Nothing was changed.`);
+          throw new SnapshotError(
+            'BAD_INPUT',
+            `Cannot tell which folder ${plan.root} backs up, so no pre-restore snapshot can be taken, and this restore overwrites or deletes files in ${plan.target}. Pass --workspace DIR (the folder that holds the target) or --no-safety-snapshot. Nothing was changed.`,
+          );
       }
     }
     if (safety) status(`taking the pre-restore snapshot of ${safety.source}…`);

@@ -51,7 +51,9 @@ export const snapshotCommand: CliCommand = {
       result.linkDest ? `  linked against ${result.linkDest}` : '  full copy (no previous snapshot to link against)',
       `  ${result.filesTransferred} files copied (${formatBytes(result.bytesTransferred)}), ${result.filesUnchanged} unchanged and hard-linked, ${result.filesTotal} entries in all, ${formatDuration(result.durationMs)}`,
       ...result.warnings.map((w) => `  warning: ${w}`),
-      ...(result.partial ? [`Partial snapshot: kept and marked partial, ${result.unreadable.length || 'some'} file(s) missing (exit status ${EXIT_PARTIAL}). Make them readable; the next snapshot includes them.`] : []),
+      ...(result.partial
+        ? [`Partial snapshot: kept and marked partial, ${result.unreadable.length || 'some'} file(s) missing (exit status ${EXIT_PARTIAL}). Make them readable; the next snapshot includes them.`]
+        : []),
     ];
     return { json: { ...result, linking: linking ?? null }, text: lines.join('\n'), exitCode: result.partial ? EXIT_PARTIAL : 0 };
   },

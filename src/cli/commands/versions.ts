@@ -7,15 +7,15 @@ export const versionsCommand: CliCommand = {
   name: 'versions',
   summary: "list a file's distinct versions across the snapshots of a backup root, newest first",
   usage: 'versions <root> <relative-path> [--working DIR] [--json]',
-  optionHelp: [
-    '--working DIR         the snapshotted folder: marks the version the working file still equals (bytes compared)',
-  ],
+  optionHelp: ['--working DIR         the snapshotted folder: marks the version the working file still equals (bytes compared)'],
   options: { working: { type: 'string' } },
   positionals: { min: 2, max: 2 },
   async run({ positionals: [root, relativePath], values, signal, openRoot }) {
     const history = await versions(openRoot(root), relativePath, { workingFolder: stringOption(values, 'working'), signal });
     const name = displayName(history.relativePath);
-    const lines = [`${name} in ${history.root}: ${history.versions.length} distinct version${history.versions.length === 1 ? '' : 's'} in ${history.snapshots.length} snapshot${history.snapshots.length === 1 ? '' : 's'}`];
+    const lines = [
+      `${name} in ${history.root}: ${history.versions.length} distinct version${history.versions.length === 1 ? '' : 's'} in ${history.snapshots.length} snapshot${history.snapshots.length === 1 ? '' : 's'}`,
+    ];
     const rows = [
       ...history.versions.map((v) => ({
         index: v.firstIndex,

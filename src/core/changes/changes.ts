@@ -76,8 +76,10 @@ function changeSet(root: string, from: string, to: string, toWorking: boolean, r
 
 async function checkWorkingFolder(dir: string): Promise<void> {
   const stat = await fs.stat(dir).catch((err) => {
-    throw new SnapshotError('SOURCE_INVALID', errnoCode(err) === 'ENOENT' ? `Working folder ${dir} does not exist: check the path.` : `Working folder ${dir} cannot be read: ${(err as Error).message}`);
+    throw new SnapshotError(
+      'SOURCE_INVALID',
+      errnoCode(err) === 'ENOENT' ? `Working folder ${dir} does not exist: check the path.` : `Working folder ${dir} cannot be read: ${(err as Error).message}`,
+    );
   });
   if (!stat.isDirectory()) throw new SnapshotError('SOURCE_INVALID', `${dir} is not a folder: compare a snapshot with the folder that was snapshotted.`);
 }
-

@@ -38,7 +38,11 @@ export function cronLine(options: CronLineOptions): string {
   const at = options.at ?? '02:00';
   const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(at);
   if (!m) throw new SnapshotError('BAD_INPUT', `Cannot read the time "${at}": write it as HH:MM in 24-hour time, e.g. 02:00 or 23:30.`);
-  for (const [label, value] of [['source', options.source], ['root', options.root.spec], ['CLI path', options.cliPath]] as const) {
+  for (const [label, value] of [
+    ['source', options.source],
+    ['root', options.root.spec],
+    ['CLI path', options.cliPath],
+  ] as const) {
     if (!value) throw new SnapshotError('BAD_INPUT', `The cron line needs a ${label}.`);
     if (/[\n\r]/.test(value)) throw new SnapshotError('BAD_INPUT', `The ${label} contains a line break, which a crontab line cannot hold: rename it.`);
   }

@@ -65,7 +65,12 @@ async function checkRsync(program: () => Promise<string>): Promise<DoctorCheck> 
     const recent = major > 3 || (major === 3 && minor >= 1);
     return recent
       ? { name: 'rsync', ok: true, detail: `${rsync}, version ${m[1]}.${m[2]}.${m[3]}` }
-      : { name: 'rsync', ok: false, detail: `${rsync} is version ${m[1]}.${m[2]}.${m[3]}; progress reporting needs 3.1 or newer`, fix: 'Install a newer rsync (macOS: "brew install rsync") or set rsyncSnapshots.rsyncPath.' };
+      : {
+          name: 'rsync',
+          ok: false,
+          detail: `${rsync} is version ${m[1]}.${m[2]}.${m[3]}; progress reporting needs 3.1 or newer`,
+          fix: 'Install a newer rsync (macOS: "brew install rsync") or set rsyncSnapshots.rsyncPath.',
+        };
   } catch (err) {
     return { name: 'rsync', ok: false, detail: (err as Error).message, fix: 'Install rsync: "sudo apt-get install rsync" (macOS: "brew install rsync").' };
   }
@@ -88,7 +93,12 @@ export function checkLatest(listing: RootListing, latestPath = `${listing.root}/
     case 'dangling':
       return { name: 'latest', ok: false, detail: `latest points at ${listing.latestTarget}, which does not exist: the next snapshot will be a full copy`, fix: relink ?? command(['rm', latestPath]) };
     default:
-      return { name: 'latest', ok: false, detail: `latest (${listing.latestTarget ?? 'not a symlink'}) is not a snapshot of this root: the next snapshot will be a full copy`, fix: relink ? `Move it away, then: ${relink}` : 'Move it away.' };
+      return {
+        name: 'latest',
+        ok: false,
+        detail: `latest (${listing.latestTarget ?? 'not a symlink'}) is not a snapshot of this root: the next snapshot will be a full copy`,
+        fix: relink ? `Move it away, then: ${relink}` : 'Move it away.',
+      };
   }
 }
 
@@ -118,7 +128,12 @@ async function checkFreeSpace(root: BackupRoot, listing: RootListing, free: numb
   if (need === undefined) return { name: 'free space', ok: true, detail: `${formatSize(free)} free${last ? ` (no notes for ${last.name}, so the next snapshot's size is unknown)` : ''}` };
   return free >= need
     ? { name: 'free space', ok: true, detail: `${formatSize(free)} free; the last snapshot (${last!.name}) transferred ${formatSize(need)}` }
-    : { name: 'free space', ok: false, detail: `${formatSize(free)} free, but the last snapshot (${last!.name}) transferred ${formatSize(need)}: the next one may not fit`, fix: `Prune old snapshots (rsync-snapshots prune ROOT --older-than 90d --dry-run first) or free space${where}.` };
+    : {
+        name: 'free space',
+        ok: false,
+        detail: `${formatSize(free)} free, but the last snapshot (${last!.name}) transferred ${formatSize(need)}: the next one may not fit`,
+        fix: `Prune old snapshots (rsync-snapshots prune ROOT --older-than 90d --dry-run first) or free space${where}.`,
+      };
 }
 
 export function formatSize(bytes: number): string {

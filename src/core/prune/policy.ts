@@ -100,7 +100,8 @@ export function strategyExpires(sorted: PolicySnapshot[], tokens: StrategyToken[
       continue;
     }
     const gap = Math.floor(ts / 86400) - Math.floor(lastKept / 86400);
-    if (gap < token.everyDays) expired.set(snap.name, `strategy ${token.afterDays}:${token.everyDays} keeps one per ${token.everyDays} day(s) after ${token.afterDays} days; ${gap} day(s) after the last kept`);
+    if (gap < token.everyDays)
+      expired.set(snap.name, `strategy ${token.afterDays}:${token.everyDays} keeps one per ${token.everyDays} day(s) after ${token.afterDays} days; ${gap} day(s) after the last kept`);
     else lastKept = ts;
   }
   return expired;

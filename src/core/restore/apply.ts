@@ -64,7 +64,10 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
   const result: RestoreResult = { planId: plan.id, restored: [], deleted: [], failed: [], skipped, warnings: [] };
 
   // (1) The target must be as it was when the user reviewed the plan.
-  const fingerprint = await targetFingerprint(plan.targetDir, plan.items.map((i) => i.path));
+  const fingerprint = await targetFingerprint(
+    plan.targetDir,
+    plan.items.map((i) => i.path),
+  );
   if (fingerprint !== plan.targetFingerprint)
     throw new SnapshotError('CHANGED_SINCE_PREVIEW', `${plan.target} changed since the restore preview was made: nothing was restored. Run the preview again and review the new plan.`);
   await refuseSymlinkTraversal(plan.targetDir, [...kept.map((i) => i.path), ...plan.dirTimeUpdates]);
@@ -75,7 +78,10 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
   if (options.safetySnapshot) {
     const { root: safetyRoot, source } = options.safetySnapshot;
     if (!(await isInsideDir(plan.target, source)))
-      throw new SnapshotError('BAD_INPUT', `The safety snapshot of ${source} would not contain the target ${plan.target}: snapshot the folder that holds the target (the workspace folder). Nothing was restored.`);
+      throw new SnapshotError(
+        'BAD_INPUT',
+        `The safety snapshot of ${source} would not contain the target ${plan.target}: snapshot the folder that holds the target (the workspace folder). Nothing was restored.`,
+      );
     const safety = await takeSnapshot(safetyRoot, { source, label: PRE_RESTORE_LABEL, signal: options.signal });
     result.safetySnapshot = safety.name;
     result.safetySnapshotRoot = safety.root;
@@ -90,7 +96,12 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
     const rel = path.relative(await fs.realpath(source), path.join(await fs.realpath(path.dirname(plan.target)).catch(() => path.dirname(plan.target)), path.basename(plan.target))) || '.';
     result.rollback = `To undo this restore, restore from the safety snapshot: rsync-snapshots restore ${formatCommandLine([safety.root, safety.name, rel, plan.target])}${plan.sourceType === 'folder' ? ' --delete' : ''}`;
     logger.info(`safety snapshot ${safety.name} taken in ${safety.root}`);
-    if ((await targetFingerprint(plan.targetDir, plan.items.map((i) => i.path))) !== plan.targetFingerprint)
+    if (
+      (await targetFingerprint(
+        plan.targetDir,
+        plan.items.map((i) => i.path),
+      )) !== plan.targetFingerprint
+    )
       throw new SnapshotError('CHANGED_SINCE_PREVIEW', `${plan.target} changed while the safety snapshot ${safety.name} was taken: nothing was restored. Run the preview again.`);
   }
 
@@ -108,8 +119,7 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
   let stderr = '';
   if (transfers.length) {
     // rsync's --files-from skips lines starting with '#' or ';' as comments, even with --from0: such names go as ./NAME.
-    const listed =
-      plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.').map((p) => (/^[#;]/.test(p) ? `./${p}` : p)) : [];
+    const listed = plan.sourceType === 'folder' ? [...transfers.map((i) => i.path), ...plan.dirTimeUpdates].filter((p) => p !== '.').map((p) => (/^[#;]/.test(p) ? `./${p}` : p)) : [];
     if (plan.sourceType === 'folder' && !listed.length) await fs.mkdir(plan.target, { recursive: false }).catch((err) => (errnoCode(err) === 'EEXIST' ? undefined : Promise.reject(err)));
     if (plan.sourceType === 'file' || listed.length) {
       // rsync's temporary files in one folder of ours on the target's filesystem, not beside each file (see temp.ts).
@@ -121,19 +131,20 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
       const input = listed.length ? Buffer.concat(listed.flatMap((p) => [nameBytes(p), Buffer.alloc(1)])) : undefined;
       const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV, input }).finally(() => temp.done());
       stderr = run.stderr;
-      if (run.cancelled)
-        throw new SnapshotError('CANCELLED', `Restore cancelled part-way: some items may already be restored. ${result.rollback ?? 'No safety snapshot was taken.'}`);
+      if (run.cancelled) throw new SnapshotError('CANCELLED', `Restore cancelled part-way: some items may already be restored. ${result.rollback ?? 'No safety snapshot was taken.'}`);
       if (run.exitCode !== 0) rsyncFailure = describeRsyncFailure(run);
     }
   }
 
   // (4) Verify against the snapshot (a remote one: every item's stat in one ssh call).
-  const sourceInfo = await root.restore.items(plan, transfers.map((i) => i.path));
+  const sourceInfo = await root.restore.items(
+    plan,
+    transfers.map((i) => i.path),
+  );
   // The target folder itself ('.') is never in rsync's file list (listing it would create every subfolder): its
   // permissions are set here, as rsync -a would have.
   const top = transfers.findIndex((i) => i.path === '.' && i.isDir);
-  if (top >= 0 && sourceInfo[top]?.kind === 'folder')
-    await fs.chmod(plan.target, sourceInfo[top]!.mode).catch((err) => logger.warn(`could not set the permissions of ${plan.target}: ${err}`));
+  if (top >= 0 && sourceInfo[top]?.kind === 'folder') await fs.chmod(plan.target, sourceInfo[top]!.mode).catch((err) => logger.warn(`could not set the permissions of ${plan.target}: ${err}`));
   for (const [k, item] of transfers.entries()) {
     const mismatch = await compareWithSource(sourceInfo[k], joinItem(plan.targetDir, item.path));
     if (!mismatch) result.restored.push(item.path);
@@ -141,7 +152,12 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
   }
   if (result.failed.length) {
     const how = result.rollback ?? 'No safety snapshot was taken; the restored items can be restored again from the same snapshot.';
-    result.warnings.push(`${result.failed.length} item(s) were not restored: ${result.failed.slice(0, 5).map((f) => f.path).join(', ')}${result.failed.length > 5 ? ', …' : ''}. ${how}`);
+    result.warnings.push(
+      `${result.failed.length} item(s) were not restored: ${result.failed
+        .slice(0, 5)
+        .map((f) => f.path)
+        .join(', ')}${result.failed.length > 5 ? ', …' : ''}. ${how}`,
+    );
   } else if (rsyncFailure) {
     result.warnings.push(rsyncFailure);
   }
@@ -162,7 +178,11 @@ export function selectItems(plan: RestorePlan, exclude: string[]): { kept: Resto
   const byPath = new Map(plan.items.map((i) => [i.path, i]));
   const unknown = exclude.filter((p) => !byPath.has(p));
   if (unknown.length)
-    throw new SnapshotError('BAD_INPUT', `These paths to leave out are not in the plan: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}. Use item paths exactly as the preview lists them.`, unknown);
+    throw new SnapshotError(
+      'BAD_INPUT',
+      `These paths to leave out are not in the plan: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}. Use item paths exactly as the preview lists them.`,
+      unknown,
+    );
   const skipped = new Set(exclude);
   // A folder left out that would be created or deleted takes everything below it along.
   for (const p of exclude) {
@@ -170,8 +190,7 @@ export function selectItems(plan: RestorePlan, exclude: string[]): { kept: Resto
     if (item.isDir && (item.kind === 'mkdir' || item.kind === 'delete')) for (const other of plan.items) if (isBelow(other.path, p)) skipped.add(other.path);
   }
   // A folder to delete that still holds something left out stays.
-  for (const item of plan.items)
-    if (item.kind === 'delete' && item.isDir && !skipped.has(item.path) && [...skipped].some((s) => isBelow(s, item.path))) skipped.add(item.path);
+  for (const item of plan.items) if (item.kind === 'delete' && item.isDir && !skipped.has(item.path) && [...skipped].some((s) => isBelow(s, item.path))) skipped.add(item.path);
   return { kept: plan.items.filter((i) => !skipped.has(i.path)), skipped: plan.items.filter((i) => skipped.has(i.path)).map((i) => i.path) };
 }
 
@@ -211,5 +230,8 @@ async function compareWithSource(s: ItemInfo | undefined, target: string): Promi
 /** The rsync error line that names this item, if any (rsync quotes names, escaping unprintable bytes). */
 function rsyncErrorFor(stderr: string, itemPath: string): string | undefined {
   if (!stderr) return undefined;
-  return stderr.split('\n').find((l) => l.startsWith('rsync') && (l.includes(`/${itemPath}"`) || l.includes(`"${itemPath}"`)))?.trim();
+  return stderr
+    .split('\n')
+    .find((l) => l.startsWith('rsync') && (l.includes(`/${itemPath}"`) || l.includes(`"${itemPath}"`)))
+    ?.trim();
 }

@@ -110,7 +110,10 @@ export async function finishPlan(
     counts: countItems(items),
     dirTimeUpdates,
     warnings,
-    targetFingerprint: await targetFingerprint(fields.targetDir, items.map((i) => i.path)),
+    targetFingerprint: await targetFingerprint(
+      fields.targetDir,
+      items.map((i) => i.path),
+    ),
   };
 }
 
@@ -149,7 +152,14 @@ export async function toItems(
     }
     // rsync calls an item new (+++++++++) when nothing of its kind is there, and silently removes an item of
     // another kind in its way: that is a replacement of what the target holds, to be shown and backed up.
-    if (line.isNew && !line.deleting && (await fs.lstat(fsPath(joinItem(targetDir, itemPath))).then(() => true, () => false))) {
+    if (
+      line.isNew &&
+      !line.deleting &&
+      (await fs.lstat(fsPath(joinItem(targetDir, itemPath))).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       item = { ...item, kind: item.kind === 'symlink' ? 'symlink' : 'overwrite', changes: { ...item.changes, type: true } };
     }
     // A deletion followed by a creation of the same path (type change) is one replacement: keep the creation.
@@ -183,8 +193,7 @@ export async function checkTarget(target: string, sourceType: 'folder' | 'file')
       throw new SnapshotError('BAD_INPUT', `The target ${target} is a symlink that loops (it points back at itself): remove it (rm '${target}') or restore as a copy elsewhere. Nothing was changed.`);
     return Promise.reject(err);
   });
-  if (sourceType === 'folder' && stat && !stat.isDirectory())
-    throw new SnapshotError('BAD_INPUT', `The target ${target} is a file, but a folder is being restored: give a folder as the target.`);
+  if (sourceType === 'folder' && stat && !stat.isDirectory()) throw new SnapshotError('BAD_INPUT', `The target ${target} is a file, but a folder is being restored: give a folder as the target.`);
   if (sourceType === 'file' && stat?.isDirectory())
     throw new SnapshotError('BAD_INPUT', `The target ${target} is a folder, but a single file is being restored: give the file's full target path (e.g. ${path.join(target, 'name')}).`);
   const parent = path.dirname(target);
@@ -206,8 +215,7 @@ export function validateRestorePlan(value: unknown, root: BackupRoot): RestorePl
   for (const key of ['id', 'createdAt', 'root', 'snapshot', 'relativePath', 'sourcePath', 'target', 'targetDir', 'commandLine', 'targetFingerprint'])
     if (typeof p[key] !== 'string') fail(`${key} missing`);
   if (p.root !== root.spec) fail(`it is for ${String(p.root)}, not ${root.spec}`);
-  for (const key of ['target', 'targetDir'])
-    if (!path.isAbsolute(p[key] as string) || path.resolve(p[key] as string) !== p[key]) fail(`${key} is not a normalized absolute path`);
+  for (const key of ['target', 'targetDir']) if (!path.isAbsolute(p[key] as string) || path.resolve(p[key] as string) !== p[key]) fail(`${key} is not a normalized absolute path`);
   if (p.sourceType !== 'folder' && p.sourceType !== 'file') fail('sourceType');
   if (typeof p.delete !== 'boolean') fail('delete');
   if (!isSafeItemPath(p.relativePath)) fail('relativePath');

@@ -38,7 +38,14 @@ export async function removeStaleRestoreTemp(dir: string): Promise<void> {
  */
 export async function restoreTempDir(target: string): Promise<{ path: string; done(): Promise<void> }> {
   let dir = path.resolve(target);
-  while (!(await fs.stat(dir).then((st) => st.isDirectory(), () => false)) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  while (
+    !(await fs.stat(dir).then(
+      (st) => st.isDirectory(),
+      () => false,
+    )) &&
+    path.dirname(dir) !== dir
+  )
+    dir = path.dirname(dir);
   await removeStaleRestoreTemp(dir);
   const own = path.join(dir, RESTORE_TEMP_DIR, String(process.pid));
   await fs.mkdir(own, { recursive: true, mode: 0o700 });

@@ -102,7 +102,11 @@ export interface ChangesAccess {
    * checked by the caller): both sides walked by changes/treeDiff's one set of rules (remote: one ssh call lists both
    * snapshots, one more for all content checks). `from`/`to`: the snapshot names (`latest` resolved), or the folder.
    */
-  diff(a: string, b: string | { working: string }, options: { exclude: ExcludeMatcher; signal?: AbortSignal; concurrency?: number; checksum?: boolean }): Promise<{ from: string; to: string; raw: RawTreeDiff }>;
+  diff(
+    a: string,
+    b: string | { working: string },
+    options: { exclude: ExcludeMatcher; signal?: AbortSignal; concurrency?: number; checksum?: boolean },
+  ): Promise<{ from: string; to: string; raw: RawTreeDiff }>;
 }
 
 export interface RestoreAccess {

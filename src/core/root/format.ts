@@ -61,9 +61,7 @@ export function parseSnapshotName(name: string): ParsedSnapshotName | undefined 
   const [y, mo, d, h, mi, s] = (format === 'iso' ? ISO : RTB).exec(name)!.slice(1).map(Number);
   const time = new Date(y, mo - 1, d, h, mi, s);
   // Reject impossible dates (2026-02-30, 25:00) instead of letting Date roll them over.
-  const valid =
-    time.getFullYear() === y && time.getMonth() === mo - 1 && time.getDate() === d &&
-    time.getHours() === h && time.getMinutes() === mi && time.getSeconds() === s;
+  const valid = time.getFullYear() === y && time.getMonth() === mo - 1 && time.getDate() === d && time.getHours() === h && time.getMinutes() === mi && time.getSeconds() === s;
   return valid ? { time, format } : undefined;
 }
 

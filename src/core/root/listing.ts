@@ -60,4 +60,3 @@ export function snapshotInListing(listing: RootListing, name: string): Snapshot 
   }
   return found;
 }
-

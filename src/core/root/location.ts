@@ -34,7 +34,10 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export function parseRootLocation(spec: string): RootLocation {
   if (typeof spec !== 'string' || spec.trim() === '') throw new SnapshotError('BAD_INPUT', 'No backup root given: pass a folder or user@host:/absolute/path.');
   if (spec.startsWith('-'))
-    throw new SnapshotError('BAD_INPUT', `Backup root "${printable(spec)}" starts with "-", which ssh and rsync would read as an option; it is refused. For a local folder with such a name write ./${printable(spec)}.`);
+    throw new SnapshotError(
+      'BAD_INPUT',
+      `Backup root "${printable(spec)}" starts with "-", which ssh and rsync would read as an option; it is refused. For a local folder with such a name write ./${printable(spec)}.`,
+    );
   if (/^rsync:\/\//i.test(spec) || /^[^/[\]]*::/.test(spec))
     throw new SnapshotError('BAD_INPUT', `Backup root "${printable(spec)}" is an rsync daemon address; only local folders and [user@]host:/absolute/path (over ssh) are supported.`);
 
@@ -52,7 +55,10 @@ export function parseRootLocation(spec: string): RootLocation {
   if (host.startsWith('-')) throw new SnapshotError('BAD_INPUT', `Remote backup root "${spec}": the host "${host}" starts with "-", which ssh would read as an option; it is refused.`);
   if (/[\s'"`$;&|<>\\()@]/.test(host)) throw new SnapshotError('BAD_INPUT', `Remote backup root "${spec}": "${host}" is not a valid host name.`);
   if (!rawPath.startsWith('/'))
-    throw new SnapshotError('BAD_INPUT', `Remote backup root "${spec}": the path "${rawPath}" must be absolute (start with "/"), e.g. ${user ? `${user}@` : ''}${bracketed ? `[${host}]` : host}:/srv/backups/project.`);
+    throw new SnapshotError(
+      'BAD_INPUT',
+      `Remote backup root "${spec}": the path "${rawPath}" must be absolute (start with "/"), e.g. ${user ? `${user}@` : ''}${bracketed ? `[${host}]` : host}:/srv/backups/project.`,
+    );
 
   let remotePath = path.posix.normalize(rawPath);
   if (remotePath.length > 1) remotePath = remotePath.replace(/\/+$/, '');

@@ -27,7 +27,8 @@ export interface OpenRootOptions {
 export function openRoot(spec: string, options: OpenRootOptions = {}): BackupRoot {
   const location = parseRootLocation(spec);
   const logger = options.logger ?? silentLogger;
-  if (location.kind === 'remote') return openSshRoot(location, { sshCommand: options.sshCommand, rsyncPath: options.rsyncPath, logger, env: options.env, connectTimeoutSeconds: options.connectTimeoutSeconds });
+  if (location.kind === 'remote')
+    return openSshRoot(location, { sshCommand: options.sshCommand, rsyncPath: options.rsyncPath, logger, env: options.env, connectTimeoutSeconds: options.connectTimeoutSeconds });
   return openLocalRoot(options.relativeTo ? path.resolve(options.relativeTo, spec) : location.path, { rsyncPath: options.rsyncPath, logger });
 }
 

@@ -8,16 +8,7 @@ import { decodeNameBytes, fsPath } from '../util/nameBytes';
 import type { SnapshotResult } from './types';
 
 /** Why a snapshot that should have been mostly hard links is (almost) a full copy. */
-export type LinkCause =
-  | 'ok'
-  | 'first-snapshot'
-  | 'latest-missing'
-  | 'latest-dangling'
-  | 'latest-invalid'
-  | 'different-filesystem'
-  | 'no-hard-links'
-  | 'attribute-mismatch'
-  | 'unknown';
+export type LinkCause = 'ok' | 'first-snapshot' | 'latest-missing' | 'latest-dangling' | 'latest-invalid' | 'different-filesystem' | 'no-hard-links' | 'attribute-mismatch' | 'unknown';
 
 export type LinkAttribute = 'uid' | 'gid' | 'mode' | 'mtime';
 
@@ -58,7 +49,15 @@ const CONTENT_COMPARE_MAX = 1 << 20;
  */
 export async function diagnoseLinking(backupRoot: BackupRoot, result: SnapshotResult, options: DiagnoseOptions = {}): Promise<LinkDiagnosis> {
   const root = backupRoot.localPath;
-  if (!root) return { problem: false, cause: 'unknown', message: `Link diagnostics read both snapshots' files, so they run on local roots only; check ${backupRoot.spec} with "rsync-snapshots doctor".`, compared: 0, linked: 0, copiedUnchanged: 0 };
+  if (!root)
+    return {
+      problem: false,
+      cause: 'unknown',
+      message: `Link diagnostics read both snapshots' files, so they run on local roots only; check ${backupRoot.spec} with "rsync-snapshots doctor".`,
+      compared: 0,
+      linked: 0,
+      copiedUnchanged: 0,
+    };
   const previousPath = result.linkDest ?? (await previousSnapshot(result, await backupRoot.list()));
   if (!previousPath) return { problem: false, cause: 'first-snapshot', message: 'First snapshot: nothing to link against.', compared: 0, linked: 0, copiedUnchanged: 0 };
 
@@ -76,9 +75,10 @@ export async function diagnoseLinking(backupRoot: BackupRoot, result: SnapshotRe
   if (!result.linkDest) {
     const reason = result.fullCopyReason ?? '';
     const cause: LinkCause = /missing/.test(reason) ? 'latest-missing' : /does not exist/.test(reason) ? 'latest-dangling' : 'latest-invalid';
-    const fix = cause === 'latest-missing'
-      ? `ROOT/latest was missing, so rsync had no --link-dest. It now points at ${result.name}; the next snapshot links again.`
-      : `ROOT/latest did not point at a snapshot (${reason || 'invalid'}), so rsync had no --link-dest. It now points at ${result.name}; the next snapshot links again.`;
+    const fix =
+      cause === 'latest-missing'
+        ? `ROOT/latest was missing, so rsync had no --link-dest. It now points at ${result.name}; the next snapshot links again.`
+        : `ROOT/latest did not point at a snapshot (${reason || 'invalid'}), so rsync had no --link-dest. It now points at ${result.name}; the next snapshot links again.`;
     return { problem: true, cause, message: `${head} ${fix}`, file: first?.rel, ...counts };
   }
 
@@ -109,7 +109,7 @@ export async function diagnoseLinking(backupRoot: BackupRoot, result: SnapshotRe
     if (diff) {
       const hint =
         diff.attribute === 'uid' || diff.attribute === 'gid'
-          ? 'rsync -a preserves ownership only when run as root, so every copy differs from the previous one. Run the snapshot as root, or make the previous snapshot\'s files owned by the running user (chown -R).'
+          ? "rsync -a preserves ownership only when run as root, so every copy differs from the previous one. Run the snapshot as root, or make the previous snapshot's files owned by the running user (chown -R)."
           : diff.attribute === 'mode'
             ? 'The permissions changed in the source (e.g. a chmod -R, or a checkout/unzip tool resetting modes). Once they stay stable, the next snapshots link again.'
             : 'The modification times changed in the source without the content changing (e.g. a tool that touches every file, or a filesystem with coarse timestamps). Once they stay stable, the next snapshots link again.';
@@ -196,8 +196,8 @@ async function sameContent(a: string, b: string, size: number): Promise<boolean>
 function attributeDifference(prev: import('node:fs').Stats, cur: import('node:fs').Stats): { attribute: LinkAttribute; previous: string; current: string } | undefined {
   if (prev.uid !== cur.uid) return { attribute: 'uid', previous: String(prev.uid), current: String(cur.uid) };
   if (prev.gid !== cur.gid) return { attribute: 'gid', previous: String(prev.gid), current: String(cur.gid) };
-  if ((prev.mode & 0o7777) !== (cur.mode & 0o7777)) return { attribute: 'mode', previous: (prev.mode & 0o7777).toString(8).padStart(4, '0'), current: (cur.mode & 0o7777).toString(8).padStart(4, '0') };
+  if ((prev.mode & 0o7777) !== (cur.mode & 0o7777))
+    return { attribute: 'mode', previous: (prev.mode & 0o7777).toString(8).padStart(4, '0'), current: (cur.mode & 0o7777).toString(8).padStart(4, '0') };
   if (prev.mtimeMs !== cur.mtimeMs) return { attribute: 'mtime', previous: prev.mtime.toISOString(), current: cur.mtime.toISOString() };
   return undefined;
 }
-

@@ -14,8 +14,10 @@ export function chooseLinkDest(listing: RootListing, pathOf: (name: string) => s
   if (listing.latest) return { linkDest: pathOf(listing.latest.name) };
   if (listing.snapshots.length === 0) return { linkDest: null };
   const why =
-    listing.latestState === 'missing' ? 'latest is missing'
-      : listing.latestState === 'dangling' ? `latest points at ${listing.latestTarget}, which does not exist`
+    listing.latestState === 'missing'
+      ? 'latest is missing'
+      : listing.latestState === 'dangling'
+        ? `latest points at ${listing.latestTarget}, which does not exist`
         : `latest (${listing.latestTarget ?? 'not a symlink'}) is not a snapshot of this root`;
   return {
     linkDest: null,
@@ -48,7 +50,10 @@ export async function freshName(listing: RootListing, now: Date, exists: (name: 
 export function exitWarnings(run: { exitCode: number; stderr: string }): { unreadable: string[]; warnings: string[] } {
   const unreadable = run.exitCode === 23 ? parseUnreadable(run.stderr) : [];
   const warnings: string[] = [];
-  if (run.exitCode === 23) warnings.push(`Some files could not be read and are missing from this snapshot: ${unreadable.slice(0, 10).join(', ') || 'see the log'}${unreadable.length > 10 ? ` and ${unreadable.length - 10} more` : ''}.`);
+  if (run.exitCode === 23)
+    warnings.push(
+      `Some files could not be read and are missing from this snapshot: ${unreadable.slice(0, 10).join(', ') || 'see the log'}${unreadable.length > 10 ? ` and ${unreadable.length - 10} more` : ''}.`,
+    );
   if (run.exitCode === 24) warnings.push('Some files vanished while the snapshot was taken (normal for files deleted meanwhile).');
   return { unreadable, warnings };
 }

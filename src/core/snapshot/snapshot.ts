@@ -87,4 +87,3 @@ export async function checkSource(source: string): Promise<void> {
     throw new SnapshotError('SOURCE_INVALID', `Source folder ${source} cannot be read (permission denied).`);
   }
 }
-

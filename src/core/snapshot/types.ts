@@ -36,4 +36,3 @@ export interface SnapshotResult {
   unreadable: string[];
   warnings: string[];
 }
-

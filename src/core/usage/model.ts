@@ -298,4 +298,3 @@ export interface UsageResult {
   /** Bytes freed by deleting these snapshots together (hard links among them included). */
   freedBy(names: string[]): number;
 }
-

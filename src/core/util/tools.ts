@@ -13,11 +13,14 @@ const INSTALL_HINT: Record<string, string> = {
  * Throws a SnapshotError that says how to install it.
  */
 export async function findExecutable(name: string, configured?: string, envPath = process.env.PATH ?? ''): Promise<string> {
-  const candidates = configured
-    ? [configured.includes('/') ? path.resolve(configured) : configured]
-    : [name];
+  const candidates = configured ? [configured.includes('/') ? path.resolve(configured) : configured] : [name];
   for (const candidate of candidates) {
-    const paths = candidate.includes('/') ? [candidate] : envPath.split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, candidate));
+    const paths = candidate.includes('/')
+      ? [candidate]
+      : envPath
+          .split(path.delimiter)
+          .filter(Boolean)
+          .map((dir) => path.join(dir, candidate));
     for (const p of paths) {
       try {
         await fs.access(p, fs.constants.X_OK);

@@ -30,7 +30,11 @@ export async function versions(root: BackupRoot, relativePath: string, options: 
     else if (kindOf(copy.stat) === 'symlink') equalToPrevious[i] = prev.linkTarget === copy.linkTarget;
     else toCompare.push(i);
   });
-  const same = await root.versions.sameContent(rel, toCompare.map((i) => [copies[i - 1]!, copies[i]!]), options.signal);
+  const same = await root.versions.sameContent(
+    rel,
+    toCompare.map((i) => [copies[i - 1]!, copies[i]!]),
+    options.signal,
+  );
   toCompare.forEach((i, k) => (equalToPrevious[i] = same[k]));
   const { history, groups } = buildHistory(listing.root, rel, listing.snapshots, copies, equalToPrevious, unreadable);
   if (options.workingFolder !== undefined) history.working = await markCurrent(root, history.versions, groups, rel, path.resolve(options.workingFolder, rel));
@@ -120,9 +124,7 @@ async function markCurrent(root: BackupRoot, list: FileVersion[], groups: Versio
     const sameInode = root.versions.sameMachine && copy.stat.dev === stat.dev && copy.stat.ino === stat.ino;
     const verdict = sameInode ? 'same' : quickVerdict(copy.stat, stat, false, false);
     if (verdict === 'different') continue;
-    const same =
-      verdict === 'same' ||
-      (kindOf(copy.stat) === 'symlink' ? copy.linkTarget === (await fs.readlink(workingPath)) : await root.versions.sameAsLocalFile(rel, copy, workingPath));
+    const same = verdict === 'same' || (kindOf(copy.stat) === 'symlink' ? copy.linkTarget === (await fs.readlink(workingPath)) : await root.versions.sameAsLocalFile(rel, copy, workingPath));
     if (same) {
       list[i].current = true;
       return { path: workingPath, exists: true, currentIndex: i };

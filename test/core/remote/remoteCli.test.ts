@@ -47,9 +47,15 @@ describe('CLI commands on a remote root pass --ssh-command through (real sshd)',
     const doctor = await cli(['doctor', spec]);
     assert.equal(doctor.ok, true);
     const prune = await cli(['prune', spec, '--keep-last', '1', '--dry-run']);
-    assert.deepEqual(prune.plan.delete.map((d: { name: string }) => d.name), ['2026-08-01T00-00-00']);
+    assert.deepEqual(
+      prune.plan.delete.map((d: { name: string }) => d.name),
+      ['2026-08-01T00-00-00'],
+    );
     const plan = await cli(['restore', spec, '2026-08-01T00-00-00', 'a.txt', path.join(source, 'a.txt'), '--dry-run']);
-    assert.deepEqual(plan.items.map((i: { path: string; kind: string }) => [i.path, i.kind]), [['a.txt', 'overwrite']]);
+    assert.deepEqual(
+      plan.items.map((i: { path: string; kind: string }) => [i.path, i.kind]),
+      [['a.txt', 'overwrite']],
+    );
     assert.equal(fs.readFileSync(path.join(source, 'a.txt'), 'utf8'), 'two!');
   });
   it('snapshot into a remote root whose latest dangles: exit 0, a full copy with the reason, latest moved (link diagnostics never read host:/path as a local path)', async () => {
@@ -103,7 +109,7 @@ describe('CLI commands on a remote root pass --ssh-command through (real sshd)',
     assert.equal(next.code, 0, next.stderr);
     assert.deepEqual(mine(), [], `${stale[0]} removed by the next run`);
   });
-  it('a restore from a remote root killed mid-apply leaves rsync\'s temporary file only in .rsync-snapshots-restore.tmp/; the next snapshot removes it', async () => {
+  it("a restore from a remote root killed mid-apply leaves rsync's temporary file only in .rsync-snapshots-restore.tmp/; the next snapshot removes it", async () => {
     const base = tmp.make('rs-rc-killed');
     const ws = path.join(base, 'ws');
     const killedSpec = `${sshd.host}:${path.join(base, 'root')}`;
@@ -122,7 +128,10 @@ describe('CLI commands on a remote root pass --ssh-command through (real sshd)',
         return [];
       }
     };
-    const child = spawn(process.execPath, [cliPath(), 'restore', killedSpec, first.name, '.', ws, '--workspace', ws, '--rsync-path', slow, '--ssh-command', sshd.sshCommand], { stdio: 'ignore', detached: true });
+    const child = spawn(process.execPath, [cliPath(), 'restore', killedSpec, first.name, '.', ws, '--workspace', ws, '--rsync-path', slow, '--ssh-command', sshd.sshCommand], {
+      stdio: 'ignore',
+      detached: true,
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     await waitFor(() => tempFiles().length > 0, 60000, 'rsync writing big.bin');
     process.kill(-child.pid!, 'SIGKILL'); // the CLI, its rsync and ssh

@@ -42,11 +42,16 @@ describe('doctor and snapshot notes on a remote root (real sshd)', function () {
     const report = await doctor(spec, { sshCommand: sshd.sshCommand });
     assert.equal(report.root, spec);
     const checks = byName(report);
-    for (const check of ['rsync', 'ssh connection', 'tools on the host', 'root writable', 'filesystem and hard links', 'latest', 'leftovers', 'lock', 'free space']) assert.equal(checks.get(check)?.ok, true, `${check}: ${checks.get(check)?.detail}`);
+    for (const check of ['rsync', 'ssh connection', 'tools on the host', 'root writable', 'filesystem and hard links', 'latest', 'leftovers', 'lock', 'free space'])
+      assert.equal(checks.get(check)?.ok, true, `${check}: ${checks.get(check)?.detail}`);
     assert.ok(report.ok);
     assert.match(checks.get('filesystem and hard links')!.detail, /hard links work/);
     assert.match(checks.get('free space')!.detail, /free; the last snapshot/);
-    assert.deepEqual(fs.readdirSync(root).filter((e) => e.includes('probe')), [], 'probe files removed');
+    assert.deepEqual(
+      fs.readdirSync(root).filter((e) => e.includes('probe')),
+      [],
+      'probe files removed',
+    );
   });
 
   it('problems: a dangling latest, leftovers, a missing root, a host that is down', async () => {

@@ -38,18 +38,24 @@ describe('snapshot files on a remote root (real sshd)', function () {
     const before = sshCounters.processesStarted;
     const entries = await listSnapshotDir(spec, NAME, '', ssh);
     assert.equal(sshCounters.processesStarted - before, 1);
-    assert.deepEqual(entries.map((e) => [e.name, e.kind]), [
-      ['sub', 'directory'],
-      ['a.txt', 'file'],
-      ['bin.dat', 'file'],
-      ['escape-dir', 'symlink'],
-      ['inner-link', 'symlink'],
-      ['weird name; $(x).txt', 'file'],
-    ]);
+    assert.deepEqual(
+      entries.map((e) => [e.name, e.kind]),
+      [
+        ['sub', 'directory'],
+        ['a.txt', 'file'],
+        ['bin.dat', 'file'],
+        ['escape-dir', 'symlink'],
+        ['inner-link', 'symlink'],
+        ['weird name; $(x).txt', 'file'],
+      ],
+    );
     const a = entries.find((e) => e.name === 'a.txt')!;
     assert.equal(a.size, 5);
     assert.ok(Math.abs(a.mtimeMs - fs.statSync(path.join(root, NAME, 'a.txt')).mtimeMs) < 1, 'mtime with sub-second precision');
-    assert.deepEqual((await listSnapshotDir(spec, NAME, 'sub/', ssh)).map((e) => e.name), ['deep', 'b.txt']);
+    assert.deepEqual(
+      (await listSnapshotDir(spec, NAME, 'sub/', ssh)).map((e) => e.name),
+      ['deep', 'b.txt'],
+    );
   });
 
   it('reads files (binary-safe) and stats them, following symlinks inside the snapshot', async () => {

@@ -50,9 +50,18 @@ describe('prune on a remote root (real sshd)', function () {
     const plan = await planPrune(spec, { keepLast: 2 }, { sshCommand: sshd.sshCommand });
     const local = await planPrune(root, { keepLast: 2 }, { measureSizes: false });
     assert.equal(plan.root, spec);
-    assert.deepEqual(plan.delete.map((d) => d.name), names.slice(0, 3));
-    assert.deepEqual(plan.delete.map((d) => [d.name, d.id, d.mtime.getTime() / 1000 | 0]), local.delete.map((d) => [d.name, d.id, d.mtime.getTime() / 1000 | 0]));
-    assert.deepEqual(plan.keep.map((k) => k.name), names.slice(3));
+    assert.deepEqual(
+      plan.delete.map((d) => d.name),
+      names.slice(0, 3),
+    );
+    assert.deepEqual(
+      plan.delete.map((d) => [d.name, d.id, (d.mtime.getTime() / 1000) | 0]),
+      local.delete.map((d) => [d.name, d.id, (d.mtime.getTime() / 1000) | 0]),
+    );
+    assert.deepEqual(
+      plan.keep.map((k) => k.name),
+      names.slice(3),
+    );
     assert.ok(plan.measured);
     assert.ok(plan.freesBytes >= 20_000 * 3, `frees ${plan.freesBytes}`);
     assert.ok(plan.delete.every((d) => d.uniqueBytes >= 20_000));
@@ -61,12 +70,18 @@ describe('prune on a remote root (real sshd)', function () {
     assert.deepEqual(result.deleted, names.slice(0, 3));
     assert.deepEqual(result.skipped, []);
     const after = await listSnapshots(spec, { sshCommand: sshd.sshCommand });
-    assert.deepEqual(after.snapshots.map((s) => s.name), names.slice(3));
+    assert.deepEqual(
+      after.snapshots.map((s) => s.name),
+      names.slice(3),
+    );
     assert.equal(after.latest?.name, names[4]);
     const entries = fs.readdirSync(root).sort();
     assert.ok(entries.includes('not-a-snapshot'));
     assert.ok(entries.includes('2026-04-01T00-00-00'), 'the symlink named like a snapshot is left alone');
-    assert.deepEqual(entries.filter((e) => e.startsWith('.deleting-')), ['.deleting-my-notes']);
+    assert.deepEqual(
+      entries.filter((e) => e.startsWith('.deleting-')),
+      ['.deleting-my-notes'],
+    );
     assert.ok(!fs.existsSync(path.join(root, '.rsync-snapshots.d', `${names[0]}.json`)), 'notes removed');
     assert.ok(fs.existsSync(path.join(root, '.rsync-snapshots.d', `${names[4]}.json`)));
     assert.equal(fs.readFileSync(path.join(root, names[4], 'same.txt'), 'utf8'), 'same', 'hard-linked files of kept snapshots survive');
@@ -75,7 +90,10 @@ describe('prune on a remote root (real sshd)', function () {
   it('re-checks each entry: latest moved onto a planned one, a replaced folder, the newest — all skipped', async () => {
     const { root, spec } = await makeRoot();
     const plan = await planPrune(spec, { keepLast: 1 }, { sshCommand: sshd.sshCommand, measureSizes: false });
-    assert.deepEqual(plan.delete.map((d) => d.name), names.slice(0, 4));
+    assert.deepEqual(
+      plan.delete.map((d) => d.name),
+      names.slice(0, 4),
+    );
     // Meanwhile: latest swung back to names[1], names[2] replaced by another folder; a forged entry for the newest.
     fs.unlinkSync(path.join(root, 'latest'));
     fs.symlinkSync(names[1], path.join(root, 'latest'));
@@ -94,7 +112,10 @@ describe('prune on a remote root (real sshd)', function () {
         [names[4], 'it is the newest snapshot'],
       ].sort(),
     );
-    assert.deepEqual((await listSnapshots(root)).snapshots.map((s) => s.name), [names[1], names[2], names[4]]);
+    assert.deepEqual(
+      (await listSnapshots(root)).snapshots.map((s) => s.name),
+      [names[1], names[2], names[4]],
+    );
   });
 
   it('a held lock makes the prune fail with LOCKED and delete nothing', async () => {
@@ -110,7 +131,7 @@ describe('prune on a remote root (real sshd)', function () {
     }
     assert.equal((await listSnapshots(root)).snapshots.length, 5);
   });
-  it('an interrupted prune\'s .deleting-* folder: du counts it, a prune with nothing to delete finishes it, and so does a snapshot', async () => {
+  it("an interrupted prune's .deleting-* folder: du counts it, a prune with nothing to delete finishes it, and so does a snapshot", async () => {
     const { root, spec } = await makeRoot();
     // What a prune killed right after its first step (mv -T NAME .deleting-NAME) leaves: the whole folder, unlisted.
     const doomed = `.deleting-${names[0]}`;
@@ -120,9 +141,15 @@ describe('prune on a remote root (real sshd)', function () {
     const du = await cli(['du', spec, '--json']);
     assert.equal(du.code, 0, du.stderr);
     const report = JSON.parse(du.stdout);
-    assert.deepEqual(report.deleting.map((d: { name: string }) => d.name), [doomed]);
+    assert.deepEqual(
+      report.deleting.map((d: { name: string }) => d.name),
+      [doomed],
+    );
     assert.ok(report.deleting[0].uniqueBytes >= 20_000, 'f0.bin is unique to it');
-    const entries = fs.readdirSync(root).filter((n) => /^(\d{4}-|\.deleting-)/.test(n)).map((n) => path.join(root, n));
+    const entries = fs
+      .readdirSync(root)
+      .filter((n) => /^(\d{4}-|\.deleting-)/.test(n))
+      .map((n) => path.join(root, n));
     const real = await run('du', ['-s', '-B1', '--total', ...entries]);
     assert.equal(report.totalBytes, Number(real.stdout.trim().split('\n').pop()!.split('\t')[0]));
 
@@ -138,6 +165,9 @@ describe('prune on a remote root (real sshd)', function () {
     writeTree(source, { 'same.txt': 'same' });
     await takeSnapshot({ source, root: spec, sshCommand: sshd.sshCommand, now: new Date(2026, 4, 9) });
     assert.equal(fs.existsSync(path.join(root, again)), false, 'the snapshot finished the deletion');
-    assert.deepEqual((await listSnapshots(root)).snapshots.map((x) => x.name), [...names.slice(2), '2026-05-09T00-00-00']);
+    assert.deepEqual(
+      (await listSnapshots(root)).snapshots.map((x) => x.name),
+      [...names.slice(2), '2026-05-09T00-00-00'],
+    );
   });
 });

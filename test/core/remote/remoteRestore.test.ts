@@ -75,7 +75,10 @@ describe('restore from a remote root (real sshd)', function () {
     assert.ok(result.safetySnapshot);
     assert.equal(result.safetySnapshotRoot, spec);
     const listing = await listSnapshots(spec, { sshCommand: sshd.sshCommand });
-    assert.deepEqual(listing.snapshots.map((s) => s.name), [first, result.safetySnapshot]);
+    assert.deepEqual(
+      listing.snapshots.map((s) => s.name),
+      [first, result.safetySnapshot],
+    );
     assert.equal(fs.readFileSync(path.join(root, result.safetySnapshot!, 'a.txt'), 'utf8'), 'alpha edited');
     assert.equal(JSON.parse(fs.readFileSync(path.join(root, '.rsync-snapshots.d', `${result.safetySnapshot}.json`), 'utf8')).label, 'pre-restore');
   });
@@ -85,7 +88,10 @@ describe('restore from a remote root (real sshd)', function () {
     fs.writeFileSync(path.join(work, 'aXb.txt'), 'x edited again');
     const plan = await planRestore({ root: spec, snapshot: first, path: 'a*b.txt', target: path.join(work, 'a*b.txt'), sshCommand: sshd.sshCommand });
     assert.equal(plan.sourceType, 'file');
-    assert.deepEqual(plan.items.map((i) => [i.path, i.kind]), [['a*b.txt', 'overwrite']]);
+    assert.deepEqual(
+      plan.items.map((i) => [i.path, i.kind]),
+      [['a*b.txt', 'overwrite']],
+    );
     const result = await applyRestore(plan, { sshCommand: sshd.sshCommand });
     assert.deepEqual(result.restored, ['a*b.txt']);
     assert.equal(fs.readFileSync(path.join(work, 'a*b.txt'), 'utf8'), 'star');
@@ -98,9 +104,14 @@ describe('restore from a remote root (real sshd)', function () {
   });
 
   it('refuses missing paths and paths through a symlink in the remote snapshot; a changed target blocks the apply', async () => {
-    await assert.rejects(planRestore({ root: spec, snapshot: first, path: 'nope.txt', target: path.join(work, 'nope.txt'), sshCommand: sshd.sshCommand }), (err: unknown) => isSnapshotError(err, 'NOT_FOUND'));
+    await assert.rejects(planRestore({ root: spec, snapshot: first, path: 'nope.txt', target: path.join(work, 'nope.txt'), sshCommand: sshd.sshCommand }), (err: unknown) =>
+      isSnapshotError(err, 'NOT_FOUND'),
+    );
     fs.symlinkSync('/etc', path.join(root, first, 'etc-link'));
-    await assert.rejects(planRestore({ root: spec, snapshot: first, path: 'etc-link/hostname', target: path.join(work, 'h'), sshCommand: sshd.sshCommand }), (err: unknown) => isSnapshotError(err, 'BAD_INPUT') && /symlink/.test(err.message));
+    await assert.rejects(
+      planRestore({ root: spec, snapshot: first, path: 'etc-link/hostname', target: path.join(work, 'h'), sshCommand: sshd.sshCommand }),
+      (err: unknown) => isSnapshotError(err, 'BAD_INPUT') && /symlink/.test(err.message),
+    );
     fs.writeFileSync(path.join(work, 'a.txt'), 'edit 3');
     const plan = await planRestore({ root: spec, snapshot: first, path: 'a.txt', target: path.join(work, 'a.txt'), sshCommand: sshd.sshCommand });
     fs.writeFileSync(path.join(work, 'a.txt'), 'edit 4, after the preview');

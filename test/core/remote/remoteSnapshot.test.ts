@@ -77,7 +77,10 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     it('leaves the root in the seed format: relative latest symlink, touched snapshot, no leftovers, sidecar notes', () => {
       assert.equal(fs.readlinkSync(path.join(root, 'latest')), '2026-06-17T02-00-02');
       const entries = fs.readdirSync(root).sort();
-      assert.deepEqual(entries.filter((e) => !e.startsWith('.rsync-snapshots')), ['2026-06-16T02-00-01', '2026-06-17T02-00-02', 'latest']);
+      assert.deepEqual(
+        entries.filter((e) => !e.startsWith('.rsync-snapshots')),
+        ['2026-06-16T02-00-01', '2026-06-17T02-00-02', 'latest'],
+      );
       assert.ok(Date.now() - fs.statSync(path.join(root, '2026-06-17T02-00-02')).mtimeMs < 120_000, 'the snapshot folder was touched');
       const meta = JSON.parse(fs.readFileSync(path.join(root, '.rsync-snapshots.d', '2026-06-17T02-00-02.json'), 'utf8'));
       assert.equal(meta.label, 'second');
@@ -87,12 +90,18 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     it('lists the remote root like a local one', async () => {
       const listing = await listSnapshots(spec(root), { sshCommand: sshd.sshCommand });
       assert.equal(listing.root, spec(root));
-      assert.deepEqual(listing.snapshots.map((s) => s.name), ['2026-06-16T02-00-01', '2026-06-17T02-00-02']);
+      assert.deepEqual(
+        listing.snapshots.map((s) => s.name),
+        ['2026-06-16T02-00-01', '2026-06-17T02-00-02'],
+      );
       assert.equal(listing.latest?.name, '2026-06-17T02-00-02');
       assert.equal(listing.latestState, 'ok');
       assert.deepEqual(listing.inProgress, []);
       const local = await listSnapshots(root);
-      assert.deepEqual(listing.snapshots.map((s) => [s.name, s.time.getTime(), s.latest]), local.snapshots.map((s) => [s.name, s.time.getTime(), s.latest]));
+      assert.deepEqual(
+        listing.snapshots.map((s) => [s.name, s.time.getTime(), s.latest]),
+        local.snapshots.map((s) => [s.name, s.time.getTime(), s.latest]),
+      );
     });
 
     it('a warm list costs exactly one ssh process', async () => {
@@ -138,13 +147,18 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
       const names = JSON.parse(list.stdout).map((s: { name: string }) => s.name);
       assert.deepEqual(names, ['2026-06-16T02-00-01', '2026-06-17T02-00-02', result.name]);
       // The CLI closes its shared connection on exit: no ssh master is left behind whose socket folder is gone.
-      const orphans = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map((p) => {
-        try {
-          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-        } catch {
-          return '';
-        }
-      }).map((c) => /^ssh: (\S+)\/[0-9a-f]+ \[mux\]/.exec(c)?.[1]).filter((dir): dir is string => dir !== undefined && !fs.existsSync(dir));
+      const orphans = fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .map((p) => {
+          try {
+            return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+          } catch {
+            return '';
+          }
+        })
+        .map((c) => /^ssh: (\S+)\/[0-9a-f]+ \[mux\]/.exec(c)?.[1])
+        .filter((dir): dir is string => dir !== undefined && !fs.existsSync(dir));
       assert.deepEqual(orphans, []);
     });
   });
@@ -159,7 +173,10 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
       const second = await takeSnapshot({ source, root: spec(root), now: new Date(2026, 0, 2, 0, 0, 0) });
       assert.equal(second.linkDest, path.join(root, first.name));
       const listing = await listSnapshots(spec(root));
-      assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name, second.name]);
+      assert.deepEqual(
+        listing.snapshots.map((s) => s.name),
+        [first.name, second.name],
+      );
       assert.equal((await openRoot(spec(root)).files.read(second.name, 'sub/b.txt')).toString(), 'bravo');
     } finally {
       if (saved === undefined) delete process.env.RSYNC_RSH;
@@ -186,10 +203,16 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
         for (const dir of [os.homedir(), process.cwd(), remoteBase]) assert.equal(fs.existsSync(path.join(dir, relative)), false, `a command embedded in the path ran (in ${dir})`);
         assert.equal(fs.existsSync(path.join(root, 'x')), false);
         assert.ok(fs.statSync(path.join(root, first.name)).isDirectory(), 'the root was created verbatim');
-        assert.deepEqual(fs.readdirSync(remoteBase).filter((e) => e.startsWith(`we ird ${tag}`)), [weird.split('/')[0]]);
+        assert.deepEqual(
+          fs.readdirSync(remoteBase).filter((e) => e.startsWith(`we ird ${tag}`)),
+          [weird.split('/')[0]],
+        );
         assert.equal(fs.statSync(path.join(root, first.name, "it's.txt")).ino, fs.statSync(path.join(root, second.name, "it's.txt")).ino);
         const listing = await listSnapshots(spec(root), { sshCommand: sshd.sshCommand });
-        assert.deepEqual(listing.snapshots.map((s) => s.name), [first.name, second.name]);
+        assert.deepEqual(
+          listing.snapshots.map((s) => s.name),
+          [first.name, second.name],
+        );
         assert.equal((await openRoot(spec(root), { sshCommand: sshd.sshCommand }).files.read(second.name, 'file with space.txt')).toString(), 'one');
       } finally {
         if (savedOldArgs === undefined) delete process.env.RSYNC_OLD_ARGS;
@@ -208,7 +231,10 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     fs.symlinkSync('2026-09-09T00-00-00', path.join(root, 'latest'));
     const remote = await listSnapshots(spec(root), { sshCommand: sshd.sshCommand });
     const local = await listSnapshots(root);
-    assert.deepEqual(remote.snapshots.map((s) => [s.name, s.format]), local.snapshots.map((s) => [s.name, s.format]));
+    assert.deepEqual(
+      remote.snapshots.map((s) => [s.name, s.format]),
+      local.snapshots.map((s) => [s.name, s.format]),
+    );
     assert.deepEqual(remote.inProgress, ['.inprogress-2026-03-03T00-00-00']);
     assert.equal(remote.latestState, 'dangling');
     assert.equal(remote.latestState, local.latestState);
@@ -227,7 +253,7 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     assert.equal(fs.existsSync(root), false);
   });
 
-  it('a busy remote lock names the holder\'s operation and pid (a prune holds it); the lock file stays flock -n compatible', async () => {
+  it("a busy remote lock names the holder's operation and pid (a prune holds it); the lock file stays flock -n compatible", async () => {
     const source = makeSource();
     const root = path.join(remoteBase, 'locked-by-prune');
     await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, createRoot: true, now: new Date(2026, 4, 1) });
@@ -236,7 +262,7 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
       const note = fs.readFileSync(path.join(root, '.rsync-snapshots.lock'), 'utf8');
       assert.match(note, /^\d+ prune\n$/);
       const flock = spawnSync('flock', ['-n', '-E', '99', path.join(root, '.rsync-snapshots.lock'), 'true']);
-      assert.equal(flock.status, 99, 'the cron line\'s flock -n sees it held');
+      assert.equal(flock.status, 99, "the cron line's flock -n sees it held");
       await assert.rejects(
         takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 4, 2) }),
         (err: unknown) => isSnapshotError(err, 'LOCKED') && err.message.startsWith(`A prune of ${spec(root)} is already running (pid ${note.split(' ')[0]} on testhost)`),
@@ -256,24 +282,32 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     const holder = spawn('flock', ['-n', path.join(root, '.rsync-snapshots.lock'), 'sleep', '30'], { stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 300));
-      await assert.rejects(takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 4, 2) }), (err: unknown) => isSnapshotError(err, 'LOCKED') && /already running/.test(err.message));
+      await assert.rejects(
+        takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 4, 2) }),
+        (err: unknown) => isSnapshotError(err, 'LOCKED') && /already running/.test(err.message),
+      );
     } finally {
       holder.kill();
     }
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), '2026-05-01T00-00-00');
-    assert.deepEqual((await listSnapshots(root)).snapshots.map((s) => s.name), ['2026-05-01T00-00-00']);
+    assert.deepEqual(
+      (await listSnapshots(root)).snapshots.map((s) => s.name),
+      ['2026-05-01T00-00-00'],
+    );
   });
 
   it('a failing rsync removes the partial folder and leaves latest untouched', async () => {
     const source = makeSource();
     const root = path.join(remoteBase, 'rsync-fails');
     await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, createRoot: true, now: new Date(2026, 6, 1) });
-    await assert.rejects(
-      takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 2), excludes: ['--bad-[pattern'], rsyncPath: '/bin/false' }),
-      (err: unknown) => isSnapshotError(err, 'RSYNC_FAILED'),
+    await assert.rejects(takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 2), excludes: ['--bad-[pattern'], rsyncPath: '/bin/false' }), (err: unknown) =>
+      isSnapshotError(err, 'RSYNC_FAILED'),
     );
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), '2026-07-01T00-00-00');
-    assert.deepEqual(fs.readdirSync(root).filter((e) => e.startsWith('.inprogress') || e.startsWith('2026')), ['2026-07-01T00-00-00']);
+    assert.deepEqual(
+      fs.readdirSync(root).filter((e) => e.startsWith('.inprogress') || e.startsWith('2026')),
+      ['2026-07-01T00-00-00'],
+    );
   });
 
   it('a failed run (remote disk full) names the unfinished .inprogress-* copy it leaves for reuse, instead of "Nothing was kept"', async function () {
@@ -294,7 +328,10 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
       assert.ok(isSnapshotError(error, 'RSYNC_FAILED'), String(error));
       assert.doesNotMatch(error.message, /Nothing was kept/);
       assert.match(error.message, new RegExp(`latest is unchanged.*Left in the root: ${crashed} .*reuses it.*\\(on testhost\\)`));
-      assert.deepEqual(fs.readdirSync(root).filter((e) => e.startsWith('.inprogress')), [crashed]);
+      assert.deepEqual(
+        fs.readdirSync(root).filter((e) => e.startsWith('.inprogress')),
+        [crashed],
+      );
       assert.equal(fs.readlinkSync(path.join(root, 'latest')), '2026-07-01T00-00-00');
     } finally {
       await run('umount', [root]);
@@ -325,7 +362,10 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
       let failure: Error | undefined;
       for (let freed = 1; freed <= 6 && !failure; freed++) {
         fs.unlinkSync(path.join(fill, `f${--n}`));
-        const e = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 2) }).then(() => assert.fail('latest cannot have moved with no inode left'), (err: Error) => err);
+        const e = await takeSnapshot({ source, root: spec(root), sshCommand: sshd.sshCommand, now: new Date(2026, 6, 2) }).then(
+          () => assert.fail('latest cannot have moved with no inode left'),
+          (err: Error) => err,
+        );
         if (!/latest could not be moved/.test(e.message)) continue; // the copy itself did not fit yet
         if (!fs.existsSync(path.join(root, name, 'a.txt')) || !fs.existsSync(path.join(root, name, 'z'))) {
           fs.rmSync(path.join(root, name), { recursive: true }); // kept but partial: not the case under test
@@ -334,10 +374,16 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
         failure = e;
       }
       assert.ok(isSnapshotError(failure, 'ROOT_INVALID'), String(failure));
-      assert.match(failure.message, new RegExp(`^Snapshot ${name} is complete and kept in testhost:${root}, but latest could not be moved to it \\(.*No space left on device.*\\): latest still points at ${first.name}`));
+      assert.match(
+        failure.message,
+        new RegExp(`^Snapshot ${name} is complete and kept in testhost:${root}, but latest could not be moved to it \\(.*No space left on device.*\\): latest still points at ${first.name}`),
+      );
       assert.match(failure.message, /df -i on testhost/);
       assert.match(failure.message, new RegExp(`ssh testhost ln -sfn ${name} '${root}/latest'`));
-      assert.deepEqual((await listSnapshots(root)).snapshots.map((x) => x.name), [first.name, name]);
+      assert.deepEqual(
+        (await listSnapshots(root)).snapshots.map((x) => x.name),
+        [first.name, name],
+      );
       assert.equal(fs.readlinkSync(path.join(root, 'latest')), first.name);
     } finally {
       await run('umount', [root]);
@@ -354,10 +400,7 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     });
 
     async function expectFailure(sshCommand: string, message: RegExp): Promise<void> {
-      for (const attempt of [
-        () => listSnapshots(spec(root), { sshCommand }),
-        () => takeSnapshot({ source, root: spec(root), sshCommand, now: new Date(2026, 7, 2) }),
-      ]) {
+      for (const attempt of [() => listSnapshots(spec(root), { sshCommand }), () => takeSnapshot({ source, root: spec(root), sshCommand, now: new Date(2026, 7, 2) })]) {
         const started = Date.now();
         let error: unknown;
         await attempt().catch((err) => (error = err));
@@ -368,7 +411,10 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
         assert.ok(elapsed < 10_000, `took ${elapsed} ms, longer than the connect timeout`);
       }
       assert.equal(fs.readlinkSync(path.join(root, 'latest')), '2026-08-01T00-00-00');
-      assert.deepEqual(fs.readdirSync(root).filter((e) => !e.startsWith('.rsync-snapshots')), ['2026-08-01T00-00-00', 'latest']);
+      assert.deepEqual(
+        fs.readdirSync(root).filter((e) => !e.startsWith('.rsync-snapshots')),
+        ['2026-08-01T00-00-00', 'latest'],
+      );
     }
 
     it('unknown host key (empty known_hosts): says to connect once and accept the key', async () => {
@@ -380,7 +426,10 @@ describe('remote backup root over ssh (real sshd on 127.0.0.1)', function () {
     it('changed host key: says the key changed and how to replace it after checking', async () => {
       const otherKey = fs.readFileSync(`${sshd.makeUnauthorizedKey()}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
       await expectFailure(sshd.variant('changed-key', { knownHosts: `[127.0.0.1]:${sshd.port} ${otherKey}\n` }), /CHANGED.*ssh-keygen -R/);
-      await expectFailure(sshd.variant('changed-key', { knownHosts: `[127.0.0.1]:${sshd.port} ${otherKey}\n` }), new RegExp(`ssh-keygen -R '\\[127\\.0\\.0\\.1\\]:${sshd.port}' -f \\S*known_hosts\\.changed-key\\)`));
+      await expectFailure(
+        sshd.variant('changed-key', { knownHosts: `[127.0.0.1]:${sshd.port} ${otherKey}\n` }),
+        new RegExp(`ssh-keygen -R '\\[127\\.0\\.0\\.1\\]:${sshd.port}' -f \\S*known_hosts\\.changed-key\\)`),
+      );
     });
 
     it('wrong key: says to set up key authentication (ssh-copy-id), no password prompt', async () => {

@@ -49,7 +49,10 @@ describe('space usage of a remote root (real sshd)', function () {
     const du = await remoteDu();
     assert.ok(Math.abs(report.totalBytes - du) <= du * 0.01, `usage ${report.totalBytes} vs du ${du}`);
     assert.equal(report.root, spec);
-    assert.deepEqual(report.snapshots.map((s) => s.name), ['2026-04-01T00-00-00', '2026-04-02T00-00-00', '2026-04-03T00-00-00']);
+    assert.deepEqual(
+      report.snapshots.map((s) => s.name),
+      ['2026-04-01T00-00-00', '2026-04-02T00-00-00', '2026-04-03T00-00-00'],
+    );
     const local = await usage(root, { cache: false });
     assert.equal(report.totalBytes, local.totalBytes);
     assert.deepEqual(report.snapshots, local.snapshots);

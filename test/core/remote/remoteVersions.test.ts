@@ -46,16 +46,28 @@ describe('versions of a file on a remote root (real sshd)', function () {
     const history = await versions(spec, 'doc/f.txt', { sshCommand: sshd.sshCommand });
     assert.equal(history.root, spec);
     assert.deepEqual(history.snapshots, names);
-    assert.deepEqual(history.versions.map((v) => v.snapshots), [names.slice(0, 2), names.slice(2, 4), names.slice(4)]);
-    assert.deepEqual(history.versions.map((v) => v.inodes), [1, 2, 1]);
-    assert.deepEqual(history.versions.map((v) => v.size), [3, 4, 4]);
+    assert.deepEqual(
+      history.versions.map((v) => v.snapshots),
+      [names.slice(0, 2), names.slice(2, 4), names.slice(4)],
+    );
+    assert.deepEqual(
+      history.versions.map((v) => v.inodes),
+      [1, 2, 1],
+    );
+    assert.deepEqual(
+      history.versions.map((v) => v.size),
+      [3, 4, 4],
+    );
     assert.equal(history.versions[1].mtime.getTime(), 1_700_000_200_000);
     assert.equal(history.versions[2].path, `${spec}/${names[4]}/doc/f.txt`);
     assert.equal(history.versions[0].ino, fs.statSync(path.join(root, names[1], 'doc/f.txt')).ino);
     assert.deepEqual(history.absent, []);
     // The same answer as the local implementation on the same folder.
     const local = await versions(root, 'doc/f.txt');
-    assert.deepEqual(history.versions.map((v) => [v.snapshots, v.size, v.mtime.getTime(), v.ino, v.inodes]), local.versions.map((v) => [v.snapshots, v.size, v.mtime.getTime(), v.ino, v.inodes]));
+    assert.deepEqual(
+      history.versions.map((v) => [v.snapshots, v.size, v.mtime.getTime(), v.ino, v.inodes]),
+      local.versions.map((v) => [v.snapshots, v.size, v.mtime.getTime(), v.ino, v.inodes]),
+    );
     // The path of a version reads its content.
     assert.equal((await readSnapshotFile(spec, history.versions[0].lastSnapshot, 'doc/f.txt', { sshCommand: sshd.sshCommand })).toString(), 'one');
   });
@@ -64,11 +76,17 @@ describe('versions of a file on a remote root (real sshd)', function () {
     fs.rmSync(path.join(root, names[3], 'other.txt'));
     fs.rmSync(path.join(root, names[0], 'other.txt'));
     const history = await versions(spec, 'other.txt', { sshCommand: sshd.sshCommand });
-    assert.deepEqual(history.absent.map((a) => [a.reason, a.snapshots]), [
-      ['not-yet-created', [names[0]]],
-      ['deleted', [names[3]]],
-    ]);
-    assert.deepEqual(history.versions.map((v) => v.snapshots), [names.slice(1, 3), [names[4]]]);
+    assert.deepEqual(
+      history.absent.map((a) => [a.reason, a.snapshots]),
+      [
+        ['not-yet-created', [names[0]]],
+        ['deleted', [names[3]]],
+      ],
+    );
+    assert.deepEqual(
+      history.versions.map((v) => v.snapshots),
+      [names.slice(1, 3), [names[4]]],
+    );
     fs.mkdirSync(path.join(root, names[4], 'real'));
     fs.writeFileSync(path.join(root, names[4], 'real', 'g.txt'), 'g');
     fs.symlinkSync('real', path.join(root, names[4], 'linked'));
@@ -83,7 +101,10 @@ describe('versions of a file on a remote root (real sshd)', function () {
     fs.writeFileSync(path.join(source, 'doc', 'f.txt'), 'two!'); // content of v2, new mtime
     const back = await versions(spec, 'doc/f.txt', { sshCommand: sshd.sshCommand, workingFolder: source });
     assert.equal(back.working?.currentIndex, 1);
-    assert.deepEqual(back.versions.map((v) => v.current), [false, true, false]);
+    assert.deepEqual(
+      back.versions.map((v) => v.current),
+      [false, true, false],
+    );
     fs.writeFileSync(path.join(source, 'doc', 'f.txt'), 'four');
     assert.equal((await versions(spec, 'doc/f.txt', { sshCommand: sshd.sshCommand, workingFolder: source })).working?.currentIndex, undefined);
   });

@@ -49,7 +49,10 @@ describe('remote root location', () => {
   ];
   for (const [spec, message] of refused) {
     it(`refuses ${JSON.stringify(spec)} with a clear BAD_INPUT`, () => {
-      assert.throws(() => parseRootLocation(spec), (err: unknown) => isSnapshotError(err, 'BAD_INPUT') && message.test(err.message));
+      assert.throws(
+        () => parseRootLocation(spec),
+        (err: unknown) => isSnapshotError(err, 'BAD_INPUT') && message.test(err.message),
+      );
     });
   }
 
@@ -62,7 +65,12 @@ describe('remote root location', () => {
     process.chdir(scratch); // a spec misread as a relative local path would create folders here
     try {
       const relative = `pwned-${process.pid}`; // a relative marker: would appear in the (scratch) working folder
-      for (const root of [`-oProxyCommand=touch ${marker}:/backup`, `-oProxyCommand=touch${'${IFS}'}${marker}:/backup`, `-oProxyCommand=touch ${relative}:/b`, `x@-oProxyCommand=touch ${relative}:/b`]) {
+      for (const root of [
+        `-oProxyCommand=touch ${marker}:/backup`,
+        `-oProxyCommand=touch${'${IFS}'}${marker}:/backup`,
+        `-oProxyCommand=touch ${relative}:/b`,
+        `x@-oProxyCommand=touch ${relative}:/b`,
+      ]) {
         await assert.rejects(listSnapshots(root), (err: unknown) => isSnapshotError(err, 'BAD_INPUT'));
         await assert.rejects(takeSnapshot({ source, root, createRoot: true }), (err: unknown) => isSnapshotError(err, 'BAD_INPUT'));
       }
@@ -76,12 +84,15 @@ describe('remote root location', () => {
 });
 
 describe('ssh argument quoting', () => {
-  it('shellQuote wraps every argument in single quotes, a quote as \'\\\'\'', () => {
+  it("shellQuote wraps every argument in single quotes, a quote as '\\''", () => {
     assert.equal(shellQuote('plain'), `'plain'`);
     assert.equal(shellQuote(''), `''`);
     assert.equal(shellQuote(`it's`), `'it'\\''s'`);
     assert.equal(shellQuote('$(touch x); `y` "z"'), `'$(touch x); \`y\` "z"'`);
-    assert.throws(() => shellQuote('a\0b'), (err: unknown) => isSnapshotError(err, 'BAD_INPUT'));
+    assert.throws(
+      () => shellQuote('a\0b'),
+      (err: unknown) => isSnapshotError(err, 'BAD_INPUT'),
+    );
   });
 
   it('splits an ssh command like rsync splits -e / RSYNC_RSH, and joinCommand inverts it', () => {
@@ -89,7 +100,15 @@ describe('ssh argument quoting', () => {
     assert.deepEqual(splitCommand('  ssh  -p 2222 -F "/my dir/config" '), ['ssh', '-p', '2222', '-F', '/my dir/config']);
     assert.deepEqual(splitCommand(`ssh -o 'ProxyJump=a b' -i "x""y"`), ['ssh', '-o', 'ProxyJump=a b', '-i', 'x"y']);
     assert.deepEqual(splitCommand(`ssh -l ''`), ['ssh', '-l', '']);
-    assert.throws(() => splitCommand('ssh -F "unterminated'), (err: unknown) => isSnapshotError(err, 'BAD_INPUT'));
-    for (const argv of [['ssh', '-F', '/a b/c'], ['ssh', `it's`, 'say "hi"', ''], ['/usr/bin/ssh', '-o', 'ControlPath=/tmp/x/%C']]) assert.deepEqual(splitCommand(joinCommand(argv)), argv);
+    assert.throws(
+      () => splitCommand('ssh -F "unterminated'),
+      (err: unknown) => isSnapshotError(err, 'BAD_INPUT'),
+    );
+    for (const argv of [
+      ['ssh', '-F', '/a b/c'],
+      ['ssh', `it's`, 'say "hi"', ''],
+      ['/usr/bin/ssh', '-o', 'ControlPath=/tmp/x/%C'],
+    ])
+      assert.deepEqual(splitCommand(joinCommand(argv)), argv);
   });
 });

@@ -34,7 +34,26 @@ describe('ssh transport against a real sshd', function () {
 
   it('exec passes every argument verbatim through the remote shell (each quoted by shellQuote)', async () => {
     const marker = path.join(base, 'injected');
-    const hostile = ['plain', 'two words', `it's`, '"dq"', '$(touch ' + marker + ')', '`touch ' + marker + '`', ';touch ' + marker, '|cat', '&& x', '*', '~', '$HOME', '\\n', 'ünïcödé', '', '-n', 'new\nline', '\t'];
+    const hostile = [
+      'plain',
+      'two words',
+      `it's`,
+      '"dq"',
+      '$(touch ' + marker + ')',
+      '`touch ' + marker + '`',
+      ';touch ' + marker,
+      '|cat',
+      '&& x',
+      '*',
+      '~',
+      '$HOME',
+      '\\n',
+      'ünïcödé',
+      '',
+      '-n',
+      'new\nline',
+      '\t',
+    ];
     const transport = new SshTransport(location(), { sshCommand: sshd.sshCommand });
     const r = await transport.exec(['printf', '%s\\0', ...hostile]);
     assert.equal(r.exitCode, 0, r.stderr);
@@ -87,7 +106,13 @@ describe('ssh transport against a real sshd', function () {
     controller.abort();
     await assert.rejects(run, (err: unknown) => isSnapshotError(err, 'CANCELLED'));
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), first.name);
-    assert.deepEqual(fs.readdirSync(root).filter((e) => !e.startsWith('.rsync-snapshots')).sort(), [first.name, 'latest']);
+    assert.deepEqual(
+      fs
+        .readdirSync(root)
+        .filter((e) => !e.startsWith('.rsync-snapshots'))
+        .sort(),
+      [first.name, 'latest'],
+    );
     assert.equal(await lockIsFree(path.join(root, '.rsync-snapshots.lock')), true, 'the remote lock was released');
   });
 
@@ -101,7 +126,10 @@ describe('ssh transport against a real sshd', function () {
     fs.writeFileSync(slowRsync, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
     // Its TMPDIR is ours: the ssh socket folder that a killed process cannot remove is cleaned up with the test's.
     const cliTmp = tmp.make('rs-cli-tmp');
-    const cli = spawn(process.execPath, [cliPath(), 'snapshot', source, spec, '--ssh-command', sshd.sshCommand, '--rsync-path', slowRsync], { stdio: 'ignore', env: { ...process.env, TMPDIR: cliTmp } });
+    const cli = spawn(process.execPath, [cliPath(), 'snapshot', source, spec, '--ssh-command', sshd.sshCommand, '--rsync-path', slowRsync], {
+      stdio: 'ignore',
+      env: { ...process.env, TMPDIR: cliTmp },
+    });
     const lockPath = path.join(root, '.rsync-snapshots.lock');
     await waitFor(() => fs.readdirSync(root).some((e) => e.startsWith('.inprogress-')), 20_000, 'the partial folder');
     await waitFor(() => childPids(cli.pid!, 'sleep').length > 0, 10_000, 'rsync (sleep) to start');
@@ -111,11 +139,18 @@ describe('ssh transport against a real sshd', function () {
     for (const pid of sleeper) process.kill(pid, 'SIGKILL');
     await waitFor(async () => lockIsFree(lockPath), 10_000, 'the remote lock to be released');
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), first.name, 'latest untouched by the killed run');
-    assert.deepEqual((await listSnapshots(spec, { sshCommand: sshd.sshCommand })).snapshots.map((s) => s.name), [first.name]);
+    assert.deepEqual(
+      (await listSnapshots(spec, { sshCommand: sshd.sshCommand })).snapshots.map((s) => s.name),
+      [first.name],
+    );
 
     const next = await takeSnapshot({ source, root: spec, sshCommand: sshd.sshCommand });
     assert.equal(next.linkDest, path.join(root, first.name));
-    assert.deepEqual(fs.readdirSync(root).filter((e) => e.startsWith('.inprogress-')), [], 'the leftover was removed');
+    assert.deepEqual(
+      fs.readdirSync(root).filter((e) => e.startsWith('.inprogress-')),
+      [],
+      'the leftover was removed',
+    );
     assert.equal(fs.readlinkSync(path.join(root, 'latest')), next.name);
   });
 

@@ -60,6 +60,10 @@ async function checkFilesystem(root: string, writable: boolean): Promise<DoctorC
   const probe = await probeHardLinks(root);
   return probe.ok
     ? { name: 'filesystem and hard links', ok: true, detail: `${type}; hard links work` }
-    : { name: 'filesystem and hard links', ok: false, detail: `${type}; hard links fail (${probe.error}), so every snapshot would be a full copy`, fix: 'Put the backup root on a filesystem with hard links (ext4, xfs, btrfs, APFS), not FAT/exFAT or a share without them.' };
+    : {
+        name: 'filesystem and hard links',
+        ok: false,
+        detail: `${type}; hard links fail (${probe.error}), so every snapshot would be a full copy`,
+        fix: 'Put the backup root on a filesystem with hard links (ext4, xfs, btrfs, APFS), not FAT/exFAT or a share without them.',
+      };
 }
-

@@ -26,8 +26,7 @@ async function resolveIn(root: string, name: string, relativePath: string): Prom
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw new SnapshotError('NOT_FOUND', `${rel || name} does not exist in snapshot ${name}.`);
     throw err;
   }
-  if (real !== realBase && !real.startsWith(realBase + path.sep))
-    throw new SnapshotError('BAD_INPUT', `${rel} leads outside snapshot ${name} (through a symlink); it is not served.`);
+  if (real !== realBase && !real.startsWith(realBase + path.sep)) throw new SnapshotError('BAD_INPUT', `${rel} leads outside snapshot ${name} (through a symlink); it is not served.`);
   return full;
 }
 

@@ -21,7 +21,10 @@ export async function listLocal(root: string): Promise<RootListing> {
     if (code === 'EACCES') throw new SnapshotError('ROOT_INVALID', `Backup root ${absRoot} cannot be read (permission denied): fix its permissions.`);
     throw err;
   }
-  const { snapshots, inProgress } = classifyRootEntries(entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() })), (name) => path.join(absRoot, name));
+  const { snapshots, inProgress } = classifyRootEntries(
+    entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() })),
+    (name) => path.join(absRoot, name),
+  );
 
   const { state, target, name } = await readLatest(absRoot, new Set(snapshots.map((s) => s.name)));
   const latest = name ? snapshots.find((s) => s.name === name) : undefined;
@@ -44,7 +47,10 @@ async function readLatest(root: string, names: Set<string>): Promise<{ state: La
   const base = path.basename(resolved);
   const inRoot = path.dirname(resolved) === root || (await sameFile(path.dirname(resolved), root));
   if (inRoot && names.has(base)) return { state: 'ok', target, name: base };
-  const exists = await fs.stat(resolved).then(() => true, () => false);
+  const exists = await fs.stat(resolved).then(
+    () => true,
+    () => false,
+  );
   return { state: exists ? 'not-a-snapshot' : 'dangling', target };
 }
 
@@ -56,4 +62,3 @@ async function sameFile(a: string, b: string): Promise<boolean> {
     return false;
   }
 }
-

@@ -87,7 +87,12 @@ async function lockNotOpenable(lockPath: string): Promise<SnapshotError> {
 /** The login name of a uid (from /etc/passwd), or "uid N". */
 async function userName(uid: number): Promise<string> {
   const passwd = await fs.readFile('/etc/passwd', 'utf8').catch(() => '');
-  return passwd.split('\n').map((l) => l.split(':')).find((f) => f.length > 2 && Number(f[2]) === uid)?.[0] ?? `uid ${uid}`;
+  return (
+    passwd
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f.length > 2 && Number(f[2]) === uid)?.[0] ?? `uid ${uid}`
+  );
 }
 
 function isAlive(pid: number): boolean {

@@ -46,7 +46,10 @@ export function localPrune(root: string): PruneAccess {
           try {
             await removeTree(doomed);
           } catch (err) {
-            throw new SnapshotError('BAD_INPUT', `Snapshot ${entry.name} was unlisted but could not be removed completely (${(err as Error).message}): remove ${doomed} by hand (rm -rf) to free its space.`);
+            throw new SnapshotError(
+              'BAD_INPUT',
+              `Snapshot ${entry.name} was unlisted but could not be removed completely (${(err as Error).message}): remove ${doomed} by hand (rm -rf) to free its space.`,
+            );
           }
           deleted.push(entry.name);
           options.onProgress?.(++done, entries.length, entry.name);

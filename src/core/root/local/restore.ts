@@ -49,4 +49,3 @@ async function checkSource(snapshotPath: string, sourcePath: string, relativePat
   }
   return stat.isDirectory() ? 'folder' : 'file';
 }
-

@@ -19,12 +19,19 @@ export function localSnapshots(root: string, logger: Logger): SnapshotAccess {
       await removeStaleTemps(root, logger);
     },
     checkLatestReplaceable: () => checkLatestReplaceable(root),
-    nameTaken: (name) => fs.lstat(path.join(root, name)).then(() => true, () => false),
+    nameTaken: (name) =>
+      fs.lstat(path.join(root, name)).then(
+        () => true,
+        () => false,
+      ),
     selfExcludes: (source) => selfExcludes(source, root),
     begin: (name) => fs.mkdir(inProgress(name)),
     async abort(name) {
       await removeTree(inProgress(name)).catch((err) => logger.warn(`could not remove ${inProgress(name)}: ${err}`));
-      return fs.lstat(inProgress(name)).then(() => false, () => true);
+      return fs.lstat(inProgress(name)).then(
+        () => false,
+        () => true,
+      );
     },
     async finish(name, meta, leftovers, listing) {
       const finalDir = path.join(root, name);

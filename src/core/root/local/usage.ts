@@ -47,12 +47,12 @@ export async function measureLocalUsage(root: string, options: UsageOptions = {}
   const absRoot = listing.root;
   const useCache = options.cache !== false;
   // An interrupted prune's .deleting-* folders still take space: measured with the snapshots, reported apart.
-  const deleting = (await fs.readdir(absRoot, { withFileTypes: true })).filter((e) => e.isDirectory() && isDeletingName(e.name)).map((e) => e.name).sort();
+  const deleting = (await fs.readdir(absRoot, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && isDeletingName(e.name))
+    .map((e) => e.name)
+    .sort();
   const deletingStats = await Promise.all(deleting.map((n) => fs.lstat(path.join(absRoot, n)).catch(() => undefined)));
-  const entries = [
-    ...listing.snapshots.map((s) => ({ name: s.name, path: s.path })),
-    ...deleting.flatMap((n, i) => (deletingStats[i] ? [{ name: n, path: path.join(absRoot, n) }] : [])),
-  ];
+  const entries = [...listing.snapshots.map((s) => ({ name: s.name, path: s.path })), ...deleting.flatMap((n, i) => (deletingStats[i] ? [{ name: n, path: path.join(absRoot, n) }] : []))];
   const names = entries.map((s) => s.name);
   const stats = [...(await Promise.all(listing.snapshots.map((s) => fs.lstat(s.path)))), ...deletingStats.filter((st) => st !== undefined)];
   const stamps = stats.map((st) => `${st.dev}:${st.ino}:${st.ctimeMs}`);
@@ -62,7 +62,15 @@ export async function measureLocalUsage(root: string, options: UsageOptions = {}
 
   if (useCache && model.lastKey === key && model.lastReport) {
     options.onProgress?.({ done: names.length, total: names.length });
-    const report = { ...model.lastReport, snapshots: model.lastReport.snapshots.map((s) => ({ ...s })), deleting: model.lastReport.deleting.map((s) => ({ ...s })), warnings: [...model.lastReport.warnings], scanned: 0, fromCache: names.length, durationMs: Date.now() - started };
+    const report = {
+      ...model.lastReport,
+      snapshots: model.lastReport.snapshots.map((s) => ({ ...s })),
+      deleting: model.lastReport.deleting.map((s) => ({ ...s })),
+      warnings: [...model.lastReport.warnings],
+      scanned: 0,
+      fromCache: names.length,
+      durationMs: Date.now() - started,
+    };
     return { report, freedBy };
   }
 
@@ -102,4 +110,3 @@ export async function measureLocalUsage(root: string, options: UsageOptions = {}
   }
   return { report: { ...report, snapshots: report.snapshots.map((s) => ({ ...s })), deleting: report.deleting.map((s) => ({ ...s })), warnings: [...report.warnings] }, freedBy };
 }
-

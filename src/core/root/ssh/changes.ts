@@ -155,7 +155,13 @@ export function sshChanges({ location, transport }: Ssh): ChangesAccess {
   return { diff: (a, b, options) => diffRemote(location, transport, a, b, options) };
 }
 
-async function diffRemote(location: RemoteRootLocation, transport: SshTransport, snapshotA: string, target: string | { working: string }, options: Parameters<ChangesAccess['diff']>[2]): Promise<{ from: string; to: string; raw: RawTreeDiff }> {
+async function diffRemote(
+  location: RemoteRootLocation,
+  transport: SshTransport,
+  snapshotA: string,
+  target: string | { working: string },
+  options: Parameters<ChangesAccess['diff']>[2],
+): Promise<{ from: string; to: string; raw: RawTreeDiff }> {
   const names = typeof target === 'string' ? [snapshotA, target] : [snapshotA];
   // Only real snapshot names (or latest) reach the host as folder names; anything else fails below as NOT_FOUND.
   const asked = names.map((n) => (n === LATEST_LINK || isSnapshotName(n) ? n : ''));
@@ -167,10 +173,12 @@ async function diffRemote(location: RemoteRootLocation, transport: SshTransport,
   const sides: TreeSide[] = names.map((name, i) => {
     const snapshot = snapshotInListing(listing, name);
     const tree = trees[i];
-    if (tree.name !== snapshot.name)
-      throw new SnapshotError('SSH_FAILED', `"${LATEST_LINK}" in ${location.spec} changed while comparing (a snapshot was just taken?): try again.`);
+    if (tree.name !== snapshot.name) throw new SnapshotError('SSH_FAILED', `"${LATEST_LINK}" in ${location.spec} changed while comparing (a snapshot was just taken?): try again.`);
     if (tree.status === 'absent')
-      throw new SnapshotError('NOT_FOUND', `Snapshot ${snapshot.name} disappeared from ${location.spec} while comparing (pruned meanwhile?). Run "rsync-snapshots list ${location.spec}" to see the snapshots.`);
+      throw new SnapshotError(
+        'NOT_FOUND',
+        `Snapshot ${snapshot.name} disappeared from ${location.spec} while comparing (pruned meanwhile?). Run "rsync-snapshots list ${location.spec}" to see the snapshots.`,
+      );
     return listingSide(tree.entries, tree.status === 'unreadable');
   });
   const [from, to] = [trees[0].name, typeof target === 'string' ? trees[1].name : target.working];
@@ -198,7 +206,10 @@ async function diffRemote(location: RemoteRootLocation, transport: SshTransport,
       checksum: options.checksum,
       sameMachine: false,
       sameContent: async (rels) => {
-        const [remote, local] = await Promise.all([remoteHashes(transport, location, dirA, rels, options.signal), mapLimit(rels, 8, (rel) => localHash(Buffer.concat([Buffer.from(working), Buffer.from('/'), rel])))]);
+        const [remote, local] = await Promise.all([
+          remoteHashes(transport, location, dirA, rels, options.signal),
+          mapLimit(rels, 8, (rel) => localHash(Buffer.concat([Buffer.from(working), Buffer.from('/'), rel]))),
+        ]);
         return rels.map((_, i) => remote[i] !== undefined && remote[i] === local[i]);
       },
     });

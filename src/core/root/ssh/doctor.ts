@@ -57,7 +57,12 @@ export function sshDoctor({ location, transport }: Ssh): DoctorAccess {
         if (lines[0] !== 'rsync-snapshots-doctor') throw new Error(`unexpected answer (is the login shell printing text? make it quiet for non-interactive sessions): ${lines[0].slice(0, 80)}`);
         checks.push({ name: 'ssh connection', ok: true, detail: `${transport.destination} answers (BatchMode, ${transport.command})` });
       } catch (err) {
-        checks.push({ name: 'ssh connection', ok: false, detail: (err as Error).message, fix: `Check that "${transport.command} ${transport.destination} true" works in a terminal without a password prompt (key authentication).` });
+        checks.push({
+          name: 'ssh connection',
+          ok: false,
+          detail: (err as Error).message,
+          fix: `Check that "${transport.command} ${transport.destination} true" works in a terminal without a password prompt (key authentication).`,
+        });
         return { ...base, checks, usable: false };
       }
       const has = (line: string) => lines.includes(line);
@@ -66,13 +71,23 @@ export function sshDoctor({ location, transport }: Ssh): DoctorAccess {
       const missing = lines.filter((l) => l.startsWith('missing ')).map((l) => l.slice(8));
       checks.push(
         missing.length
-          ? { name: 'tools on the host', ok: false, detail: `missing on ${location.host}: ${missing.join(', ')}`, fix: `Install them on ${location.host}: rsync, util-linux (flock), coreutils (realpath, mv -T, stat), findutils (find).` }
+          ? {
+              name: 'tools on the host',
+              ok: false,
+              detail: `missing on ${location.host}: ${missing.join(', ')}`,
+              fix: `Install them on ${location.host}: rsync, util-linux (flock), coreutils (realpath, mv -T, stat), findutils (find).`,
+            }
           : { name: 'tools on the host', ok: true, detail: 'rsync, flock, realpath, find, stat and mv -T are available' },
       );
       if (has('root missing') || has('root notdir')) {
         checks.push(
           has('root missing')
-            ? { name: 'root exists', ok: false, detail: `${location.path} does not exist on ${location.host}`, fix: `Create it (ssh ${location.host} mkdir -p '${location.path}') or take a first snapshot with --create.` }
+            ? {
+                name: 'root exists',
+                ok: false,
+                detail: `${location.path} does not exist on ${location.host}`,
+                fix: `Create it (ssh ${location.host} mkdir -p '${location.path}') or take a first snapshot with --create.`,
+              }
             : { name: 'root exists', ok: false, detail: `${location.path} is not a folder on ${location.host}`, fix: 'Choose a folder as backup root.' },
         );
         return { ...base, checks, usable: false };
@@ -89,7 +104,12 @@ export function sshDoctor({ location, transport }: Ssh): DoctorAccess {
           ? { name: 'filesystem and hard links', ok: false, detail: `${type}; hard links not tested (root not writable)` }
           : has('links ok')
             ? { name: 'filesystem and hard links', ok: true, detail: `${type}; hard links work` }
-            : { name: 'filesystem and hard links', ok: false, detail: `${type}; hard links fail, so every snapshot would be a full copy`, fix: 'Put the backup root on a filesystem with hard links (ext4, xfs, btrfs), not FAT/exFAT or a share without them.' },
+            : {
+                name: 'filesystem and hard links',
+                ok: false,
+                detail: `${type}; hard links fail, so every snapshot would be a full copy`,
+                fix: 'Put the backup root on a filesystem with hard links (ext4, xfs, btrfs), not FAT/exFAT or a share without them.',
+              },
       );
       const avail = Number(value('avail'));
       return {

@@ -51,14 +51,17 @@ function kindOfFindType(type: string): EntryKind {
 /** Pure: the list script's output → entries, sorted like a local listing (exported for tests). */
 export function parseDirListing(location: RemoteRootLocation, output: Buffer): SnapshotEntry[] {
   const fields: string[] = [];
-  for (let at = 0; at < output.length; ) {
+  for (let at = 0; at < output.length;) {
     const end = output.indexOf(0, at);
     fields.push(decodeNameBytes(output.subarray(at, end < 0 ? output.length : end)));
     at = end < 0 ? output.length : end + 1;
   }
   if (output.length && output[output.length - 1] === 0) fields.push('');
   if (fields[0] !== 'rsync-snapshots-dir')
-    throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while listing a folder of ${location.spec} (is the login shell printing text? make it quiet for non-interactive sessions).`);
+    throw new SnapshotError(
+      'SSH_FAILED',
+      `Unexpected answer from ${location.host} while listing a folder of ${location.spec} (is the login shell printing text? make it quiet for non-interactive sessions).`,
+    );
   const entries: SnapshotEntry[] = [];
   for (let i = 1; i + 3 < fields.length; i += 4) {
     entries.push({ name: fields[i + 3], kind: kindOfFindType(fields[i]), size: Number(fields[i + 1]), mtimeMs: Math.round(Number(fields[i + 2]) * 1000) });

@@ -97,4 +97,3 @@ export function parseRemoteListing(location: RemoteRootLocation, output: Buffer)
   } else if (kind === 'real') latestState = 'not-a-snapshot';
   return { root: location.spec, snapshots, latest, latestState, latestTarget, inProgress };
 }
-

@@ -46,7 +46,10 @@ export async function acquireRemoteLock({ location, transport }: Ssh, create = f
     if (code === REMOTE_EXIT.busy) {
       const holder = parseLockNote(/holder: (.*)/.exec(child.stderr())?.[1] ?? '');
       if (holder.pid !== undefined)
-        throw new SnapshotError('LOCKED', `${lockHolderPhrase(holder.operation, location.spec)} is already running (pid ${holder.pid} on ${location.host}). Wait for it to finish, or stop that process.`);
+        throw new SnapshotError(
+          'LOCKED',
+          `${lockHolderPhrase(holder.operation, location.spec)} is already running (pid ${holder.pid} on ${location.host}). Wait for it to finish, or stop that process.`,
+        );
       throw new SnapshotError('LOCKED', `A snapshot into ${location.spec} is already running (another process, e.g. a cron job, holds ${lockPath} on ${location.host}). Wait for it to finish.`);
     }
     if (code === REMOTE_EXIT.noTool) throw new SnapshotError('TOOL_NOT_FOUND', `flock is not installed on ${location.host}: install it there ("sudo apt-get install util-linux").`);
@@ -62,4 +65,3 @@ export async function acquireRemoteLock({ location, transport }: Ssh, create = f
     },
   };
 }
-

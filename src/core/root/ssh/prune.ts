@@ -8,7 +8,6 @@ import { readScriptAnswer } from './scriptAnswer';
 import { REMOVE_SCRIPT } from './snapshot';
 import type { Ssh } from './ssh';
 
-
 /** One ssh call: `dev:ino mtime-seconds` of every snapshot-named folder ("$1" = root), then `/end` and the listing. */
 const PLAN_SCRIPT = `
 printf 'rsync-snapshots-prune\\0'
@@ -110,7 +109,10 @@ export function sshPrune(ssh: Ssh): PruneAccess {
               deleted.push(name);
               options.onProgress?.(++done, entries.length, name);
             } else if (outcome === 'partial') {
-              throw new SnapshotError('ROOT_INVALID', `Snapshot ${name} was unlisted but could not be removed completely on ${location.host}: remove ${location.path}/${DELETING_PREFIX}${name} by hand (rm -rf) to free its space.`);
+              throw new SnapshotError(
+                'ROOT_INVALID',
+                `Snapshot ${name} was unlisted but could not be removed completely on ${location.host}: remove ${location.path}/${DELETING_PREFIX}${name} by hand (rm -rf) to free its space.`,
+              );
             } else skipped.push({ name, why: outcome });
           }
         }

@@ -84,7 +84,12 @@ export function sshRestore({ location, transport }: Ssh): RestoreAccess {
     },
     items(plan, itemPaths, signal) {
       const source = plan.relativePath === '.' ? remotePath(location, plan.snapshot) : remotePath(location, plan.snapshot, plan.relativePath);
-      return statRemoteItems(location, transport, itemPaths.map((p) => (plan.sourceType === 'file' || p === '.' ? source : posix.join(source, p))), signal);
+      return statRemoteItems(
+        location,
+        transport,
+        itemPaths.map((p) => (plan.sourceType === 'file' || p === '.' ? source : posix.join(source, p))),
+        signal,
+      );
     },
     protectRoot: async () => [], // a remote root never lies inside a local target
   };

@@ -195,11 +195,16 @@ export class SshTransport {
     const perCommand = path.join(controlRootDir(), createHash('sha256').update(this.command).digest('hex').slice(0, 12));
     fs.mkdirSync(perCommand, { recursive: true, mode: 0o700 });
     this.controlArgs = [
-      '-o', 'BatchMode=yes',
-      '-o', `ConnectTimeout=${this.connectTimeout}`,
-      '-o', 'ControlMaster=auto',
-      '-o', `ControlPath=${perCommand}/%C`,
-      '-o', `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `ConnectTimeout=${this.connectTimeout}`,
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPath=${perCommand}/%C`,
+      '-o',
+      `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
     ];
   }
 
@@ -250,7 +255,11 @@ export class SshTransport {
     });
     if (result.failed && result.exitCode === undefined && !options.signal?.aborted && !result.isCanceled && result.signal === undefined) {
       const { code, message } = failureOf(result);
-      if (code === 'ENOENT') throw new SnapshotError('TOOL_NOT_FOUND', `The ssh command "${this.userArgv[0]}" was not found: install openssh-client ("sudo apt-get install openssh-client") or fix the ssh command setting.`);
+      if (code === 'ENOENT')
+        throw new SnapshotError(
+          'TOOL_NOT_FOUND',
+          `The ssh command "${this.userArgv[0]}" was not found: install openssh-client ("sudo apt-get install openssh-client") or fix the ssh command setting.`,
+        );
       throw new SnapshotError('SSH_FAILED', `ssh could not be started: ${message}`);
     }
     if (options.signal?.aborted || result.isCanceled) throw new SnapshotError('CANCELLED', `Cancelled while talking to ${this.destination}.`);
@@ -299,7 +308,12 @@ export class SshTransport {
   private knownHostsEntry(): string | undefined {
     try {
       const program = this.resolvedSsh ?? this.userArgv[0];
-      const out = execFileSync(program, [...this.userArgv.slice(1), '-G', '--', this.destination], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'], env: this.env ? { ...process.env, ...this.env } : process.env });
+      const out = execFileSync(program, [...this.userArgv.slice(1), '-G', '--', this.destination], {
+        encoding: 'utf8',
+        timeout: 5000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: this.env ? { ...process.env, ...this.env } : process.env,
+      });
       const value = (key: string) => new RegExp(`^${key} (.+)$`, 'm').exec(out)?.[1]?.trim();
       const alias = value('hostkeyalias');
       if (alias && alias !== 'none') return alias;
@@ -339,8 +353,14 @@ function errnoIsNotFound(err: unknown): boolean {
 
 /** Turns ssh's stderr (exit 255) into a message that says what to do. */
 export function describeSshFailure(destination: string, stderr: string, connectTimeout = DEFAULT_CONNECT_TIMEOUT_SECONDS, knownHostsEntry?: () => string | undefined): SnapshotError {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const said = lines.filter((l) => !/^[@ ]*$/.test(l) && !l.startsWith('@@@')).slice(-3).join(' | ');
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const said = lines
+    .filter((l) => !/^[@ ]*$/.test(l) && !l.startsWith('@@@'))
+    .slice(-3)
+    .join(' | ');
   const hostName = destination.replace(/^.*@/, '');
   // The known_hosts entry ssh really uses (e.g. [127.0.0.1]:2222 for a HostName/Port from ~/.ssh/config), as ssh names it.
   const removeWith = /ssh-keygen\s+(?:-f\s+["']([^"']+)["']\s+)?-R\s+["']([^"']+)["']/.exec(stderr);
@@ -353,14 +373,11 @@ export function describeSshFailure(destination: string, stderr: string, connectT
     message = `ssh could not verify the host key of ${destination} (not in known_hosts: ssh looks it up as ${entry}). Connect once in a terminal with "ssh ${destination}" and accept the key after checking its fingerprint; host key checking is never turned off.`;
   else if (/Permission denied/i.test(stderr))
     message = `ssh login to ${destination} was refused (permission denied). Set up key authentication: ssh-keygen, then ssh-copy-id ${destination}. Password prompts are disabled (BatchMode), so a key (or an ssh-agent) is required.`;
-  else if (/Connection refused/i.test(stderr))
-    message = `ssh could not connect to ${destination}: connection refused. Is the ssh server running, and is the port right (Port in ~/.ssh/config)?`;
-  else if (/timed out|Connection timeout/i.test(stderr))
-    message = `ssh could not connect to ${destination}: timed out after ${connectTimeout} s. Is the host up and reachable (VPN, firewall)?`;
+  else if (/Connection refused/i.test(stderr)) message = `ssh could not connect to ${destination}: connection refused. Is the ssh server running, and is the port right (Port in ~/.ssh/config)?`;
+  else if (/timed out|Connection timeout/i.test(stderr)) message = `ssh could not connect to ${destination}: timed out after ${connectTimeout} s. Is the host up and reachable (VPN, firewall)?`;
   else if (/Could not resolve hostname|Name or service not known|nodename nor servname/i.test(stderr))
     message = `ssh could not resolve the host name of ${destination}: check the spelling, or add a Host entry to ~/.ssh/config.`;
-  else if (/No route to host|Network is unreachable/i.test(stderr))
-    message = `ssh could not reach ${destination} (no route to host / network unreachable): check the network connection.`;
+  else if (/No route to host|Network is unreachable/i.test(stderr)) message = `ssh could not reach ${destination} (no route to host / network unreachable): check the network connection.`;
   else if (/Bad owner or permissions|Bad configuration option|bad configuration|Can't open user config/i.test(stderr))
     message = `ssh refused its configuration: ${said}. Fix the ssh config file or the ssh command setting.`;
   else message = `ssh to ${destination} failed${said ? `: ${said}` : ' (exit 255)'}. Check that "ssh ${destination}" works in a terminal.`;

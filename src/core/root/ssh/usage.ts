@@ -109,7 +109,10 @@ export async function measureRemoteUsage({ location, transport }: Ssh, options: 
     model.freshNlink = [];
     model.compact(names);
   }
-  const warnings = result.stderr.split('\n').filter((l) => l.trim()).slice(0, 100);
+  const warnings = result.stderr
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(0, 100);
   const report = model.report(location.spec, names, scanned, started, warnings);
   if (useCache) models.set(key, model);
   return { report, freedBy: (deleted: string[]) => model.freedBy(names, deleted) };

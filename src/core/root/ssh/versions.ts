@@ -114,7 +114,11 @@ export function sshVersions({ location, transport }: Ssh, files: SnapshotFiles):
     },
     async sameContent(rel, pairs, signal) {
       if (!pairs.length) return [];
-      const result = await transport.execScript(CMP_SCRIPT, pairs.flat().map((copy) => remotePath(location, copy.snapshot.name, rel)), { signal });
+      const result = await transport.execScript(
+        CMP_SCRIPT,
+        pairs.flat().map((copy) => remotePath(location, copy.snapshot.name, rel)),
+        { signal },
+      );
       if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
       const answer = result.stdout.toString('utf8');
       if (answer.length !== pairs.length) throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while comparing files (${answer.length} results for ${pairs.length} pairs).`);
