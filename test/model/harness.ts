@@ -1059,7 +1059,9 @@ class History {
     );
     const gotIdx = got.versions.findIndex((v) => v.current);
     if (gotIdx !== currentIdx) {
-      const d: TreeDifference = { key, expected: working, actual: gotIdx >= 0 ? groups[gotIdx].entry : undefined };
+      // The engine compares the working file with the version's newest copy: that is the one to classify.
+      const newestCopy = gotIdx >= 0 ? this.snaps.get(groups[gotIdx].snapshots[groups[gotIdx].snapshots.length - 1])!.tree.get(key) : undefined;
+      const d: TreeDifference = { key, expected: working, actual: newestCopy };
       const detail = `${shown(key)}: engine marks ${gotIdx}, model ${currentIdx} (${describeDifferences([d])})`;
       if (gotIdx >= 0 && quickCheckBlind(d, false)) this.known(KNOWN.claims, 'versions "= working file" is byte-true', detail, this.strictClaims);
       else this.violation('versions "= working file" is byte-true', detail);
