@@ -266,7 +266,40 @@ class History {
     return capture(this.target.localRoot, (key, top) => top && !keep.has(key));
   }
 
+  /**
+   * A killed CLI's ssh connection master runs in a session of its own (ssh daemonizes it), so the kill of the
+   * process group misses it. The CLIs of a remote history get their own short TMPDIR, so their masters can be told
+   * apart from everyone else's and ended by pid.
+   */
+  private sshTmp?: string;
+  cliEnv(): NodeJS.ProcessEnv {
+    if (!this.o.remote) return {};
+    this.sshTmp ??= fs.mkdtempSync('/tmp/rsm-');
+    return { TMPDIR: this.sshTmp };
+  }
+
+  endOrphanedSshMasters(): void {
+    if (!this.sshTmp) return;
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      let cmd = '';
+      try {
+        cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (cmd.startsWith(`ssh: ${this.sshTmp}/`)) {
+        try {
+          process.kill(Number(pid), 'SIGTERM');
+        } catch {
+          // gone already
+        }
+      }
+    }
+  }
+
   async teardown(): Promise<void> {
+    this.endOrphanedSshMasters();
+    if (this.sshTmp) fs.rmSync(this.sshTmp, { recursive: true, force: true });
     if (this.mounted) await run('umount', ['-l', this.mounted]);
     await run('chmod', ['-R', 'u+rwX', this.o.scratch]);
     fs.rmSync(this.o.scratch, { recursive: true, force: true });
@@ -906,7 +939,7 @@ class History {
     }
     const delay = 20 + Math.floor(r[0] * killDelay[kind]);
     const started = Date.now();
-    const child = spawn(process.execPath, [this.o.cli, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.o.cli, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.cliEnv() } });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     child.stdout!.resume();
@@ -923,6 +956,7 @@ class History {
       }
     }
     const exit = await exited;
+    this.endOrphanedSshMasters();
     this.figures.kills++;
     killedMidRun = killedMidRun && exit.signal === 'SIGKILL';
     if (killedMidRun) this.figures.killsMidRun++;
