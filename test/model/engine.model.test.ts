@@ -25,9 +25,10 @@ describe('model test: random histories of the whole engine against a model', fun
   let cli: string;
   let base: string;
   const total = emptyFigures();
-  const started = Date.now();
+  let started = 0;
 
   before(async () => {
+    started = Date.now();
     base = tmp.make('rs-model');
     cli = await buildCli(tmp.make('rs-model-cli'));
   });

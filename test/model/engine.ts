@@ -3,7 +3,6 @@
  * uses goes through here. When src/core moves into feature folders (or an API changes shape), only this file
  * changes; the harness sees plain data.
  */
-import path from 'node:path';
 import { isSnapshotError } from '../../src/core/util/errors';
 import { closeAllSshConnections } from '../../src/core/root/ssh/transport';
 import { DELETING_PREFIX, IN_PROGRESS_PREFIX, isSnapshotName, LATEST_LINK, LATEST_TEMP_PREFIX, LOCK_FILE, META_DIR, PROBE_PREFIX } from '../../src/core/root/format';
@@ -167,9 +166,4 @@ function ssh(t: Target): string[] {
 /** Ends shared ssh connections (the remote variant), so a test run leaves no process behind. */
 export async function closeConnections(): Promise<void> {
   await closeAllSshConnections();
-}
-
-export function localRootOf(spec: string): string {
-  const colon = spec.indexOf(':');
-  return colon > 0 && !spec.startsWith('/') ? spec.slice(colon + 1) : path.resolve(spec);
 }

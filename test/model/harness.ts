@@ -322,7 +322,40 @@ class History {
     return capture(this.target.localRoot, (key, top) => top && !keep.has(key));
   }
 
+  /**
+   * A killed CLI's ssh connection master runs in a session of its own (ssh daemonizes it), so the kill of the
+   * process group misses it. The CLIs of a remote history get their own short TMPDIR, so their masters can be told
+   * apart from everyone else's and ended by pid.
+   */
+  private sshTmp?: string;
+  cliEnv(): NodeJS.ProcessEnv {
+    if (!this.o.remote) return {};
+    this.sshTmp ??= fs.mkdtempSync('/tmp/rsm-');
+    return { TMPDIR: this.sshTmp };
+  }
+
+  endOrphanedSshMasters(): void {
+    if (!this.sshTmp) return;
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      let cmd = '';
+      try {
+        cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (cmd.startsWith(`ssh: ${this.sshTmp}/`)) {
+        try {
+          process.kill(Number(pid), 'SIGTERM');
+        } catch {
+          // gone already
+        }
+      }
+    }
+  }
+
   async teardown(): Promise<void> {
+    this.endOrphanedSshMasters();
+    if (this.sshTmp) fs.rmSync(this.sshTmp, { recursive: true, force: true });
     if (this.mounted) await run('umount', ['-l', this.mounted]);
     await run('chmod', ['-R', 'u+rwX', this.o.scratch]);
     fs.rmSync(this.o.scratch, { recursive: true, force: true });
@@ -993,7 +1026,7 @@ class History {
     }
     const delay = 20 + Math.floor(r[0] * killDelay[kind]);
     const started = Date.now();
-    const child = spawn(process.execPath, [this.o.cli, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.o.cli, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.cliEnv() } });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     child.stdout!.resume();
@@ -1010,6 +1043,7 @@ class History {
       }
     }
     const exit = await exited;
+    this.endOrphanedSshMasters();
     this.figures.kills++;
     killedMidRun = killedMidRun && exit.signal === 'SIGKILL';
     if (killedMidRun) this.figures.killsMidRun++;
@@ -1152,7 +1186,9 @@ class History {
     );
     const gotIdx = got.versions.findIndex((v) => v.current);
     if (gotIdx !== currentIdx) {
-      const d: TreeDifference = { key, expected: working, actual: gotIdx >= 0 ? groups[gotIdx].entry : undefined };
+      // The engine compares the working file with the version's newest copy: that is the one to classify.
+      const newestCopy = gotIdx >= 0 ? this.snaps.get(groups[gotIdx].snapshots[groups[gotIdx].snapshots.length - 1])!.tree.get(key) : undefined;
+      const d: TreeDifference = { key, expected: working, actual: newestCopy };
       const detail = `${shown(key)}: engine marks ${gotIdx}, model ${currentIdx} (${describeDifferences([d])})`;
       if (gotIdx >= 0 && quickCheckBlind(d, false)) this.known(KNOWN.claims, 'versions "= working file" is byte-true', detail, this.strictClaims);
       else this.violation('versions "= working file" is byte-true', detail);

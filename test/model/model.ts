@@ -4,7 +4,6 @@
  * name that is not UTF-8 is carried exactly; `shown()` turns one into text for messages.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 
 export type Entry = { t: 'd'; mode: number } | { t: 'f'; mode: number; data: Buffer; mtimeNs: bigint } | { t: 'l'; target: string };
 
@@ -170,9 +169,3 @@ export function subtree(tree: Tree, dir: string): Tree {
 export function joinKey(dir: string, key: string): string {
   return dir === '' ? key : key === '' ? dir : `${dir}/${key}`;
 }
-
-export function ensureDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-}
-
-export const relPath = (base: string, abs: string) => path.relative(base, abs);
