@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { RESTORE_TEMP_DIR } from '../restore/temp';
 import type { BackupRoot } from '../root/backupRoot';
 import { errnoCode, SnapshotError } from '../util/errors';
 import { excludeMatcher } from '../util/excludeMatcher';
@@ -49,7 +50,9 @@ export interface ChangeSet {
  * file kept its size but not its mtime.
  */
 export async function changes(root: BackupRoot, snapshotA: string, target: string | { working: string }, options: ChangesOptions = {}): Promise<ChangeSet> {
-  const exclude = excludeMatcher(options.exclude ?? []);
+  const userExclude = excludeMatcher(options.exclude ?? []);
+  // Our restore temp area (a killed restore's rsync temporaries) is never part of a snapshot: never a change either.
+  const exclude = (rel: string, isDir: boolean) => (isDir && path.basename(rel) === RESTORE_TEMP_DIR) || userExclude(rel, isDir);
   let b = target;
   if (typeof target !== 'string') {
     b = { working: path.resolve(target.working) };

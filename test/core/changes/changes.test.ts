@@ -106,6 +106,18 @@ describe('changes', () => {
     assert.deepEqual(all.added, ['fresh/new.txt', 'node_modules/pkg/index.js', 'sub/node_modules/x.js']);
   });
 
+  it('never reports the restore temp area a killed restore leaves in the working folder (found by the model test)', async () => {
+    const work = tmp.make('rs-changes-temp');
+    const r = path.join(tmp.make('rs-changes-temp-root'), 'root');
+    writeTree(work, { 'a.txt': 'a' });
+    const snap = await takeSnapshot({ source: work, root: r, createRoot: true });
+    writeTree(work, { '.rsync-snapshots-restore.tmp/4242/a.txt.Xy12Zq': 'half written', 'sub/.rsync-snapshots-restore.tmp/4242/b.Qw34Er': 'x' });
+    const set = await changes(r, snap.name, { working: work });
+    assert.deepEqual([set.added, set.modified, set.deleted], [[], [], []]);
+    writeTree(work, { 'new.txt': 'n' });
+    assert.deepEqual((await changes(r, snap.name, { working: work })).added, ['new.txt']);
+  });
+
   it('survives a name that is not UTF-8', async () => {
     const work = tmp.make('rs-changes-bytes');
     const r = tmp.make('rs-changes-bytes-root');
