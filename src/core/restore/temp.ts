@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { removeTree } from '../util/removeTree';
+import { processRuns } from '../util/processRuns';
 
 /**
  * rsync's temporary files of a restore (`.name.XXXXXX` while a file is written) go into one folder of ours on the
@@ -57,13 +58,4 @@ export async function restoreTempDir(target: string): Promise<{ path: string; do
       await removeStaleRestoreTemp(dir).catch(() => {});
     },
   };
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

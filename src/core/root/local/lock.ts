@@ -7,6 +7,7 @@ import { findExecutable } from '../../util/tools';
 import type { RootLock } from '../backupRoot';
 import { LOCK_FILE, LOCK_HELD_ENV } from '../format';
 import { lockHolderPhrase, LockOperation, parseLockNote } from '../lockNote';
+import { processRuns } from '../../util/processRuns';
 
 const BUSY_EXIT = 75;
 
@@ -65,7 +66,7 @@ export async function acquireLock(root: string, env: NodeJS.ProcessEnv = process
 
 async function busyMessage(root: string, lockPath: string): Promise<string> {
   const { pid, operation } = parseLockNote(await fs.readFile(lockPath, 'utf8').catch(() => ''));
-  const alive = pid !== undefined && isAlive(pid);
+  const alive = pid !== undefined && processRuns(pid);
   return alive
     ? `${lockHolderPhrase(operation, root)} is already running (pid ${pid}). Wait for it to finish, or stop that process.`
     : `A snapshot into ${root} is already running (another process, e.g. a cron job, holds ${lockPath}). Wait for it to finish.`;
@@ -93,13 +94,4 @@ async function userName(uid: number): Promise<string> {
       .map((l) => l.split(':'))
       .find((f) => f.length > 2 && Number(f[2]) === uid)?.[0] ?? `uid ${uid}`
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

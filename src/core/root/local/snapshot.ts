@@ -7,6 +7,7 @@ import { removeDeletingLeftovers, removeTree } from '../../util/removeTree';
 import type { SnapshotAccess } from '../backupRoot';
 import { IN_PROGRESS_PREFIX, isSnapshotName, LATEST_LINK, LATEST_TEMP_PREFIX, META_DIR, PROBE_PREFIX } from '../format';
 import { writeSnapshotMeta } from './notes';
+import { processRuns } from '../../util/processRuns';
 
 /** The steps of a snapshot run in a local root: mkdir, rename, utimes, an atomic symlink swing. */
 export function localSnapshots(root: string, logger: Logger): SnapshotAccess {
@@ -126,19 +127,10 @@ async function removeStaleTemps(root: string, logger: Logger): Promise<void> {
   const probe = new RegExp(`^${PROBE_PREFIX.replace(/\./g, '\\.')}(\\d+)(-\\d+)?$`);
   for (const entry of await fs.readdir(root)) {
     const m = probe.exec(entry);
-    if (!m || isRunning(Number(m[1]))) continue;
+    if (!m || processRuns(Number(m[1]))) continue;
     const stat = await fs.lstat(path.join(root, entry)).catch(() => undefined);
     if (stat?.isFile() && stat.size === 0) await remove(path.join(root, entry));
   }
   const notes = await fs.readdir(path.join(root, META_DIR)).catch(() => [] as string[]);
   for (const entry of notes) if (entry.endsWith('.json.tmp') && isSnapshotName(entry.slice(0, -'.json.tmp'.length))) await remove(path.join(root, META_DIR, entry));
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) === 'EPERM';
-  }
 }

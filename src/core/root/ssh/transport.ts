@@ -9,6 +9,7 @@ import { Logger, silentLogger } from '../../util/logger';
 import { formatCommandLine } from '../../util/rsync';
 import { findExecutable } from '../../util/tools';
 import { RemoteRootLocation, sshDestination } from '../location';
+import { processRuns } from '../../util/processRuns';
 
 /**
  * How many ssh processes this process has started (our own calls, plus one per rsync run over ssh, whose
@@ -122,15 +123,6 @@ function removeStaleControlDirs(base: string): void {
     } catch {
       // gone meanwhile, or not ours to remove
     }
-  }
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
