@@ -25,9 +25,7 @@ const FILES = arg('files', 20000);
 const ROUNDS = arg('rounds', 5);
 
 const bundle = path.join(repo, '.bench', 'restore.cjs');
-fs.mkdirSync(path.dirname(bundle), { recursive: true });
-fs.writeFileSync(path.join(repo, '.bench', 'restore-entry.ts'), "export { takeSnapshot } from '../src/core/snapshot';\nexport { planRestore } from '../src/core/restorePlan';\n");
-await esbuild.build({ entryPoints: [path.join(repo, '.bench', 'restore-entry.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning' });
+await esbuild.build({ entryPoints: [path.join(repo, 'test/support/core.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning' });
 const { takeSnapshot, planRestore } = createRequire(import.meta.url)(bundle);
 
 function run(cmd, args) {
