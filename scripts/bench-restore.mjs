@@ -8,44 +8,16 @@
 // the old quick-check command (rsync -a) against the content-true one (rsync -a -H -S --checksum --modify-window=-1),
 // and our planRestore() (which runs the latter) in process. Prints medians and the ratios. Files are in the page cache
 // (just written): a cold cache costs more, bounded by reading both trees once.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import * as bench from './lib/bench.mjs';
+import { arg, bundledEngine, median, timed } from './lib/bench.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const FILES = arg('files', 20000);
 const ROUNDS = arg('rounds', 5);
-
-const bundle = path.join(repo, '.bench', 'restore.cjs');
-await esbuild.build({ entryPoints: [path.join(repo, 'test/support/core.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning' });
-const { takeSnapshot, planRestore } = createRequire(import.meta.url)(bundle);
-
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`))));
-  });
-}
-async function timed(fn) {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const { takeSnapshot, planRestore } = await bundledEngine('restore');
+const run = (cmd, args) => bench.run(cmd, args, { ...process.env, LC_ALL: 'C' });
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-bench-restore-'));
 try {

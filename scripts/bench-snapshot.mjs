@@ -7,19 +7,12 @@
 // included, for information) and the seed's bare rsync command. Prints medians and the median ratio (target ≤ 1.05).
 // Also times the same bare rsync with -H (keep hard links) and -H -S (and sparse files) into roots of their own, so
 // the cost of preserving hard links / sparse files is measured side by side (issue 12, item 6: on by default if < 10 %).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { arg, bundledEngine, median, run, timed } from './lib/bench.mjs';
+import { repoRoot as repo } from './lib/vscode-server.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const FILES = arg('files', 20000);
 const ROUNDS = arg('rounds', 7);
 const CHANGED = 10;
@@ -27,32 +20,9 @@ const TARGET = 1.05;
 const strict = process.argv.includes('--strict');
 
 // The engine, bundled exactly as dist/ bundles it, so it can be called in process.
-const coreBundle = path.join(repo, '.bench', 'core.cjs');
-await esbuild.build({ entryPoints: [path.join(repo, 'test/support/core.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: coreBundle, logLevel: 'warning' });
-const { takeSnapshot } = createRequire(import.meta.url)(coreBundle);
+const { takeSnapshot } = await bundledEngine('core');
 const cli = path.join(repo, 'dist', 'cli.js');
 if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run "node esbuild.mjs" first (npm run bench does).');
-
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`))));
-  });
-}
-
-async function timed(fn) {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-bench-'));
 try {

@@ -2,11 +2,10 @@
 // usage: node scripts/bench-versions.mjs [--snapshots N] [--rounds N] [--keep]
 // Bundles the engine (versions) to .bench/versions.js, builds the root in a temp folder with real hard links
 // (like `cp -al`), changes the tracked file in a few snapshots, and prints the median of several timed rounds.
-import * as esbuild from 'esbuild';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { bundledEngine } from './lib/bench.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -17,10 +16,7 @@ const ROUNDS = arg('--rounds', 15);
 const TARGET_MS = 100;
 const TRACKED = 'docs/report.txt';
 
-const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const bundle = path.join(repo, '.bench', 'versions.js');
-await esbuild.build({ entryPoints: [path.join(repo, 'test/support/core.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning' });
-const { versions } = createRequire(import.meta.url)(bundle);
+const { versions } = await bundledEngine('versions');
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
 const snapshotName = (t) => `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}T${pad(t.getHours())}-${pad(t.getMinutes())}-${pad(t.getSeconds())}`;

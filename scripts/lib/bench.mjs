@@ -1,0 +1,42 @@
+// Shared by the benchmarks: options, timing, medians, child processes, and the engine bundled for in-process calls.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { repoRoot } from './vscode-server.mjs';
+
+/** `--name N` from the command line, else the fallback. */
+export function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Milliseconds `fn` took. */
+export async function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** Runs a command to its end (output discarded); rejects with its stderr when it fails. */
+export function run(cmd, args, env = process.env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}
+
+/** The engine as the tests call it (test/support/core.ts: specs in, the real openRoot inside), bundled to .bench/NAME.cjs. */
+export async function bundledEngine(name) {
+  const outfile = path.join(repoRoot, '.bench', `${name}.cjs`);
+  await esbuild.build({ entryPoints: [path.join(repoRoot, 'test/support/core.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning' });
+  return createRequire(import.meta.url)(outfile);
+}
