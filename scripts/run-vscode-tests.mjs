@@ -6,7 +6,7 @@
 // Two sessions (two windows, one after the other): the main suite on a fresh copy of test/fixtures/workspace with an
 // empty backup root, and the Restricted Mode suite (workspace trust on) on an untrusted folder; see sessions below.
 //
-// env: TEST_SESSIONS (e.g. "restricted": run only those sessions), TEST_TIMEOUT_S (default 600), CHROMIUM (default /usr/bin/chromium), VSCODE_TEST_CACHE,
+// env: TEST_SESSIONS (e.g. "restricted": run only those sessions), RSYNC_SNAPSHOTS_TEST_FILES (e.g. "compare,restore": only those test files), TEST_TIMEOUT_S (default 600), CHROMIUM (default /usr/bin/chromium), VSCODE_TEST_CACHE,
 //      RSYNC_SNAPSHOTS_TEST_RESULTS (where the JSON summary goes; default: a temp file).
 // Webview clicks: a test logs `[[webview-click:CSS SELECTOR]]`; the runner clicks the first element matching it in any
 // frame of the page (webviews are nested iframes), as a person would, and the test waits for the effect.

@@ -27,12 +27,16 @@ export function run(): Promise<void> {
   return runSuite(__dirname);
 }
 
-/** Runs every *.test.js under `dir` with mocha. */
+/** While developing: RSYNC_SNAPSHOTS_TEST_FILES=compare,restore runs only the test files whose path contains one of these. */
+const onlyFiles = (process.env.RSYNC_SNAPSHOTS_TEST_FILES ?? '').split(',').filter(Boolean);
+
+/** Runs every *.test.js under `dir` with mocha (or those RSYNC_SNAPSHOTS_TEST_FILES names). */
 export async function runSuite(dir: string): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000 });
   const files = fs
     .readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.test.js'))
+    .filter((f) => onlyFiles.length === 0 || onlyFiles.some((part) => f.includes(part)))
     .sort();
   const failures: TestSummary['failures'] = [];
   let stats: Mocha.Stats | undefined;
