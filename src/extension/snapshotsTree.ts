@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { RootListing, Snapshot } from '../core/root/listing';
+import { triggerOf } from '../core/root/notes';
 import { isMissingRoot } from '../core/util/errors';
 import { formatBytes } from '../core/util/format';
 import { folderRoot, openedRoot, readSettings } from './settings';
@@ -224,7 +225,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     item.description = [snapshot.latest ? 'latest' : '', relativeAge(snapshot.time), meta?.label ?? '', meta?.partial ? 'partial' : '', space ? `${formatBytes(space.uniqueBytes)} unique` : '']
       .filter(Boolean)
       .join(' · ');
-    item.iconPath = new vscode.ThemeIcon(meta?.label === 'pre-restore' ? 'shield' : snapshot.latest ? 'history' : 'archive');
+    item.iconPath = new vscode.ThemeIcon(triggerOf(meta) === 'pre-restore' ? 'shield' : snapshot.latest ? 'history' : 'archive');
     item.contextValue = snapshot.latest ? 'snapshot latest' : 'snapshot';
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**Snapshot ${snapshot.name}**${snapshot.latest ? ' (latest)' : ''}\n\n`);

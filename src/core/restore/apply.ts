@@ -82,7 +82,7 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
         'BAD_INPUT',
         `The safety snapshot of ${source} would not contain the target ${plan.target}: snapshot the folder that holds the target (the workspace folder). Nothing was restored.`,
       );
-    const safety = await takeSnapshot(safetyRoot, { source, label: PRE_RESTORE_LABEL, signal: options.signal });
+    const safety = await takeSnapshot(safetyRoot, { source, trigger: 'pre-restore', label: PRE_RESTORE_LABEL, signal: options.signal });
     result.safetySnapshot = safety.name;
     result.safetySnapshotRoot = safety.root;
     result.warnings.push(...safety.warnings);

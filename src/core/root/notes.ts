@@ -2,9 +2,19 @@
  * Sidecar notes about a snapshot we wrote, in ROOT/.rsync-snapshots.d/NAME.json (META_DIR) — kept outside the snapshot
  * so its content stays exactly the source's, and optional, so roots written by other tools need none.
  */
+/**
+ * Why a snapshot was taken: the user asked (manual, or the CLI), automatic history (interval, save-idle), or a moment
+ * worth keeping (pre-restore, before-delete, before-rename, git).
+ */
+export type SnapshotTrigger = 'manual' | 'cli' | 'interval' | 'save-idle' | 'pre-restore' | 'before-delete' | 'before-rename' | 'git';
+
 export interface SnapshotMeta {
-  /** Why the snapshot exists when not a plain run, e.g. "pre-restore". */
+  /** Why the snapshot was taken. Absent in roots made by other tools and in our notes from before triggers existed. */
+  trigger?: SnapshotTrigger;
+  /** Free text shown beside the snapshot: the user's own, or a generated one such as "before delete of src/lib". */
   label?: string;
+  /** Kept forever: prune and retention leave it alone unless asked explicitly. */
+  pinned?: boolean;
   /** The folder the snapshot was taken of (on the machine that took it). */
   source?: string;
   linkDest?: string | null;
@@ -26,4 +36,9 @@ export function parseNotes(text: string): SnapshotMeta | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The trigger of a snapshot, also for notes written before triggers existed (they said label "pre-restore"). */
+export function triggerOf(meta: SnapshotMeta | undefined): SnapshotTrigger | undefined {
+  return meta?.trigger ?? (meta?.label === 'pre-restore' ? 'pre-restore' : undefined);
 }

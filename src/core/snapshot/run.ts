@@ -59,8 +59,9 @@ export function exitWarnings(run: { exitCode: number; stderr: string }): { unrea
 }
 
 /** The sidecar notes of a finished snapshot. */
-export function snapshotMetaOf(result: SnapshotResult, extra: { label?: string; source: string }): SnapshotMeta {
+export function snapshotMetaOf(result: SnapshotResult, extra: Pick<SnapshotMeta, 'trigger' | 'label'> & { source: string }): SnapshotMeta {
   return {
+    trigger: extra.trigger,
     label: extra.label,
     source: extra.source,
     linkDest: result.linkDest,

@@ -20,7 +20,7 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
   await checkSource(source);
   await root.snapshots.prepare(source, options.createRoot ?? false);
   await root.rsync.program(); // rsync missing: say so before anything is locked or made
-  const lock = await root.lock({ create: options.createRoot ?? false, operation: options.label === 'pre-restore' ? 'restore' : 'snapshot' });
+  const lock = await root.lock({ create: options.createRoot ?? false, operation: options.trigger === 'pre-restore' ? 'restore' : 'snapshot' });
   try {
     // What killed runs left: an interrupted prune's .deleting-* folders (their space is free for this run), stale
     // probes and notes in the root; the temporary files a killed restore left in the source.
@@ -63,7 +63,7 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
     const { unreadable, warnings: exitNotes } = exitWarnings(run);
     warnings.push(...exitNotes);
     const result = snapshotResult({ name, path: root.pathOf(name), root: root.spec, linkDest, fullCopyReason, durationMs: Date.now() - started, unreadable, warnings }, run);
-    await root.snapshots.finish(name, snapshotMetaOf(result, { label: options.label, source }), leftovers, listing);
+    await root.snapshots.finish(name, snapshotMetaOf(result, { trigger: options.trigger, label: options.label, source }), leftovers, listing);
     result.durationMs = Date.now() - started;
     root.logger.info(`snapshot ${root.pathOf(name)}: ${result.filesTransferred} files copied, ${result.filesUnchanged} unchanged (linked), ${result.durationMs} ms`);
     return result;

@@ -1,3 +1,4 @@
+import type { SnapshotTrigger } from '../root/notes';
 import type { RsyncProgress } from '../util/rsync';
 
 export interface SnapshotOptions {
@@ -8,7 +9,9 @@ export interface SnapshotOptions {
   oneFileSystem?: boolean;
   /** Create the root (mkdir -p) when it does not exist yet; otherwise a missing root is an error. */
   createRoot?: boolean;
-  /** Noted in the sidecar, e.g. "pre-restore". */
+  /** Noted in the sidecar: why the snapshot is taken. */
+  trigger?: SnapshotTrigger;
+  /** Noted in the sidecar: free text shown beside the snapshot. */
   label?: string;
   signal?: AbortSignal;
   onProgress?: (progress: RsyncProgress) => void;
