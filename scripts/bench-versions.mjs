@@ -1,11 +1,15 @@
-// Benchmark: versions() of one file across a root of 1,000 hard-linked snapshots (target: median < 100 ms).
+// Benchmark: versions() of one file across a root of 1,000 hard-linked snapshots (target: median < 100 ms), then the
+// history targets: a file with 3,000 distinct versions listed in < 300 ms (in-process and as a whole `rsync-snapshots
+// versions` process, beside a bare `node` start measured in the same run), and 1,000 snapshots of an unchanged file
+// in < 50 ms.
 // usage: node scripts/bench-versions.mjs [--snapshots N] [--rounds N] [--keep]
-// Bundles the engine (versions) to .bench/versions.js, builds the root in a temp folder with real hard links
+// Bundles the engine (versions) to .bench/versions.js, builds the roots in a temp folder with real hard links
 // (like `cp -al`), changes the tracked file in a few snapshots, and prints the median of several timed rounds.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundledEngine } from './lib/bench.mjs';
+import { bundledEngine, median, run, timed } from './lib/bench.mjs';
+import { repoRoot } from './lib/vscode-server.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -92,9 +96,62 @@ try {
   const fmt = (r) => `median ${r.median.toFixed(1)} ms (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)}, ${ROUNDS} rounds)`;
   console.log(`versions(${TRACKED}) over ${SNAPSHOTS} snapshots → ${plain.history.versions.length} versions: ${fmt(plain)}`);
   console.log(`  with workingFolder (current marker): ${fmt(working)}`);
-  const ok = plain.median < TARGET_MS && working.median < TARGET_MS;
+  let ok = plain.median < TARGET_MS && working.median < TARGET_MS;
   console.log(ok ? `OK: under the ${TARGET_MS} ms target` : `SLOW: over the ${TARGET_MS} ms target`);
+  ok = (await historyTargets(base)) && ok;
   process.exitCode = ok ? 0 : 1;
 } finally {
   if (!process.argv.includes('--keep')) fs.rmSync(base, { recursive: true, force: true });
+}
+
+/** A root of `count` snapshots holding only docs/report.txt: a new inode with new content (same size) in each, or one hard-linked copy. */
+function historyRoot(dir, count, distinct) {
+  fs.mkdirSync(dir);
+  const t0 = new Date(2025, 0, 1, 2, 0, 0);
+  let prev;
+  for (let i = 0; i < count; i++) {
+    const snap = path.join(dir, snapshotName(new Date(t0.getTime() + i * 3600_000)));
+    fs.mkdirSync(path.join(snap, 'docs'), { recursive: true });
+    const file = path.join(snap, TRACKED);
+    if (prev && !distinct) fs.linkSync(prev, file);
+    else {
+      fs.writeFileSync(file, `first line\nversion ${String(i).padStart(6, '0')}\nlast line\n`);
+      fs.utimesSync(file, new Date(t0.getTime() + i * 1000), new Date(t0.getTime() + i * 1000));
+    }
+    prev = file;
+  }
+}
+
+async function historyTargets(base) {
+  const cli = path.join(repoRoot, 'dist', 'cli.js');
+  if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run "node esbuild.mjs" first (npm run bench does)');
+  const cases = [
+    { name: '3,000 distinct versions', count: 3000, distinct: true, targetMs: 300 },
+    { name: '1,000 snapshots, file unchanged', count: 1000, distinct: false, targetMs: 50 },
+  ];
+  const nodeStart = await medianOf(() => run(process.execPath, ['-e', '0']));
+  let ok = true;
+  for (const c of cases) {
+    const dir = path.join(base, `history-${c.count}-${c.distinct ? 'distinct' : 'same'}`);
+    historyRoot(dir, c.count, c.distinct);
+    let history;
+    const inProcess = await medianOf(async () => (history = await versions(dir, TRACKED)));
+    const expected = c.distinct ? c.count : 1;
+    if (history.versions.length !== expected) throw new Error(`${c.name}: expected ${expected} versions, got ${history.versions.length}`);
+    const wholeProcess = await medianOf(() => run(process.execPath, [cli, 'versions', dir, TRACKED, '--json']));
+    const pass = inProcess < c.targetMs;
+    ok &&= pass;
+    console.log(
+      `${c.name}: versions() median ${inProcess.toFixed(1)} ms (target < ${c.targetMs} ms: ${pass ? 'OK' : 'SLOW'}); ` +
+        `whole \`rsync-snapshots versions\` process ${wholeProcess.toFixed(0)} ms = ${(wholeProcess / nodeStart).toFixed(2)}× a bare node start (${nodeStart.toFixed(0)} ms, same run)`,
+    );
+  }
+  return ok;
+}
+
+async function medianOf(fn, rounds = Math.min(ROUNDS, 7)) {
+  await fn(); // warm-up
+  const runs = [];
+  for (let r = 0; r < rounds; r++) runs.push(await timed(fn));
+  return median(runs);
 }

@@ -74,7 +74,8 @@ export function buildHistory<C extends VersionCopy>(
     if (equalToPrevious[i] && groups.length) groups[groups.length - 1].push(copy);
     else groups.push([copy]);
   });
-  history.versions = groups.map((g) => toVersion(g, snapshots));
+  const indexOf = new Map(snapshots.map((s, i) => [s, i]));
+  history.versions = groups.map((g) => toVersion(g, indexOf));
   return { history, groups };
 }
 
@@ -88,7 +89,7 @@ function extend(r: { lastSnapshot: string; snapshots: string[]; lastIndex: numbe
   r.lastIndex = index;
 }
 
-function toVersion(group: VersionCopy[], all: Snapshot[]): FileVersion {
+function toVersion(group: VersionCopy[], indexOf: Map<Snapshot, number>): FileVersion {
   const first = group[0];
   const last = group[group.length - 1];
   const kind = kindOf(last.stat);
@@ -98,8 +99,8 @@ function toVersion(group: VersionCopy[], all: Snapshot[]): FileVersion {
     firstSnapshot: first.snapshot.name,
     lastSnapshot: last.snapshot.name,
     snapshots: group.map((c) => c.snapshot.name),
-    firstIndex: all.indexOf(first.snapshot),
-    lastIndex: all.indexOf(last.snapshot),
+    firstIndex: indexOf.get(first.snapshot)!,
+    lastIndex: indexOf.get(last.snapshot)!,
     path: last.path,
     size: Number(last.stat.size),
     mtime: new Date(Number(last.stat.mtimeNs / 1_000_000n)),

@@ -95,6 +95,49 @@ describe('versions of a file on a remote root (real sshd)', function () {
     assert.equal((await versions(spec, 'real/g.txt', { sshCommand: sshd.sshCommand })).versions.length, 1);
   });
 
+  it('symlinks: the target is read for every copy (one find on the host), same answer as the local root', async () => {
+    for (const [i, target] of [
+      [0, 'a'],
+      [1, 'a'],
+      [2, 'b  c'],
+      [3, 'b  c'],
+      [4, 'a'],
+    ] as const) {
+      fs.rmSync(path.join(root, names[i], 'ln'), { force: true });
+      fs.symlinkSync(target, path.join(root, names[i], 'ln'));
+    }
+    const history = await versions(spec, 'ln', { sshCommand: sshd.sshCommand });
+    assert.deepEqual(
+      history.versions.map((v) => [v.kind, v.linkTarget, v.snapshots]),
+      [
+        ['symlink', 'a', names.slice(0, 2)],
+        ['symlink', 'b  c', names.slice(2, 4)],
+        ['symlink', 'a', [names[4]]],
+      ],
+    );
+    const local = await versions(root, 'ln');
+    assert.deepEqual(
+      history.versions.map((v) => [v.linkTarget, v.snapshots]),
+      local.versions.map((v) => [v.linkTarget, v.snapshots]),
+    );
+  });
+
+  it('3 versions of the same size: every file is read once on the host and consecutive copies compared (one call)', async () => {
+    for (const [i, text] of ['aaaa', 'aaaa', 'bbbb', 'bbbb', 'aaaa'].entries()) {
+      const file = path.join(root, names[i], 'same-size.txt');
+      fs.rmSync(file, { force: true });
+      fs.writeFileSync(file, text);
+      fs.utimesSync(file, 1_700_000_000 + i, 1_700_000_000 + i);
+    }
+    const before = sshCounters.processesStarted;
+    const history = await versions(spec, 'same-size.txt', { sshCommand: sshd.sshCommand });
+    assert.equal(sshCounters.processesStarted - before, 2);
+    assert.deepEqual(
+      history.versions.map((v) => v.snapshots),
+      [names.slice(0, 2), names.slice(2, 4), [names[4]]],
+    );
+  });
+
   it('marks the version equal to the local working file current (content read only when sizes match)', async () => {
     const history = await versions(spec, 'doc/f.txt', { sshCommand: sshd.sshCommand, workingFolder: source });
     assert.equal(history.working?.currentIndex, 2);

@@ -1,52 +1,92 @@
 import type { BigIntStats } from 'node:fs';
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
-import { mapLimit } from '../../util/concurrency';
-import { errnoCode } from '../../util/errors';
+import { errnoCode, SnapshotError } from '../../util/errors';
 import { sameContent } from '../../util/fileCompare';
 import type { VersionCopy } from '../../versions/types';
 import type { VersionsAccess } from '../backupRoot';
 import type { Snapshot } from '../listing';
 import { listLocal } from './list';
 
-/** Parallel file-system calls. */
-const LIMIT = 64;
+/** lstat calls (or small reads) between two yields to the event loop: each batch takes about a millisecond. */
+const BATCH = 256;
+/** Copies up to this size are read whole (once each, the previous one kept); larger ones are streamed pair by pair. */
+const READ_WHOLE_BYTES = 1024 * 1024;
 
-/** A path's copies in a local root: lstat in every snapshot (64 at a time), content compared by streaming both files. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new SnapshotError('CANCELLED', 'Listing versions cancelled.');
+}
+
+/**
+ * A path's copies in a local root. The lstat calls are synchronous, in batches that yield to the event loop: for
+ * thousands of snapshots one promise per lstat costs far more than the lstat itself. Content is compared only for
+ * consecutive copies of the same size on different inodes; small copies are read once each (the previous one kept),
+ * larger ones streamed.
+ */
 export function localVersions(root: string): VersionsAccess {
   return {
     sameMachine: true,
-    async scan(rel) {
+    async scan(rel, signal) {
       const listing = await listLocal(root);
       const segments = rel.split('/');
       const parents = segments.slice(1).map((_, i) => segments.slice(0, i + 1).join('/'));
       const unreadable: string[] = [];
-      const copies = await mapLimit(listing.snapshots, LIMIT, (snapshot) => lstatCopy(snapshot, rel, parents, unreadable));
+      const copies: (VersionCopy | undefined)[] = [];
+      for (let i = 0; i < listing.snapshots.length; i++) {
+        if (i % BATCH === BATCH - 1) {
+          checkAborted(signal);
+          await yieldToLoop();
+        }
+        copies.push(lstatCopy(listing.snapshots[i], rel, parents, unreadable));
+      }
       return { listing, copies, unreadable };
     },
-    sameContent: (_rel, pairs) => mapLimit(pairs, LIMIT, ([a, b]) => sameContent(a.path, b.path)),
+    async sameContent(_rel, pairs, signal) {
+      const results: boolean[] = [];
+      let cached: { path: string; bytes: Buffer } | undefined;
+      const read = (copy: VersionCopy): Buffer => {
+        if (cached?.path !== copy.path) cached = { path: copy.path, bytes: fs.readFileSync(copy.path) };
+        return cached.bytes;
+      };
+      for (let k = 0; k < pairs.length; k++) {
+        if (k % BATCH === BATCH - 1) {
+          checkAborted(signal);
+          await yieldToLoop();
+        }
+        const [a, b] = pairs[k];
+        if (a.stat.size > READ_WHOLE_BYTES) {
+          results.push(await sameContent(a.path, b.path));
+          continue;
+        }
+        const older = read(a);
+        results.push(older.equals(read(b)));
+      }
+      return results;
+    },
     sameAsLocalFile: (_rel, copy, localFile) => sameContent(copy.path, localFile),
   };
 }
 
-async function lstatCopy(snapshot: Snapshot, rel: string, parents: string[], unreadable: string[]): Promise<VersionCopy | undefined> {
+function lstatCopy(snapshot: Snapshot, rel: string, parents: string[], unreadable: string[]): VersionCopy | undefined {
   const file = path.join(snapshot.path, rel);
+  const stat = lstatOrError(file);
+  if (stat === 'EACCES') unreadable.push(snapshot.name);
+  if (typeof stat === 'string') return undefined;
   // lstat follows symlinked parent folders: each parent must be a real folder, else the copy lies outside the snapshot.
-  const [stat, ...dirs] = await Promise.all([file, ...parents.map((p) => path.join(snapshot.path, p))].map((p) => lstatOrError(p)));
-  const failed = [stat, ...dirs].find((s) => typeof s === 'string');
-  if (failed) {
-    if (failed === 'EACCES') unreadable.push(snapshot.name);
-    return undefined;
+  for (const parent of parents) {
+    const dir = lstatOrError(path.join(snapshot.path, parent));
+    if (dir === 'EACCES') unreadable.push(snapshot.name);
+    if (typeof dir === 'string' || !dir.isDirectory()) return undefined;
   }
-  if (!dirs.every((d) => (d as BigIntStats).isDirectory())) return undefined;
-  const lstat = stat as BigIntStats;
-  return { snapshot, path: file, stat: lstat, linkTarget: lstat.isSymbolicLink() ? await fs.readlink(file) : undefined };
+  return { snapshot, path: file, stat, linkTarget: stat.isSymbolicLink() ? fs.readlinkSync(file) : undefined };
 }
 
 /** lstat, or 'ENOENT' (missing, or a parent is not a folder) / 'EACCES' (not allowed to look). */
-async function lstatOrError(p: string): Promise<BigIntStats | 'ENOENT' | 'EACCES'> {
+function lstatOrError(p: string): BigIntStats | 'ENOENT' | 'EACCES' {
   try {
-    return await fs.lstat(p, { bigint: true });
+    return fs.lstatSync(p, { bigint: true });
   } catch (err) {
     const code = errnoCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') return 'ENOENT';

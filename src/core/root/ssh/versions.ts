@@ -13,60 +13,95 @@ const posix = path.posix;
 
 /**
  * One ssh call for the listing AND the path's lstat in every snapshot-named folder of the root. "$1" = root,
- * "$2" = relative path, "$3" = its parent folder ('.' for none). Prints a marker, then per folder, NUL-separated: the
- * name, then `absent`, `eacces`, or `ok`, the stat line (dev ino size mtime-with-ns raw-mode-hex major-hex minor-hex)
- * and the link target (empty for non-links); then `/end` (no name contains "/"), then the listing script's output.
- * A path reached through a symlinked folder inside the snapshot is absent (its parent's real path must be the
- * snapshot's real path + parent), as in the local versions().
+ * "$2" = relative path, "$3" = its parent folder ('.' for none). No process per snapshot: the checks are shell
+ * builtins and every copy is stat-ed by ONE `stat` (through xargs), the symlinks' targets read by one `find`.
+ * Prints a marker, then per folder, NUL-separated: the name and `absent`, `eacces` or `ok`; then `/end` (no name
+ * contains "/"); then per copy its path and stat line (dev ino size mtime-with-ns raw-mode-hex major-hex minor-hex),
+ * then `/stat`; then per symlink its path and target, then `/links`; then the listing script's output. A copy
+ * reached through a symlinked folder inside the snapshot is absent (every parent must be a real folder), as in the
+ * local versions(); a folder we may not search makes the copy `eacces`.
  */
 const VERSIONS_SCRIPT = `
-rel=$2; dir=$3
+root=$1; rel=$2; dir=$3
+set -f
+if [ "$dir" = . ]; then set --; else ifs=$IFS; IFS=/; set -- $dir; IFS=$ifs; fi
+set +f
+check() {
+  cur=$top
+  for c do
+    [ -x "$cur" ] || { st=eacces; return; }
+    cur=$cur/$c
+    if [ -L "$cur" ] || [ ! -d "$cur" ]; then st=absent; return; fi
+  done
+  p=$top/$rel
+  if [ -e "$p" ] || [ -L "$p" ]; then st=ok; elif [ -x "$cur" ]; then st=absent; else st=eacces; fi
+}
 printf 'rsync-snapshots-versions\\0'
-for top in "$1"/[0-9]*; do
+for top in "$root"/[0-9]*; do
   [ -d "$top" ] && [ ! -L "$top" ] || continue
-  printf '%s\\0' "\${top##*/}"
-  if [ "$dir" != . ]; then
-    base=$(cd -- "$top" 2>/dev/null && pwd -P && echo x)
-    real=$(cd -- "$top/$dir" 2>/dev/null && pwd -P && echo x)
-    if [ -z "$real" ]; then
-      if [ -d "$top/$dir" ] && [ ! -L "$top/$dir" ]; then printf 'eacces\\0'; else printf 'absent\\0'; fi
-      continue
-    fi
-    if [ "\${real%?x}" != "\${base%?x}/$dir" ]; then printf 'absent\\0'; continue; fi
-  fi
-  p="$top/$rel"
-  if [ ! -e "$p" ] && [ ! -L "$p" ]; then printf 'absent\\0'; continue; fi
-  s=$(stat -c '%d %i %s %.9Y %f %t %T' -- "$p" 2>/dev/null) || { printf 'eacces\\0'; continue; }
-  printf 'ok\\0%s\\0' "$s"
-  if [ -L "$p" ]; then t=$(readlink -- "$p"; echo x); printf '%s\\0' "\${t%?x}"; else printf '\\0'; fi
+  check "$@"
+  printf '%s\\0%s\\0' "\${top##*/}" "$st"
 done
 printf '/end\\0'
+for top in "$root"/[0-9]*; do
+  [ -d "$top" ] && [ ! -L "$top" ] || continue
+  check "$@"
+  [ "$st" = ok ] && printf '%s\\0' "$p"
+done | xargs -0 -r stat --printf '%n\\0%d %i %s %.9Y %f %t %T\\0' -- 2>/dev/null
+printf '/stat\\0'
+for top in "$root"/[0-9]*; do
+  [ -d "$top" ] && [ ! -L "$top" ] || continue
+  check "$@"
+  [ "$st" = ok ] && [ -L "$p" ] && printf '%s\\0' "$p"
+done | xargs -0 -r sh -c 'exec find "$@" -maxdepth 0 -printf "%p\\\\0%l\\\\0"' sh 2>/dev/null
+printf '/links\\0'
+set -- "$root" "$rel" "$dir"
 ${LIST_SCRIPT}`;
 
-/** One ssh call for all content comparisons: "$@" = pairs of files; prints s (same) or d (different/unreadable) per pair. */
+/**
+ * One ssh call for all content comparisons. "$1" = the pairs as `I,J` positions (1-based) in the rest of "$@" = each
+ * file once. One `sha256sum -z` reads every file once and prints `sums` then per file `HASH  PATH`; where sha256sum
+ * lacks -z, `cmp` per pair prints `cmp` then s (same) or d (different/unreadable) per pair.
+ */
 const CMP_SCRIPT = `
-while [ $# -ge 2 ]; do
-  if cmp -s -- "$1" "$2"; then printf s; else printf d; fi
-  shift 2
-done
+pairs=$1; shift
+if printf '' | sha256sum -z >/dev/null 2>&1; then
+  printf 'sums\\0'
+  printf '%s\\0' "$@" | xargs -0 -r sha256sum -z -- 2>/dev/null
+else
+  printf 'cmp\\0'
+  set -f
+  for ij in $pairs; do
+    eval "a=\\\${\${ij%,*}} b=\\\${\${ij#*,}}"
+    if cmp -s -- "$a" "$b"; then printf s; else printf d; fi
+  done
+fi
 `;
 
 type StatAnswer = 'absent' | 'eacces' | { stat: StatLike; linkTarget?: string };
 
-/** Pure: the versions part of the script's output (per folder name) and the listing output after it. */
+/**
+ * Pure: the versions part of the script's output (per folder name) and the listing output after it. A copy reported
+ * `ok` whose stat line is missing (it vanished, or could not be stat-ed) counts as unreadable.
+ */
 export function parseVersionsOutput(location: RemoteRootLocation, output: Buffer): { stats: Map<string, StatAnswer>; rest: Buffer } {
   const answer = readScriptAnswer(location, output, 'rsync-snapshots-versions', 'listing versions in');
-  const next = answer.text;
+  const status = new Map<string, string>();
+  for (let name = answer.text(); name !== '/end'; name = answer.text()) status.set(name, answer.text());
+  // Paths are "$1/NAME/REL": the snapshot name is the segment after the root (as sent).
+  const rootBytes = Buffer.byteLength(location.path);
+  const nameIn = (p: Buffer) => p.subarray(rootBytes + 1, p.indexOf('/', rootBytes + 1)).toString('utf8');
+  const found = new Map<string, { stat: StatLike; linkTarget?: string }>();
+  for (let p = answer.next(); p.toString('latin1') !== '/stat'; p = answer.next()) found.set(nameIn(p), { stat: parseStatLine(answer.text()) });
+  for (let p = answer.next(); p.toString('latin1') !== '/links'; p = answer.next()) {
+    const target = answer.text();
+    const copy = found.get(nameIn(p));
+    if (copy) copy.linkTarget = target;
+  }
   const stats = new Map<string, StatAnswer>();
-  for (;;) {
-    const name = next();
-    if (name === '/end') break;
-    const status = next();
-    if (status === 'ok') {
-      const stat = parseStatLine(next());
-      const target = next();
-      stats.set(name, { stat, linkTarget: target || undefined });
-    } else stats.set(name, status === 'eacces' ? 'eacces' : 'absent');
+  for (const [name, st] of status) {
+    if (st !== 'ok') stats.set(name, st === 'eacces' ? 'eacces' : 'absent');
+    else stats.set(name, found.get(name) ?? 'eacces');
   }
   return { stats, rest: answer.rest() };
 }
@@ -114,18 +149,42 @@ export function sshVersions({ location, transport }: Ssh, files: SnapshotFiles):
     },
     async sameContent(rel, pairs, signal) {
       if (!pairs.length) return [];
-      const result = await transport.execScript(
-        CMP_SCRIPT,
-        pairs.flat().map((copy) => remotePath(location, copy.snapshot.name, rel)),
-        { signal },
-      );
+      const files = [...new Set(pairs.flat().map((copy) => remotePath(location, copy.snapshot.name, rel)))];
+      const position = new Map(files.map((f, i) => [f, i]));
+      const at = (copy: VersionCopy) => position.get(remotePath(location, copy.snapshot.name, rel))!;
+      const indices = pairs.map(([a, b]) => `${at(a) + 1},${at(b) + 1}`).join(' ');
+      const result = await transport.execScript(CMP_SCRIPT, [indices, ...files], { signal });
       if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
-      const answer = result.stdout.toString('utf8');
-      if (answer.length !== pairs.length) throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while comparing files (${answer.length} results for ${pairs.length} pairs).`);
-      return [...answer].map((c) => c === 's');
+      return parseCompareOutput(
+        location,
+        result.stdout,
+        files,
+        pairs.map(([a, b]) => [at(a), at(b)]),
+      );
     },
     async sameAsLocalFile(rel, copy, localFile) {
       return (await files.read(copy.snapshot.name, rel)).equals(await fs.readFile(localFile));
     },
   };
+}
+
+/** Pure: the compare script's answer as one verdict per pair (`pairs` = positions in `files`); an unreadable file is never "same". */
+export function parseCompareOutput(location: RemoteRootLocation, output: Buffer, files: string[], pairs: [number, number][]): boolean[] {
+  const mode = output.subarray(0, 5).toString('latin1') === 'sums\0' ? 'sums' : 'cmp';
+  const answer = readScriptAnswer(location, output, mode, 'comparing versions in');
+  if (mode === 'cmp') {
+    const text = answer.rest().toString('latin1');
+    if (text.length !== pairs.length) throw new SnapshotError('SSH_FAILED', `Unexpected answer from ${location.host} while comparing files (${text.length} results for ${pairs.length} pairs).`);
+    return [...text].map((c) => c === 's');
+  }
+  const sums = new Map<string, string>();
+  const rest = answer.rest();
+  for (let at = 0; at < rest.length;) {
+    const end = rest.indexOf(0, at);
+    const line = rest.subarray(at, end < 0 ? rest.length : end);
+    at = end < 0 ? rest.length : end + 1;
+    if (line.length > 66) sums.set(line.subarray(66).toString('utf8'), line.subarray(0, 64).toString('latin1'));
+  }
+  const hashes = files.map((f) => sums.get(f));
+  return pairs.map(([a, b]) => hashes[a] !== undefined && hashes[a] === hashes[b]);
 }
