@@ -22,6 +22,9 @@ import { measureUsage as measureUsageOf, usage as usageOf } from '../../src/core
 import type { Logger } from '../../src/core/util/logger';
 import type { VersionsOptions } from '../../src/core/versions/types';
 import { versions as versionsOf } from '../../src/core/versions/versions';
+import type { LineRange } from '../../src/core/versions/blockHistory';
+import { selectionHistory as selectionHistoryOf, SelectionHistoryOptions } from '../../src/core/versions/selectionHistory';
+import { versionLineCounts as versionLineCountsOf } from '../../src/core/versions/versionLineCounts';
 
 /** How a test reaches a root: the ssh command for remote ones, the rsync program, a logger. */
 export interface Reach {
@@ -48,6 +51,11 @@ export async function takeSnapshot(options: SnapshotOptions & Reach & { root: st
 }
 
 export const versions = async (spec: string, rel: string, options: VersionsOptions & Reach = {}) => versionsOf(root(spec, options), rel, options);
+export const selectionHistory = async (spec: string, rel: string, lines: LineRange, options: SelectionHistoryOptions & Reach = {}) => selectionHistoryOf(root(spec, options), rel, lines, options);
+export async function versionLineCounts(spec: string, rel: string, options: { workingFolder?: string; limit?: number } & Reach = {}) {
+  const opened = root(spec, options);
+  return versionLineCountsOf(opened, await versionsOf(opened, rel), options);
+}
 export const changes = async (spec: string, a: string, b: string | { working: string }, options: ChangesOptions & Reach = {}) => changesOf(root(spec, options), a, b, options);
 export const planPrune = async (spec: string, policy: PrunePolicy, options: PlanOptions & Reach = {}) => planPruneOf(root(spec, options), policy, options);
 export const applyPrune = async (plan: PrunePlan, options: ApplyOptions & Reach = {}) => applyPruneTo(root(plan.root, options), plan, options);
