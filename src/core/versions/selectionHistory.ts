@@ -76,11 +76,11 @@ export async function selectionHistory(root: BackupRoot, relativePath: string, l
     if (skipped(newer) || skipped(older)) return { ...result, end: { reason: reasonOf(skipped(older) ?? skipped(newer)!), version: index - 1 } };
     const step = followBlock(linesOf(older), linesOf(newer), range!);
     if (step.changed)
-      result.changes.push({ version: index, snapshot: history.versions[index].lastSnapshot, range: range!, olderRange: step.olderRange, moved: step.moved, added: step.added, removed: step.removed });
+      result.changes.push({ version: index, snapshot: history.versions[index].firstSnapshot, range: range!, olderRange: step.olderRange, moved: step.moved, added: step.added, removed: step.removed });
     if (!step.olderRange) return { ...result, end: { reason: 'created', version: index } };
     range = step.olderRange;
   }
-  result.changes.push({ version: 0, snapshot: history.versions[0].lastSnapshot, range: range!, moved: false, added: range!.end - range!.start + 1, removed: 0 });
+  result.changes.push({ version: 0, snapshot: history.versions[0].firstSnapshot, range: range!, moved: false, added: range!.end - range!.start + 1, removed: 0 });
   return { ...result, end: { reason: 'oldest', version: 0 } };
 }
 

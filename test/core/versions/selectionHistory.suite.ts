@@ -53,7 +53,7 @@ export function selectionHistorySuite(reach: () => Promise<{ spec: (root: string
       [
         [3, names[4], { start: 9, end: 11 }, { start: 5, end: 7 }, true, 0, 0],
         [2, names[3], { start: 5, end: 7 }, { start: 5, end: 7 }, false, 1, 1],
-        [0, names[1], { start: 3, end: 5 }, undefined, false, 3, 0],
+        [0, names[0], { start: 3, end: 5 }, undefined, false, 3, 0],
       ],
     );
     assert.deepEqual(h.end, { reason: 'oldest', version: 0 });
