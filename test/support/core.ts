@@ -22,6 +22,7 @@ import { measureUsage as measureUsageOf, usage as usageOf } from '../../src/core
 import type { Logger } from '../../src/core/util/logger';
 import type { VersionsOptions } from '../../src/core/versions/types';
 import { versions as versionsOf } from '../../src/core/versions/versions';
+import { folderHistory as folderHistoryOf } from '../../src/core/versions/folderHistory';
 import type { LineRange } from '../../src/core/versions/blockHistory';
 import { selectionHistory as selectionHistoryOf, SelectionHistoryOptions } from '../../src/core/versions/selectionHistory';
 import { versionLineCounts as versionLineCountsOf } from '../../src/core/versions/versionLineCounts';
@@ -56,6 +57,7 @@ export async function versionLineCounts(spec: string, rel: string, options: { wo
   const opened = root(spec, options);
   return versionLineCountsOf(opened, await versionsOf(opened, rel), options);
 }
+export const folderHistory = async (spec: string, rel: string, options: { limit?: number } & Reach = {}) => folderHistoryOf(root(spec, options), rel, options);
 export const changes = async (spec: string, a: string, b: string | { working: string }, options: ChangesOptions & Reach = {}) => changesOf(root(spec, options), a, b, options);
 export const planPrune = async (spec: string, policy: PrunePolicy, options: PlanOptions & Reach = {}) => planPruneOf(root(spec, options), policy, options);
 export const applyPrune = async (plan: PrunePlan, options: ApplyOptions & Reach = {}) => applyPruneTo(root(plan.root, options), plan, options);

@@ -15,6 +15,8 @@ export interface ChangesOptions {
   concurrency?: number;
   /** Content-true: compare the bytes of every pair of files of equal size, also when their mtimes are equal (reads them). */
   checksum?: boolean;
+  /** Only what lies under this folder (relative, '/'-separated): nothing else is walked. */
+  under?: string;
 }
 
 /** What changed from one snapshot to another snapshot or to the working folder. */
@@ -52,7 +54,8 @@ export interface ChangeSet {
 export async function changes(root: BackupRoot, snapshotA: string, target: string | { working: string }, options: ChangesOptions = {}): Promise<ChangeSet> {
   const userExclude = excludeMatcher(options.exclude ?? []);
   // Our restore temp area (a killed restore's rsync temporaries) is never part of a snapshot: never a change either.
-  const exclude = (rel: string, isDir: boolean) => (isDir && path.basename(rel) === RESTORE_TEMP_DIR) || userExclude(rel, isDir);
+  const outside = options.under ? outsideOf(options.under) : () => false;
+  const exclude = (rel: string, isDir: boolean) => (isDir && path.basename(rel) === RESTORE_TEMP_DIR) || outside(rel, isDir) || userExclude(rel, isDir);
   let b = target;
   if (typeof target !== 'string') {
     b = { working: path.resolve(target.working) };
@@ -60,6 +63,12 @@ export async function changes(root: BackupRoot, snapshotA: string, target: strin
   }
   const { from, to, raw } = await root.changes.diff(snapshotA, b, { exclude, signal: options.signal, concurrency: options.concurrency, checksum: options.checksum });
   return changeSet(root.spec, from, to, typeof target !== 'string', raw, options.checksum);
+}
+
+/** Excludes everything but `folder`, what is under it, and the folders on the way to it. */
+function outsideOf(folder: string) {
+  const prefix = `${folder.replace(/\/+$/, '')}/`;
+  return (rel: string, isDir: boolean) => !(rel.startsWith(prefix) || (isDir && prefix.startsWith(`${rel}/`)));
 }
 
 function changeSet(root: string, from: string, to: string, toWorking: boolean, raw: RawTreeDiff, checksum?: boolean): ChangeSet {

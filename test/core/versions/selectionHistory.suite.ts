@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { tempDirs } from '../../support/fixtures';
-import { Reach, selectionHistory, takeSnapshot, versionLineCounts } from '../../support/core';
+import { folderHistory, Reach, selectionHistory, takeSnapshot, versionLineCounts } from '../../support/core';
 
 const at = (step: number) => new Date(2026, 0, 1, 12, 0, step);
 
@@ -35,6 +35,7 @@ export function selectionHistorySuite(reach: () => Promise<{ spec: (root: string
     fs.mkdirSync(path.join(source, 'src'), { recursive: true });
     fs.writeFileSync(path.join(source, 'bin.dat'), Buffer.from([1, 0, 2]));
     for (const [step, content] of STEPS.entries()) {
+      if (step === 1) fs.writeFileSync(path.join(source, 'bin.dat'), Buffer.from([1, 0, 3])); // a change outside src/ only
       if (content !== null) {
         fs.writeFileSync(file(), content);
         fs.utimesSync(file(), at(step), at(step));
@@ -89,5 +90,22 @@ export function selectionHistorySuite(reach: () => Promise<{ spec: (root: string
     ]);
     assert.deepEqual(await versionLineCounts(spec, 'src/f.js', { ...r, limit: 2 }), [undefined, undefined, { added: 3, removed: 3 }, undefined]);
     assert.deepEqual(await versionLineCounts(spec, 'bin.dat', { ...r, workingFolder: source }), [{ skipped: 'binary' }]);
+  });
+
+  it('folder history: the snapshots where something under the folder changed, with what changed; files outside do not count', async () => {
+    const h = await folderHistory(spec, 'src', { ...r });
+    assert.deepEqual(
+      h.versions.map((v) => [v.snapshot, v.previous, v.added, v.modified, v.deleted]),
+      [
+        [names[4], names[3], [], ['src/f.js'], []],
+        [names[3], names[2], [], ['src/f.js'], []],
+        [names[2], names[1], [], ['src/f.js'], []],
+      ],
+    );
+    assert.deepEqual([h.examined, h.total], [5, 5]);
+    assert.deepEqual(
+      (await folderHistory(spec, 'src', { ...r, limit: 2 })).versions.map((v) => v.snapshot),
+      [names[4], names[3]],
+    );
   });
 }
