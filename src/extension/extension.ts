@@ -1,3 +1,4 @@
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { AutoSnapshot } from './autoSnapshot';
 import { ChangeDecorationProvider } from './changeDecorations';
@@ -23,11 +24,16 @@ import { SnapshotRunner } from './snapshotRunner';
 import { restrictedMessage, SnapshotsTreeProvider } from './snapshotsTree';
 import { SNAPSHOT_SCHEME, toSnapshotUri } from './snapshotUri';
 import { SnapshotStatusBar } from './statusBar';
+import { FileHistoryProvider } from './fileHistoryView';
+import { compareVersionWithWorking, copyVersionPath, openVersion, restoreArgument, showBlockChange, showFileHistory, showSelectionHistory, showVersionChanges } from './fileHistoryCommands';
 
 /** What the extension exports: used by the integration tests to read the view and the runner. */
 export interface RsyncSnapshotsApi {
   tree: SnapshotsTreeProvider;
   treeView: vscode.TreeView<unknown>;
+  /** The File History view's provider and view. */
+  history: FileHistoryProvider;
+  historyView: vscode.TreeView<unknown>;
   runner: SnapshotRunner;
   shownErrors: string[];
   /** Test hooks: when set, these choose in quick picks instead of a person. */
@@ -51,11 +57,23 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const tree = new SnapshotsTreeProvider();
   const treeView = vscode.window.createTreeView('rsyncSnapshots.snapshots', { treeDataProvider: tree, showCollapseAll: true });
   treeView.message = restrictedMessage();
-  const watcher = new RootWatcher(() => tree.refresh());
+  const history = new FileHistoryProvider();
+  const historyView = vscode.window.createTreeView('rsyncSnapshots.fileHistory', { treeDataProvider: history });
+  history.onDidRetarget = (target, selection) => {
+    historyView.description = target ? path.basename(target.rel) : undefined;
+    historyView.message = selection ? `Versions in which lines ${selection.lines.start}–${selection.lines.end} changed, newest first` : undefined;
+    vscode.commands.executeCommand('setContext', 'rsyncSnapshots.selectionHistory', Boolean(selection));
+  };
+  history.follow(vscode.window.activeTextEditor?.document.uri);
+  const watcher = new RootWatcher(() => {
+    tree.refresh();
+    history.invalidate();
+  });
   const statusBar = new SnapshotStatusBar(runner, tree);
   const auto = new AutoSnapshot(runner, logger);
   const onRestored = (result: RestoreResult) => {
     tree.refresh();
+    history.invalidate();
     const summary = `Restored ${result.restored.length} item(s)${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
     const note = result.safetySnapshot ? `${summary} The previous state is in safety snapshot ${result.safetySnapshot}.` : summary;
     const actions = result.safetySnapshot ? ['Show Safety Snapshot'] : [];
@@ -69,6 +87,10 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     runner,
     tree,
     treeView,
+    history,
+    historyView,
+    vscode.window.onDidChangeActiveTextEditor((editor) => history.follow(editor?.document.uri)),
+    vscode.workspace.onDidSaveTextDocument((doc) => history.saved(doc.uri)),
     watcher,
     statusBar,
     auto,
@@ -79,11 +101,13 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     runner.onDidChange(({ result }) => {
       if (!result) return;
       tree.refresh();
+      history.invalidate();
       watcher.rewatch(); // the first snapshot may have created the root
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       tree.refresh();
+      history.invalidate();
       watcher.rewatch();
       auto.reschedule();
     }),
@@ -103,7 +127,22 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     ...registerCommandTable(
       [
         { id: 'rsyncSnapshots.snapshotWorkspace', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWorkspace(runner, folder) },
-        { id: 'rsyncSnapshots.refresh', run: () => tree.refresh() },
+        {
+          id: 'rsyncSnapshots.refresh',
+          run: () => {
+            tree.refresh();
+            history.invalidate();
+          },
+        },
+        { id: 'rsyncSnapshots.showFileHistory', run: (uri?: vscode.Uri) => showFileHistory(history, uri instanceof vscode.Uri ? uri : undefined) },
+        { id: 'rsyncSnapshots.showSelectionHistory', run: () => showSelectionHistory(history) },
+        { id: 'rsyncSnapshots.history.wholeFile', run: () => history.showWholeFile() },
+        { id: 'rsyncSnapshots.history.showChanges', run: (node?: unknown) => showVersionChanges(node) },
+        { id: 'rsyncSnapshots.history.compareWithWorking', run: (node?: unknown) => compareVersionWithWorking(node) },
+        { id: 'rsyncSnapshots.history.open', run: (node?: unknown) => openVersion(node) },
+        { id: 'rsyncSnapshots.history.restore', run: (node?: unknown) => restoreFromSnapshot(restoreArgument(node), restoreContext, false) },
+        { id: 'rsyncSnapshots.history.copyPath', run: (node?: unknown) => copyVersionPath(node) },
+        { id: 'rsyncSnapshots.history.showBlock', run: (node?: unknown) => showBlockChange(node) },
         {
           id: 'rsyncSnapshots.revealSnapshot',
           run: async (root?: string, name?: string) => {
@@ -132,7 +171,17 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   );
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs };
+  return {
+    tree,
+    treeView: treeView as vscode.TreeView<unknown>,
+    history,
+    historyView: historyView as vscode.TreeView<unknown>,
+    runner,
+    shownErrors,
+    hooks,
+    restorePanel: () => RestorePanel.latest,
+    activationMs,
+  };
 }
 
 /** A tree item or a URI, as menus pass them, to the snapshot URI it stands for. */
