@@ -286,9 +286,9 @@ function selectionNodes(target: HistoryTarget, selection: SelectionHistory): His
   const when = (i?: number) => (i === undefined ? '' : shortDateTime(snapshotTime(history.versions[i].firstSnapshot)));
   const endText =
     end.reason === 'created'
-      ? `The selected lines first appear in the version of ${when(end.version)}.`
+      ? `First appear in the version of ${when(end.version)}.`
       : end.reason === 'oldest'
-        ? `The lines are already in the oldest version (${when(end.version)}): their history starts there.`
+        ? `Already in the oldest version (${when(end.version)}).`
         : end.reason === 'not-in-snapshots'
           ? history.versions.length
             ? 'The selected lines are in no snapshot yet.'
@@ -307,7 +307,7 @@ function blockItem(node: Extract<HistoryNode, { kind: 'blockChange' }>): vscode.
   item.id = `block\0${keyOf(node.target)}\0${version.firstSnapshot}`;
   const oldest = change.version === 0 && selection.end.reason === 'oldest';
   const what = oldest ? 'oldest version' : !change.olderRange ? 'first appears' : change.moved ? `moved (was ${lineSpan(change.olderRange)})` : `+${change.added} −${change.removed}`;
-  item.description = `${shortDateTime(time)} · ${lineSpan(change.range)} · ${what}`;
+  item.description = `${what} · ${lineSpan(change.range)} · ${shortDateTime(time)}`;
   item.iconPath = new vscode.ThemeIcon(change.olderRange ? (change.moved ? 'arrow-swap' : 'diff') : 'debug-start');
   item.tooltip = `${base(selection.history.relativePath)} ${lineSpan(change.range)} in the version of ${shortDateTime(time, true)} (snapshot ${version.firstSnapshot})`;
   item.contextValue = 'historyBlock';
