@@ -22,7 +22,7 @@ await esbuild.build({
   stdin: {
     contents: [
       "export { startSshd, stopSharedSshd } from './test/support/sshd';",
-      "export { listSnapshots } from './test/support/core';",
+      "export { listSnapshots, versions } from './test/support/core';",
       "export { sshCounters, closeAllSshConnections } from './src/core/root/ssh/transport';",
       "export { formatSnapshotName } from './src/core/root/format';",
     ].join('\n'),
@@ -36,7 +36,7 @@ await esbuild.build({
   outfile: bundle,
   logLevel: 'warning',
 });
-const { startSshd, stopSharedSshd, listSnapshots, sshCounters, closeAllSshConnections, formatSnapshotName } = createRequire(import.meta.url)(bundle);
+const { startSshd, stopSharedSshd, listSnapshots, versions, sshCounters, closeAllSshConnections, formatSnapshotName } = createRequire(import.meta.url)(bundle);
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-bench-remote-'));
 const sshd = await startSshd();
@@ -83,7 +83,31 @@ try {
   console.log(`  cold refresh (connection set up):  ${coldProcesses} ssh process(es), ${coldMs.toFixed(0)} ms`);
   console.log(`  warm refresh (${RUNS} runs):           ${warmProcesses} ssh process(es) each (target 1), median ${median.toFixed(0)} ms, p90 ${p90.toFixed(0)} ms`);
   console.log(`  same root listed locally:          median ${local[Math.floor(local.length / 2)].toFixed(1)} ms`);
-  if (warmProcesses !== 1) process.exitCode = 1;
+  // versions() of a file that differs in every snapshot (same size for 10 at a time: content compared on the host).
+  const versionTimes = [];
+  before = sshCounters.processesStarted;
+  let history;
+  for (let i = 0; i < RUNS; i++) {
+    t0 = performance.now();
+    history = await versions(spec, 'file.txt', options);
+    versionTimes.push(performance.now() - t0);
+  }
+  const versionProcesses = (sshCounters.processesStarted - before) / RUNS;
+  if (history.versions.length !== SNAPSHOTS) throw new Error(`expected ${SNAPSHOTS} versions, got ${history.versions.length}`);
+  versionTimes.sort((a, b) => a - b);
+  const localVersions = [];
+  for (let i = 0; i < RUNS; i++) {
+    t0 = performance.now();
+    await versions(root, 'file.txt');
+    localVersions.push(performance.now() - t0);
+  }
+  localVersions.sort((a, b) => a - b);
+  const remoteMedian = versionTimes[Math.floor(versionTimes.length / 2)];
+  const localMedian = localVersions[Math.floor(localVersions.length / 2)];
+  console.log(
+    `  versions of a file, ${SNAPSHOTS} distinct versions: ${versionProcesses} ssh process(es) each (target 2: one scan, one content pass), median ${remoteMedian.toFixed(0)} ms = ${(remoteMedian / median).toFixed(1)}× a warm refresh; locally ${localMedian.toFixed(1)} ms`,
+  );
+  if (warmProcesses !== 1 || versionProcesses > 2) process.exitCode = 1;
 } finally {
   await closeAllSshConnections();
   await stopSharedSshd();

@@ -60,7 +60,8 @@ export function countText(count: LineCount | undefined): string | undefined {
 export class FileHistoryProvider implements vscode.TreeDataProvider<HistoryNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<HistoryNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  private readonly cache = new Map<string, Promise<FileData | FolderData>>();
+  /** Per file: the history and the working file's stamp (size, mtime) it was read with. */
+  private readonly cache = new Map<string, { data: Promise<FileData | FolderData>; stamp: string }>();
   private target: HistoryTarget | undefined;
   private selection: SelectionHistory | undefined;
   /** Called when what the view shows changed (the extension sets the view's title description and message). */
@@ -119,13 +120,16 @@ export class FileHistoryProvider implements vscode.TreeDataProvider<HistoryNode>
 
   private load(target: HistoryTarget): Promise<FileData | FolderData> {
     const key = keyOf(target);
-    let data = this.cache.get(key);
-    if (!data) {
-      data = target.isDir ? loadFolder(target) : loadFile(target);
+    // A working file changed outside VS Code (no save event) is read again when the view shows it.
+    const stamp = target.folder && !target.isDir ? workingStamp(path.join(target.folder.uri.fsPath, ...target.rel.split('/'))) : '';
+    let entry = this.cache.get(key);
+    if (!entry || entry.stamp !== stamp) {
+      const data = target.isDir ? loadFolder(target) : loadFile(target);
       data.catch(() => this.cache.delete(key));
-      this.cache.set(key, data);
+      entry = { data, stamp };
+      this.cache.set(key, entry);
     }
-    return data;
+    return entry.data;
   }
 
   async getChildren(node?: HistoryNode): Promise<HistoryNode[]> {
@@ -238,6 +242,11 @@ export function targetOf(uri: vscode.Uri, isDir?: boolean): HistoryTarget | unde
   } catch {
     return undefined; // no valid root for this folder: the Snapshots view says why
   }
+}
+
+function workingStamp(file: string): string {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  return stat ? `${stat.size}:${stat.mtimeMs}` : 'missing';
 }
 
 async function loadFile(target: HistoryTarget): Promise<FileData> {

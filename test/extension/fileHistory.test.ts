@@ -115,6 +115,16 @@ describe('File History view in a real VS Code', function () {
     const copied = (await vscode.commands.executeCommand('rsyncSnapshots.history.copyPath', nodes[2])) as string;
     assert.strictEqual(copied, path.join(root, taken[1], A));
     assert.strictEqual(await vscode.env.clipboard.readText(), copied);
+
+    // Restore this version: the dry-run restore page for that snapshot's copy, nothing written yet.
+    const before = fs.readFileSync(file(A), 'utf8');
+    await vscode.commands.executeCommand('rsyncSnapshots.history.restore', nodes[2]);
+    const panel = await waitFor('restore page', () => api.restorePanel());
+    const plan = await waitFor('restore plan', () => panel.plan);
+    assert.strictEqual(plan.snapshot, taken[1]);
+    assert.strictEqual(plan.relativePath, A);
+    assert.strictEqual(fs.readFileSync(file(A), 'utf8'), before);
+    panel.dispose();
   });
 
   it('on save, the working-file mark moves (cached until then); after a snapshot the new version is listed', async () => {
@@ -128,6 +138,20 @@ describe('File History view in a real VS Code', function () {
     await snapshot();
     const after = await itemsFor(A, (items) => items.length === 4);
     assert.match(String(after.items[0].description), /= working file/);
+
+    // Changed outside VS Code (no save event): read again when the editor comes back to it.
+    const saved2 = fs.readFileSync(file(A));
+    fs.appendFileSync(file(A), '// appended by another program\n');
+    await vscode.window.showTextDocument(vscode.Uri.file(file(B)));
+    await itemsFor(B);
+    await vscode.window.showTextDocument(vscode.Uri.file(file(A)));
+    const outside = await itemsFor(A, (items) => !String(items[0].description).includes('= working file'));
+    assert.match(String(outside.items[0].description), /^\+1 −0 · /);
+    fs.writeFileSync(file(A), saved2);
+    await vscode.window.showTextDocument(vscode.Uri.file(file(B)));
+    await itemsFor(B);
+    await vscode.window.showTextDocument(vscode.Uri.file(file(A)));
+    await itemsFor(A, (items) => String(items[0].description).includes('= working file'));
     // A wider sidebar, as a person reading a history would set it: the editor (focused) gives up the width.
     await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
     for (let i = 0; i < 4; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
