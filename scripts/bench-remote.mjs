@@ -47,6 +47,7 @@ try {
     last = formatSnapshotName(new Date(2025, 0, 1 + i, 2, 0, 0));
     fs.mkdirSync(path.join(root, last));
     fs.writeFileSync(path.join(root, last, 'file.txt'), String(i));
+    fs.utimesSync(path.join(root, last, 'file.txt'), 1_700_000_000 + i, 1_700_000_000 + i); // distinct mtimes, as rsync would keep them
   }
   fs.symlinkSync(last, path.join(root, 'latest'));
   const spec = `${sshd.host}:${root}`;
