@@ -94,6 +94,11 @@ export interface VersionsAccess {
   sameAsLocalFile(rel: string, copy: VersionCopy, localFile: string): Promise<boolean>;
   /** True when the root is on this machine, so a copy and a local file with the same dev:ino are one file. */
   readonly sameMachine: boolean;
+  /**
+   * The bytes of copies of `rel` (regular files of the sizes a scan gave), in order; undefined for one that could not
+   * be read whole (remote: one ssh call, one `cat`, for all of them).
+   */
+  readCopies(rel: string, copies: { snapshot: string; size: number }[], signal?: AbortSignal): Promise<(Buffer | undefined)[]>;
 }
 
 export interface ChangesAccess {

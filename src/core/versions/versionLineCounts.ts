@@ -17,6 +17,7 @@ export async function versionLineCounts(root: BackupRoot, history: FileHistory, 
   const counts: (LineCount | undefined)[] = history.versions.map(() => undefined);
   const newest = history.versions.length - 1;
   const oldestCounted = Math.max(0, history.versions.length - (options.limit ?? Infinity));
+  texts.prefetch(Array.from({ length: newest - oldestCounted + 1 }, (_, k) => newest - k));
   const working = options.workingFolder !== undefined ? await workingText(path.join(options.workingFolder, history.relativePath)) : undefined;
   for (let i = newest; i >= oldestCounted; i--) {
     const newer: VersionText | undefined = i === newest ? working : await texts.get(i + 1);

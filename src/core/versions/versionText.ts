@@ -17,7 +17,11 @@ export function textOf(bytes: Buffer): VersionText {
   return { lines: splitLines(bytes.toString('utf8')) };
 }
 
-/** Reads the versions' texts (each at most once, bounded) from the root. */
+/** Copies read in one go (remote: one ssh call), at most this many files and bytes. */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 32 * 1024 * 1024;
+
+/** Reads the versions' texts (each at most once, bounded), in batches: walking back from a version reads the older ones with it. */
 export class VersionTexts {
   private readonly cache = new Map<number, Promise<VersionText>>();
 
@@ -27,20 +31,49 @@ export class VersionTexts {
     private readonly signal?: AbortSignal,
   ) {}
 
+  /** Version `index`'s text; when it is not read yet, the older versions before it are read in the same batch. */
   get(index: number): Promise<VersionText> {
-    let text = this.cache.get(index);
-    if (!text) {
-      text = this.read(index);
-      this.cache.set(index, text);
-    }
-    return text;
+    if (!this.cache.has(index))
+      this.prefetch(
+        Array.from({ length: index + 1 }, (_, i) => index - i),
+        1,
+      );
+    return this.cache.get(index)!;
   }
 
-  private async read(index: number): Promise<VersionText> {
-    const version = this.history.versions[index];
-    if (version.kind !== 'file') return { skipped: 'not-a-file' };
-    if (version.size > MAX_TEXT_BYTES) return { skipped: 'too-large' };
-    return textOf(await this.root.files.read(version.lastSnapshot, this.history.relativePath, this.signal, MAX_TEXT_BYTES + 1));
+  /** Reads these versions (in this order, each at most once) in batches; `maxBatches` stops after that many reads. */
+  prefetch(indices: number[], maxBatches = Infinity): void {
+    let batch: number[] = [];
+    let bytes = 0;
+    let batches = 0;
+    for (const i of indices) {
+      if (this.cache.has(i)) continue;
+      const version = this.history.versions[i];
+      if (version.kind !== 'file') this.cache.set(i, Promise.resolve({ skipped: 'not-a-file' }));
+      else if (version.size > MAX_TEXT_BYTES) this.cache.set(i, Promise.resolve({ skipped: 'too-large' }));
+      else {
+        if (batch.length && (batch.length >= BATCH_FILES || bytes + version.size > BATCH_BYTES)) {
+          this.read(batch);
+          if (++batches >= maxBatches) return;
+          batch = [];
+          bytes = 0;
+        }
+        batch.push(i);
+        bytes += version.size;
+      }
+    }
+    if (batch.length) this.read(batch);
+  }
+
+  private read(batch: number[]): void {
+    const copies = batch.map((i) => ({ snapshot: this.history.versions[i].lastSnapshot, size: this.history.versions[i].size }));
+    const all = this.root.versions.readCopies(this.history.relativePath, copies, this.signal);
+    batch.forEach((i, k) =>
+      this.cache.set(
+        i,
+        all.then((buffers): VersionText => (buffers[k] ? textOf(buffers[k]!) : { skipped: 'missing' })),
+      ),
+    );
   }
 }
 

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { tempDirs } from '../../support/fixtures';
-import { folderHistory, Reach, selectionHistory, takeSnapshot, versionLineCounts } from '../../support/core';
+import { sshCounters } from '../../../src/core/root/ssh/transport';
+import { folderHistory, Reach, selectionHistory, versions, takeSnapshot, versionLineCounts } from '../../support/core';
 
 const at = (step: number) => new Date(2026, 0, 1, 12, 0, step);
 
@@ -88,6 +89,14 @@ export function selectionHistorySuite(reach: () => Promise<{ spec: (root: string
       { added: 3, removed: 3 },
       { added: 1, removed: 0 },
     ]);
+    if (r.sshCommand) {
+      // Every version's bytes come in one ssh call (one cat): the counts cost one call more than the versions alone.
+      const start = sshCounters.processesStarted;
+      await versions(spec, 'src/f.js', { ...r });
+      const alone = sshCounters.processesStarted - start;
+      await versionLineCounts(spec, 'src/f.js', { ...r, workingFolder: source });
+      assert.equal(sshCounters.processesStarted - start - alone, alone + 1);
+    }
     assert.deepEqual(await versionLineCounts(spec, 'src/f.js', { ...r, limit: 2 }), [undefined, undefined, { added: 3, removed: 3 }, undefined]);
     assert.deepEqual(await versionLineCounts(spec, 'bin.dat', { ...r, workingFolder: source }), [{ skipped: 'binary' }, { skipped: 'binary' }]);
   });

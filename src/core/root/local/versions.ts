@@ -66,6 +66,15 @@ export function localVersions(root: string): VersionsAccess {
       return results;
     },
     sameAsLocalFile: (_rel, copy, localFile) => sameContent(copy.path, localFile),
+    readCopies: (rel, copies) =>
+      Promise.all(
+        copies.map(({ snapshot }) =>
+          fs.promises.readFile(path.resolve(root, snapshot, rel)).catch((err) => {
+            if (['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EISDIR'].includes(errnoCode(err) ?? '')) return undefined;
+            throw err;
+          }),
+        ),
+      ),
   };
 }
 
