@@ -298,7 +298,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     // The target changed since the preview: the plan on the page is stale, offer a new dry run right here.
     const again = m.stale ? el('button', { id: 'preview-again', onclick: () => vscode.postMessage({ type: 'preview' }) }, icon('refresh'), ' Preview again') : null;
     if (m.stale) (document.getElementById('apply') as HTMLButtonElement | null)?.setAttribute('disabled', '');
-    app.prepend(el('div', { class: 'error', role: 'alert' }, icon('error'), ' ', m.message, again ? ' ' : null, again));
+    app.prepend(el('div', { id: 'problem', class: 'error', role: 'alert' }, icon('error'), ' ', m.message, again ? ' ' : null, again));
     again?.focus();
   }
 });
