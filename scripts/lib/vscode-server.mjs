@@ -154,3 +154,13 @@ function tail(file, lines = 15) {
     return '';
   }
 }
+
+/** Installs a .vsix into `dataDir`'s extensions folder with the server's own `--install-extension`, as a user would. */
+export function installExtension({ dataDir, vsix }) {
+  const run = spawnSync(
+    SERVER_NODE,
+    [SERVER_MAIN, '--install-extension', vsix, '--accept-server-license-terms', '--user-data-dir', path.join(dataDir, 'user-data'), '--server-data-dir', path.join(dataDir, 'server-data'), '--extensions-dir', path.join(dataDir, 'extensions')],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  if (run.status !== 0) throw new Error(`--install-extension ${vsix} failed (exit ${run.status ?? run.signal}): ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+}

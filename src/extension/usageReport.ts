@@ -12,9 +12,12 @@ function bar(value: number, max: number): string {
   return '█'.repeat(filled) + '░'.repeat(BAR - filled);
 }
 
+/** Table cells that do not wrap inside a figure or a time. */
+const nowrap = (text: string) => text.replace(/ /g, '\u00a0');
+const size = (bytes: number) => nowrap(formatBytes(bytes));
 const when = (name: string) => {
   const parsed = parseSnapshotName(name);
-  return parsed ? shortDateTime(parsed.time, true) : name;
+  return nowrap(parsed ? shortDateTime(parsed.time, true) : name);
 };
 
 /**
@@ -29,7 +32,7 @@ export function usageMarkdown(report: UsageReport, notes: Map<string, SnapshotMe
   const unchanged = (s: SnapshotUsage) => notes.get(s.name)?.filesTransferred === 0;
   const empty = report.snapshots.filter(unchanged).length;
   const row = (s: SnapshotUsage, note = '') =>
-    `| ${when(s.name)}${note} | ${formatBytes(s.apparentBytes)} | ${formatBytes(s.uniqueBytes)} | \`${bar(s.uniqueBytes, max)}\` | ${unchanged(s) ? 'no file new or changed: only its folders are its own' : ''} |`;
+    `| ${when(s.name)}${note} | ${size(s.apparentBytes)} | ${size(s.uniqueBytes)} | \`${bar(s.uniqueBytes, max)}\` | ${unchanged(s) ? 'no file new or changed: only its folders are its own' : ''} |`;
   const lines = [
     '# Snapshot space',
     '',
@@ -44,7 +47,7 @@ export function usageMarkdown(report: UsageReport, notes: Map<string, SnapshotMe
         ]
       : []),
     '',
-    '| Snapshot | Full size | Own bytes (freed if deleted) | | |',
+    '| Snapshot | Full size | Own bytes (freed if deleted) | | Note |',
     '|---|--:|--:|---|---|',
     ...[...report.snapshots].reverse().map((s) => row(s)),
     ...report.deleting.map((s) => row(s, ' (being deleted: an interrupted prune)')),

@@ -35,7 +35,7 @@ describe('Reports a person reads: backup root check and snapshot space', functio
     const kernel = kernelFsType(root);
     assert.ok(kernel, 'the kernel names the mount');
     assert.strictEqual(fsCheck?.detail.split(';')[0], kernel);
-    const tab = await waitFor('the Markdown preview', previewTab);
+    const tab = await waitFor('the Markdown preview', previewTab, 30_000); // the first preview activates the Markdown extension
     assert.match(tab.label, /Backup root check/);
     const text = await webviewText('check-report', '.markdown-body');
     if (text !== undefined) {
