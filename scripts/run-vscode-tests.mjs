@@ -218,8 +218,7 @@ async function runWithServer(session) {
       else if ((click = /\[\[webview-fill:(.+?)=>(.*)\]\]/.exec(text))) {
         const [, selector, typed] = click;
         inWebview(page, selector, (handle) => handle.fill(typed), 'typed into');
-      }
-      else if (text.includes('[[trust-workspace]]')) trustWorkspace(page);
+      } else if (text.includes('[[trust-workspace]]')) trustWorkspace(page);
       else if ((click = /\[\[webview-click:(.+)\]\]/.exec(text))) clickInWebview(page, click[1]);
       else console.log(text.includes('/static/out/vs/') ? `[workbench ${type}] ${text.split('\n')[0]}` : text);
     });

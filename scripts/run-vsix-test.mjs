@@ -49,7 +49,9 @@ try {
   await check('packages the .vsix (vsce)', async () => {
     const pack = spawnSync('npx', ['vsce', 'package', '--no-dependencies', '--out', vsix], { cwd: repoRoot, encoding: 'utf8' });
     if (pack.status !== 0) throw new Error(`vsce package failed (exit ${pack.status}): ${(pack.stderr || pack.stdout).trim().split('\n').slice(-5).join(' | ')}`);
-    console.log(`  sizes: dist/extension.js ${kib(path.join(repoRoot, 'dist/extension.js'))}, dist/cli.js ${kib(path.join(repoRoot, 'dist/cli.js'))}, dist/webview/restore.js ${kib(path.join(repoRoot, 'dist/webview/restore.js'))}, .vsix ${kib(vsix)}`);
+    console.log(
+      `  sizes: dist/extension.js ${kib(path.join(repoRoot, 'dist/extension.js'))}, dist/cli.js ${kib(path.join(repoRoot, 'dist/cli.js'))}, dist/webview/restore.js ${kib(path.join(repoRoot, 'dist/webview/restore.js'))}, .vsix ${kib(vsix)}`,
+    );
   });
   await check('installs it with --install-extension', async () => {
     if (!fs.existsSync(vsix)) throw new Error('no .vsix to install');
@@ -85,7 +87,10 @@ try {
     const name = fs.readlinkSync(latest);
     if (!/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d$/.test(name)) throw new Error(`latest points at ${name}`);
     if (fs.readFileSync(path.join(backupRoot, name, 'notes.md'), 'utf8') !== '# My notes\n') throw new Error('the snapshot does not hold the folder');
-    await page.locator('.monaco-list-row', { hasText: name.slice(0, 10) }).first().waitFor({ timeout: 30_000 }); // listed in the view
+    await page
+      .locator('.monaco-list-row', { hasText: name.slice(0, 10) })
+      .first()
+      .waitFor({ timeout: 30_000 }); // listed in the view
     await sleep(1000);
     fs.mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, 'vsix-installed.png') });

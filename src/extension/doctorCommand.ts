@@ -15,7 +15,7 @@ export async function checkBackupRoot(given?: vscode.WorkspaceFolder): Promise<D
   return report;
 }
 
-/** The report as Markdown: a verdict, then one line per check (✅/❌, what was found) with its fix underneath. */
+/** The report as Markdown: a verdict, then one line per check (✓/✗, what was found) with its fix underneath. */
 function doctorMarkdown(report: DoctorReport): string {
   const problems = report.checks.filter((c) => !c.ok).length;
   const lines = [
@@ -25,7 +25,7 @@ function doctorMarkdown(report: DoctorReport): string {
     '',
     '| | Check | Result |',
     '|---|---|---|',
-    ...report.checks.map((c) => `| ${c.ok ? '✅' : '❌'} | ${cell(c.name)} | ${cell(c.detail)}${c.fix ? `<br>**${c.ok ? 'Note' : 'Fix'}:** ${cell(c.fix)}` : ''} |`),
+    ...report.checks.map((c) => `| ${c.ok ? '✓' : '✗'} | ${cell(c.name)} | ${cell(c.detail)}${c.fix ? `<br>**${c.ok ? 'Note' : 'Fix'}:** ${cell(c.fix)}` : ''} |`),
   ];
   return lines.join('\n') + '\n';
 }

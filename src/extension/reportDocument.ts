@@ -22,8 +22,7 @@ export async function showReport(name: string, markdown: string): Promise<vscode
   reports.set(uri.path, markdown);
   changed.fire(uri);
   const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), 'markdown');
-  const commands = await vscode.commands.getCommands(true);
-  if (commands.includes('markdown.showPreview')) await vscode.commands.executeCommand('markdown.showPreview', uri);
-  else await vscode.window.showTextDocument(doc, { preview: true });
+  // Executing the command activates the built-in Markdown extension (getCommands would not list it before that).
+  await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
   return uri;
 }

@@ -89,7 +89,16 @@ async function pickSnapshot(what: What, hooks: RestoreHooks): Promise<string | u
       what.rel,
     );
     // Snapshots taken before the folder existed hold nothing to restore.
-    const holds = await Promise.all(all.map((run) => (what.rel === '.' ? true : root.files.stat(run.names[0], what.rel).then(() => true, () => false))));
+    const holds = await Promise.all(
+      all.map((run) =>
+        what.rel === '.'
+          ? true
+          : root.files.stat(run.names[0], what.rel).then(
+              () => true,
+              () => false,
+            ),
+      ),
+    );
     return all.filter((_, i) => holds[i]);
   });
   if (!runs.length) throw new SnapshotError('NOT_FOUND', `No snapshot holds ${what.rel}.`);

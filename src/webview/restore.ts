@@ -131,7 +131,12 @@ function renderRows(): void {
       item.kind === 'overwrite' && !item.isDir
         ? el(
             'button',
-            { class: 'link', title: 'Show what the restore changes (current → restored)', 'aria-label': `Show diff of ${item.path}`, onclick: () => vscode.postMessage({ type: 'showDiff', path: item.path }) },
+            {
+              class: 'link',
+              title: 'Show what the restore changes (current → restored)',
+              'aria-label': `Show diff of ${item.path}`,
+              onclick: () => vscode.postMessage({ type: 'showDiff', path: item.path }),
+            },
             icon('diff'),
             ' diff',
           )
@@ -261,7 +266,12 @@ function resultActions(result: RestoreResult): HTMLElement[] {
 
 function renderResult(result: RestoreResult): void {
   const failed = Array.isArray(result.failed) ? result.failed : [];
-  const counts = [`${result.restored.length} restored`, result.deleted.length ? `${result.deleted.length} deleted` : '', result.skipped.length ? `${result.skipped.length} left out` : '', failed.length ? `${failed.length} failed` : '']
+  const counts = [
+    `${result.restored.length} restored`,
+    result.deleted.length ? `${result.deleted.length} deleted` : '',
+    result.skipped.length ? `${result.skipped.length} left out` : '',
+    failed.length ? `${failed.length} failed` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const where = plan ? (asCopy ? `Copy written to ${plan.target}` : `Restored into ${plan.target}`) : '';

@@ -32,8 +32,7 @@ describe('The restore page, as a person uses it', function () {
     await waitFor('webview rendered the plan', () => panel.plan && panel.plan.id !== previous && panel.rendered?.planId === panel.plan.id, 20_000);
     return panel;
   }
-  const restoreTabs = () =>
-    vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('rsyncSnapshots.restore'));
+  const restoreTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('rsyncSnapshots.restore'));
 
   before(async () => {
     api = await activateExtension();

@@ -57,6 +57,7 @@ describe('Space, diagnostics, prune and scheduling in a real VS Code', function 
     assert.match(source?.getText() ?? '', /Backup root check/);
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.ok(tab?.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType), `formatted, in the Markdown preview (active tab: ${tab?.label})`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('"Copy cron line…" gives a crontab line under the same flock lock', async () => {

@@ -13,7 +13,7 @@ export async function webviewText(name: string, selector: string, timeoutMs = 25
   const file = path.join(artifacts, 'webview-text', `${name}.txt`);
   fs.rmSync(file, { force: true });
   console.log(`[[webview-text:${name}:${selector}]]`);
-  for (const start = Date.now(); !fs.existsSync(file); ) {
+  for (const start = Date.now(); !fs.existsSync(file);) {
     if (Date.now() - start > timeoutMs) throw new Error(`webview text ${name} not read within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
