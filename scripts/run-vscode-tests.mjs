@@ -10,7 +10,9 @@
 //      RSYNC_SNAPSHOTS_TEST_RESULTS (where the JSON summary goes; default: a temp file).
 // Webview clicks: a test logs `[[webview-click:CSS SELECTOR]]`; the runner clicks the first element matching it in any
 // frame of the page (webviews are nested iframes), as a person would, and the test waits for the effect.
-// Webview typing: `[[webview-fill:CSS SELECTOR=>TEXT]]` types TEXT into the first matching input (as a person types).
+// Webview typing: `[[webview-fill:CSS SELECTOR=>TEXT]]` types TEXT into the first matching input (as a person types);
+// `[[webview-press:CSS SELECTOR=>KEY]]` focuses the element and presses KEY (e.g. Space, Enter); `[[key:KEY]]` presses
+// KEY wherever the keyboard focus is.
 // Webview text: a test logs `[[webview-text:NAME:CSS SELECTOR]]`; the runner writes the innerText of the first element
 // matching it in any frame to test-artifacts/webview-text/NAME.txt (what a person reads on the page).
 // Screenshots: a test logs `[[screenshot:NAME]]`; the runner saves test-artifacts/screenshots/NAME.png,
@@ -215,7 +217,13 @@ async function runWithServer(session) {
       const read = /\[\[webview-text:([\w.-]+):(.+)\]\]/.exec(text);
       if (shot) takeScreenshot(shot[1], Boolean(shot[2]));
       else if (read) readWebviewText(page, read[1], read[2]);
-      else if ((click = /\[\[webview-fill:(.+?)=>(.*)\]\]/.exec(text))) {
+      else if ((click = /\[\[webview-press:(.+?)=>(.+)\]\]/.exec(text))) {
+        const [, selector, key] = click;
+        inWebview(page, selector, (handle) => handle.press(key), `pressed ${key} on`);
+      } else if ((click = /\[\[key:(.+)\]\]/.exec(text))) {
+        const key = click[1];
+        page.keyboard.press(key).then(() => console.log(`[runner] pressed ${key}`));
+      } else if ((click = /\[\[webview-fill:(.+?)=>(.*)\]\]/.exec(text))) {
         const [, selector, typed] = click;
         inWebview(page, selector, (handle) => handle.fill(typed), 'typed into');
       } else if (text.includes('[[trust-workspace]]')) trustWorkspace(page);

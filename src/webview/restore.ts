@@ -164,6 +164,8 @@ function toggle(item: RestoreItem, leaveOut: boolean): void {
   save();
   renderRows();
   updateApply();
+  // The rows were drawn anew: keep the keyboard on the checkbox just used.
+  listEl?.querySelector<HTMLInputElement>(`.row[data-path="${CSS.escape(item.path)}"] input`)?.focus();
 }
 
 /** "Apply restore: 4 selected, 2 hidden by the filter" — what the button applies, including what the filter hides. */

@@ -132,6 +132,29 @@ describe('The restore page, as a person uses it', function () {
     }
   });
 
+  it('works from the keyboard: Space leaves an item out and the focus stays on it, Space again brings it back, Enter applies', async () => {
+    for (const name of ['k1.txt', 'k2.txt']) write(name, `${name} in the snapshot\n`);
+    const snapshot = await snap();
+    for (const name of ['k1.txt', 'k2.txt']) write(name, `${name} edited\n`);
+    api.hooks.pickSnapshot = (items) => items.find((i) => i.snapshot.name === snapshot);
+    await vscode.commands.executeCommand('rsyncSnapshots.restore', vscode.Uri.file(dir));
+    const panel = await openedPanel();
+    const all = panel.plan!.items.length;
+    assert.ok(all >= 2, JSON.stringify(panel.plan!.items));
+    const apply = async (name: string) => (await webviewText(name, '#apply'))?.trim();
+    console.log('[[webview-press:input[aria-label="Restore k1.txt"]=>Space]]');
+    await waitFor('k1.txt left out', async () => (await apply('key-out')) === `Apply restore: ${all - 1} selected` || undefined, 20_000);
+    console.log('[[key:Space]]'); // wherever the focus is now: still on k1.txt's checkbox
+    await waitFor('k1.txt back', async () => (await apply('key-back')) === `Apply restore: ${all} selected` || undefined, 20_000);
+    console.log('[[webview-press:input[aria-label="Restore k2.txt"]=>Space]]');
+    await waitFor('k2.txt left out', async () => (await apply('key-out2')) === `Apply restore: ${all - 1} selected` || undefined, 20_000);
+    console.log('[[webview-press:#apply=>Enter]]');
+    const result = await waitFor('the restore Enter asked for', () => panel.result, 30_000);
+    assert.deepStrictEqual(result.skipped, ['k2.txt']);
+    assert.strictEqual(read('k1.txt'), 'k1.txt in the snapshot\n');
+    assert.strictEqual(read('k2.txt'), 'k2.txt edited\n');
+  });
+
   it('"Preview again" on the page when the target changed after the preview; the new preview applies', async () => {
     write('c.txt', 'snapshot c\n');
     const snapshot = await snap();
