@@ -83,11 +83,17 @@ async function pickSnapshot(what: What, hooks: RestoreHooks): Promise<string | u
   const { listing, notes } = await root.notes.readAll();
   if (!listing.snapshots.length) throw new SnapshotError('NOT_FOUND', `There is no snapshot in ${what.root} yet.`);
   const runs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Comparing snapshots' }, async () => {
-    const all = await distinctSnapshots(
-      root,
-      listing.snapshots.map((s) => s.name),
-      what.rel,
+    const names = listing.snapshots.map((s) => s.name);
+    // For the whole folder, a snapshot into which rsync wrote files (content or times changed since the one before) gets its own row: no walk.
+    const knownChanged = new Set(
+      what.rel === '.'
+        ? names.filter((n, i) => {
+            const meta = notes.get(n);
+            return i > 0 && (meta?.filesTransferred ?? 0) > 0 && typeof meta?.linkDest === 'string' && path.basename(meta.linkDest) === names[i - 1];
+          })
+        : [],
     );
+    const all = await distinctSnapshots(root, names, what.rel, { knownChanged });
     // Snapshots taken before the folder existed hold nothing to restore.
     const holds = await Promise.all(
       all.map((run) =>

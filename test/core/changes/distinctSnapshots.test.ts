@@ -38,5 +38,11 @@ describe('distinct snapshots of a folder: neighbours with the same content are o
       all.map((r) => r.names),
       [[s1.name], [s2.name, s3.name], [s4.name]],
     );
+    // A snapshot known to differ starts its own run without a walk.
+    const hinted = await distinctSnapshots(openRoot(root), names, '.', { knownChanged: new Set([s3.name]) });
+    assert.deepEqual(
+      hinted.map((r) => r.names),
+      [[s1.name], [s2.name], [s3.name], [s4.name]],
+    );
   });
 });
