@@ -10,8 +10,14 @@
 //      RSYNC_SNAPSHOTS_TEST_RESULTS (where the JSON summary goes; default: a temp file).
 // Webview clicks: a test logs `[[webview-click:CSS SELECTOR]]`; the runner clicks the first element matching it in any
 // frame of the page (webviews are nested iframes), as a person would, and the test waits for the effect.
+// Webview typing: `[[webview-fill:CSS SELECTOR=>TEXT]]` types TEXT into the first matching input (as a person types);
+// `[[webview-press:CSS SELECTOR=>KEY]]` focuses the element and presses KEY (e.g. Space, Enter); `[[key:KEY]]` presses
+// KEY wherever the keyboard focus is.
+// Webview text: a test logs `[[webview-text:NAME:CSS SELECTOR]]`; the runner writes the innerText of the first element
+// matching it in any frame to test-artifacts/webview-text/NAME.txt (what a person reads on the page).
 // Screenshots: a test logs `[[screenshot:NAME]]`; the runner saves test-artifacts/screenshots/NAME.png,
 // then writes NAME.done next to it (tests get the artifacts folder in RSYNC_SNAPSHOTS_ARTIFACTS).
+// `[[screenshot:NAME:readme]]` also copies it to media/screenshots/NAME.png, the README's pictures (never stale).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +29,8 @@ const TIMEOUT_MS = 1000 * Number(process.env.TEST_TIMEOUT_S || 600);
 const started = Date.now(); // TEST_TIMEOUT_S counts from here (setup included)
 const artifacts = path.join(repoRoot, 'test-artifacts');
 const shots = path.join(artifacts, 'screenshots');
+const readmeShots = path.join(repoRoot, 'media/screenshots');
+const texts = path.join(artifacts, 'webview-text');
 const cli = path.join(repoRoot, 'dist/cli.js');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rsync-snapshots-vscode-'));
@@ -30,6 +38,8 @@ const resultsFile = path.resolve(process.env.RSYNC_SNAPSHOTS_TEST_RESULTS || pat
 fs.rmSync(resultsFile, { force: true });
 fs.rmSync(shots, { recursive: true, force: true });
 fs.mkdirSync(shots, { recursive: true });
+fs.rmSync(texts, { recursive: true, force: true });
+fs.mkdirSync(texts, { recursive: true });
 
 /**
  * One VS Code window per session, each with its own user data, workspace and suite:
@@ -182,10 +192,14 @@ async function runWithServer(session) {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     let screenshots = Promise.resolve();
-    const takeScreenshot = (name) => {
+    const takeScreenshot = (name, readme = false) => {
       screenshots = screenshots.then(async () => {
         const png = path.join(shots, `${name}.png`);
         await page.screenshot({ path: png }).catch((e) => console.error(`[runner] screenshot ${name} failed: ${e.message}`));
+        if (readme && fs.existsSync(png)) {
+          fs.mkdirSync(readmeShots, { recursive: true });
+          fs.copyFileSync(png, path.join(readmeShots, `${name}.png`));
+        }
         fs.writeFileSync(path.join(shots, `${name}.done`), '');
         console.log(`[runner] screenshot ${path.relative(repoRoot, png)}`);
       });
@@ -199,9 +213,20 @@ async function runWithServer(session) {
     let click;
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       const text = format(...(Array.isArray(args) ? args : [args]));
-      const shot = /\[\[screenshot:([\w.-]+)\]\]/.exec(text);
-      if (shot) takeScreenshot(shot[1]);
-      else if (text.includes('[[trust-workspace]]')) trustWorkspace(page);
+      const shot = /\[\[screenshot:([\w.-]+)(:readme)?\]\]/.exec(text);
+      const read = /\[\[webview-text:([\w.-]+):(.+)\]\]/.exec(text);
+      if (shot) takeScreenshot(shot[1], Boolean(shot[2]));
+      else if (read) readWebviewText(page, read[1], read[2]);
+      else if ((click = /\[\[webview-press:(.+?)=>(.+)\]\]/.exec(text))) {
+        const [, selector, key] = click;
+        inWebview(page, selector, (handle) => handle.press(key), `pressed ${key} on`);
+      } else if ((click = /\[\[key:(.+)\]\]/.exec(text))) {
+        const key = click[1];
+        page.keyboard.press(key).then(() => console.log(`[runner] pressed ${key}`));
+      } else if ((click = /\[\[webview-fill:(.+?)=>(.*)\]\]/.exec(text))) {
+        const [, selector, typed] = click;
+        inWebview(page, selector, (handle) => handle.fill(typed), 'typed into');
+      } else if (text.includes('[[trust-workspace]]')) trustWorkspace(page);
       else if ((click = /\[\[webview-click:(.+)\]\]/.exec(text))) clickInWebview(page, click[1]);
       else console.log(text.includes('/static/out/vs/') ? `[workbench ${type}] ${text.split('\n')[0]}` : text);
     });
@@ -252,19 +277,43 @@ async function trustWorkspace(page) {
   }
 }
 
+/** What a person reads: the innerText of the first element matching `selector` in any frame, to webview-text/NAME.txt ("" when none within 15 s). */
+async function readWebviewText(page, name, selector) {
+  const until = Date.now() + 15_000;
+  let text;
+  while (text === undefined && Date.now() < until) {
+    for (const frame of page.frames()) {
+      const handle = await frame.$(selector).catch(() => null);
+      if (handle) {
+        text = await handle.innerText().catch(() => undefined);
+        if (text !== undefined) break;
+      }
+    }
+    if (text === undefined) await sleep(200);
+  }
+  if (text === undefined) console.error(`[runner] no element ${selector} in any webview frame within 15 s`);
+  fs.writeFileSync(path.join(texts, `${name}.tmp`), text ?? '');
+  fs.renameSync(path.join(texts, `${name}.tmp`), path.join(texts, `${name}.txt`)); // whole, never half-written
+}
+
 /** A person's click on an element of a webview (a frame of the page), within 15 s. */
-async function clickInWebview(page, selector) {
+function clickInWebview(page, selector) {
+  return inWebview(page, selector, (handle) => handle.click(), 'clicked');
+}
+
+/** Does `act` to the first element matching `selector` in any frame of the page, within 15 s. */
+async function inWebview(page, selector, act, done) {
   const until = Date.now() + 15_000;
   while (Date.now() < until) {
     for (const frame of page.frames()) {
       const handle = await frame.$(selector).catch(() => null);
       if (handle) {
         try {
-          await handle.click();
-          console.log(`[runner] clicked ${selector} in a webview`);
+          await act(handle);
+          console.log(`[runner] ${done} ${selector} in a webview`);
           return;
         } catch (err) {
-          console.error(`[runner] click on ${selector} failed: ${err.message}`);
+          console.error(`[runner] ${done} ${selector} failed: ${err.message}`);
         }
       }
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm test: build, then the core suite (mocha, plain Node) and the extension suite (in a real VS
-// Code, scripts/run-vscode-tests.mjs). Each suite writes a JSON summary {passed, failed, ...};
+// npm test: build, then the core suite (mocha, plain Node), the extension suite (in a real VS
+// Code, scripts/run-vscode-tests.mjs) and the packaged .vsix installed into a pristine VS Code (scripts/run-vsix-test.mjs). Each suite writes a JSON summary {passed, failed, ...};
 // a suite that crashes or cannot start counts as at least 1 failed.
 // The last line printed is always "N passed, N failed" (summed); exit code 1 if anything failed.
 import { spawnSync } from 'node:child_process';
@@ -53,6 +53,7 @@ if (!ready) {
 } else {
   suite('core', ['node_modules/mocha/bin/mocha.js', '--config', '.mocharc.json', '--reporter', 'scripts/lib/mocha-summary-reporter.mjs', ...(process.stdout.isTTY ? [] : ['--no-color'])]);
   suite('extension', ['scripts/run-vscode-tests.mjs']);
+  suite('vsix', ['scripts/run-vsix-test.mjs']); // last: packaging rebuilds dist/ for production
 }
 fs.rmSync(tmp, { recursive: true, force: true });
 

@@ -77,12 +77,7 @@ export async function startServer({ dataDir, port, env = {}, logFile }) {
       '--without-connection-token',
       '--accept-server-license-terms',
       '--enable-smoke-test-driver', // required for the URL payload (extensionDevelopmentPath/extensionTestsPath)
-      '--user-data-dir',
-      path.join(dataDir, 'user-data'),
-      '--server-data-dir',
-      path.join(dataDir, 'server-data'),
-      '--extensions-dir',
-      path.join(dataDir, 'extensions'),
+      ...dataDirArgs(dataDir),
     ],
     { detached: true, stdio: ['ignore', logFd, logFd], env: { ...serverEnv, ...env } },
   );
@@ -153,4 +148,15 @@ function tail(file, lines = 15) {
   } catch {
     return '';
   }
+}
+
+/** The server's user data, server data and extensions folders, all under `dataDir`. */
+function dataDirArgs(dataDir) {
+  return ['--user-data-dir', path.join(dataDir, 'user-data'), '--server-data-dir', path.join(dataDir, 'server-data'), '--extensions-dir', path.join(dataDir, 'extensions')];
+}
+
+/** Installs a .vsix into `dataDir`'s extensions folder with the server's own `--install-extension`, as a user would. */
+export function installExtension({ dataDir, vsix }) {
+  const run = spawnSync(SERVER_NODE, [SERVER_MAIN, '--install-extension', vsix, '--accept-server-license-terms', ...dataDirArgs(dataDir)], { encoding: 'utf8', timeout: 120_000 });
+  if (run.status !== 0) throw new Error(`--install-extension ${vsix} failed (exit ${run.status ?? run.signal}): ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
 }

@@ -147,8 +147,17 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
           id: 'rsyncSnapshots.revealSnapshot',
           run: async (root?: string, name?: string) => {
             const node = root && name ? await tree.snapshotNode(root, name) : undefined;
-            if (node) await treeView.reveal(node, { select: true, focus: true, expand: true });
-            else await vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
+            if (!node) await vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
+            // Right after a snapshot the view may still be loading its new items ("Cannot resolve tree item"): retry a few times.
+            for (let attempt = 1; node; attempt++) {
+              try {
+                await treeView.reveal(node, { select: true, focus: true, expand: true });
+                break;
+              } catch (err) {
+                if (attempt >= 5) throw err;
+                await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+              }
+            }
             return node;
           },
         },

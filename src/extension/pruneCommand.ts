@@ -4,12 +4,19 @@ import { SnapshotError } from '../core/util/errors';
 import { applyPrune, planPrune } from '../core/prune/prune';
 import type { PrunePlan, PruneResult } from '../core/prune/types';
 import type { BackupRoot } from '../core/root/backupRoot';
-import { PrunePolicy } from '../core/prune/policy';
+import { describePolicy as describe, PrunePolicy } from '../core/prune/policy';
 import { formatBytes } from '../core/util/format';
 import { pickWorkspaceFolder } from './pickFolder';
 import { isOwnRoot, rootOwnership, describeForeign } from '../core/root/ownership';
 import { RootConsent } from './rootConsent';
 import { folderRoot, readRetention } from './settings';
+import { parseSnapshotName } from '../core/root/format';
+import { shortDateTime } from './timeFormat';
+
+const when = (name: string) => {
+  const parsed = parseSnapshotName(name);
+  return parsed ? shortDateTime(parsed.time, true) : name;
+};
 
 /** Lets the integration tests answer the prune prompts. */
 export interface PruneHooks {
@@ -22,25 +29,30 @@ export interface PruneOutcome {
   result?: PruneResult;
 }
 
-function describe(policy: PrunePolicy): string {
-  return [policy.keepLast ? `keep the last ${policy.keepLast}` : '', policy.olderThan ? `older than ${policy.olderThan}` : '', policy.strategy ? `thin out "${policy.strategy}"` : '']
-    .filter(Boolean)
-    .join(', ');
-}
-
 async function askPolicy(folder: vscode.WorkspaceFolder): Promise<PrunePolicy | undefined> {
   const fromSettings = readRetention(folder).policy;
   const presets: (vscode.QuickPickItem & { policy?: PrunePolicy })[] = [
     ...(fromSettings ? [{ label: '$(settings-gear) Retention from settings', description: describe(fromSettings), policy: fromSettings }] : []),
-    { label: 'Thin out like rsync-time-backup', description: '1:1 30:7 365:30 — daily after a day, weekly after a month, monthly after a year', policy: { strategy: '1:1 30:7 365:30' } },
-    { label: 'Keep the last 20', policy: { keepLast: 20 } },
-    { label: 'Older than 30 days', description: 'like find -mtime +30', policy: { olderThan: '30d' } },
-    { label: 'Custom thinning strategy…', description: 'rsync-time-backup notation, e.g. 1:1 30:7 365:30' },
+    { label: 'Thin out over time', description: describe({ strategy: '1:1 30:7 365:30' }), policy: { strategy: '1:1 30:7 365:30' } },
+    { label: 'Keep the newest 20', description: 'deletes all older ones', policy: { keepLast: 20 } },
+    { label: 'Delete snapshots older than 30 days', description: 'by when each snapshot finished', policy: { olderThan: '30d' } },
+    { label: 'Custom thinning…', description: 'say how many to keep as snapshots get older' },
   ];
   const picked = await vscode.window.showQuickPick(presets, { placeHolder: 'Which snapshots to delete? You see the plan before anything is deleted.' });
   if (!picked) return undefined;
   if (picked.policy) return picked.policy;
-  const strategy = await vscode.window.showInputBox({ prompt: 'Thinning strategy "X:Y …": after X days keep one snapshot per Y days (Y = 0: delete)', value: '1:1 30:7 365:30' });
+  const strategy = await vscode.window.showInputBox({
+    prompt: 'Pairs "X:Y": once snapshots are X days old, keep one per Y days (Y = 0: keep none). "1:1 30:7" keeps one per day after a day and one per week after 30 days.',
+    value: '1:1 30:7 365:30',
+    validateInput: (text) => {
+      try {
+        describe({ strategy: text });
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+  });
   return strategy ? { strategy } : undefined;
 }
 
@@ -56,19 +68,19 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
     return planPrune(root, policy, { signal });
   });
   if (!plan.delete.length) {
-    vscode.window.showInformationMessage(`Nothing to prune: ${describe(policy)} keeps all ${plan.keep.length} snapshots.`);
+    vscode.window.showInformationMessage(`Nothing to prune: the policy ${describe(policy)}, so all ${plan.keep.length} snapshots stay.`);
     return { plan };
   }
   const detail = plan.delete
     .slice(0, 25)
-    .map((e) => `${e.name} — ${formatBytes(e.uniqueBytes)} unique — ${e.reason}`)
+    .map((e) => `${when(e.name)} — frees ${formatBytes(e.uniqueBytes)}`)
     .concat(plan.delete.length > 25 ? [`… and ${plan.delete.length - 25} more`] : [])
     .join('\n');
   const label = `Delete ${plan.delete.length} Snapshot${plan.delete.length === 1 ? '' : 's'}`;
   const confirmed = hooks.confirmPrune
     ? hooks.confirmPrune(plan)
     : (await vscode.window.showWarningMessage(
-        `Prune (${describe(policy)}): delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The newest snapshot and latest are always kept.`,
+        `Delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The policy ${describe(policy)}. The newest snapshot is always kept.`,
         { modal: true, detail },
         label,
       )) === label;
@@ -109,7 +121,7 @@ export async function autoPrune(folder: vscode.WorkspaceFolder, consent: RootCon
   }
   const allowed = consent.autoPruneAllowed(root);
   const plan = await planPrune(root, policy, { measureSizes: !allowed });
-  if (!plan.delete.length) return { skipped: 'nothing', why: `${describe(policy)} keeps all ${plan.keep.length} snapshots.` };
+  if (!plan.delete.length) return { skipped: 'nothing', why: `The policy ${describe(policy)}, so all ${plan.keep.length} snapshots stay.` };
   if (!allowed && !(await consent.askAutoPrune(root, plan, describe(policy))))
     return { skipped: 'declined', why: `Automatic prune of ${root.spec} not allowed: nothing deleted. Use Prune snapshots… to delete by hand.` };
   const result = await applyPrune(root, plan);

@@ -13,11 +13,16 @@ export function registerReportProvider(): vscode.Disposable {
   );
 }
 
-/** Shows `markdown` as a read-only document named `name.md`; showing the same name again replaces its content. */
-export async function showReport(name: string, markdown: string): Promise<vscode.TextEditor> {
+/**
+ * Shows `markdown` formatted (VS Code's Markdown preview) from a read-only document named `name.md`; showing the same
+ * name again replaces its content. Without the built-in Markdown extension, the document itself opens.
+ */
+export async function showReport(name: string, markdown: string): Promise<vscode.Uri> {
   const uri = vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${name}.md` });
   reports.set(uri.path, markdown);
   changed.fire(uri);
-  const doc = await vscode.workspace.openTextDocument(uri);
-  return vscode.window.showTextDocument(await vscode.languages.setTextDocumentLanguage(doc, 'markdown'), { preview: true });
+  const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), 'markdown');
+  // Executing the command activates the built-in Markdown extension (getCommands would not list it before that).
+  await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
+  return uri;
 }

@@ -5,6 +5,8 @@ import type { Snapshot } from '../core/root/listing';
 import { SnapshotError } from '../core/util/errors';
 import { Logger } from '../core/util/logger';
 import { RestoreResult } from '../core/restore/apply';
+import { distinctSnapshots } from '../core/changes/distinctSnapshots';
+import { triggerOf } from '../core/root/notes';
 import { versions } from '../core/versions/versions';
 import { CompareHooks, versionPickItems } from './compare';
 import { pickWorkspaceFolder } from './pickFolder';
@@ -20,6 +22,8 @@ export interface SnapshotPickItem extends vscode.QuickPickItem {
 
 export interface RestoreHooks extends CompareHooks {
   pickSnapshot?: (items: SnapshotPickItem[]) => SnapshotPickItem | undefined;
+  /** Answers "Name of the copy" (given the suggested name). */
+  copyName?: (suggested: string) => string | undefined;
 }
 
 interface RestoreContext {
@@ -72,18 +76,53 @@ async function pickSnapshot(what: What, hooks: RestoreHooks): Promise<string | u
     const items = versionPickItems(history);
     if (!items.length) throw new SnapshotError('NOT_FOUND', `No snapshot holds ${what.rel}.`);
     const chosen = hooks.pickVersion ? hooks.pickVersion(items) : await vscode.window.showQuickPick(items, { placeHolder: `Restore ${what.rel} from which version?` });
-    return chosen?.version.lastSnapshot;
+    // The row shows the version's first snapshot: restore exactly that one (the page names it too).
+    return chosen?.version.firstSnapshot;
   }
-  const listing = await openedRoot(what.root).list();
-  const items: SnapshotPickItem[] = [...listing.snapshots].reverse().map((snapshot) => ({
-    label: `$(history) ${shortDateTime(snapshot.time, true)}`,
-    description: `${relativeAge(snapshot.time)}${snapshot.latest ? ' · latest' : ''}`,
-    snapshot,
-  }));
-  if (!items.length) throw new SnapshotError('NOT_FOUND', `There is no snapshot in ${what.root} yet.`);
+  const root = openedRoot(what.root);
+  const { listing, notes } = await root.notes.readAll();
+  if (!listing.snapshots.length) throw new SnapshotError('NOT_FOUND', `There is no snapshot in ${what.root} yet.`);
+  const runs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Comparing snapshots' }, async () => {
+    const names = listing.snapshots.map((s) => s.name);
+    // For the whole folder, a snapshot into which rsync wrote files (content or times changed since the one before) gets its own row: no walk.
+    const knownChanged = new Set(
+      what.rel === '.'
+        ? names.filter((n, i) => {
+            const meta = notes.get(n);
+            return i > 0 && (meta?.filesTransferred ?? 0) > 0 && typeof meta?.linkDest === 'string' && path.basename(meta.linkDest) === names[i - 1];
+          })
+        : [],
+    );
+    const all = await distinctSnapshots(root, names, what.rel, { knownChanged });
+    // Snapshots taken before the folder existed hold nothing to restore.
+    const holds = await Promise.all(
+      all.map((run) =>
+        what.rel === '.'
+          ? true
+          : root.files.stat(run.names[0], what.rel).then(
+              () => true,
+              () => false,
+            ),
+      ),
+    );
+    return all.filter((_, i) => holds[i]);
+  });
+  if (!runs.length) throw new SnapshotError('NOT_FOUND', `No snapshot holds ${what.rel}.`);
+  const byName = new Map(listing.snapshots.map((s) => [s.name, s]));
+  const items: SnapshotPickItem[] = runs.reverse().map((run) => {
+    const snapshot = byName.get(run.names[0])!;
+    const preRestore = run.names.some((n) => triggerOf(notes.get(n)) === 'pre-restore');
+    const same = run.names.length > 1 ? `same in ${run.names.length} snapshots, until ${shortDateTime(byName.get(run.names[run.names.length - 1])!.time, true)}` : '';
+    return {
+      label: `$(${preRestore ? 'shield' : 'history'}) ${shortDateTime(snapshot.time, true)}`,
+      description: [relativeAge(snapshot.time), run.names.some((n) => byName.get(n)!.latest) ? 'latest' : '', preRestore ? 'taken before a restore' : ''].filter(Boolean).join(' · '),
+      detail: same || undefined,
+      snapshot,
+    };
+  });
   const chosen = hooks.pickSnapshot
     ? hooks.pickSnapshot(items)
-    : await vscode.window.showQuickPick(items, { placeHolder: `Restore ${what.rel === '.' ? what.folder.name : what.rel} from which snapshot?` });
+    : await vscode.window.showQuickPick(items, { placeHolder: `Restore ${what.rel === '.' ? what.folder.name : what.rel} from which snapshot? (snapshots where it did not change are one row)` });
   return chosen?.snapshot.name;
 }
 
@@ -105,15 +144,40 @@ export async function restoreFromSnapshot(arg: unknown, ctx: RestoreContext, asC
   const snapshot = what.snapshot ?? (await pickSnapshot(what, ctx.hooks));
   if (!snapshot) return undefined;
   const original = what.rel === '.' ? what.folder.uri.fsPath : path.join(what.folder.uri.fsPath, ...what.rel.split('/'));
+  const target = asCopy ? await askCopyTarget(original, snapshot, what.isDir, ctx.hooks) : original;
+  if (!target) return undefined;
   const request: RestoreRequest = {
     root: openedRoot(what.root),
     snapshot,
     relativePath: what.rel,
-    target: asCopy ? copyTarget(original, snapshot, what.isDir) : original,
+    target,
     asCopy,
     safety: { source: what.folder.uri.fsPath, root: folderRoot(what.folder) },
   };
-  const panel = new RestorePanel(ctx.extensionUri, request, ctx.logger, ctx.onApplied);
+  const panel = RestorePanel.show(ctx.extensionUri, request, ctx.logger, ctx.onApplied);
   await panel.preview();
   return panel;
+}
+
+/** "Restore as copy…": the copy's name, beside the original; the suggestion is selected up to its extension. */
+async function askCopyTarget(original: string, snapshot: string, isDir: boolean, hooks: RestoreHooks): Promise<string | undefined> {
+  const suggested = path.basename(copyTarget(original, snapshot, isDir));
+  const validateInput = (value: string) => {
+    if (!value.trim() || value === '.' || value === '..' || /[/\\]/.test(value)) return 'Give a name (no folders): the copy is written beside the original.';
+    if (fs.existsSync(path.join(path.dirname(original), value))) return `${value} already exists: choose another name.`;
+    return undefined;
+  };
+  const name = hooks.copyName
+    ? hooks.copyName(suggested)
+    : await vscode.window.showInputBox({
+        title: 'Restore as copy',
+        prompt: `Name of the copy, beside ${path.basename(original)} (the original is not touched)`,
+        value: suggested,
+        valueSelection: [0, suggested.length - (isDir ? 0 : path.extname(suggested).length)],
+        validateInput,
+      });
+  if (name === undefined) return undefined;
+  const problem = validateInput(name);
+  if (problem) throw new SnapshotError('BAD_INPUT', problem);
+  return path.join(path.dirname(original), name);
 }

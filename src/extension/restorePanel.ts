@@ -39,22 +39,36 @@ export class RestorePanel implements vscode.Disposable {
   rendered: Extract<FromWebview, { type: 'rendered' }> | undefined;
   readonly posted: ToWebview[] = [];
   private deleteMode = false;
+  private applying = false;
   private readonly panel: vscode.WebviewPanel;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Fires when the plan, the rendering or the result changes. */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(
+  /**
+   * Shows a restore on the one restore page: a page that is not in the middle of applying is reused (its tab comes
+   * to the front with the new preview), so finished restores do not pile up as tabs.
+   */
+  static show(extensionUri: vscode.Uri, request: RestoreRequest, logger: Logger, onApplied: (result: RestoreResult) => void): RestorePanel {
+    const open = RestorePanel.latest;
+    if (open && !open.disposed && !open.applying) {
+      open.reset(request);
+      return open;
+    }
+    return new RestorePanel(extensionUri, request, logger, onApplied);
+  }
+
+  private constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly request: RestoreRequest,
+    private request: RestoreRequest,
     private readonly logger: Logger,
     private readonly onApplied: (result: RestoreResult) => void,
   ) {
     const media = vscode.Uri.joinPath(extensionUri, 'media');
     const codicons = vscode.Uri.joinPath(extensionUri, 'dist', 'codicons');
     const script = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel('rsyncSnapshots.restore', `Restore ${path.basename(request.target)} (${request.snapshot})`, vscode.ViewColumn.Active, {
+    this.panel = vscode.window.createWebviewPanel('rsyncSnapshots.restore', RestorePanel.title(request), vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [media, codicons, script],
     });
@@ -69,6 +83,26 @@ export class RestorePanel implements vscode.Disposable {
       this.panel.onDidDispose(() => this.dispose()),
     );
     RestorePanel.latest = this;
+  }
+
+  private static title(request: RestoreRequest): string {
+    return `${request.asCopy ? 'Restore copy of' : 'Restore'} ${path.basename(request.target)} (${request.snapshot})`;
+  }
+
+  /** The page shows another restore: what was shown for the previous one is forgotten. */
+  private reset(request: RestoreRequest): void {
+    this.request = request;
+    this.plan = undefined;
+    this.result = undefined;
+    this.rendered = undefined;
+    this.deleteMode = false;
+    this.panel.title = RestorePanel.title(request);
+    this.panel.reveal(undefined, false);
+  }
+
+  /** What is being restored (the target path may be a copy's new name). */
+  get target(): string {
+    return this.request.target;
   }
 
   get disposed(): boolean {
@@ -118,6 +152,12 @@ export class RestorePanel implements vscode.Disposable {
         case 'apply':
           await this.apply(message.planId, message.exclude);
           break;
+        case 'preview':
+          await this.preview();
+          break;
+        case 'openCopy':
+          await this.openTarget();
+          break;
         case 'openSafetySnapshot':
           if (this.result?.safetySnapshot) await vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', this.result.safetySnapshotRoot, this.result.safetySnapshot);
           break;
@@ -134,6 +174,7 @@ export class RestorePanel implements vscode.Disposable {
   private async apply(planId: string, exclude: string[]): Promise<void> {
     if (!this.plan || this.plan.id !== planId) throw new Error('This preview is out of date: run the preview again.');
     this.post({ type: 'busy', message: this.request.asCopy ? 'Restoring…' : 'Taking a safety snapshot, then restoring…' });
+    this.applying = true;
     try {
       this.result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Restoring from snapshot', cancellable: true }, (_p, token) => {
         const signal = toAbortSignal(token);
@@ -141,28 +182,38 @@ export class RestorePanel implements vscode.Disposable {
       });
     } catch (err) {
       if (isSnapshotError(err, 'CHANGED_SINCE_PREVIEW')) {
-        this.post({ type: 'error', message: err.message });
-        vscode.window.showWarningMessage(err.message, 'Preview Again').then((choice) => choice && this.preview());
+        // The page offers "Preview again" beside the message.
+        this.post({ type: 'error', message: err.message, stale: true });
         this.changeEmitter.fire();
         return;
       }
       throw err;
+    } finally {
+      this.applying = false;
     }
     this.post({ type: 'applied', result: this.result });
     this.changeEmitter.fire();
     this.onApplied(this.result);
   }
 
+  /** The file as it is now (left) → as the restore makes it (right): lines the restore removes read as deletions. */
   private async showDiff(itemPath: string): Promise<void> {
     const plan = this.plan;
     const item = plan?.items.find((i) => i.path === itemPath);
     if (!plan || !item || item.isDir) return;
     // Item paths are relative to targetDir; in the snapshot they sit under relativePath (a file restore: the file itself).
     const inSnapshot = plan.sourceType === 'file' ? plan.relativePath : path.posix.join(plan.relativePath, item.path);
-    const left = toSnapshotUri({ root: plan.root, snapshot: plan.snapshot, path: path.posix.normalize(inSnapshot) });
-    const right = vscode.Uri.file(path.join(plan.targetDir, item.path));
+    const restored = toSnapshotUri({ root: plan.root, snapshot: plan.snapshot, path: path.posix.normalize(inSnapshot) });
+    const current = vscode.Uri.file(path.join(plan.targetDir, item.path));
     const name = path.basename(item.path);
-    await openDiff(left, right, `${name} (${plan.snapshot}) ↔ ${name}`, 0);
+    await openDiff(current, restored, `${name} (current) ↔ ${name} (restored from ${plan.snapshot})`, 0);
+  }
+
+  /** "Open copy": the restored copy in an editor (a file) or in the Explorer (a folder). */
+  private async openTarget(): Promise<void> {
+    const uri = vscode.Uri.file(this.request.target);
+    if (this.plan?.sourceType === 'file') await vscode.window.showTextDocument(uri, { preview: false });
+    else await vscode.commands.executeCommand('revealInExplorer', uri);
   }
 
   private post(message: ToWebview): void {

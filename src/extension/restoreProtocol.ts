@@ -2,7 +2,8 @@ import type { RestoreResult } from '../core/restore/apply';
 import type { RestorePlan } from '../core/restore/types';
 
 /** Messages between the restore webview (src/webview/restore.ts) and RestorePanel: both import these types; each side checks every message's shape. */
-export type ToWebview = { type: 'plan'; plan: RestorePlan; asCopy: boolean } | { type: 'busy'; message: string } | { type: 'applied'; result: RestoreResult } | { type: 'error'; message: string };
+export type ToWebview =
+  { type: 'plan'; plan: RestorePlan; asCopy: boolean } | { type: 'busy'; message: string } | { type: 'applied'; result: RestoreResult } | { type: 'error'; message: string; stale?: boolean };
 
 export type FromWebview =
   | { type: 'ready' }
@@ -11,6 +12,10 @@ export type FromWebview =
   | { type: 'setDelete'; value: boolean }
   | { type: 'showDiff'; path: string }
   | { type: 'openSafetySnapshot' }
+  /** Run the dry run again (the target changed since the preview). */
+  | { type: 'preview' }
+  /** Restore as copy, done: open what was written. */
+  | { type: 'openCopy' }
   | { type: 'cancel' };
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -22,6 +27,8 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
   switch (m.type) {
     case 'ready':
     case 'cancel':
+    case 'preview':
+    case 'openCopy':
     case 'openSafetySnapshot':
       return { type: m.type };
     case 'rendered':

@@ -2,9 +2,10 @@ import * as vscode from 'vscode';
 import { toAbortSignal } from './cancellation';
 import type { SnapshotUsage, UsageReport } from '../core/usage/model';
 import { usage } from '../core/usage/usage';
-import { formatBytes } from '../core/util/format';
 import { pickWorkspaceFolder } from './pickFolder';
+import { showReport } from './reportDocument';
 import { folderRoot } from './settings';
+import { usageMarkdown } from './usageReport';
 
 /** Per-root usage figures the Snapshots view shows in descriptions and tooltips once measured. */
 export class UsageFigures {
@@ -19,7 +20,7 @@ export class UsageFigures {
   }
 }
 
-/** "Show space usage": one pass over the root (hard links counted once; cached per finished snapshot), progress and cancel. */
+/** "Show space usage": one pass over the root (hard links counted once; cached per finished snapshot), progress and cancel; then the report. */
 export async function showSpaceUsage(figures: UsageFigures, refresh: () => void, given?: vscode.WorkspaceFolder): Promise<UsageReport | undefined> {
   const folder = await pickWorkspaceFolder(given);
   if (!folder) return undefined;
@@ -38,10 +39,7 @@ export async function showSpaceUsage(figures: UsageFigures, refresh: () => void,
   });
   figures.set(report);
   refresh();
-  const apparent = report.snapshots.reduce((sum, s) => sum + s.apparentBytes, 0);
-  const saved = apparent > 0 ? Math.round(100 * (1 - report.totalBytes / apparent)) : 0;
-  vscode.window.showInformationMessage(
-    `${report.snapshots.length} snapshots use ${formatBytes(report.totalBytes)} on disk (${formatBytes(apparent)} if they were full copies: hard links save ${saved}%). Unique bytes per snapshot are shown in the Snapshots view.`,
-  );
+  const { notes } = await root.notes.readAll().catch(() => ({ notes: new Map() }));
+  await showReport('Snapshot space', usageMarkdown(report, notes));
   return report;
 }

@@ -3,6 +3,7 @@
 // the types of src/extension/restoreProtocol.ts, shared with the extension side; every incoming one is checked.
 // The list is virtualized (only visible rows exist in the DOM), so 10,000 planned changes render at once.
 import type { RestoreResult } from '../core/restore/apply';
+import { isBelow, Selection, selection } from '../core/restore/select';
 import type { RestoreItem, RestoreItemKind, RestorePlan } from '../core/restore/types';
 import type { FromWebview, ToWebview } from '../extension/restoreProtocol';
 
@@ -40,6 +41,9 @@ let listEl: HTMLElement | null = null;
 
 const save = () => vscode.setState(state);
 const excluded = () => new Set(state.excluded);
+/** What applying would do with the user's leave-outs (the same rules as the apply: core/restore/select.ts). */
+const selected = (): Selection => selection(plan!.items, state.excluded);
+const matchesFilter = (item: RestoreItem) => !state.filter || item.path.toLowerCase().includes(state.filter.toLowerCase());
 
 function el(tag: string, props: Props | null, ...children: Child[]): HTMLElement {
   const node = document.createElement(tag);
@@ -80,7 +84,7 @@ function buildRows(): void {
   const filter = state.filter.toLowerCase();
   rows = [];
   for (const kind of KINDS) {
-    const items = plan!.items.filter((i) => i.kind === kind && (!filter || i.path.toLowerCase().includes(filter)));
+    const items = plan!.items.filter((i) => i.kind === kind && (!filter || matchesFilter(i)));
     if (!items.length) continue;
     rows.push({ group: kind, count: items.length });
     for (const item of items) rows.push({ item });
@@ -93,7 +97,9 @@ function renderRows(): void {
   inner.style.height = `${rows.length * ROW_H}px`;
   const first = Math.max(0, Math.floor(listEl.scrollTop / ROW_H) - 10);
   const last = Math.min(rows.length, first + Math.ceil((listEl.clientHeight || 600) / ROW_H) + 20);
-  const out = excluded();
+  const chosen = excluded();
+  const { skipped, why } = selected();
+  const out = new Set(skipped);
   const nodes: HTMLElement[] = [];
   for (let i = first; i < last; i++) {
     const row = rows[i];
@@ -111,22 +117,36 @@ function renderRows(): void {
     }
     const item = row.item;
     const left = out.has(item.path);
-    const box = el('input', { type: 'checkbox', 'aria-label': `Restore ${item.path}`, checked: !left, onchange: (e) => toggle(item.path, !(e.target as HTMLInputElement).checked) });
+    const reason = why.get(item.path);
+    // Left out because a folder above it is left out: choose that folder again to bring it back.
+    const locked = left && !chosen.has(item.path) && !(item.kind === 'delete' && item.isDir);
+    const box = el('input', {
+      type: 'checkbox',
+      'aria-label': `Restore ${item.path}${reason ? ` (${reason})` : ''}`,
+      checked: !left,
+      disabled: locked,
+      onchange: (e) => toggle(item, !(e.target as HTMLInputElement).checked),
+    });
     const diff =
       item.kind === 'overwrite' && !item.isDir
         ? el(
             'button',
-            { class: 'link', title: 'Show diff', 'aria-label': `Show diff of ${item.path}`, onclick: () => vscode.postMessage({ type: 'showDiff', path: item.path }) },
+            {
+              class: 'link',
+              title: 'Show what the restore changes (current → restored)',
+              'aria-label': `Show diff of ${item.path}`,
+              onclick: () => vscode.postMessage({ type: 'showDiff', path: item.path }),
+            },
             icon('diff'),
             ' diff',
           )
         : null;
     const node = el(
       'div',
-      { class: `row${left ? ' excluded' : ''}`, 'data-path': item.path },
+      { class: `row${left ? ' excluded' : ''}`, role: 'listitem', 'data-path': item.path },
       box,
       el('span', { class: 'path', title: item.path }, item.path + (item.isDir ? '/' : '')),
-      el('span', { class: 'what' }, changeText(item)),
+      el('span', { class: reason ? 'what why' : 'what' }, reason ?? changeText(item)),
       diff,
     );
     node.style.top = top;
@@ -135,22 +155,27 @@ function renderRows(): void {
   inner.replaceChildren(...nodes);
 }
 
-function toggle(path: string, leaveOut: boolean): void {
+/** Unchecking leaves the item out; checking brings it back together with what is below it (a folder kept whole). */
+function toggle(item: RestoreItem, leaveOut: boolean): void {
   const out = excluded();
-  if (leaveOut) out.add(path);
-  else out.delete(path);
+  if (leaveOut) out.add(item.path);
+  else for (const p of [...out]) if (p === item.path || isBelow(p, item.path)) out.delete(p);
   state.excluded = [...out];
   save();
   renderRows();
   updateApply();
+  // The rows were drawn anew: keep the keyboard on the checkbox just used.
+  listEl?.querySelector<HTMLInputElement>(`.row[data-path="${CSS.escape(item.path)}"] input`)?.focus();
 }
 
+/** "Apply restore: 4 selected, 2 hidden by the filter" — what the button applies, including what the filter hides. */
 function updateApply(): void {
   const button = document.getElementById('apply') as HTMLButtonElement | null;
   if (!button || !plan) return;
-  const kept = plan.items.length - excluded().size;
-  button.disabled = kept <= 0;
-  button.textContent = `Apply restore (${kept})`;
+  const { kept } = selected();
+  const hidden = kept.filter((i) => !matchesFilter(i)).length;
+  button.disabled = kept.length <= 0;
+  button.textContent = `${asCopy ? 'Restore copy' : 'Apply restore'}: ${kept.length} selected${hidden ? `, ${hidden} hidden by the filter` : ''}`;
 }
 
 function renderPlan(): void {
@@ -173,27 +198,32 @@ function renderPlan(): void {
       buildRows();
       if (listEl) listEl.scrollTop = 0;
       renderRows();
+      updateApply();
     },
   });
-  const del = el(
-    'label',
-    {},
-    el('input', {
-      type: 'checkbox',
-      id: 'delete',
-      checked: plan.delete,
-      disabled: plan.sourceType !== 'folder',
-      onchange: (e) => {
-        vscode.postMessage({ type: 'setDelete', value: (e.target as HTMLInputElement).checked });
-      },
-    }),
-    ' Also delete files that are not in the snapshot (--delete)',
-  );
+  // --delete only means something for a folder: a single file gets no box at all.
+  const del =
+    plan.sourceType === 'folder'
+      ? el(
+          'label',
+          {},
+          el('input', {
+            type: 'checkbox',
+            id: 'delete',
+            checked: plan.delete,
+            onchange: (e) => {
+              vscode.postMessage({ type: 'setDelete', value: (e.target as HTMLInputElement).checked });
+            },
+          }),
+          ' Also delete files that are not in the snapshot (--delete)',
+        )
+      : null;
   const list = el(
     'div',
     {
       class: 'list',
       role: 'list',
+      'aria-label': 'Planned changes',
       tabindex: '0',
       onscroll: () => {
         state.scrollTop = list.scrollTop;
@@ -213,7 +243,7 @@ function renderPlan(): void {
     ...warnings,
     el('div', { class: 'toolbar' }, filter, del),
     list,
-    el('p', { class: 'sub' }, asCopy ? 'The original is not touched.' : 'Before anything changes, a safety snapshot of the workspace is taken (labeled pre-restore).'),
+    el('p', { class: 'sub' }, asCopy ? `Written to ${plan.target}; the original is not touched.` : 'Before anything changes, a safety snapshot of the workspace is taken (labeled pre-restore).'),
     el(
       'div',
       { class: 'actions' },
@@ -227,28 +257,38 @@ function renderPlan(): void {
   vscode.postMessage({ type: 'rendered', planId: plan.id, rows: rows.filter((r) => r.item).length, counts: plan.counts });
 }
 
+/** The buttons under a finished restore (one list, so another action is one more entry). */
+function resultActions(result: RestoreResult): HTMLElement[] {
+  const actions: HTMLElement[] = [];
+  if (asCopy && plan) actions.push(el('button', { id: 'open-copy', onclick: () => vscode.postMessage({ type: 'openCopy' }) }, icon('go-to-file'), ' Open copy'));
+  if (result.safetySnapshot)
+    actions.push(el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'openSafetySnapshot' }) }, icon('shield'), ` Safety snapshot ${result.safetySnapshot}`));
+  return actions;
+}
+
 function renderResult(result: RestoreResult): void {
   const failed = Array.isArray(result.failed) ? result.failed : [];
-  app.replaceChildren(
-    el('h1', {}, failed.length ? 'Restore finished with errors' : 'Restore done'),
-    el(
-      'p',
-      { class: failed.length ? 'error' : 'done' },
-      icon(failed.length ? 'error' : 'pass'),
-      ` ${result.restored.length} restored, ${result.deleted.length} deleted, ${result.skipped.length} left out${failed.length ? `, ${failed.length} failed` : ''}.`,
-    ),
+  const counts = [
+    `${result.restored.length} restored`,
+    result.deleted.length ? `${result.deleted.length} deleted` : '',
+    result.skipped.length ? `${result.skipped.length} left out` : '',
+    failed.length ? `${failed.length} failed` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const where = plan ? (asCopy ? `Copy written to ${plan.target}` : `Restored into ${plan.target}`) : '';
+  const actions = resultActions(result);
+  // Only nodes: replaceChildren would print a null as the text "null".
+  const parts: Child[] = [
+    el('h1', {}, failed.length ? 'Restore finished with errors' : asCopy ? 'Copy restored' : 'Restore done'),
+    el('p', { class: failed.length ? 'error' : 'done', role: 'status' }, icon(failed.length ? 'error' : 'pass'), ` ${counts}.`),
+    where ? el('p', { class: 'sub' }, where) : null,
     ...failed.slice(0, 50).map((f) => el('p', { class: 'error' }, `${f.path}: ${f.error}`)),
     ...(result.rollback ? [el('p', { class: 'sub' }, result.rollback)] : []),
-    ...(result.safetySnapshot
-      ? [
-          el(
-            'div',
-            { class: 'actions' },
-            el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'openSafetySnapshot' }) }, icon('shield'), ` Safety snapshot ${result.safetySnapshot}`),
-          ),
-        ]
-      : []),
-  );
+    actions.length ? el('div', { class: 'actions' }, ...actions) : null,
+  ];
+  app.replaceChildren(...parts.filter((p): p is Node | string => p !== null && p !== undefined));
+  actions[0]?.focus();
 }
 
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
@@ -267,7 +307,11 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     renderResult(m.result);
   } else if (m.type === 'error' && typeof m.message === 'string') {
     if (plan) renderPlan();
-    app.prepend(el('p', { class: 'error', role: 'alert' }, icon('error'), ' ', m.message));
+    // The target changed since the preview: the plan on the page is stale, offer a new dry run right here.
+    const again = m.stale ? el('button', { id: 'preview-again', onclick: () => vscode.postMessage({ type: 'preview' }) }, icon('refresh'), ' Preview again') : null;
+    if (m.stale) (document.getElementById('apply') as HTMLButtonElement | null)?.setAttribute('disabled', '');
+    app.prepend(el('div', { id: 'problem', class: 'error', role: 'alert' }, icon('error'), ' ', m.message, again ? ' ' : null, again));
+    again?.focus();
   }
 });
 

@@ -69,7 +69,7 @@ describe('Compare with snapshot in a real VS Code', function () {
     const left = vscode.workspace.textDocuments.find((d) => d.uri.toString() === diff.original.toString());
     assert.strictEqual(left?.getText(), 'version one\n');
     assert.match(vscode.window.tabGroups.activeTabGroup.activeTab?.label ?? '', /^history\.txt \(\d{4}-\d\d-\d\d \d\d:\d\d\) ↔ history\.txt$/);
-    await screenshot('compare-diff');
+    await screenshot('compare-diff', { readme: true });
 
     // ← → in the diff title: step to the newer version.
     await vscode.commands.executeCommand('rsyncSnapshots.newerVersion');

@@ -40,6 +40,7 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
   afterEach(() => {
     delete api.hooks.pickVersion;
     delete api.hooks.pickSnapshot;
+    delete api.hooks.copyName;
     api.restorePanel()?.dispose();
   });
 
@@ -171,6 +172,7 @@ describe('Restore with a reviewed dry run in a real VS Code', function () {
     const file = path.join(dir, 'report.txt');
     fs.writeFileSync(file, 'keep me\n');
     api.hooks.pickVersion = (items) => items.find((i) => i.version.snapshots.includes(snapshot));
+    api.hooks.copyName = (suggested) => suggested; // the name offered, accepted as is
     await vscode.commands.executeCommand('rsyncSnapshots.restoreAsCopy', vscode.Uri.file(file));
     const panel = await openedPanel();
     assert.match(panel.plan!.target, /report\.restored-\d{4}-\d\d-\d\d\.txt$/);

@@ -53,7 +53,11 @@ describe('Space, diagnostics, prune and scheduling in a real VS Code', function 
       report.checks.some((c) => /latest/i.test(c.name) && c.ok),
       JSON.stringify(report.checks),
     );
-    assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /Backup root check/);
+    const source = vscode.workspace.textDocuments.find((d) => d.uri.path === '/Backup root check.md');
+    assert.match(source?.getText() ?? '', /Backup root check/);
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(tab?.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType), `formatted, in the Markdown preview (active tab: ${tab?.label})`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('"Copy cron line…" gives a crontab line under the same flock lock', async () => {

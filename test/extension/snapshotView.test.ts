@@ -52,7 +52,7 @@ describe('Snapshots view and "Snapshot workspace" in a real VS Code', function (
     const names = children.map((c) => (c.kind === 'entry' ? c.path : '?'));
     assert.ok(names.includes('README.md'), names.join(','));
     await api.treeView.reveal(snapshots[0], { expand: true, focus: true, select: true });
-    await screenshot('snapshots-view');
+    await screenshot('snapshots-view', { readme: true });
   });
 
   it('serves snapshot files read-only through the rsync-snapshot: scheme', async () => {

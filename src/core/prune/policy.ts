@@ -138,3 +138,33 @@ export function decide(snapshots: PolicySnapshot[], policy: PrunePolicy, now: Da
     return { name: snap.name, delete: true, reason: reasons.join('; ') };
   });
 }
+
+const age = (days: number) => (days === 1 ? '1 day' : days === 7 ? '1 week' : days === 365 ? '1 year' : `${days} days`);
+const onePer = (days: number) => (days === 1 ? 'one per day' : days === 7 ? 'one per week' : `one every ${days} days`);
+
+/** A thinning strategy in plain words: "1:1 30:7 365:30" → "keeps everything for 1 day, then one per day until 30 days old, …". */
+function describeStrategy(tokens: StrategyToken[]): string {
+  const sorted = [...tokens].sort((a, b) => a.afterDays - b.afterDays);
+  const parts = sorted.map((t, i) => {
+    const until = sorted[i + 1] ? ` until ${age(sorted[i + 1].afterDays)} old` : ' after that';
+    return t.everyDays === 0 ? `none${until}` : `${onePer(t.everyDays)}${until}`;
+  });
+  const first = sorted[0].afterDays;
+  return `${first > 0 ? `keeps everything for ${age(first)}, then ` : 'keeps '}${parts.join(', ')}`;
+}
+
+/**
+ * What a policy keeps, in plain words for people (no tool names or notation): "keeps the newest 20", "deletes
+ * snapshots older than 30 days", "keeps everything for 1 day, then one per day until 30 days old, …". All given options
+ * must agree before a snapshot is deleted, so they join with "and".
+ */
+export function describePolicy(policy: PrunePolicy): string {
+  const parts: string[] = [];
+  if (policy.strategy !== undefined) parts.push(describeStrategy(parseStrategy(policy.strategy)));
+  if (policy.keepLast !== undefined) parts.push(`keeps the newest ${policy.keepLast}`);
+  if (policy.olderThan !== undefined) {
+    const d = parseDuration(policy.olderThan);
+    parts.push(`deletes only snapshots older than ${d.count} ${UNIT_NAME[d.unit]}${d.count === 1 ? '' : 's'}`);
+  }
+  return parts.join('; ') || 'keeps everything';
+}

@@ -11,6 +11,7 @@ import { ITEMIZE_ENV } from './itemize';
 import { localItemInfo } from './itemInfo';
 import { isInsideDir, joinItem, refuseSymlinkTraversal, symlinkOnTheWay } from './paths';
 import { restoreRsyncArgs, validateRestorePlan } from './plan';
+import { selection } from './select';
 import { restoreTempDir } from './temp';
 import type { ItemInfo, RestoreItem, RestorePlan } from './types';
 
@@ -169,29 +170,18 @@ function depth(p: string): number {
   return p === '.' ? 0 : p.split('/').length;
 }
 
-function isBelow(child: string, parent: string): boolean {
-  return parent === '.' ? child !== '.' : child.startsWith(parent + '/');
-}
-
-/** Kept items after the user's exclusions and what they imply. */
+/** Kept items after the user's exclusions and what they imply (select.ts: the same rules the restore page shows). */
 export function selectItems(plan: RestorePlan, exclude: string[]): { kept: RestoreItem[]; skipped: string[] } {
-  const byPath = new Map(plan.items.map((i) => [i.path, i]));
-  const unknown = exclude.filter((p) => !byPath.has(p));
+  const known = new Set(plan.items.map((i) => i.path));
+  const unknown = exclude.filter((p) => !known.has(p));
   if (unknown.length)
     throw new SnapshotError(
       'BAD_INPUT',
       `These paths to leave out are not in the plan: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}. Use item paths exactly as the preview lists them.`,
       unknown,
     );
-  const skipped = new Set(exclude);
-  // A folder left out that would be created or deleted takes everything below it along.
-  for (const p of exclude) {
-    const item = byPath.get(p)!;
-    if (item.isDir && (item.kind === 'mkdir' || item.kind === 'delete')) for (const other of plan.items) if (isBelow(other.path, p)) skipped.add(other.path);
-  }
-  // A folder to delete that still holds something left out stays.
-  for (const item of plan.items) if (item.kind === 'delete' && item.isDir && !skipped.has(item.path) && [...skipped].some((s) => isBelow(s, item.path))) skipped.add(item.path);
-  return { kept: plan.items.filter((i) => !skipped.has(i.path)), skipped: plan.items.filter((i) => skipped.has(i.path)).map((i) => i.path) };
+  const { kept, skipped } = selection(plan.items, exclude);
+  return { kept, skipped };
 }
 
 async function deleteItem(targetDir: string, item: RestoreItem): Promise<string | undefined> {

@@ -1,3 +1,4 @@
+import { kernelFsType } from '../../support/mounts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,6 +47,7 @@ describe('doctor and snapshot notes on a remote root (real sshd)', function () {
       assert.equal(checks.get(check)?.ok, true, `${check}: ${checks.get(check)?.detail}`);
     assert.ok(report.ok);
     assert.match(checks.get('filesystem and hard links')!.detail, /hard links work/);
+    assert.equal(checks.get('filesystem and hard links')!.detail.split(';')[0], kernelFsType(root), "the kernel's name of the filesystem (ext4, not ext2/ext3)");
     assert.match(checks.get('free space')!.detail, /free; the last snapshot/);
     assert.deepEqual(
       fs.readdirSync(root).filter((e) => e.includes('probe')),

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../../../src/core/root/local/lock';
 import { tempDirs, writeTree } from '../../support/fixtures';
+import { kernelFsType } from '../../support/mounts';
 import { run } from '../../support/proc';
 import { buildCli } from '../../support/cliBundle';
 import { doctor, listSnapshots, takeSnapshot } from '../../support/core';
@@ -34,6 +35,8 @@ describe('doctor', () => {
     assert.equal(report.ok, true, JSON.stringify(report.checks, null, 2));
     assert.match(check(report, 'rsync').detail, /version \d+\.\d+\.\d+/);
     assert.match(check(report, 'filesystem and hard links').detail, /hard links work/);
+    // The kernel's name (ext4 on ext4), not `stat -f`'s "ext2/ext3".
+    assert.equal(check(report, 'filesystem and hard links').detail.split(';')[0], kernelFsType(root));
     assert.match(check(report, 'lock').detail, /^free/);
     assert.match(check(report, 'latest').detail, /latest → 20/);
     assert.match(check(report, 'free space').detail, /free; the last snapshot/);

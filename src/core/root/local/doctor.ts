@@ -46,12 +46,13 @@ async function checkRootWritable(root: string): Promise<DoctorCheck> {
   }
 }
 
+/** The mount's type as the kernel names it (`df`, like /proc/mounts: `ext4`); `stat -f` only as a fallback, it says "ext2/ext3" for ext4. */
 async function filesystemType(root: string): Promise<string | undefined> {
-  const stat = await run('stat', ['-f', '-c', '%T', root], { reject: false, timeout: 10_000 }).catch(() => undefined);
-  if (stat && stat.exitCode === 0 && stat.stdout.trim()) return stat.stdout.trim();
-  const df = await run('df', ['--output=fstype', root], { reject: false, timeout: 10_000 }).catch(() => undefined);
+  const df = await run('df', ['--output=fstype', '--', root], { reject: false, timeout: 10_000 }).catch(() => undefined);
   const lines = df && df.exitCode === 0 ? df.stdout.trim().split('\n') : [];
-  return lines.length > 1 ? lines[lines.length - 1].trim() : undefined;
+  if (lines.length > 1 && lines[lines.length - 1].trim()) return lines[lines.length - 1].trim();
+  const stat = await run('stat', ['-f', '-c', '%T', root], { reject: false, timeout: 10_000 }).catch(() => undefined);
+  return stat && stat.exitCode === 0 && stat.stdout.trim() ? stat.stdout.trim() : undefined;
 }
 
 async function checkFilesystem(root: string, writable: boolean): Promise<DoctorCheck> {

@@ -31,7 +31,9 @@ if { : > "$probe"; } 2>/dev/null; then
 else
   echo "root readonly"
 fi
-echo "fstype $(stat -f -c %T -- "$1" 2>/dev/null)"
+t=$(df --output=fstype -- "$1" 2>/dev/null | tail -n 1 | tr -d ' ')
+[ -n "$t" ] || t=$(stat -f -c %T -- "$1" 2>/dev/null)
+echo "fstype $t"
 echo "avail $(df -B1 --output=avail -- "$1" 2>/dev/null | tail -n 1 | tr -d ' ')"
 for e in "$1"/${DELETING_PREFIX}*; do [ -d "$e" ] && echo "deleting \${e##*/}"; done
 exit 0
