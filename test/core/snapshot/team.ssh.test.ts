@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { tempDirs } from '../../support/fixtures';
+import { cliPath, runCli, waitFor } from '../../support/proc';
+import { startPrivateSshd, TestSshd } from '../../support/sshd';
+import { makeTeam, snapshotAtOnce, teamProblems } from '../../support/team';
+
+/**
+ * Five developers' cron jobs snapshot into one real sshd at the same instant. The server takes at most 2
+ * unauthenticated connections (`MaxStartups 2:100:2`; the default 10:30:100 does the same beyond 10), so it turns
+ * clients away before login; each must retry with backoff, and every snapshot must end complete and hard-linked.
+ * The 50-client run is in scripts/bench-team.mjs.
+ */
+describe('a team snapshotting into one server at once (real sshd, MaxStartups 2)', function () {
+  this.timeout(180_000);
+  const tmp = tempDirs();
+  let sshd: TestSshd;
+
+  before(async () => {
+    sshd = await startPrivateSshd(['MaxStartups 2:100:2', 'LoginGraceTime 60']);
+  });
+  after(async () => {
+    await sshd?.stop();
+    await tmp.cleanup();
+  });
+
+  /** Two raw connections that never log in: while they are open, the server turns every new one away. */
+  async function holdServerBusy(): Promise<net.Socket[]> {
+    const sockets = await Promise.all(
+      [1, 2].map(
+        () =>
+          new Promise<net.Socket>((resolve, reject) => {
+            const s = net.connect(sshd.port, '127.0.0.1', () => resolve(s));
+            s.once('error', reject);
+          }),
+      ),
+    );
+    // The server counts them once it has accepted them: wait for its banner on both.
+    await Promise.all(sockets.map((s) => new Promise((resolve) => s.once('data', resolve))));
+    return sockets;
+  }
+
+  it('5 clients at once: all retry the turned-away connection, all snapshots complete and hard-linked, nothing half-made', async () => {
+    const team = makeTeam(tmp.make('rs-team'), 5, sshd.host);
+    for (let round = 1; round <= 2; round++) {
+      const busy = await holdServerBusy();
+      const runs = await snapshotAtOnce(team, sshd, cliPath(), round, async (started) => {
+        // Deterministic: every client has been turned away at least once before the server frees up.
+        await waitFor(() => started.every((s) => /turned the connection away before login/.test(s.stderr())), 60_000, 'every client to be turned away once');
+        for (const s of busy) s.destroy();
+      });
+      for (const [i, r] of runs.entries()) assert.equal(r.code, 0, `client ${i + 1}, round ${round}: ${r.stderr}`);
+      for (const r of runs) assert.ok(r.retries >= 1 && r.retries <= 7, `retries are bounded: ${r.retries}`);
+      assert.deepEqual(teamProblems(team, round), []);
+    }
+    assert.match(sshd.log(), /MaxStartups|drop connection/);
+  });
+
+  it('a real failure is never retried: a refused login fails at once', async () => {
+    const wrongKey = sshd.variant('team-wrong-key', { identityFile: sshd.makeUnauthorizedKey() });
+    const r = await runCli(['list', `${sshd.host}:/nonexistent-team-root`, '--verbose', '--ssh-command', wrongKey]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /permission denied/i);
+    assert.doesNotMatch(r.stderr, /retry/);
+  });
+});
