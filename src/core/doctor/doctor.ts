@@ -1,4 +1,6 @@
 import type { BackupRoot } from '../root/backupRoot';
+import { checkCliInstall } from '../cron/installCli';
+import { VERSION } from '../version';
 import { LATEST_LINK, LOCK_FILE } from '../root/format';
 import type { RootListing } from '../root/listing';
 import { isSnapshotError } from '../util/errors';
@@ -7,12 +9,12 @@ import { formatCommandLine } from '../util/rsync';
 import type { DoctorCheck, DoctorInspection, DoctorReport } from './types';
 
 /**
- * Checks a backup root: rsync, then what the root's machine says (for a remote root: the ssh connection and the
+ * Checks a backup root: rsync, the installed CLI (cron lines run it), then what the root's machine says (for a remote root: the ssh connection and the
  * tools there), root writable, filesystem and hard links, latest, leftovers of interrupted runs, the lock, free space
  * against the last snapshot's transfer. Changes nothing (the lock is taken and released at once; probes are removed).
  */
 export async function doctor(root: BackupRoot): Promise<DoctorReport> {
-  const checks: DoctorCheck[] = [await checkRsync(() => root.rsync.program()), whatIsKept()];
+  const checks: DoctorCheck[] = [await checkRsync(() => root.rsync.program()), whatIsKept(), { name: 'installed CLI', ...(await checkCliInstall(VERSION)) }];
   const done = () => ({ root: root.spec, ok: checks.every((c) => c.ok), checks });
   const inspection = await root.doctor.inspect();
   checks.push(...inspection.checks);
