@@ -21,9 +21,11 @@ export interface CliInstall {
   electron: boolean;
 }
 
-/** ~/.local/bin/rsync-snapshots and ~/.local/share/rsync-snapshots (XDG), under `home`. */
-export function defaultCliPaths(home = os.homedir()): { bin: string; dir: string } {
-  return { bin: path.join(home, '.local', 'bin', 'rsync-snapshots'), dir: path.join(home, '.local', 'share', 'rsync-snapshots') };
+/** ~/.local/bin/rsync-snapshots and ~/.local/share/rsync-snapshots ($XDG_DATA_HOME/rsync-snapshots when set), under `home` when given. */
+export function defaultCliPaths(home?: string, env: NodeJS.ProcessEnv = process.env): { bin: string; dir: string } {
+  const base = home ?? os.homedir();
+  const data = !home && env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(base, '.local', 'share');
+  return { bin: path.join(base, '.local', 'bin', 'rsync-snapshots'), dir: path.join(data, 'rsync-snapshots') };
 }
 
 const RECORD = 'install.json';
