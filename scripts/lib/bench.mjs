@@ -35,10 +35,10 @@ export function run(cmd, args, env = process.env) {
   });
 }
 
-/** The engine as the tests call it (test/support/core.ts: specs in, the real openRoot inside), bundled to .bench/NAME.cjs. */
-export async function bundledEngine(name) {
+/** The engine as the tests call it (test/support/core.ts: specs in, the real openRoot inside; or another test support module), bundled to .bench/NAME.cjs. */
+export async function bundledEngine(name, entry = 'test/support/core.ts') {
   const outfile = path.join(repoRoot, '.bench', `${name}.cjs`);
-  await esbuild.build({ entryPoints: [path.join(repoRoot, 'test/support/core.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning' });
+  await esbuild.build({ entryPoints: [path.join(repoRoot, entry)], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning' });
   return createRequire(import.meta.url)(outfile);
 }
 
