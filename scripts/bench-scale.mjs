@@ -122,7 +122,12 @@ try {
   const previewMs = await medianOf(ROUNDS, () => core.planRestore({ root: big, snapshot: a, path: '.', target }));
   const rsyncPreview = await medianOf(ROUNDS, () => run('rsync', ['-a', '-n', '-i', '--checksum', `${path.join(big, a)}/`, `${target}/`]));
   row(`restore preview of ${BIG_FILES} files ms vs rsync -n -i --checksum`, previewMs.toFixed(0), rsyncPreview.toFixed(0), (previewMs / rsyncPreview).toFixed(2));
-  console.log(`\nload after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on the machine adds noise; medians of ${ROUNDS} rounds)`);
+  console.log(
+    `\nload after: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (other work on the machine adds noise; medians of ${ROUNDS} rounds)`,
+  );
 } finally {
   if (process.argv.includes('--keep')) console.log(`kept ${base}`);
   else fs.rmSync(base, { recursive: true, force: true });

@@ -46,7 +46,9 @@ try {
     if (failures.length) failed = true;
   }
   const problems = teamProblems(team, 2);
-  console.log(problems.length ? `PROBLEMS:\n  ${problems.slice(0, 10).join('\n  ')}` : `all ${CLIENTS} roots: 2 complete snapshots, latest on the newest, unchanged files hard-linked, nothing half-made`);
+  console.log(
+    problems.length ? `PROBLEMS:\n  ${problems.slice(0, 10).join('\n  ')}` : `all ${CLIENTS} roots: 2 complete snapshots, latest on the newest, unchanged files hard-linked, nothing half-made`,
+  );
   if (problems.length) failed = true;
 } finally {
   await sshd.stop();

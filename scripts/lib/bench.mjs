@@ -74,5 +74,8 @@ export function row(label, ...cells) {
 
 /** The machine and its noise, for the figures' context. */
 export function machineLine() {
-  return `${os.availableParallelism()} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}`;
+  return `${os.availableParallelism()} CPUs, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}, node ${process.version}`;
 }

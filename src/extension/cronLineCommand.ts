@@ -38,15 +38,15 @@ export async function copyCronLine(extensionPath: string, given?: vscode.Workspa
   const settings = readSettings(folder);
   const installed = await readCliInstall();
   // cron's PATH is minimal: absolute paths. The installed CLI survives updates; the extension's own folder does not.
-  const cli = installed
-    ? { launcher: installed.bin }
-    : { cliPath: path.join(extensionPath, 'dist', 'cli.js'), nodePath: await findExecutable('node').catch(() => process.execPath) }; // in desktop VS Code the extension host is not node itself
+  const cli = installed ? { launcher: installed.bin } : { cliPath: path.join(extensionPath, 'dist', 'cli.js'), nodePath: await findExecutable('node').catch(() => process.execPath) }; // in desktop VS Code the extension host is not node itself
   const line = cronLine({ source: folder.uri.fsPath, root: folderRoot(folder), at: time, ...cli, excludes: settings.excludes, randomDelaySeconds: delay?.trim() ? parseDelay(delay) : undefined });
   await Promise.resolve(vscode.env.clipboard.writeText(line)).catch(() => undefined);
   if (installed) vscode.window.showInformationMessage(`Copied. Add it with "crontab -e": ${line}`);
   else
-    void vscode.window.showWarningMessage(`Copied, but the line names this version's folder, which the next update deletes: install the CLI so it keeps working. ${line}`, 'Install the CLI…').then((pick) => {
-      if (pick) void vscode.commands.executeCommand('rsyncSnapshots.installCli');
-    });
+    void vscode.window
+      .showWarningMessage(`Copied, but the line names this version's folder, which the next update deletes: install the CLI so it keeps working. ${line}`, 'Install the CLI…')
+      .then((pick) => {
+        if (pick) void vscode.commands.executeCommand('rsyncSnapshots.installCli');
+      });
   return line;
 }

@@ -32,13 +32,7 @@ export const cronLineCommand: CliCommand = {
     };
     if (values.systemd === true) {
       const units = systemdUnits(options);
-      const text = [
-        `# ~/.config/systemd/user/${units.serviceName}`,
-        units.service,
-        `# ~/.config/systemd/user/${units.timerName}`,
-        units.timer,
-        `# then: ${units.enable}`,
-      ].join('\n');
+      const text = [`# ~/.config/systemd/user/${units.serviceName}`, units.service, `# ~/.config/systemd/user/${units.timerName}`, units.timer, `# then: ${units.enable}`].join('\n');
       return { json: units, text };
     }
     const line = cronLine(options);

@@ -111,7 +111,8 @@ export interface CliInstallCheck {
 export async function checkCliInstall(expected: string, dir?: string): Promise<CliInstallCheck> {
   const install = await readCliInstall(dir);
   const reinstall = 'Run "Rsync Snapshots: Install the CLI…" again.';
-  if (!install) return { ok: true, detail: 'not installed (cron lines then name the extension folder, which an update replaces)', fix: 'Run "Rsync Snapshots: Install the CLI…" before copying a cron line.' };
+  if (!install)
+    return { ok: true, detail: 'not installed (cron lines then name the extension folder, which an update replaces)', fix: 'Run "Rsync Snapshots: Install the CLI…" before copying a cron line.' };
   const r = await run(install.bin, ['--version'], { reject: false, timeout: 20_000, stdin: 'ignore' });
   if (r.exitCode !== 0) {
     const why = failureOf(r).code === 'ENOENT' ? 'is missing' : `does not run (${(r.stderr || r.stdout || `exit ${r.exitCode}`).trim().split('\n')[0]})`;

@@ -25,15 +25,9 @@ export function systemdUnits(options: CronLineOptions, name = 'rsync-snapshots')
   const [hour, minute] = parseDailyTime(options.at);
   const argv = scheduledSnapshotArgv(options);
   const two = (n: number) => String(n).padStart(2, '0');
-  const service = [
-    '[Unit]',
-    `Description=Rsync Snapshots of ${options.source.replace(/%/g, '%%')}`,
-    '',
-    '[Service]',
-    'Type=oneshot',
-    `ExecStart=${argv.map(quoteForSystemd).join(' ')}`,
-    '',
-  ].join('\n');
+  const service = ['[Unit]', `Description=Rsync Snapshots of ${options.source.replace(/%/g, '%%')}`, '', '[Service]', 'Type=oneshot', `ExecStart=${argv.map(quoteForSystemd).join(' ')}`, ''].join(
+    '\n',
+  );
   const timer = [
     '[Unit]',
     `Description=Daily Rsync Snapshots of ${options.source.replace(/%/g, '%%')}`,

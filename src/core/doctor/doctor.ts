@@ -138,7 +138,8 @@ async function checkFreeSpace(root: BackupRoot, listing: RootListing, inspection
   const last = listing.latest ?? listing.snapshots[listing.snapshots.length - 1];
   const recent = [...new Set([...listing.snapshots.slice(-ESTIMATE_FROM).map((s) => s.name), ...(last ? [last.name] : [])])];
   const notes = (await Promise.all(recent.map((name) => root.notes.read(name).catch(() => undefined)))).filter((n) => n?.bytesTransferred !== undefined);
-  if (!last || notes.length === 0) return { name: 'free space', ok: true, detail: `${formatSize(free)} free${last ? ` (no notes for ${last.name}, so the next snapshot's size is unknown)` : ''}${inodes}` };
+  if (!last || notes.length === 0)
+    return { name: 'free space', ok: true, detail: `${formatSize(free)} free${last ? ` (no notes for ${last.name}, so the next snapshot's size is unknown)` : ''}${inodes}` };
   const lastNeed = (await root.notes.read(last.name).catch(() => undefined))?.bytesTransferred;
   const need = Math.max(...notes.map((n) => n!.bytesTransferred!));
   const needFiles = Math.max(...notes.map((n) => n!.filesTransferred ?? 0));

@@ -137,4 +137,3 @@ describe('cronLine', () => {
     assert.doesNotMatch(verify.stderr, /rsync-snapshots\.(service|timer):\d+/, verify.stderr);
   });
 });
-

@@ -61,7 +61,7 @@ describe('installing the CLI (launcher + copy, refreshed on update)', function (
     assert.equal((await run(bin, ['--version'])).stdout.trim(), VERSION);
   });
 
-  it('the doctor reports a missing launcher, and the CLI\'s doctor shows the check (HOME of its own)', async () => {
+  it("the doctor reports a missing launcher, and the CLI's doctor shows the check (HOME of its own)", async () => {
     const { home, cliSource, paths } = await setup();
     assert.equal((await checkCliInstall(VERSION, paths.dir)).ok, true, 'not installed is not a failure');
     const install = await installCli({ cliSource, version: VERSION, node: process.execPath, electron: false, home });

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { tempDirs } from '../../support/fixtures';
 import { cliPath, runCli, waitFor } from '../../support/proc';
 import { startPrivateSshd, TestSshd } from '../../support/sshd';
-import { makeTeam, snapshotAtOnce, teamProblems } from '../../support/team';
+import { makeTeam, serverCpuSeconds, snapshotAtOnce, teamProblems } from '../../support/team';
 
 /**
  * Five developers' cron jobs snapshot into one real sshd at the same instant. The server takes at most 2
@@ -42,6 +42,7 @@ describe('a team snapshotting into one server at once (real sshd, MaxStartups 2)
 
   it('5 clients at once: all retry the turned-away connection, all snapshots complete and hard-linked, nothing half-made', async () => {
     const team = makeTeam(tmp.make('rs-team'), 5, sshd.host);
+    const cpuBefore = serverCpuSeconds(sshd.pid);
     for (let round = 1; round <= 2; round++) {
       const busy = await holdServerBusy();
       const runs = await snapshotAtOnce(team, sshd, cliPath(), round, async (started) => {
@@ -54,6 +55,9 @@ describe('a team snapshotting into one server at once (real sshd, MaxStartups 2)
       assert.deepEqual(teamProblems(team, round), []);
     }
     assert.match(sshd.log(), /MaxStartups|drop connection/);
+    // One connection per client and round (ControlMaster: lock, listing, rsync and finish share it), plus the retried ones never logged in.
+    assert.equal((sshd.log().match(/Accepted publickey/g) ?? []).length, 10, sshd.log());
+    assert.ok(serverCpuSeconds(sshd.pid) > cpuBefore, 'the server worked (its CPU time, children included, is what the bench reports)');
   });
 
   it('a real failure is never retried: a refused login fails at once', async () => {
