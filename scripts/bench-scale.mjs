@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { arg, bundledEngine, machineLine, medianOf, row, run, timed, withPeakMemory } from './lib/bench.mjs';
+import { arg, bundledEngine, machineLine, medianOf, row, run, timed, withPeakMemory, writeManyFiles } from './lib/bench.mjs';
 import { repoRoot } from './lib/vscode-server.mjs';
 
 const HISTORY = arg('history', 10_000);
@@ -26,6 +26,11 @@ const pad = (n, w = 2) => String(n).padStart(w, '0');
 const ours = (t) => `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}T${pad(t.getHours())}-${pad(t.getMinutes())}-${pad(t.getSeconds())}`;
 const rtb = (t) => `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}-${pad(t.getHours())}${pad(t.getMinutes())}${pad(t.getSeconds())}`;
 const node = (args) => run(process.execPath, [cli, ...args]);
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.once(signal, () => {
+    fs.rmSync(base, { recursive: true, force: true });
+    process.exit(130);
+  });
 
 try {
   console.log(`bench-scale: ${machineLine()}`);
@@ -81,11 +86,7 @@ try {
   const source = path.join(base, 'big-src');
   t0 = Date.now();
   const perDir = 200;
-  for (let i = 0; i < BIG_FILES; i++) {
-    const dir = path.join(source, `d${Math.floor(i / perDir)}`);
-    if (i % perDir === 0) fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `f${i}.txt`), Buffer.alloc(100 + ((i * 7919) % 4000), i % 251));
-  }
+  writeManyFiles(source, BIG_FILES, 100, 4000, perDir);
   fs.mkdirSync(big);
   const first = await core.takeSnapshot({ source, root: big, now: new Date(2026, 0, 1, 2, 0, 0) });
   const names = [first.name];
@@ -117,8 +118,11 @@ try {
   const changesMs = await medianOf(ROUNDS, () => core.changes(big, a, b));
   const rsyncMs = await medianOf(ROUNDS, () => run('rsync', rsyncPair));
   row(`changes ${a} → ${b} ms vs rsync -n -i`, changesMs.toFixed(0), rsyncMs.toFixed(0), (changesMs / rsyncMs).toFixed(2));
+  // The workspace as a user has it: the snapshot's files (mtimes kept) with 20 edited since.
   const target = path.join(base, 'restore-target');
-  fs.cpSync(source, target, { recursive: true });
+  execFileSync('cp', ['-a', path.join(big, a), target]);
+  for (let j = 0; j < 20; j++)
+    fs.appendFileSync(path.join(target, `d${j % Math.ceil(BIG_FILES / perDir)}`, `f${((j * 37) % Math.min(BIG_FILES, perDir)) + (j % Math.ceil(BIG_FILES / perDir)) * perDir}.txt`), 'edited\n');
   const previewMs = await medianOf(ROUNDS, () => core.planRestore({ root: big, snapshot: a, path: '.', target }));
   const rsyncPreview = await medianOf(ROUNDS, () => run('rsync', ['-a', '-n', '-i', '--checksum', `${path.join(big, a)}/`, `${target}/`]));
   row(`restore preview of ${BIG_FILES} files ms vs rsync -n -i --checksum`, previewMs.toFixed(0), rsyncPreview.toFixed(0), (previewMs / rsyncPreview).toFixed(2));

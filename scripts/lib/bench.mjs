@@ -1,5 +1,6 @@
 // Shared by the benchmarks: options, timing, medians, child processes, and the engine bundled for in-process calls.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,4 +79,13 @@ export function machineLine() {
     .loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}, node ${process.version}`;
+}
+
+/** `count` files of varied sizes (from `minSize`, spread by `spread`) under dir, 200 a folder (d0/f0.txt …). */
+export function writeManyFiles(dir, count, minSize, spread, perDir = 200) {
+  for (let i = 0; i < count; i++) {
+    const sub = path.join(dir, `d${Math.floor(i / perDir)}`);
+    if (i % perDir === 0) fs.mkdirSync(sub, { recursive: true });
+    fs.writeFileSync(path.join(sub, `f${i}.txt`), Buffer.alloc(minSize + ((i * 7919) % spread), i % 251));
+  }
 }

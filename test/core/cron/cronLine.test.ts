@@ -29,6 +29,16 @@ describe('cronLine', () => {
   const tmp = tempDirs();
   after(() => tmp.cleanup());
 
+  /** A source folder (named `name`) with one file, an empty root, and this build's CLI. */
+  async function sourceRootAndCli(name: string) {
+    const base = tmp.make('rs-cron');
+    const source = path.join(base, name);
+    const root = path.join(base, 'root');
+    writeTree(source, { 'a.txt': 'alpha' });
+    fs.mkdirSync(root);
+    return { source, root, cli: await buildCli(tmp.make('rs-cli')) };
+  }
+
   it('builds the line with the time, flock -n on the root lock and every word quoted', () => {
     const line = cronLine({ source: '/src', root: '/backups/root', at: '23:05', cliPath: '/opt/rs/cli.js', nodePath: '/usr/bin/node' });
     assert.equal(
@@ -61,12 +71,7 @@ describe('cronLine', () => {
   });
 
   it('does not run a snapshot while our lock is held, and runs one when it is free', async () => {
-    const base = tmp.make('rs-cron');
-    const source = path.join(base, 'src 100%');
-    const root = path.join(base, 'root');
-    writeTree(source, { 'a.txt': 'alpha' });
-    fs.mkdirSync(root);
-    const cli = await buildCli(tmp.make('rs-cli'));
+    const { source, root, cli } = await sourceRootAndCli('src 100%');
     const line = cronLine({ source, root, cliPath: cli, nodePath: process.execPath });
     const lock = await acquireLock(root);
     try {
@@ -105,12 +110,7 @@ describe('cronLine', () => {
   });
 
   it('a line with a random delay of 2 s sleeps under 2 s, then snapshots', async () => {
-    const base = tmp.make('rs-cron');
-    const source = path.join(base, 'src');
-    const root = path.join(base, 'root');
-    writeTree(source, { 'a.txt': 'alpha' });
-    fs.mkdirSync(root);
-    const cli = await buildCli(tmp.make('rs-cli'));
+    const { source, root, cli } = await sourceRootAndCli('src');
     const line = cronLine({ source, root, cliPath: cli, nodePath: process.execPath, randomDelaySeconds: 2 });
     const t0 = Date.now();
     const r = await run('/bin/sh', ['-c', cronCommand(line)]);
