@@ -175,8 +175,6 @@ export class SshTransport {
   private readonly connectTimeout: number;
   private readonly retryPolicy: ConnectRetryPolicy;
   private resolvedSsh?: string;
-  /** Connections the server turned away before login that were tried again (reported per client by the logger). */
-  connectRetries = 0;
 
   constructor(
     readonly location: RemoteRootLocation,
@@ -254,7 +252,6 @@ export class SshTransport {
   async retryAfterRefusal(stderr: string, attempt: number, signal?: AbortSignal): Promise<boolean> {
     if (!refusedBeforeLogin(stderr) || attempt > this.retryPolicy.retries) return false;
     const delay = retryDelayMs(attempt, this.retryPolicy);
-    this.connectRetries++;
     this.logger.warn(`ssh ${this.destination}: the server turned the connection away before login (busy?); retry ${attempt} of ${this.retryPolicy.retries} in ${(delay / 1000).toFixed(1)} s`);
     await pause(delay, signal);
     return true;
