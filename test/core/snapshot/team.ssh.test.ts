@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { tempDirs } from '../../support/fixtures';
-import { cliPath, runCli, waitFor } from '../../support/proc';
-import { startPrivateSshd, TestSshd } from '../../support/sshd';
+import { cliPath, run, runCli, waitFor } from '../../support/proc';
+import { DEFAULT_CONNECT_RETRY, refusedBeforeLogin, retryDelayMs } from '../../../src/core/root/ssh/connectRetry';
+import { closedPort, startPrivateSshd, TestSshd } from '../../support/sshd';
 import { makeTeam, serverCpuSeconds, snapshotAtOnce, teamProblems } from '../../support/team';
 
 /**
@@ -58,6 +59,33 @@ describe('a team snapshotting into one server at once (real sshd, MaxStartups 2)
     // One connection per client and round (ControlMaster: lock, listing, rsync and finish share it), plus the retried ones never logged in.
     assert.equal((sshd.log().match(/Accepted publickey/g) ?? []).length, 10, sshd.log());
     assert.ok(serverCpuSeconds(sshd.pid) > cpuBefore, 'the server worked (its CPU time, children included, is what the bench reports)');
+  });
+
+  it("tells a turned-away connection from real failures by ssh's own words, and the backoff is bounded", async () => {
+    const ssh = async (sshCommand: string) => {
+      const [program, ...args] = sshCommand.split(' ');
+      const r = await run(program, [...args, '-o', 'BatchMode=yes', sshd.host, 'true']);
+      assert.equal(r.code, 255, r.stderr);
+      return r.stderr;
+    };
+    const busy = await holdServerBusy();
+    try {
+      assert.equal(refusedBeforeLogin(await ssh(sshd.sshCommand)), true);
+    } finally {
+      for (const s of busy) s.destroy();
+    }
+    assert.equal(refusedBeforeLogin(await ssh(sshd.variant('team-denied', { identityFile: sshd.makeUnauthorizedKey() }))), false, 'login refused');
+    assert.equal(refusedBeforeLogin(await ssh(sshd.variant('team-unknown-host', { knownHosts: '' }))), false, 'host key unknown');
+    assert.equal(refusedBeforeLogin(await ssh(sshd.variant('team-closed', { port: await closedPort() }))), false, 'nothing listening');
+
+    const policy = DEFAULT_CONNECT_RETRY;
+    let total = 0;
+    for (let retry = 1; retry <= policy.retries; retry++) {
+      const [low, high] = [retryDelayMs(retry, policy, () => 0), retryDelayMs(retry, policy, () => 1)];
+      assert.ok(low >= policy.baseDelayMs / 2 && high <= policy.maxDelayMs && low * 2 === high, `retry ${retry}: ${low}..${high}`);
+      total += high;
+    }
+    assert.ok(total <= 40_000, `at most ${total} ms of waiting in all`);
   });
 
   it('a real failure is never retried: a refused login fails at once', async () => {
