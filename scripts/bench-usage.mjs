@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { writeManyFiles } from './lib/bench.mjs';
 
 const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const arg = (name, fallback) => {
@@ -48,11 +49,7 @@ try {
   console.log(`building ${SNAPSHOTS} snapshots × ${FILES} files in ${root} …`);
   let t0 = process.hrtime.bigint();
   const perDir = 200;
-  for (let i = 0; i < FILES; i++) {
-    const dir = path.join(source, `d${Math.floor(i / perDir)}`);
-    if (i % perDir === 0) fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `f${i}.txt`), Buffer.alloc(200 + ((i * 7919) % 9000), i % 251));
-  }
+  writeManyFiles(source, FILES, 200, 9000, perDir);
   fs.mkdirSync(root);
   const start = new Date(2026, 0, 1, 2, 0, 0);
   const first = await core.takeSnapshot({ source, root, now: start });

@@ -56,7 +56,14 @@ function mainSession() {
   const backupRoot = path.join(dir, 'backups');
   fs.cpSync(path.join(repoRoot, 'test/fixtures/workspace'), workspace, { recursive: true });
   fs.mkdirSync(backupRoot);
-  return { name: 'main', dir, workspace, testsPath: path.join(repoRoot, 'out/test/extension/index'), userSettings: { 'rsyncSnapshots.backupRoot': backupRoot }, env: {} };
+  return {
+    name: 'main',
+    dir,
+    workspace,
+    testsPath: path.join(repoRoot, 'out/test/extension/index'),
+    userSettings: { 'rsyncSnapshots.backupRoot': backupRoot },
+    env: { XDG_DATA_HOME: path.join(dir, 'xdg-data') },
+  }; // "Install the CLI" records its install there, not in the real home
 }
 
 function restrictedSession() {

@@ -4,6 +4,7 @@ import { Logger, silentLogger } from '../core/util/logger';
 import { closeRoots, openRoot } from '../core/root/open';
 import { CliCommand } from './command';
 import { commands } from './commands/index';
+import { VERSION } from '../core/version';
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
@@ -31,7 +32,7 @@ function mainHelp(): string {
     'commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run "rsync-snapshots <command> --help" for a command\'s arguments.',
+    'Run "rsync-snapshots <command> --help" for a command\'s arguments; "rsync-snapshots --version" for the version.',
   ].join('\n');
 }
 
@@ -55,6 +56,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainHelp() + '\n');
     return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {

@@ -8,6 +8,7 @@ import { restoreFromSnapshot, RestoreHooks } from './restoreCommands';
 import { registerReportProvider } from './reportDocument';
 import { RestorePanel } from './restorePanel';
 import { copyCronLine } from './cronLineCommand';
+import { installCliCommand, refreshInstalledCli } from './installCliCommand';
 import { checkBackupRoot } from './doctorCommand';
 import { PruneHooks, pruneSnapshots } from './pruneCommand';
 import { showSpaceUsage } from './usageCommand';
@@ -172,12 +173,18 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
         { id: 'rsyncSnapshots.showUsage', run: () => showSpaceUsage(tree.usage, () => tree.refresh()) },
         { id: 'rsyncSnapshots.prune', run: () => pruneSnapshots(hooks, () => tree.refresh()) },
         { id: 'rsyncSnapshots.checkRoot', run: () => checkBackupRoot() },
-        { id: 'rsyncSnapshots.copyCronLine', run: (at?: string) => copyCronLine(context.extensionPath, undefined, typeof at === 'string' ? at : undefined) },
+        {
+          id: 'rsyncSnapshots.copyCronLine',
+          run: (at?: string, delay?: string) => copyCronLine(context.extensionPath, undefined, typeof at === 'string' ? at : undefined, typeof delay === 'string' ? delay : undefined),
+        },
+        { id: 'rsyncSnapshots.installCli', run: (bin?: string) => installCliCommand(context.extensionPath, typeof bin === 'string' ? bin : undefined) },
         { id: 'rsyncSnapshots.openSettings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${context.extension.id}`) },
       ],
       log,
     ),
   );
+  // After an update: the installed CLI (cron lines run it) becomes this version. In the background, never at activation's cost.
+  setTimeout(() => void refreshInstalledCli(context.extensionPath, logger), 2000).unref();
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return {

@@ -1,6 +1,7 @@
 import assert from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { PruneOutcome } from '../../src/extension/pruneCommand';
@@ -8,6 +9,7 @@ import type { RunResult } from '../../src/extension/snapshotRunner';
 import { activateExtension, testBackupRoot } from './helpers';
 import { listSnapshots } from '../support/core';
 import type { DoctorReport } from '../../src/core/doctor/types';
+import type { CliInstall } from '../../src/core/cron/installCli';
 import type { UsageReport } from '../../src/core/usage/model';
 
 describe('Space, diagnostics, prune and scheduling in a real VS Code', function () {
@@ -65,6 +67,21 @@ describe('Space, diagnostics, prune and scheduling in a real VS Code', function 
     assert.match(line, /^15 3 \* \* \* \/usr\/bin\/flock -n /);
     assert.ok(line.includes(path.join(root, '.rsync-snapshots.lock')), line);
     assert.match(line, /dist\/cli\.js snapshot /);
+  });
+
+  it('"Install the CLI…" puts a launcher where asked; cron lines then run it (with a random delay), and the check finds it', async () => {
+    const bin = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rs-ext-bin-')), 'bin', 'rsync-snapshots');
+    const install = (await vscode.commands.executeCommand('rsyncSnapshots.installCli', bin)) as CliInstall;
+    assert.ok(install, api.shownErrors.join(' | '));
+    assert.strictEqual(install.bin, bin);
+    const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
+    assert.strictEqual(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim(), version);
+    const line = (await vscode.commands.executeCommand('rsyncSnapshots.copyCronLine', '03:15', '15m')) as string;
+    assert.ok(line.includes(` ${bin} snapshot `), line);
+    assert.match(line, /^15 3 \* \* \* sleep \$\(\( .* \\% 900 \)\); \/usr\/bin\/flock -n /);
+    const report = (await vscode.commands.executeCommand('rsyncSnapshots.checkRoot')) as DoctorReport;
+    const check = report.checks.find((c) => c.name === 'installed CLI');
+    assert.ok(check?.ok && check.detail.includes(bin), JSON.stringify(check));
   });
 
   it('"Prune snapshots…" deletes exactly the previewed plan and never latest or the newest', async () => {

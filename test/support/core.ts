@@ -1,6 +1,7 @@
 // The engine as the tests call it: each function opens the root from a spec (a local path or [user@]host:/path) with
 // openRoot — the one place that tells them apart — and calls the real feature on it. Tests keep their spec strings and
 // options (sshCommand, rsyncPath) in one shape for both transports; nothing here decides anything on its own.
+import { systemdUnits as systemdUnitsOf } from '../../src/core/cron/systemdTimer';
 import { changes as changesOf, ChangesOptions } from '../../src/core/changes/changes';
 import { cronLine as cronLineOf, CronLineOptions } from '../../src/core/cron/cronLine';
 import { doctor as doctorOf } from '../../src/core/doctor/doctor';
@@ -67,6 +68,7 @@ export const doctor = async (spec: string, reach: Reach = {}) => doctorOf(root(s
 export const rootOwnership = async (spec: string, source: string, reach: Reach = {}) => rootOwnershipOf(root(spec, reach), source);
 export const diagnoseLinking = async (result: SnapshotResult, options: DiagnoseOptions = {}) => diagnoseLinkingOf(root(result.root), result, options);
 export const cronLine = (options: Omit<CronLineOptions, 'root'> & Reach & { root: string }) => cronLineOf({ ...options, root: root(options.root, options) });
+export const systemdUnits = (options: Omit<CronLineOptions, 'root'> & Reach & { root: string }) => systemdUnitsOf({ ...options, root: root(options.root, options) });
 
 export async function planRestore(options: PlanRestoreOptions & Reach & { root: string }): Promise<RestorePlan> {
   const { root: spec, sshCommand, rsyncPath, logger, ...rest } = options;

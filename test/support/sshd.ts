@@ -56,17 +56,25 @@ export async function stopSharedSshd(): Promise<void> {
   if (server) await (await server).stop();
 }
 
-async function startPrivate(): Promise<TestSshd> {
+/**
+ * A server of the caller's own (not the shared one), with extra sshd_config lines, e.g. `['MaxStartups 2:100:2']`
+ * to turn away connections while two are unauthenticated. stop() ends it.
+ */
+export function startPrivateSshd(extraConfig: string[] = []): Promise<TestSshd> {
+  return startPrivate(extraConfig);
+}
+
+async function startPrivate(extraConfig: string[] = []): Promise<TestSshd> {
   const dir = makePrivateDir();
   try {
-    return await start(dir);
+    return await start(dir, extraConfig);
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
 }
 
-async function start(dir: string): Promise<TestSshd> {
+async function start(dir: string, extraConfig: string[]): Promise<TestSshd> {
   // Privilege separation directory, required by sshd.
   if (!fs.existsSync('/run/sshd')) fs.mkdirSync('/run/sshd', { mode: 0o755, recursive: true });
   const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'rsync-snapshots-test', '-f', file], { stdio: 'ignore' });
@@ -95,6 +103,7 @@ async function start(dir: string): Promise<TestSshd> {
       'KbdInteractiveAuthentication no',
       'UsePAM no',
       'LogLevel VERBOSE',
+      ...extraConfig,
       '',
     ].join('\n'),
     { mode: 0o600 },

@@ -1,18 +1,20 @@
 import type { BackupRoot } from '../root/backupRoot';
+import { checkCliInstall } from '../cron/installCli';
+import { VERSION } from '../version';
 import { LATEST_LINK, LOCK_FILE } from '../root/format';
 import type { RootListing } from '../root/listing';
 import { isSnapshotError } from '../util/errors';
 import { run } from '../util/exec';
 import { formatCommandLine } from '../util/rsync';
-import type { DoctorCheck, DoctorReport } from './types';
+import type { DoctorCheck, DoctorInspection, DoctorReport } from './types';
 
 /**
- * Checks a backup root: rsync, then what the root's machine says (for a remote root: the ssh connection and the
+ * Checks a backup root: rsync, the installed CLI (cron lines run it), then what the root's machine says (for a remote root: the ssh connection and the
  * tools there), root writable, filesystem and hard links, latest, leftovers of interrupted runs, the lock, free space
  * against the last snapshot's transfer. Changes nothing (the lock is taken and released at once; probes are removed).
  */
 export async function doctor(root: BackupRoot): Promise<DoctorReport> {
-  const checks: DoctorCheck[] = [await checkRsync(() => root.rsync.program()), whatIsKept()];
+  const checks: DoctorCheck[] = [await checkRsync(() => root.rsync.program()), whatIsKept(), { name: 'installed CLI', ...(await checkCliInstall(VERSION)) }];
   const done = () => ({ root: root.spec, ok: checks.every((c) => c.ok), checks });
   const inspection = await root.doctor.inspect();
   checks.push(...inspection.checks);
@@ -39,7 +41,7 @@ export async function doctor(root: BackupRoot): Promise<DoctorReport> {
     );
   }
   checks.push(await checkLock(root, inspection.writable, inspection.where));
-  if (listing) checks.push(await checkFreeSpace(root, listing, inspection.freeBytes, inspection.freeUnknown, inspection.where));
+  if (listing) checks.push(await checkFreeSpace(root, listing, inspection));
   return done();
 }
 
@@ -121,19 +123,33 @@ async function checkLock(root: BackupRoot, writable: boolean, where: string): Pr
   }
 }
 
-async function checkFreeSpace(root: BackupRoot, listing: RootListing, free: number | undefined, unknown: string, where: string): Promise<DoctorCheck> {
+/** How many recent snapshots' notes estimate the next one: the largest of them, so one quiet day does not hide a busy one. */
+const ESTIMATE_FROM = 5;
+
+/**
+ * Free space and inodes where the root is, against the next snapshot's estimate: the most bytes and files the last
+ * few snapshots transferred (their notes). Each transferred file is a new inode; folders are new inodes too, so the
+ * inode estimate is a lower bound.
+ */
+async function checkFreeSpace(root: BackupRoot, listing: RootListing, inspection: DoctorInspection): Promise<DoctorCheck> {
+  const { freeBytes: free, freeInodes, freeUnknown: unknown, where } = inspection;
   if (free === undefined) return { name: 'free space', ok: true, detail: `unknown (${unknown})` };
+  const inodes = freeInodes === undefined ? '' : `; ${freeInodes.toLocaleString('en-US')} inodes free`;
   const last = listing.latest ?? listing.snapshots[listing.snapshots.length - 1];
-  const need = last ? (await root.notes.read(last.name))?.bytesTransferred : undefined;
-  if (need === undefined) return { name: 'free space', ok: true, detail: `${formatSize(free)} free${last ? ` (no notes for ${last.name}, so the next snapshot's size is unknown)` : ''}` };
-  return free >= need
-    ? { name: 'free space', ok: true, detail: `${formatSize(free)} free; the last snapshot (${last!.name}) transferred ${formatSize(need)}` }
-    : {
-        name: 'free space',
-        ok: false,
-        detail: `${formatSize(free)} free, but the last snapshot (${last!.name}) transferred ${formatSize(need)}: the next one may not fit`,
-        fix: `Prune old snapshots (rsync-snapshots prune ROOT --older-than 90d --dry-run first) or free space${where}.`,
-      };
+  const recent = [...new Set([...listing.snapshots.slice(-ESTIMATE_FROM).map((s) => s.name), ...(last ? [last.name] : [])])];
+  const notes = (await Promise.all(recent.map((name) => root.notes.read(name).catch(() => undefined)))).filter((n) => n?.bytesTransferred !== undefined);
+  if (!last || notes.length === 0)
+    return { name: 'free space', ok: true, detail: `${formatSize(free)} free${last ? ` (no notes for ${last.name}, so the next snapshot's size is unknown)` : ''}${inodes}` };
+  const lastNeed = (await root.notes.read(last.name).catch(() => undefined))?.bytesTransferred;
+  const need = Math.max(...notes.map((n) => n!.bytesTransferred!));
+  const needFiles = Math.max(...notes.map((n) => n!.filesTransferred ?? 0));
+  const most = notes.length > 1 ? `; the most of the last ${notes.length}: ${formatSize(need)} in ${needFiles.toLocaleString('en-US')} files` : ` in ${needFiles.toLocaleString('en-US')} files`;
+  const said = `${formatSize(free)} free; the last snapshot (${last.name}) transferred ${lastNeed === undefined ? 'an unknown amount' : formatSize(lastNeed)}${most}${inodes}`;
+  const prune = `Prune old snapshots (rsync-snapshots prune ROOT --older-than 90d --dry-run first) or free space${where}.`;
+  if (free < need) return { name: 'free space', ok: false, detail: `${said}: the next one may not fit`, fix: prune };
+  if (freeInodes !== undefined && freeInodes < needFiles)
+    return { name: 'free space', ok: false, detail: `${said}: the next one may not fit, too few inodes (each new file needs one)`, fix: `${prune} Inodes run out with many small files.` };
+  return { name: 'free space', ok: true, detail: said };
 }
 
 export function formatSize(bytes: number): string {

@@ -24,6 +24,8 @@ export interface DoctorInspection {
   /** Free bytes where the root is; undefined when unknown (`freeUnknown` says why). */
   freeBytes?: number;
   freeUnknown: string;
+  /** Free inodes there; undefined when unknown or not limited (btrfs). */
+  freeInodes?: number;
   /** latest's path on that machine (for the repair line). */
   latestPath: string;
   /** '' locally, ` on HOST` for a remote root: appended where messages say where a thing is. */

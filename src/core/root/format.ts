@@ -56,13 +56,31 @@ export interface ParsedSnapshotName {
 }
 
 export function parseSnapshotName(name: string): ParsedSnapshotName | undefined {
-  const format: SnapshotNameFormat | undefined = ISO.test(name) ? 'iso' : RTB.test(name) ? 'rsync-time-backup' : undefined;
-  if (!format) return undefined;
-  const [y, mo, d, h, mi, s] = (format === 'iso' ? ISO : RTB).exec(name)!.slice(1).map(Number);
+  let parsed = parsedNames.get(name);
+  if (parsed === undefined) {
+    if (parsedNames.size >= PARSED_NAMES_MAX) parsedNames.clear();
+    parsed = parseName(name);
+    parsedNames.set(name, parsed);
+  }
+  return parsed ? { time: new Date(parsed.ms), format: parsed.format } : undefined;
+}
+
+/**
+ * Names already parsed (a listing of 10,000 snapshots parses the same names at every refresh: regex and date checks
+ * were most of its time). Local time is read once per name: a time zone change while running shows up after a restart.
+ */
+const parsedNames = new Map<string, { ms: number; format: SnapshotNameFormat } | null>();
+const PARSED_NAMES_MAX = 200_000;
+
+function parseName(name: string): { ms: number; format: SnapshotNameFormat } | null {
+  const iso = ISO.exec(name);
+  const m = iso ?? RTB.exec(name);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
   const time = new Date(y, mo - 1, d, h, mi, s);
   // Reject impossible dates (2026-02-30, 25:00) instead of letting Date roll them over.
   const valid = time.getFullYear() === y && time.getMonth() === mo - 1 && time.getDate() === d && time.getHours() === h && time.getMinutes() === mi && time.getSeconds() === s;
-  return valid ? { time, format } : undefined;
+  return valid ? { ms: time.getTime(), format: iso ? 'iso' : 'rsync-time-backup' } : null;
 }
 
 export function isSnapshotName(name: string): boolean {

@@ -35,7 +35,8 @@ export class ScanBuilder {
     }
     let multi = this.multi;
     if ((this.count + 1) * STRIDE > multi.length) {
-      const bigger = new Float64Array(Math.max(8192 * STRIDE, multi.length * 2));
+      // Start small and double: a root of 10,000 tiny snapshots must not allocate 10,000 × 8,192 entries (was 3.3 GB of zeroing).
+      const bigger = new Float64Array(Math.max(64 * STRIDE, multi.length * 2));
       bigger.set(multi);
       this.multi = multi = bigger;
     }

@@ -32,7 +32,7 @@ const { parentPort } = require('node:worker_threads');
 function scan(top) {
   let entries = 0, dirBytes = 0, count = 0;
   const errors = [];
-  let multi = new Float64Array(8192 * 5);
+  let multi = new Float64Array(64 * 5); // small, doubled as needed: thousands of tiny snapshots must stay cheap
   const visit = (st) => {
     entries++;
     if (st.isDirectory()) { dirBytes += st.blocks * 512; return; }

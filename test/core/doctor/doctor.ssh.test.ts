@@ -1,11 +1,13 @@
 import { kernelFsType } from '../../support/mounts';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { closedPort, startSshd, TestSshd } from '../../support/sshd';
 import { doctor, readSnapshotMeta, takeSnapshot } from '../../support/core';
+import { writeSnapshotMeta } from '../../../src/core/root/local/notes';
 
 describe('doctor and snapshot notes on a remote root (real sshd)', function () {
   this.timeout(120_000);
@@ -54,6 +56,33 @@ describe('doctor and snapshot notes on a remote root (real sshd)', function () {
       [],
       'probe files removed',
     );
+  });
+
+  it('free space and inodes come from the host (df -Pk, df -Pi); a next snapshot like a recent big one that would not fit is a warning', async () => {
+    const detail = () => doctor(spec, { sshCommand: sshd.sshCommand }).then((r) => byName(r).get('free space')!);
+    // The host is this machine: its own df must agree with what came over ssh (within what changed meanwhile).
+    const dfColumn = (flag: string) => Number(execFileSync('df', [flag, root], { encoding: 'utf8' }).trim().split('\n').pop()!.trim().split(/\s+/)[3]);
+    const healthy = await detail();
+    assert.equal(healthy.ok, true, healthy.detail);
+    const inodesText = /; ([\d,]+) inodes free$/.exec(healthy.detail)?.[1] ?? '';
+    assert.ok(inodesText, healthy.detail);
+    // Other processes make and remove files meanwhile: agree within 1 %.
+    assert.ok(Math.abs(Number(inodesText.replace(/,/g, '')) - dfColumn('-Pi')) < dfColumn('-Pi') / 100, `${inodesText} vs df -Pi ${dfColumn('-Pi')}`);
+    assert.match(healthy.detail, new RegExp(`the last snapshot \\(${name}\\) transferred`));
+
+    // An older snapshot among the last five transferred more than the disk holds: the estimate takes the largest.
+    const older = '2026-06-30T00-00-00';
+    fs.mkdirSync(path.join(root, older));
+    await writeSnapshotMeta(root, older, { bytesTransferred: dfColumn('-Pk') * 1024 * 4, filesTransferred: 3 });
+    const full = await detail();
+    assert.equal(full.ok, false);
+    assert.match(full.detail, /may not fit/);
+    await writeSnapshotMeta(root, older, { bytesTransferred: 1, filesTransferred: dfColumn('-Pi') * 4 });
+    const noInodes = await detail();
+    assert.equal(noInodes.ok, false);
+    assert.match(noInodes.detail, /too few inodes/);
+    fs.rmSync(path.join(root, older), { recursive: true });
+    fs.rmSync(path.join(root, '.rsync-snapshots.d', `${older}.json`));
   });
 
   it('problems: a dangling latest, leftovers, a missing root, a host that is down', async () => {

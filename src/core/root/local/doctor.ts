@@ -25,6 +25,7 @@ export function localDoctor(root: string): DoctorAccess {
         writable: rootCheck.ok,
         deleting,
         freeBytes: stats ? stats.bavail * stats.bsize : undefined,
+        freeInodes: stats?.files ? stats.ffree : undefined, // no fixed inode count (btrfs): unknown
       };
     },
   };

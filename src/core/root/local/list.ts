@@ -23,7 +23,7 @@ export async function listLocal(root: string): Promise<RootListing> {
   }
   const { snapshots, inProgress } = classifyRootEntries(
     entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() })),
-    (name) => path.join(absRoot, name),
+    (name) => `${absRoot === '/' ? '' : absRoot}/${name}`, // absRoot is resolved and names hold no '/': path.join per entry was a tenth of a 10,000-snapshot listing
   );
 
   const { state, target, name } = await readLatest(absRoot, new Set(snapshots.map((s) => s.name)));

@@ -9,7 +9,7 @@ import { shellQuote } from './transport';
 
 /**
  * One ssh call (BatchMode, so it fails instead of prompting): tools on the host, `mv -T`, the root (exists, folder,
- * writable), a hard-link probe (ln + same inode), filesystem type, free bytes (`df -B1 --output=avail`), interrupted
+ * writable), a hard-link probe (ln + same inode), filesystem type, free space and inodes (`df -Pk`, `df -Pi`), interrupted
  * prunes. One `key value` line each; "$1" = root. Probe files are removed.
  */
 const DOCTOR_SCRIPT = `
@@ -34,7 +34,8 @@ fi
 t=$(df --output=fstype -- "$1" 2>/dev/null | tail -n 1 | tr -d ' ')
 [ -n "$t" ] || t=$(stat -f -c %T -- "$1" 2>/dev/null)
 echo "fstype $t"
-echo "avail $(df -B1 --output=avail -- "$1" 2>/dev/null | tail -n 1 | tr -d ' ')"
+echo "dfk $(df -Pk -- "$1" 2>/dev/null | tail -n 1)"
+echo "dfi $(df -Pi -- "$1" 2>/dev/null | tail -n 1)"
 for e in "$1"/${DELETING_PREFIX}*; do [ -d "$e" ] && echo "deleting \${e##*/}"; done
 exit 0
 `;
@@ -113,15 +114,26 @@ export function sshDoctor({ location, transport }: Ssh): DoctorAccess {
                 fix: 'Put the backup root on a filesystem with hard links (ext4, xfs, btrfs), not FAT/exFAT or a share without them.',
               },
       );
-      const avail = Number(value('avail'));
+      const avail = dfAvailable(value('dfk'));
+      const inodes = dfAvailable(value('dfi'));
       return {
         ...base,
         checks,
         usable: true,
         writable,
         deleting: lines.filter((l) => l.startsWith('deleting ')).map((l) => l.slice(9)),
-        freeBytes: value('avail') && Number.isFinite(avail) ? avail : undefined,
+        freeBytes: avail === undefined ? undefined : avail * 1024,
+        freeInodes: inodes || undefined, // 0 inodes in all: a filesystem without a fixed count (btrfs)
       };
     },
   };
+}
+
+/**
+ * The "Available" (KiB) or "IFree" column of one `df -P` data line — `FS TOTAL USED AVAIL CAPACITY% MOUNT`, found
+ * by its shape so that spaces in the filesystem or mount name do not shift it; undefined when it is not there.
+ */
+export function dfAvailable(line: string | undefined): number | undefined {
+  const m = /(?:^|\s)(\d+)\s+(\d+)\s+(\d+)\s+(?:\d+|-)%\s/.exec(`${line ?? ''} `);
+  return m ? Number(m[3]) : undefined;
 }

@@ -4,6 +4,7 @@ import { LOCK_FILE, PROBE_PREFIX } from '../format';
 import { lockHolderPhrase, LockOperation, parseLockNote } from '../lockNote';
 import { REMOTE_EXIT, remotePath, rootProblem } from './list';
 import type { Ssh } from './ssh';
+import type { SpawnedRemote } from './transport';
 
 /**
  * Checks (or creates) the root, then holds the same flock(2) lock file as local runs and the cron line:
@@ -33,13 +34,20 @@ exit $rc
 /** The lock held on the host for as long as our ssh child lives; `create` makes a missing root first. */
 export async function acquireRemoteLock({ location, transport }: Ssh, create = false, operation: LockOperation = 'snapshot'): Promise<RootLock> {
   const lockPath = remotePath(location, LOCK_FILE);
-  const child = await transport.spawn(['sh', '-c', LOCK_SCRIPT, 'sh', location.path, create ? 'create' : 'no', LOCK_FILE, operation]);
-  const acquired = await new Promise<boolean>((resolve) => {
-    // cat echoes our line only once flock holds the lock.
-    child.stdout.once('data', () => resolve(true));
-    child.exited.then(() => resolve(false));
-    child.stdin.write('locked\n');
-  });
+  let child: SpawnedRemote;
+  let acquired: boolean;
+  // Usually the first connection of a job: a busy server may turn it away before login, then it is tried again.
+  for (let attempt = 1; ; attempt++) {
+    const started = await transport.spawn(['sh', '-c', LOCK_SCRIPT, 'sh', location.path, create ? 'create' : 'no', LOCK_FILE, operation]);
+    child = started;
+    acquired = await new Promise<boolean>((resolve) => {
+      // cat echoes our line only once flock holds the lock.
+      started.stdout.once('data', () => resolve(true));
+      started.exited.then(() => resolve(false));
+      started.stdin.write('locked\n');
+    });
+    if (acquired || (await child.exited) !== 255 || !(await transport.retryAfterRefusal(child.stderr(), attempt))) break;
+  }
   if (!acquired) {
     const code = await child.exited;
     if (code === 255) throw transport.failure(child.stderr());

@@ -26,8 +26,12 @@ export function sshRsync({ location, transport, logger }: Ssh, rsyncPath: string
     arg: (hostPath, role) => rsyncRemoteArg(location, role === 'source' ? escapeRemoteSource(hostPath) : hostPath),
     async run(args, options) {
       const rsync = await program();
-      sshCounters.processesStarted++; // rsync's own ssh (through the shared connection)
-      return runRsync(rsync, args, { ...options, logger });
+      for (let attempt = 1; ; attempt++) {
+        sshCounters.processesStarted++; // rsync's own ssh (through the shared connection)
+        const run = await runRsync(rsync, args, { ...options, logger });
+        // Turned away before login (a busy server): nothing was transferred, the same run is tried again.
+        if (run.exitCode !== 255 || run.cancelled || !(await transport.retryAfterRefusal(run.stderr, attempt, options?.signal))) return run;
+      }
     },
     failure(run, what) {
       if (run.exitCode === 255 || /ssh: |Host key verification failed|Permission denied \(/.test(run.stderr)) {

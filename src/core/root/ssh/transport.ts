@@ -10,6 +10,7 @@ import { formatCommandLine } from '../../util/rsync';
 import { findExecutable } from '../../util/tools';
 import { RemoteRootLocation, sshDestination } from '../location';
 import { processRuns } from '../../util/processRuns';
+import { ConnectRetryPolicy, DEFAULT_CONNECT_RETRY, pause, refusedBeforeLogin, retryDelayMs } from './connectRetry';
 
 /**
  * How many ssh processes this process has started (our own calls, plus one per rsync run over ssh, whose
@@ -132,6 +133,8 @@ export interface SshTransportOptions {
   connectTimeoutSeconds?: number;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** Retries of a connection the server turned away before login (busy: sshd MaxStartups); default DEFAULT_CONNECT_RETRY. */
+  connectRetry?: ConnectRetryPolicy;
 }
 
 export interface ExecOptions {
@@ -170,6 +173,7 @@ export class SshTransport {
   private readonly logger: Logger;
   private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly connectTimeout: number;
+  private readonly retryPolicy: ConnectRetryPolicy;
   private resolvedSsh?: string;
 
   constructor(
@@ -183,6 +187,7 @@ export class SshTransport {
     this.logger = options.logger ?? silentLogger;
     this.env = options.env;
     this.connectTimeout = Math.max(1, Math.round(options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS));
+    this.retryPolicy = options.connectRetry ?? DEFAULT_CONNECT_RETRY;
     // One socket folder per distinct ssh command: a connection made with one config/key is never reused by another.
     const perCommand = path.join(controlRootDir(), createHash('sha256').update(this.command).digest('hex').slice(0, 12));
     fs.mkdirSync(perCommand, { recursive: true, mode: 0o700 });
@@ -227,8 +232,32 @@ export class SshTransport {
     return [...this.baseArgs(), '--', this.destination, SshTransport.remoteCommandLine(argv)];
   }
 
-  /** Runs argv on the host. Throws SSH_FAILED when ssh itself failed (exit 255); other exit codes are returned. */
+  /**
+   * Runs argv on the host. Throws SSH_FAILED when ssh itself failed (exit 255); other exit codes are returned. A
+   * connection the server turned away before login is tried again (nothing ran on the host).
+   */
   async exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.execOnce(argv, options);
+      if (result.exitCode !== 255) return result;
+      if (!(await this.retryAfterRefusal(result.stderr, attempt, options.signal))) throw this.failure(result.stderr);
+    }
+  }
+
+  /**
+   * After ssh exited 255: when the server turned the connection away before login (refusedBeforeLogin) and retries
+   * are left, logs it, waits (exponential backoff with jitter) and returns true — the caller tries again. Otherwise
+   * false: the failure is real (or retries ran out) and the caller reports it.
+   */
+  async retryAfterRefusal(stderr: string, attempt: number, signal?: AbortSignal): Promise<boolean> {
+    if (!refusedBeforeLogin(stderr) || attempt > this.retryPolicy.retries) return false;
+    const delay = retryDelayMs(attempt, this.retryPolicy);
+    this.logger.warn(`ssh ${this.destination}: the server turned the connection away before login (busy?); retry ${attempt} of ${this.retryPolicy.retries} in ${(delay / 1000).toFixed(1)} s`);
+    await pause(delay, signal);
+    return true;
+  }
+
+  private async execOnce(argv: string[], options: ExecOptions): Promise<ExecResult> {
     const ssh = await this.sshPath();
     const args = this.argsFor(argv);
     this.logger.debug(`$ ${formatCommandLine([ssh, ...args])}`);
@@ -257,7 +286,6 @@ export class SshTransport {
     if (options.signal?.aborted || result.isCanceled) throw new SnapshotError('CANCELLED', `Cancelled while talking to ${this.destination}.`);
     const stderr = Buffer.from(result.stderr ?? new Uint8Array()).toString('utf8');
     const exitCode = result.exitCode ?? 1;
-    if (exitCode === 255) throw this.failure(stderr);
     return { stdout: Buffer.from(result.stdout ?? new Uint8Array()), stderr, exitCode };
   }
 
@@ -365,6 +393,8 @@ export function describeSshFailure(destination: string, stderr: string, connectT
     message = `ssh could not verify the host key of ${destination} (not in known_hosts: ssh looks it up as ${entry}). Connect once in a terminal with "ssh ${destination}" and accept the key after checking its fingerprint; host key checking is never turned off.`;
   else if (/Permission denied/i.test(stderr))
     message = `ssh login to ${destination} was refused (permission denied). Set up key authentication: ssh-keygen, then ssh-copy-id ${destination}. Password prompts are disabled (BatchMode), so a key (or an ssh-agent) is required.`;
+  else if (refusedBeforeLogin(stderr))
+    message = `ssh to ${destination}: the server kept closing the connection before login, also after retries. It is busy (too many clients connecting at once: sshd's MaxStartups) or refuses this address. Try again later; a team's clients can spread out with cron-line --random-delay.`;
   else if (/Connection refused/i.test(stderr)) message = `ssh could not connect to ${destination}: connection refused. Is the ssh server running, and is the port right (Port in ~/.ssh/config)?`;
   else if (/timed out|Connection timeout/i.test(stderr)) message = `ssh could not connect to ${destination}: timed out after ${connectTimeout} s. Is the host up and reachable (VPN, firewall)?`;
   else if (/Could not resolve hostname|Name or service not known|nodename nor servname/i.test(stderr))
