@@ -144,7 +144,7 @@ export async function searchSnapshots(root: BackupRoot, query: SearchQuery, opti
   flush();
   await emitting;
   const results = await Promise.all([...found.values()].map(async (e) => result(e, await workingHas(e))));
-  results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.lines[0] - b.lines[0]));
+  results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.lines[0] - b.lines[0] || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)));
   return { root: root.spec, query, tool: usedTool, snapshots: names.length, files: index.files, contents: index.contents, results, warnings };
 }
 

@@ -53,7 +53,7 @@ export interface SearchReport {
   /** Regular files over all snapshots, and how many distinct contents (inodes) among them were searched. */
   files: number;
   contents: number;
-  /** Sorted by path, then first line number. */
+  /** Sorted by path, then first line number, then text. */
   results: SearchResult[];
   /** Problems that did not stop the search (unreadable folders…). */
   warnings: string[];
