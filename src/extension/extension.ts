@@ -23,11 +23,18 @@ import { SnapshotRunner } from './snapshotRunner';
 import { restrictedMessage, SnapshotsTreeProvider } from './snapshotsTree';
 import { SNAPSHOT_SCHEME, toSnapshotUri } from './snapshotUri';
 import { SnapshotStatusBar } from './statusBar';
+import { compareSearchResult, openSearchResult, searchInSnapshots } from './searchCommand';
+import { activeSearchInput } from './searchInput';
+import { SearchNode, SearchResultsProvider } from './searchResults';
+import type { SearchQuery } from '../core/search/types';
 
 /** What the extension exports: used by the integration tests to read the view and the runner. */
 export interface RsyncSnapshotsApi {
   tree: SnapshotsTreeProvider;
   treeView: vscode.TreeView<unknown>;
+  /** The Search results view's provider, and the query input on screen (if any). */
+  searchResults: SearchResultsProvider;
+  searchInput(): vscode.InputBox | undefined;
   runner: SnapshotRunner;
   shownErrors: string[];
   /** Test hooks: when set, these choose in quick picks instead of a person. */
@@ -51,6 +58,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const tree = new SnapshotsTreeProvider();
   const treeView = vscode.window.createTreeView('rsyncSnapshots.snapshots', { treeDataProvider: tree, showCollapseAll: true });
   treeView.message = restrictedMessage();
+  const searchResults = new SearchResultsProvider();
+  const searchView = vscode.window.createTreeView('rsyncSnapshots.searchResults', { treeDataProvider: searchResults, showCollapseAll: true });
   const watcher = new RootWatcher(() => tree.refresh());
   const statusBar = new SnapshotStatusBar(runner, tree);
   const auto = new AutoSnapshot(runner, logger);
@@ -69,6 +78,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     runner,
     tree,
     treeView,
+    searchResults,
+    searchView,
     watcher,
     statusBar,
     auto,
@@ -121,6 +132,10 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
         { id: 'rsyncSnapshots.findDeletedFiles', run: () => findDeletedFiles(undefined, hooks) },
         { id: 'rsyncSnapshots.restore', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, false) },
         { id: 'rsyncSnapshots.restoreAsCopy', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, true) },
+        { id: 'rsyncSnapshots.searchInSnapshots', run: (query?: unknown) => searchInSnapshots(searchResults, isQuery(query) ? query : undefined) },
+        { id: 'rsyncSnapshots.openSearchResult', run: (node?: SearchNode) => openSearchResult(searchResults, node) },
+        { id: 'rsyncSnapshots.compareSearchResult', run: (node?: SearchNode) => compareSearchResult(searchResults, node) },
+        { id: 'rsyncSnapshots.clearSearchResults', run: () => searchResults.clear() },
         { id: 'rsyncSnapshots.showUsage', run: () => showSpaceUsage(tree.usage, () => tree.refresh()) },
         { id: 'rsyncSnapshots.prune', run: () => pruneSnapshots(hooks, () => tree.refresh()) },
         { id: 'rsyncSnapshots.checkRoot', run: () => checkBackupRoot() },
@@ -132,7 +147,12 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   );
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs };
+  return { tree, treeView: treeView as vscode.TreeView<unknown>, searchResults, searchInput: () => activeSearchInput.box, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs };
+}
+
+/** A query passed to the search command (a keybinding's args, the tests): else it asks. */
+function isQuery(arg: unknown): arg is SearchQuery {
+  return typeof arg === 'object' && arg !== null && typeof (arg as SearchQuery).pattern === 'string';
 }
 
 /** A tree item or a URI, as menus pass them, to the snapshot URI it stands for. */
