@@ -147,7 +147,17 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   );
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { tree, treeView: treeView as vscode.TreeView<unknown>, searchResults, searchInput: () => activeSearchInput.box, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs };
+  return {
+    tree,
+    treeView: treeView as vscode.TreeView<unknown>,
+    searchResults,
+    searchInput: () => activeSearchInput.box,
+    runner,
+    shownErrors,
+    hooks,
+    restorePanel: () => RestorePanel.latest,
+    activationMs,
+  };
 }
 
 /** A query passed to the search command (a keybinding's args, the tests): else it asks. */

@@ -21,7 +21,10 @@ export async function askSearchQuery(last?: SearchQuery): Promise<SearchQuery | 
       const flags = [query.regex ? 'regular expression' : 'text', query.ignoreCase ? 'any case' : 'match case'];
       box.title = `${TITLE} (${flags.join(', ')})`;
       box.buttons = [
-        { iconPath: new vscode.ThemeIcon(query.regex ? 'regex' : 'whole-word'), tooltip: query.regex ? 'Regular expression: on (click for plain text)' : 'Plain text (click for a regular expression)' },
+        {
+          iconPath: new vscode.ThemeIcon(query.regex ? 'regex' : 'whole-word'),
+          tooltip: query.regex ? 'Regular expression: on (click for plain text)' : 'Plain text (click for a regular expression)',
+        },
         { iconPath: new vscode.ThemeIcon(query.ignoreCase ? 'preserve-case' : 'case-sensitive'), tooltip: query.ignoreCase ? 'Any case (click to match case)' : 'Match case (click for any case)' },
       ];
       box.validationMessage = problem({ ...query, pattern: box.value });

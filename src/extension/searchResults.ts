@@ -7,10 +7,7 @@ import { toSnapshotUri } from './snapshotUri';
 import { shortDateTime } from './timeFormat';
 
 /** File → matching line → where it is (snapshot range, gone since, working file). */
-export type SearchNode =
-  | { kind: 'file'; path: string; matches: SearchResult[] }
-  | { kind: 'match'; result: SearchResult }
-  | { kind: 'where'; result: SearchResult };
+export type SearchNode = { kind: 'file'; path: string; matches: SearchResult[] } | { kind: 'match'; result: SearchResult } | { kind: 'where'; result: SearchResult };
 
 const CONTEXT_KEY = 'rsyncSnapshots.hasSearchResults';
 

@@ -6,7 +6,10 @@ const SPECIAL = new Set([...'.[]{}()*+?^$|\\']);
  * is either. A glob without `/` matches the file name at any depth (`*.ts`); one naming a folder matches what is under it.
  */
 export function globRegex(glob: string): string {
-  const pattern = glob.trim().replace(/^\.?\/+/, '').replace(/\/+$/, '');
+  const pattern = glob
+    .trim()
+    .replace(/^\.?\/+/, '')
+    .replace(/\/+$/, '');
   let out = pattern.includes('/') ? '' : '(.*/)?';
   let braces = 0;
   for (let i = 0; i < pattern.length; i++) {

@@ -9,6 +9,9 @@ export function queryRegExp(query: SearchQuery): RegExp {
   try {
     return new RegExp(source, query.ignoreCase ? 'i' : '');
   } catch (err) {
-    throw new SnapshotError('BAD_INPUT', `Invalid regular expression ${JSON.stringify(query.pattern)}: ${(err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}. Fix it, or search for plain text (without regex).`);
+    throw new SnapshotError(
+      'BAD_INPUT',
+      `Invalid regular expression ${JSON.stringify(query.pattern)}: ${(err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}. Fix it, or search for plain text (without regex).`,
+    );
   }
 }

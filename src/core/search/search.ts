@@ -173,7 +173,10 @@ function hitLines(onHit: (hit: Hit) => void): (data: Buffer) => void {
 function toolMessages(text: string, tool: SearchTool, query: SearchQuery): string[] {
   const lines = text.split('\n').filter((l) => l.trim());
   if (query.regex && (/regex parse error/.test(text) || lines.some((l) => /^grep: /.test(l) && !/: (Permission denied|No such file)/.test(l)))) {
-    const said = lines.filter((l) => !/^\s*[~^]*\s*$/.test(l) && !/^\s*\d*\s*[│|]/.test(l)).slice(0, 3).join(' ');
+    const said = lines
+      .filter((l) => !/^\s*[~^]*\s*$/.test(l) && !/^\s*\d*\s*[│|]/.test(l))
+      .slice(0, 3)
+      .join(' ');
     throw new SnapshotError('BAD_INPUT', `${tool} cannot use the regular expression ${JSON.stringify(query.pattern)}: ${said}. Simplify it, or search for plain text.`);
   }
   return lines;

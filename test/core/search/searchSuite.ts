@@ -55,15 +55,21 @@ export function searchSuite(get: () => { spec: string; source: string; reach: Re
         assert.equal(report.contents, 7);
         assert.deepEqual(listed, [18, 7]);
         const latin = decodeNameBytes(LATIN1_NAME);
-        assert.deepEqual(report.results.map(brief), [
-          { path: 'a.txt', text: 'needle one', lines: [2, 4], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
-          { path: 'a.txt', text: 'needle two', lines: [2], first: NAMES[2], last: NAMES[2], count: 1, goneSince: undefined, working: false },
-          { path: latin, text: 'latin needle', lines: [1], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
-          { path: 'keep.txt', text: 'still a needle here', lines: [3], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
-          { path: 'with space/b c.txt', text: 'the needle (in parens)', lines: [1], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
-        ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+        assert.deepEqual(
+          report.results.map(brief),
+          [
+            { path: 'a.txt', text: 'needle one', lines: [2, 4], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
+            { path: 'a.txt', text: 'needle two', lines: [2], first: NAMES[2], last: NAMES[2], count: 1, goneSince: undefined, working: false },
+            { path: latin, text: 'latin needle', lines: [1], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
+            { path: 'keep.txt', text: 'still a needle here', lines: [3], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
+            { path: 'with space/b c.txt', text: 'the needle (in parens)', lines: [1], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
+          ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+        );
         assert.equal(report.results.find((r) => r.text === 'needle two')!.lastLine, 2);
-        assert.deepEqual([...streamed.values()].map(brief).sort((a, b) => (a.path + a.text < b.path + b.text ? -1 : 1)), report.results.map(brief).sort((a, b) => (a.path + a.text < b.path + b.text ? -1 : 1)));
+        assert.deepEqual(
+          [...streamed.values()].map(brief).sort((a, b) => (a.path + a.text < b.path + b.text ? -1 : 1)),
+          report.results.map(brief).sort((a, b) => (a.path + a.text < b.path + b.text ? -1 : 1)),
+        );
       });
 
       it('says when a line is gone, ignores case on request, takes a regex and a path glob', async () => {
@@ -71,19 +77,31 @@ export function searchSuite(get: () => { spec: string; source: string; reach: Re
         const a = gone.results.find((r) => r.path === 'a.txt')!;
         assert.deepEqual([a.lines, a.count, a.working], [[2, 4], 3, undefined]);
         const two = await run({ pattern: 'needle t.o', regex: true });
-        assert.deepEqual(two.results.map((r) => [r.path, r.first, r.goneSince]), [['a.txt', NAMES[2], undefined]]);
+        assert.deepEqual(
+          two.results.map((r) => [r.path, r.first, r.goneSince]),
+          [['a.txt', NAMES[2], undefined]],
+        );
         const caps = await run({ pattern: 'needle IN', ignoreCase: true });
-        assert.deepEqual(caps.results.map((r) => [r.path, r.text]), [['docs/Upper.md', 'NEEDLE in capitals']]);
+        assert.deepEqual(
+          caps.results.map((r) => [r.path, r.text]),
+          [['docs/Upper.md', 'NEEDLE in capitals']],
+        );
         assert.equal((await run({ pattern: 'needle IN' })).results.length, 0);
         const md = await run({ pattern: 'e', pathGlob: '*.md' });
         assert.deepEqual([...new Set(md.results.map((r) => r.path))], ['docs/Upper.md']);
         assert.equal(md.files, 3);
         const spaced = await run({ pattern: '(in parens)', pathGlob: 'with space/**' });
-        assert.deepEqual(spaced.results.map((r) => r.path), ['with space/b c.txt']);
+        assert.deepEqual(
+          spaced.results.map((r) => r.path),
+          ['with space/b c.txt'],
+        );
       });
 
       it('refuses a bad regex with a one-line BAD_INPUT, and stops on cancel', async () => {
-        await assert.rejects(run({ pattern: 'needle(', regex: true }), (err) => isSnapshotError(err, 'BAD_INPUT') && /Invalid regular expression "needle\("/.test(err.message) && !err.message.includes('\n'));
+        await assert.rejects(
+          run({ pattern: 'needle(', regex: true }),
+          (err) => isSnapshotError(err, 'BAD_INPUT') && /Invalid regular expression "needle\("/.test(err.message) && !err.message.includes('\n'),
+        );
         const controller = new AbortController();
         const searching = run({ pattern: 'needle' }, { signal: controller.signal });
         controller.abort();

@@ -25,7 +25,8 @@ export function localSearch(root: string): SearchAccess {
       return { stdout: child.stdout, stderr: child.stderr, exited, kill: () => child.kill('SIGTERM') };
     },
     failure(exitCode, stderr) {
-      if (exitCode === SEARCH_EXIT.noFind) return new SnapshotError('TOOL_NOT_FOUND', 'Searching snapshots needs GNU find: install findutils ("sudo apt-get install findutils"; macOS: "brew install findutils").');
+      if (exitCode === SEARCH_EXIT.noFind)
+        return new SnapshotError('TOOL_NOT_FOUND', 'Searching snapshots needs GNU find: install findutils ("sudo apt-get install findutils"; macOS: "brew install findutils").');
       if (exitCode === SEARCH_EXIT.missing) return new SnapshotError('ROOT_INVALID', `Backup root ${root} does not exist: check the path.`);
       return new SnapshotError('ROOT_INVALID', `Searching ${root} failed (exit ${exitCode})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-2).join(' | ')}` : ''}.`);
     },
