@@ -99,7 +99,7 @@ export async function searchSnapshots(root: BackupRoot, query: SearchQuery, opti
   const proc = await root.search.start(scriptArgs(tool, query, names));
   const onAbort = () => proc.kill();
   signal?.addEventListener('abort', onAbort, { once: true });
-  const nodeSearch = tool === 'list' ? new NodeSearch(regex, hit, signal) : undefined;
+  const nodeSearch = tool === 'list' ? new NodeSearch(regex, !query.regex, hit, signal) : undefined;
   let stderrHead: Buffer | undefined = Buffer.alloc(0);
   let stdoutHead: Buffer | undefined = Buffer.alloc(0);
   const outHead = Buffer.from(`${SEARCH_MARKER}\0`, 'latin1');

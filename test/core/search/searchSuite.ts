@@ -13,7 +13,7 @@ export const NAMES = ['2026-03-01T10-00-00', '2026-03-02T10-00-00', '2026-03-03T
 
 /**
  * Three snapshots of a small tree, written the same way for a local and a remote root: `a.txt` says "needle one" in
- * the first two and "needle two" in the third; `keep.txt` never changes (one inode in all three); a binary file with
+ * the first two and "needle two" in the third; `gone.txt` is deleted before the third; `keep.txt` never changes (one inode in all three); a binary file with
  * the needle; a name that is not UTF-8; `docs/Upper.md` with NEEDLE in capitals. Then the working a.txt drops "two".
  */
 export async function buildSearchFixture(source: string, spec: string, reach: Reach): Promise<void> {
@@ -23,12 +23,16 @@ export async function buildSearchFixture(source: string, spec: string, reach: Re
     'bin.dat': Buffer.from('needle\0binary\n'),
     'docs/Upper.md': 'Title\nNEEDLE in capitals\n',
     'with space/b c.txt': 'the needle (in parens)\n',
+    'gone.txt': 'needle gone soon\n',
+    // 160 KB: line 2000 lies past the Node search's first 64 KiB read
+    'big.txt': Array.from({ length: 4000 }, (_, i) => (i === 1999 ? 'needle deep inside' : `filler line ${i} ${'.'.repeat(20)}`)).join('\n') + '\n',
   });
   fs.writeFileSync(Buffer.concat([Buffer.from(source + '/'), LATIN1_NAME]), 'latin needle\n');
   const snap = (i: number) => takeSnapshot({ source, root: spec, ...reach, createRoot: true, now: new Date(2026, 2, i + 1, 10, 0, 0) });
   await snap(0);
   await snap(1);
   fs.writeFileSync(path.join(source, 'a.txt'), 'alpha\nneedle two\nomega\nneedle one\n');
+  fs.rmSync(path.join(source, 'gone.txt'));
   await snap(2);
   fs.writeFileSync(path.join(source, 'a.txt'), 'alpha\nneedle one\n');
 }
@@ -50,16 +54,18 @@ export function searchSuite(get: () => { spec: string; source: string; reach: Re
         );
         assert.equal(report.tool, tool);
         assert.equal(report.snapshots, 3);
-        // 6 files × 3 snapshots; distinct contents: a.txt has 2 inodes, the 5 others one each (hard links)
-        assert.equal(report.files, 18);
-        assert.equal(report.contents, 7);
-        assert.deepEqual(listed, [18, 7]);
+        // 8 + 8 + 7 files (gone.txt deleted before the 3rd); distinct contents: a.txt has 2 inodes, the 7 others one each (hard links)
+        assert.equal(report.files, 23);
+        assert.equal(report.contents, 9);
+        assert.deepEqual(listed, [23, 9]);
         const latin = decodeNameBytes(LATIN1_NAME);
         assert.deepEqual(
           report.results.map(brief),
           [
             { path: 'a.txt', text: 'needle one', lines: [2, 4], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
             { path: 'a.txt', text: 'needle two', lines: [2], first: NAMES[2], last: NAMES[2], count: 1, goneSince: undefined, working: false },
+            { path: 'big.txt', text: 'needle deep inside', lines: [2000], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
+            { path: 'gone.txt', text: 'needle gone soon', lines: [1], first: NAMES[0], last: NAMES[1], count: 2, goneSince: NAMES[2], working: false },
             { path: latin, text: 'latin needle', lines: [1], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
             { path: 'keep.txt', text: 'still a needle here', lines: [3], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
             { path: 'with space/b c.txt', text: 'the needle (in parens)', lines: [1], first: NAMES[0], last: NAMES[2], count: 3, goneSince: undefined, working: true },
