@@ -64,6 +64,13 @@ try {
   };
   const grepMs = await rounds(grepOne);
   console.log(`grep -r over ONE snapshot (${FILES} files): median ${grepMs.toFixed(0)} ms`);
+  // The floor of any search that must know which snapshots hold a line: reading every snapshot's folders once (no stat, no content).
+  const snapshots = fs
+    .readdirSync(root)
+    .filter((n) => n !== 'latest')
+    .map((n) => path.join(root, n));
+  const walkMs = await rounds(() => run('find', [...snapshots, '-xdev', '-type', 'f', '-printf', '%i %p\\0']));
+  console.log(`  (walking all ${SNAPSHOTS} snapshots with find -printf, no search: median ${walkMs.toFixed(0)} ms = ${(walkMs / grepMs).toFixed(2)}× grep -r)`);
   let ok = true;
   for (const [label, options] of [
     [rgPath ? "ripgrep (VS Code's)" : 'ripgrep (on PATH)', rgPath ? { rgPath } : {}],
