@@ -17,12 +17,20 @@ export function localSearch(root: string): SearchAccess {
       }
     },
     async start(args) {
-      const child = spawn('sh', ['-c', SEARCH_SCRIPT, 'sh', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group: a cancel stops find, awk and rg with the script, not only sh.
+      const child = spawn('sh', ['-c', SEARCH_SCRIPT, 'sh', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const exited = new Promise<number | null>((resolve) => {
         child.once('error', () => resolve(127));
         child.once('close', (code) => resolve(code));
       });
-      return { stdout: child.stdout, stderr: child.stderr, exited, kill: () => child.kill('SIGTERM') };
+      const kill = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      };
+      return { stdout: child.stdout, stderr: child.stderr, exited, kill };
     },
     failure(exitCode, stderr) {
       if (exitCode === SEARCH_EXIT.noFind)
