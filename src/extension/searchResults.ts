@@ -93,6 +93,7 @@ export class SearchResultsProvider implements vscode.TreeDataProvider<SearchNode
     }
     const working = r.working === undefined ? '' : r.working ? '; still in the working file' : '; not in the working file';
     const item = new vscode.TreeItem(`${describeRange(r)}${working}`, vscode.TreeItemCollapsibleState.None);
+    item.tooltip = `${item.label}\nClick to open the newest of these versions at line ${r.lastLine}.`;
     item.iconPath = new vscode.ThemeIcon(r.goneSince ? 'circle-slash' : 'versions');
     item.contextValue = 'searchWhere';
     item.command = open;

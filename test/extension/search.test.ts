@@ -68,7 +68,9 @@ describe('Search in snapshots in a real VS Code', function () {
     assert.match(String(where[1]), /^in 1 snapshot, \d{4}-\d\d-\d\d \d\d:\d\d; not in the working file$/);
 
     await vscode.commands.executeCommand('rsyncSnapshots.searchResults.focus');
+    for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.increaseViewWidth'); // room for the snapshot ranges
     await screenshot('search-results');
+    for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
 
     // Click "quokka second line": the snapshot version holding it, at its line.
     const click = items[1].command!;
