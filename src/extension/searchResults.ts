@@ -11,16 +11,19 @@ export type SearchNode = { kind: 'file'; path: string; matches: SearchResult[] }
 
 const CONTEXT_KEY = 'rsyncSnapshots.hasSearchResults';
 
-/** A snapshot name as the local date and time it was taken. */
-export function snapshotTime(name: string): string {
+/** A snapshot name as the local date and time it was taken (with seconds when asked). */
+export function snapshotTime(name: string, seconds = false): string {
   const time = parseSnapshotName(name)?.time;
-  return time ? shortDateTime(time) : name;
+  return time ? shortDateTime(time, seconds) : name;
 }
 
-/** "in 14 snapshots, 2026-06-01 02:00 … 2026-06-09 02:00; gone since 2026-06-10 02:00". */
-export function describeRange(r: SearchResult): string {
-  const where = r.count === 1 ? `in 1 snapshot, ${snapshotTime(r.first)}` : `in ${r.count} snapshots, ${snapshotTime(r.first)} … ${snapshotTime(r.last)}`;
-  return r.goneSince ? `${where}; gone since ${snapshotTime(r.goneSince)}` : where;
+/** "in 14 snapshots, 2026-06-01 02:00 … 2026-06-09 02:00; gone since 2026-06-10 02:00" (seconds when minutes cannot tell them apart). */
+function describeRange(r: SearchResult): string {
+  const names = [r.first, r.last, r.goneSince].filter((n): n is string => Boolean(n));
+  const seconds = new Set(names.map((n) => snapshotTime(n))).size < new Set(names).size;
+  const time = (name: string) => snapshotTime(name, seconds);
+  const where = r.count === 1 ? `in 1 snapshot, ${time(r.first)}` : `in ${r.count} snapshots, ${time(r.first)} … ${time(r.last)}`;
+  return r.goneSince ? `${where}; gone since ${time(r.goneSince)}` : where;
 }
 
 /** The results of the last search, growing while it runs; the view shows only when there are some. */
