@@ -110,10 +110,11 @@ export async function searchSnapshots(root: BackupRoot, query: SearchQuery, opti
   };
   proc.stderr.on('data', (data: Buffer) => {
     if (stderrHead) {
+      // ssh may say something (a warning) before the script starts: the listing begins after the marker.
       stderrHead = Buffer.concat([stderrHead, data]);
-      if (stderrHead.length < outHead.length) return;
-      if (!stderrHead.subarray(0, outHead.length).equals(outHead)) return; // not our script's output (ssh's own message): kept for the error
-      data = stderrHead.subarray(outHead.length);
+      const at = stderrHead.indexOf(outHead);
+      if (at < 0) return; // kept for the error message
+      data = stderrHead.subarray(at + outHead.length);
       stderrHead = undefined;
     }
     const before = index.complete;
