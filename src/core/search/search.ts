@@ -124,9 +124,10 @@ export async function searchSnapshots(root: BackupRoot, query: SearchQuery, opti
   proc.stdout.on('data', (data: Buffer) => {
     if (hits) return hits(data);
     stdoutHead = Buffer.concat([stdoutHead!, data]);
-    const end = stdoutHead.indexOf(0, outHead.length);
+    const marker = stdoutHead.indexOf(outHead);
+    const end = marker < 0 ? -1 : stdoutHead.indexOf(0, marker + outHead.length);
     if (end < 0) return;
-    const name = stdoutHead.toString('latin1', outHead.length, end);
+    const name = stdoutHead.toString('latin1', marker + outHead.length, end);
     usedTool = name === 'list' ? 'node' : name === 'grep' ? 'grep' : 'rg';
     hits = nodeSearch ? nodePaths(root.localPath!, nodeSearch) : hitLines(hit);
     const rest = stdoutHead.subarray(end + 1);
