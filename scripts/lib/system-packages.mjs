@@ -10,6 +10,8 @@ export const SYSTEM_PACKAGES = {
   flock: 'util-linux',
   chromium: 'chromium',
   krb5: 'libkrb5-dev',
+  // rg on PATH: the remote search's ripgrep path (the tests' sshd host is this machine); grep and the Node search are tested too
+  ripgrep: 'ripgrep',
 };
 
 function installed(pkg) {

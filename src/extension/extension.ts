@@ -27,6 +27,10 @@ import { SNAPSHOT_SCHEME, toSnapshotUri } from './snapshotUri';
 import { SnapshotStatusBar } from './statusBar';
 import { FileHistoryProvider } from './fileHistoryView';
 import { compareVersionWithWorking, copyVersionPath, openVersion, restoreArgument, showBlockChange, showFileHistory, showSelectionHistory, showVersionChanges } from './fileHistoryCommands';
+import { compareSearchResult, openSearchResult, searchInSnapshots } from './searchCommand';
+import { activeSearchInput } from './searchInput';
+import { SearchNode, SearchResultsProvider } from './searchResults';
+import type { SearchQuery } from '../core/search/types';
 
 /** What the extension exports: used by the integration tests to read the view and the runner. */
 export interface RsyncSnapshotsApi {
@@ -35,6 +39,9 @@ export interface RsyncSnapshotsApi {
   /** The File History view's provider and view. */
   history: FileHistoryProvider;
   historyView: vscode.TreeView<unknown>;
+  /** The Search results view's provider, and the query input on screen (if any). */
+  searchResults: SearchResultsProvider;
+  searchInput(): vscode.InputBox | undefined;
   runner: SnapshotRunner;
   shownErrors: string[];
   /** Test hooks: when set, these choose in quick picks instead of a person. */
@@ -70,6 +77,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     tree.refresh();
     history.invalidate();
   });
+  const searchResults = new SearchResultsProvider();
+  const searchView = vscode.window.createTreeView('rsyncSnapshots.searchResults', { treeDataProvider: searchResults, showCollapseAll: true });
   const statusBar = new SnapshotStatusBar(runner, tree);
   const auto = new AutoSnapshot(runner, logger);
   const onRestored = (result: RestoreResult) => {
@@ -92,6 +101,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     historyView,
     vscode.window.onDidChangeActiveTextEditor((editor) => history.follow(editor?.document.uri)),
     vscode.workspace.onDidSaveTextDocument((doc) => history.saved(doc.uri)),
+    searchResults,
+    searchView,
     watcher,
     statusBar,
     auto,
@@ -170,6 +181,10 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
         { id: 'rsyncSnapshots.findDeletedFiles', run: () => findDeletedFiles(undefined, hooks) },
         { id: 'rsyncSnapshots.restore', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, false) },
         { id: 'rsyncSnapshots.restoreAsCopy', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, true) },
+        { id: 'rsyncSnapshots.searchInSnapshots', run: (query?: unknown) => searchInSnapshots(searchResults, isQuery(query) ? query : undefined) },
+        { id: 'rsyncSnapshots.openSearchResult', run: (node?: SearchNode) => openSearchResult(searchResults, node) },
+        { id: 'rsyncSnapshots.compareSearchResult', run: (node?: SearchNode) => compareSearchResult(searchResults, node) },
+        { id: 'rsyncSnapshots.clearSearchResults', run: () => searchResults.clear() },
         { id: 'rsyncSnapshots.showUsage', run: () => showSpaceUsage(tree.usage, () => tree.refresh()) },
         { id: 'rsyncSnapshots.prune', run: () => pruneSnapshots(hooks, () => tree.refresh()) },
         { id: 'rsyncSnapshots.checkRoot', run: () => checkBackupRoot() },
@@ -192,12 +207,19 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     treeView: treeView as vscode.TreeView<unknown>,
     history,
     historyView: historyView as vscode.TreeView<unknown>,
+    searchResults,
+    searchInput: () => activeSearchInput.box,
     runner,
     shownErrors,
     hooks,
     restorePanel: () => RestorePanel.latest,
     activationMs,
   };
+}
+
+/** A query passed to the search command (a keybinding's args, the tests): else it asks. */
+function isQuery(arg: unknown): arg is SearchQuery {
+  return typeof arg === 'object' && arg !== null && typeof (arg as SearchQuery).pattern === 'string';
 }
 
 /** A tree item or a URI, as menus pass them, to the snapshot URI it stands for. */

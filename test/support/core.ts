@@ -18,6 +18,8 @@ import { rootOwnership as rootOwnershipOf } from '../../src/core/root/ownership'
 import { diagnoseLinking as diagnoseLinkingOf, DiagnoseOptions } from '../../src/core/snapshot/linkDiagnostics';
 import { takeSnapshot as takeSnapshotInto } from '../../src/core/snapshot/snapshot';
 import type { SnapshotOptions, SnapshotResult } from '../../src/core/snapshot/types';
+import { searchSnapshots } from '../../src/core/search/search';
+import type { SearchOptions, SearchQuery } from '../../src/core/search/types';
 import type { UsageOptions } from '../../src/core/usage/model';
 import { measureUsage as measureUsageOf, usage as usageOf } from '../../src/core/usage/usage';
 import type { Logger } from '../../src/core/util/logger';
@@ -64,6 +66,7 @@ export const planPrune = async (spec: string, policy: PrunePolicy, options: Plan
 export const applyPrune = async (plan: PrunePlan, options: ApplyOptions & Reach = {}) => applyPruneTo(root(plan.root, options), plan, options);
 export const usage = async (spec: string, options: UsageOptions & Reach = {}) => usageOf(root(spec, options), options);
 export const measureUsage = async (spec: string, options: UsageOptions & Reach = {}) => measureUsageOf(root(spec, options), options);
+export const search = async (spec: string, query: SearchQuery, options: SearchOptions & Reach = {}) => searchSnapshots(root(spec, options), query, options);
 export const doctor = async (spec: string, reach: Reach = {}) => doctorOf(root(spec, reach));
 export const rootOwnership = async (spec: string, source: string, reach: Reach = {}) => rootOwnershipOf(root(spec, reach), source);
 export const diagnoseLinking = async (result: SnapshotResult, options: DiagnoseOptions = {}) => diagnoseLinkingOf(root(result.root), result, options);

@@ -6,8 +6,9 @@ import { pruneCommand } from './prune';
 import { changesCommand } from './changes';
 import { listCommand } from './list';
 import { restoreCommand } from './restore';
+import { searchCommand } from './search';
 import { snapshotCommand } from './snapshot';
 import { versionsCommand } from './versions';
 
 /** The CLI's command table, in the order --help shows them. */
-export const commands: CliCommand[] = [snapshotCommand, listCommand, versionsCommand, changesCommand, restoreCommand, duCommand, pruneCommand, doctorCommand, cronLineCommand];
+export const commands: CliCommand[] = [snapshotCommand, listCommand, versionsCommand, searchCommand, changesCommand, restoreCommand, duCommand, pruneCommand, doctorCommand, cronLineCommand];

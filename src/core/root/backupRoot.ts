@@ -3,6 +3,7 @@ import type { RawTreeDiff } from '../changes/treeDiff';
 import type { DoctorInspection } from '../doctor/types';
 import type { PruneDeletion, PruneScan } from '../prune/types';
 import type { ItemInfo, RestorePlan, RestoreSource } from '../restore/types';
+import type { ScriptTool, SearchProcess } from '../search/types';
 import type { UsageOptions, UsageResult } from '../usage/model';
 import type { SnapshotError } from '../util/errors';
 import type { Logger } from '../util/logger';
@@ -135,6 +136,15 @@ export interface DoctorAccess {
   commandLine(argv: string[]): string;
 }
 
+export interface SearchAccess {
+  /** How the search script searches here (local: the given ripgrep, else rg on PATH, else the Node search; remote: rg or grep on the host). */
+  tool(options: { rgPath?: string; noRipgrep?: boolean }): Promise<ScriptTool>;
+  /** Starts search/script.ts's script where the root is ("$1" = the root, then `args`): sh locally, ONE ssh call remotely. */
+  start(args: string[]): Promise<SearchProcess>;
+  /** The error for a run that exited with this code (ssh's own failure named as such). */
+  failure(exitCode: number, stderr: string): SnapshotError;
+}
+
 /**
  * An opened backup root: the only thing features know of where the root is. Made by openRoot() (root/open.ts),
  * the one place that tells a local folder from `[user@]host:/path`; each feature is written once against this.
@@ -168,6 +178,7 @@ export interface BackupRoot {
   readonly restore: RestoreAccess;
   readonly usage: UsageAccess;
   readonly doctor: DoctorAccess;
+  readonly search: SearchAccess;
   /** Ends what the root keeps open (the shared ssh connection). */
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import { localRsync } from './rsync';
 import { localSnapshots } from './snapshot';
 import { measureLocalUsage } from './usage';
 import { localVersions } from './versions';
+import { localSearch } from './search';
 
 /** A backup root that is a folder of this machine (an absolute, resolved path): fs calls, local rsync and flock. */
 export function openLocalRoot(root: string, options: { rsyncPath?: string; logger: Logger }): BackupRoot {
@@ -39,6 +40,7 @@ export function openLocalRoot(root: string, options: { rsyncPath?: string; logge
     restore: localRestore(root),
     usage: { measure: (o) => measureLocalUsage(root, o) },
     doctor: localDoctor(root),
+    search: localSearch(root),
     close: async () => {},
   };
 }

@@ -15,6 +15,7 @@ import type { Ssh } from './ssh';
 import { SshTransport } from './transport';
 import { measureRemoteUsage } from './usage';
 import { sshVersions } from './versions';
+import { sshSearch } from './search';
 
 export interface SshRootOptions {
   sshCommand?: string;
@@ -53,6 +54,7 @@ export function openSshRoot(location: RemoteRootLocation, options: SshRootOption
     restore: sshRestore(ssh),
     usage: { measure: (o) => measureRemoteUsage(ssh, o) },
     doctor: sshDoctor(ssh),
+    search: sshSearch(ssh),
     close: () => transport.close(),
   };
 }

@@ -149,11 +149,14 @@ export interface ExecResult {
   exitCode: number;
 }
 
-/** A long-running remote command with pipes (the remote lock): stdin/stdout stay open until closed. */
+/** A long-running remote command with pipes (the remote lock, a streaming search): stdin/stdout stay open until closed. */
 export interface SpawnedRemote {
   readonly stdin: NodeJS.WritableStream;
   readonly stdout: NodeJS.ReadableStream;
+  /** What the command wrote to stderr so far (empty with `rawStderr`: then read stderrStream). */
   stderr(): string;
+  /** The stderr bytes as they come (only with `rawStderr`). */
+  readonly stderrStream?: NodeJS.ReadableStream;
   readonly exited: Promise<number | null>;
   kill(): void;
 }
@@ -295,7 +298,7 @@ export class SshTransport {
   }
 
   /** Starts a remote command with open pipes (for the remote lock). ssh failures show up as exit 255 in `exited`. */
-  async spawn(argv: string[]): Promise<SpawnedRemote> {
+  async spawn(argv: string[], options: { rawStderr?: boolean } = {}): Promise<SpawnedRemote> {
     const ssh = await this.sshPath();
     const args = this.argsFor(argv);
     this.logger.debug(`$ ${formatCommandLine([ssh, ...args])}`);
@@ -303,8 +306,10 @@ export class SshTransport {
     this.remember(ssh);
     const child = spawn(ssh, args, { stdio: ['pipe', 'pipe', 'pipe'], env: this.env ? { ...process.env, ...this.env } : process.env });
     let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => (stderr += d));
+    if (!options.rawStderr) {
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (d: string) => (stderr += d));
+    }
     child.stdin.on('error', () => {});
     const exited = new Promise<number | null>((resolve) => {
       child.once('error', (err) => {
@@ -313,7 +318,7 @@ export class SshTransport {
       });
       child.once('close', (code) => resolve(code));
     });
-    return { stdin: child.stdin, stdout: child.stdout, stderr: () => stderr, exited, kill: () => child.kill('SIGTERM') };
+    return { stdin: child.stdin, stdout: child.stdout, stderr: () => stderr, stderrStream: options.rawStderr ? child.stderr : undefined, exited, kill: () => child.kill('SIGTERM') };
   }
 
   /** The error for a failed ssh run (exit 255), with what to do about it. */
