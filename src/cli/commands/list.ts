@@ -8,7 +8,7 @@ export const listCommand: CliCommand = {
   optionHelp: [],
   options: {},
   positionals: { min: 1, max: 1 },
-  async run({ positionals: [root], signal, openRoot }) {
+  async run({ positionals: [root], openRoot }) {
     const { listing, notes } = await openRoot(root).notes.readAll();
     const json = listing.snapshots.map((s) => {
       const meta = notes.get(s.name);
