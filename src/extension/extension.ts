@@ -17,7 +17,9 @@ import { createLogger } from './logger';
 import { ConsentHooks, RootConsent } from './rootConsent';
 import { RootWatcher } from './rootWatcher';
 import { closeOpenedRoots, SECTION, setRootLogger } from './settings';
-import { snapshotWorkspace } from './snapshotCommand';
+import { SnapshotCommandContext, SnapshotHooks, snapshotWithLabel, snapshotWorkspace } from './snapshotCommand';
+import { ChangeTracker } from './changeTracker';
+import { historyOn } from './historySchedule';
 import { SnapshotFileSystemProvider } from './snapshotFileSystem';
 import { SnapshotRunner } from './snapshotRunner';
 import { restrictedMessage, SnapshotsTreeProvider } from './snapshotsTree';
@@ -29,6 +31,9 @@ export interface RsyncSnapshotsApi {
   tree: SnapshotsTreeProvider;
   treeView: vscode.TreeView<unknown>;
   runner: SnapshotRunner;
+  /** Automatic history (its outcomes) and the status bar (its text). */
+  auto: AutoSnapshot;
+  statusBar: SnapshotStatusBar;
   shownErrors: string[];
   /** Test hooks: when set, these choose in quick picks instead of a person. */
   hooks: TestHooks;
@@ -38,7 +43,7 @@ export interface RsyncSnapshotsApi {
   activationMs: number;
 }
 
-type TestHooks = RestoreHooks & PathPickHooks & PruneHooks & ConsentHooks;
+type TestHooks = RestoreHooks & PathPickHooks & PruneHooks & ConsentHooks & SnapshotHooks;
 
 export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const started = performance.now();
@@ -47,13 +52,30 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const logger = createLogger(log);
   setRootLogger(logger);
   const hooks: TestHooks = {};
-  const runner = new SnapshotRunner(logger, new RootConsent(context.globalState, hooks, logger));
+  const tracker = new ChangeTracker();
+  const runner = new SnapshotRunner(logger, new RootConsent(context.globalState, hooks, logger), tracker);
   const tree = new SnapshotsTreeProvider();
   const treeView = vscode.window.createTreeView('rsyncSnapshots.snapshots', { treeDataProvider: tree, showCollapseAll: true });
   treeView.message = restrictedMessage();
-  const watcher = new RootWatcher(() => tree.refresh());
-  const statusBar = new SnapshotStatusBar(runner, tree);
-  const auto = new AutoSnapshot(runner, logger);
+  // Automatic history: timers and the folder watcher only where it is on (settings, or this workspace's answer).
+  const auto = new AutoSnapshot(runner, tracker, context.workspaceState, logger);
+  const statusBar = new SnapshotStatusBar(runner, tracker, (folder) => historyOn(auto.schedule(folder)));
+  const watcher = new RootWatcher(() => {
+    tree.refresh();
+    void statusBar.reload(); // a CLI or cron snapshot into the same root
+  });
+  const engage = () => statusBar.engage();
+  if (auto.enabled) engage();
+  const snapshotContext: SnapshotCommandContext = {
+    runner,
+    tracker,
+    state: context.workspaceState,
+    hooks,
+    onHistoryOn: () => {
+      auto.reschedule();
+      engage();
+    },
+  };
   const onRestored = (result: RestoreResult) => {
     tree.refresh();
     const summary = `Restored ${result.restored.length} item(s)${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
@@ -66,9 +88,12 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
 
   context.subscriptions.push(
     log,
+    tracker,
     runner,
     tree,
     treeView,
+    tree.onDidList(engage), // the view was opened
+    runner.onDidChange(engage),
     watcher,
     statusBar,
     auto,
@@ -82,15 +107,18 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
       watcher.rewatch(); // the first snapshot may have created the root
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration(SECTION)) return;
+      if (!e.affectsConfiguration(SECTION) && !e.affectsConfiguration('files.watcherExclude')) return;
       tree.refresh();
       watcher.rewatch();
       auto.reschedule();
+      if (auto.enabled) engage();
+      void statusBar.reload();
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       tree.refresh();
       watcher.rewatch();
       auto.reschedule();
+      void statusBar.reload();
     }),
     // Restricted Mode ends: the folder's own settings (root, schedule, retention) apply from now on, no reload.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -99,10 +127,12 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
       tree.refresh();
       watcher.rewatch();
       auto.reschedule();
+      if (auto.enabled) engage();
     }),
     ...registerCommandTable(
       [
-        { id: 'rsyncSnapshots.snapshotWorkspace', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWorkspace(runner, folder) },
+        { id: 'rsyncSnapshots.snapshotWorkspace', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWorkspace(snapshotContext, folder) },
+        { id: 'rsyncSnapshots.snapshotWithLabel', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWithLabel(snapshotContext, folder) },
         { id: 'rsyncSnapshots.refresh', run: () => tree.refresh() },
         {
           id: 'rsyncSnapshots.revealSnapshot',
@@ -132,7 +162,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   );
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs };
+  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, auto, statusBar, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs };
 }
 
 /** A tree item or a URI, as menus pass them, to the snapshot URI it stands for. */
