@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkForChanges } from '../../../src/core/snapshot/changeCheck';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { repoRoot, run, runCli } from '../../support/proc';
-import { listSnapshots, readSnapshotFile, readSnapshotMeta, root as openTestRoot, Reach, takeSnapshot } from '../../support/core';
+import { checkForChanges, listSnapshots, readSnapshotFile, readSnapshotMeta, Reach, takeSnapshot } from '../../support/core';
 
 /** How one transport's suite reaches its roots: a spec for a folder of this machine, and the options to open it. */
 export interface ChangeCheckTarget {
@@ -33,7 +32,7 @@ export function changeCheckSuite(target: ChangeCheckTarget): void {
     assert.equal(build.code, 0, build.stderr);
   });
   after(() => tmp.cleanup());
-  const check = (source: string, root: string, excludes: string[] = []) => checkForChanges(openTestRoot(target.spec(root), target.reach()), { source, excludes });
+  const check = (source: string, root: string, excludes: string[] = []) => checkForChanges({ root: target.spec(root), ...target.reach(), source, excludes });
   const snap = (source: string, root: string, excludes: string[] = []) => takeSnapshot({ source, root: target.spec(root), ...target.reach(), excludes, createRoot: true });
 
   async function setup() {
