@@ -1,5 +1,6 @@
 import assert from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -72,7 +73,7 @@ describe('Automatic history (the view never opened)', function () {
   it('the status bar reads the root itself: a CLI snapshot into the same root shows with its label', async () => {
     const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
     fs.appendFileSync(path.join(workspaceFolder().uri.fsPath, 'README.md'), '\nedited before a cron run\n');
-    execFileSync(process.execPath, [cli, 'snapshot', workspaceFolder().uri.fsPath, root, '--label', 'nightly from cron'], { encoding: 'utf8' });
+    await promisify(execFile)(process.execPath, [cli, 'snapshot', workspaceFolder().uri.fsPath, root, '--label', 'nightly from cron']);
     await waitFor('the status bar to show the CLI snapshot', () => /nightly from cron/.test(api.statusBar.text), 15_000);
     assert.match(api.statusBar.text, /now|sec|min/);
     assert.equal(api.treeView.visible, false);
