@@ -22,11 +22,13 @@ interface FolderWatch {
   /** Changed paths (relative) since the baseline. */
   changed: Set<string>;
   /** The snapshot the baseline equals, confirmed by a snapshot we took or an rsync check; undefined: unknown. */
-  baseline?: { latest: string; at: number };
+  baseline?: { latest: string; at: number; stamp: string };
+  /** objectsStamp() when the last begin() was called. */
+  begunStamp?: string;
   /** Bumped by begin(): a confirm() of an older begin() is stale. */
   generation: number;
   /** watcherBlindSpots, looked up at most every BLIND_SPOTS_TTL_MS. */
-  blind?: { at: number; spots: string[] };
+  blind?: { at: number } & BlindSpots;
 }
 
 export interface TrackedState {
@@ -42,7 +44,8 @@ export interface TrackedState {
  * Knows, from the editor's file watcher (which also sees git, generators and other tools), whether anything under a
  * workspace folder changed since its last snapshot — so an automatic run with nothing changed costs no rsync. Unsure
  * (→ callers fall back to one rsync --dry-run check) after a restart, a failed run, a young watcher, an hour without
- * a check, or when files.watcherExclude hides paths our snapshots keep (by default .git/objects).
+ * a check, when files.watcherExclude hides paths our snapshots keep, or when a repository's .git/objects (hidden from the
+ * watcher by default) changed — seen by comparing its folders' mtimes.
  */
 export class ChangeTracker implements vscode.Disposable {
   private readonly folders = new Map<string, FolderWatch>();
@@ -108,9 +111,9 @@ export class ChangeTracker implements vscode.Disposable {
     const changes = entry.changed.size;
     if (!entry.baseline) return { changes, unsure: 'no snapshot or check since the watcher started' };
     if (Date.now() - entry.baseline.at >= BASELINE_MAX_AGE_MS) return { changes, unsure: 'last checked over an hour ago' };
-    if (!entry.blind || Date.now() - entry.blind.at > BLIND_SPOTS_TTL_MS) entry.blind = { at: Date.now(), spots: watcherBlindSpots(folder, entry.exclude) };
-    const blind = entry.blind.spots;
-    if (blind.length) return { changes, unsure: `files.watcherExclude hides ${blind.join(', ')}` };
+    const { hidden, objects } = this.blindSpots(folder, entry);
+    if (hidden.length) return { changes, unsure: `files.watcherExclude hides ${hidden.join(', ')}` };
+    if (objectsStamp(objects) !== entry.baseline.stamp) return { changes, unsure: `objects were added to a git repository (${objects.join(', ')}, hidden from the watcher)` };
     return { since: entry.baseline.latest, changes };
   }
 
@@ -118,6 +121,7 @@ export class ChangeTracker implements vscode.Disposable {
   begin(folder: vscode.WorkspaceFolder): number | undefined {
     const entry = this.folders.get(folder.uri.toString());
     if (!entry) return undefined;
+    entry.begunStamp = objectsStamp(this.blindSpots(folder, entry).objects);
     entry.changed.clear();
     entry.baseline = undefined;
     this.emitter.fire(folder);
@@ -129,7 +133,12 @@ export class ChangeTracker implements vscode.Disposable {
     const entry = this.folders.get(folder.uri.toString());
     if (!entry || token !== entry.generation) return;
     if (begunAt - entry.since < WARM_UP_MS) return; // the watcher may have missed something before it ran
-    entry.baseline = { latest, at: begunAt };
+    entry.baseline = { latest, at: begunAt, stamp: entry.begunStamp ?? '' };
+  }
+
+  private blindSpots(folder: vscode.WorkspaceFolder, entry: FolderWatch): BlindSpots {
+    if (!entry.blind || Date.now() - entry.blind.at > BLIND_SPOTS_TTL_MS) entry.blind = { at: Date.now(), ...watcherBlindSpots(folder, entry.exclude) };
+    return entry.blind;
   }
 
   /** The run failed or was cancelled: what the root holds is unknown again. */
@@ -146,32 +155,84 @@ export class ChangeTracker implements vscode.Disposable {
   }
 }
 
+interface BlindSpots {
+  /** files.watcherExclude patterns that may hide a change our snapshots keep. */
+  hidden: string[];
+  /** .git/objects folders hidden from the watcher but watched by objectsStamp(). */
+  objects: string[];
+}
+
 /**
  * files.watcherExclude patterns (the editor's watcher reports nothing under them) that could hide a change our
  * snapshots keep. A pattern `[**\/ or *\/]NAME/…` counts when the snapshot does not exclude folders named NAME and the
- * folder has one where the pattern looks (at its top, or one level down; by default: a repository's .git/objects);
- * other shapes always count. A NAME folder deeper down (a nested repository) is not looked for: the hourly rsync
- * check (BASELINE_MAX_AGE_MS) bounds what it could hide.
+ * folder has one where the pattern looks (at its top, or one level down); other shapes always count. A git
+ * repository's `.git/objects` (hidden by default) is covered by objectsStamp() instead: git only ever adds, renames
+ * and deletes object files, never edits one in place. A NAME folder deeper down (a nested repository) is not looked
+ * for: the hourly rsync check (BASELINE_MAX_AGE_MS) bounds what it could hide.
  */
-export function watcherBlindSpots(folder: vscode.WorkspaceFolder, exclude: ExcludeMatcher): string[] {
+export function watcherBlindSpots(folder: vscode.WorkspaceFolder, exclude: ExcludeMatcher): BlindSpots {
   const patterns = vscode.workspace.getConfiguration('files', folder.uri).get<Record<string, boolean>>('watcherExclude', {});
   const top = folder.uri.fsPath;
   let children: string[] | undefined;
-  const childDirs = () =>
-    (children ??= fs
-      .readdirSync(top, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name));
-  return Object.entries(patterns)
-    .filter(([, on]) => on)
-    .map(([pattern]) => pattern)
-    .filter((pattern) => {
-      const m = /^((?:\*\*?\/)*)([^/*?[\]{}]+)\//.exec(pattern);
-      if (!m) return true;
-      const [, prefix, name] = m;
-      if (exclude(name, true) && exclude(`x/${name}`, true)) return false;
-      const atTop = prefix === '' || prefix.includes('**/');
-      const below = prefix !== '';
-      return (atTop && fs.existsSync(path.join(top, name))) || (below && childDirs().some((child) => fs.existsSync(path.join(top, child, name))));
-    });
+  const childDirs = () => {
+    try {
+      children ??= fs
+        .readdirSync(top, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
+    } catch {
+      children = [];
+    }
+    return children;
+  };
+  const result: BlindSpots = { hidden: [], objects: [] };
+  for (const [pattern, on] of Object.entries(patterns)) {
+    if (!on) continue;
+    const m = /^((?:\*\*?\/)*)([^/*?[\]{}]+)\/(.*)$/.exec(pattern);
+    if (!m) {
+      result.hidden.push(pattern);
+      continue;
+    }
+    const [, prefix, name, rest] = m;
+    if (exclude(name, true) && exclude(`x/${name}`, true)) continue;
+    // Where the pattern's literal part (e.g. .git/subtree-cache) exists: only there can it hide anything.
+    const literal = [
+      name,
+      ...rest.split('/').slice(
+        0,
+        rest.split('/').findIndex((part) => /[*?[\]{}]/.test(part) || !part),
+      ),
+    ];
+    const found = [...(prefix === '' || prefix.includes('**/') ? [top] : []), ...(prefix !== '' ? childDirs().map((child) => path.join(top, child)) : [])]
+      .map((base) => path.join(base, ...literal))
+      .filter((dir) => fs.existsSync(dir));
+    if (!found.length) continue;
+    if (literal.join('/') === '.git/objects' && rest === 'objects/**') result.objects.push(...found);
+    else result.hidden.push(pattern);
+  }
+  return result;
+}
+
+/**
+ * The newest mtime (ns) and entry count of each `.git/objects` folder and its direct subfolders (00…ff, pack, info):
+ * a new, renamed or deleted object file changes it. A few hundred stats at most.
+ */
+function objectsStamp(dirs: string[]): string {
+  return dirs
+    .map((dir) => {
+      try {
+        let newest = fs.statSync(dir, { bigint: true }).mtimeNs;
+        let count = 0;
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+          count++;
+          if (!entry.isDirectory()) continue;
+          const mtime = fs.statSync(path.join(dir, entry.name), { bigint: true }).mtimeNs;
+          if (mtime > newest) newest = mtime;
+        }
+        return `${newest}:${count}`;
+      } catch {
+        return 'none';
+      }
+    })
+    .join(' ');
 }

@@ -25,7 +25,7 @@ export class SnapshotStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('rsyncSnapshots.status', vscode.StatusBarAlignment.Left, 10);
   private readonly disposables: vscode.Disposable[] = [];
   private readonly timer: NodeJS.Timeout;
-  private readonly last = new Map<string, LastSnapshot | undefined>();
+  private last = new Map<string, LastSnapshot | undefined>();
   private engaged = false;
   private lastRemoteRead = 0;
   private reading: Promise<void> | undefined;
@@ -77,17 +77,18 @@ export class SnapshotStatusBar implements vscode.Disposable {
 
   private async read(): Promise<void> {
     this.lastRemoteRead = Date.now();
-    this.last.clear();
+    const last = new Map<string, LastSnapshot | undefined>();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       try {
         const root = folderRoot(folder);
         const listing = await root.list();
         const newest = listing.latest ?? listing.snapshots[listing.snapshots.length - 1];
-        this.last.set(folder.uri.toString(), newest && { name: newest.name, time: newest.time, meta: await root.notes.read(newest.name) });
+        last.set(folder.uri.toString(), newest && { name: newest.name, time: newest.time, meta: await root.notes.read(newest.name) });
       } catch {
-        this.last.set(folder.uri.toString(), undefined); // no root yet, or unreachable: "no snapshot"
+        last.set(folder.uri.toString(), undefined); // no root yet, or unreachable: "no snapshot"
       }
     }
+    this.last = last;
   }
 
   private hasRemoteRoot(): boolean {

@@ -38,6 +38,10 @@ describe('Automatic history (the view never opened)', function () {
   });
 
   it('every N minutes (here 0.05 = 3 s): a snapshot when something changed, nothing at all when nothing did', async () => {
+    // A repository's object store, which the editor's watcher does not report (files.watcherExclude): covered all the same.
+    const objects = path.join(workspaceFolder().uri.fsPath, '.git', 'objects', 'ab');
+    fs.mkdirSync(objects, { recursive: true });
+    fs.writeFileSync(path.join(objects, '0001'), 'an object');
     const start = api.auto.outcomes.length;
     await config().update('autoSnapshotMinutes', 0.05, vscode.ConfigurationTarget.Global);
     const first = await nextOutcome(start, 'the first automatic run');
@@ -57,6 +61,22 @@ describe('Automatic history (the view never opened)', function () {
     assert.deepEqual(await names(), after, 'no folder made while nothing changed');
     assert.match(api.statusBar.text, /0 changes since/);
 
+    // A new object in .git/objects (hidden from the watcher): the next run checks with rsync and snapshots it.
+    const beforeObject = api.auto.outcomes.length;
+    fs.writeFileSync(path.join(objects, '0002'), 'a new object');
+    const objectRun = await waitFor('an automatic snapshot of the new object', () => api.auto.outcomes.slice(beforeObject).find((o) => 'taken' in o), 30_000);
+    const objectSnapshot = (objectRun as Extract<AutoOutcome, { taken: unknown }>).taken.name;
+    assert.equal((await readSnapshotFile(root, objectSnapshot, '.git/objects/ab/0002')).toString(), 'a new object');
+    assert.ok(
+      api.auto.outcomes.slice(beforeObject).every((o) => 'taken' in o || ('unchanged' in o && o.unchanged.how === 'watcher')),
+      'no run before it claimed "unchanged" by rsync: the stamp told it at once',
+    );
+    await waitFor(
+      'the watcher to be sure again',
+      () => api.auto.outcomes.slice(beforeObject).find((o) => 'unchanged' in o && o.unchanged.how === 'watcher' && api.auto.outcomes.indexOf(o) > api.auto.outcomes.indexOf(objectRun)),
+      30_000,
+    );
+
     // A change (made outside the editor, as git or a generator would): the watcher sees it, the next run snapshots it.
     const file = path.join(workspaceFolder().uri.fsPath, 'notes', 'todo.txt');
     fs.appendFileSync(file, 'written by another tool\n');
@@ -68,6 +88,7 @@ describe('Automatic history (the view never opened)', function () {
     assert.equal(api.treeView.visible, false, 'still without the view');
     await config().update('autoSnapshotMinutes', undefined, vscode.ConfigurationTarget.Global);
     await waitFor('the last automatic run to finish', () => !api.runner.isRunning, 20_000);
+    fs.rmSync(path.join(workspaceFolder().uri.fsPath, '.git'), { recursive: true, force: true }); // the other suites expect none
   });
 
   it('the status bar reads the root itself: a CLI snapshot into the same root shows with its label', async () => {
