@@ -2,13 +2,14 @@ import assert from 'node:assert';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { AutoOutcome } from '../../src/extension/autoSnapshot';
 import type { RsyncSnapshotsApi } from '../../src/extension/extension';
 import type { RunResult } from '../../src/extension/snapshotRunner';
 import { listSnapshots, readSnapshotFile, readSnapshotMeta } from '../support/core';
-import { EXTENSION_ID, testBackupRoot, waitFor, workspaceFolder } from './helpers';
+import { EXTENSION_ID, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
 
 /**
@@ -24,9 +25,14 @@ describe('Automatic history (the view never opened)', function () {
   const names = async () => (await listSnapshots(root)).snapshots.map((s) => s.name);
   const nextOutcome = async (after: number, what: string) => waitFor(what, () => (api.auto.outcomes.length > after ? api.auto.outcomes[after] : undefined), 30_000);
 
+  let savedRoot: string | undefined;
+
   before(async () => {
-    root = await testBackupRoot();
-    fs.mkdirSync(root, { recursive: true });
+    // A root of its own, so the other suites' roots hold none of these snapshots.
+    savedRoot = config().inspect<string>('backupRoot')?.globalValue;
+    root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rs-ext-auto-')), 'backups');
+    fs.mkdirSync(root);
+    await config().update('backupRoot', root, vscode.ConfigurationTarget.Global);
     const ext = vscode.extensions.getExtension<RsyncSnapshotsApi>(EXTENSION_ID)!;
     await waitFor('the extension to activate after startup, without its view', () => ext.isActive, 30_000);
     api = ext.exports;
@@ -35,6 +41,8 @@ describe('Automatic history (the view never opened)', function () {
 
   after(async () => {
     await config().update('autoSnapshotMinutes', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('backupRoot', savedRoot, vscode.ConfigurationTarget.Global);
+    fs.rmSync(path.join(workspaceFolder().uri.fsPath, '.git'), { recursive: true, force: true }); // the other suites expect none
   });
 
   it('every N minutes (here 0.05 = 3 s): a snapshot when something changed, nothing at all when nothing did', async () => {
@@ -88,7 +96,6 @@ describe('Automatic history (the view never opened)', function () {
     assert.equal(api.treeView.visible, false, 'still without the view');
     await config().update('autoSnapshotMinutes', undefined, vscode.ConfigurationTarget.Global);
     await waitFor('the last automatic run to finish', () => !api.runner.isRunning, 20_000);
-    fs.rmSync(path.join(workspaceFolder().uri.fsPath, '.git'), { recursive: true, force: true }); // the other suites expect none
   });
 
   it('the status bar reads the root itself: a CLI snapshot into the same root shows with its label', async () => {
