@@ -19,7 +19,9 @@ import { createLogger } from './logger';
 import { ConsentHooks, RootConsent } from './rootConsent';
 import { RootWatcher } from './rootWatcher';
 import { closeOpenedRoots, SECTION, setRootLogger } from './settings';
-import { snapshotWorkspace } from './snapshotCommand';
+import { SnapshotCommandContext, SnapshotHooks, snapshotWithLabel, snapshotWorkspace } from './snapshotCommand';
+import { ChangeTracker } from './changeTracker';
+import { historyOn } from './historySchedule';
 import { SnapshotFileSystemProvider } from './snapshotFileSystem';
 import { SnapshotRunner } from './snapshotRunner';
 import { restrictedMessage, SnapshotsTreeProvider } from './snapshotsTree';
@@ -43,6 +45,9 @@ export interface RsyncSnapshotsApi {
   searchResults: SearchResultsProvider;
   searchInput(): vscode.InputBox | undefined;
   runner: SnapshotRunner;
+  /** Automatic history (its outcomes) and the status bar (its text). */
+  auto: AutoSnapshot;
+  statusBar: SnapshotStatusBar;
   shownErrors: string[];
   /** Test hooks: when set, these choose in quick picks instead of a person. */
   hooks: TestHooks;
@@ -52,7 +57,7 @@ export interface RsyncSnapshotsApi {
   activationMs: number;
 }
 
-type TestHooks = RestoreHooks & PathPickHooks & PruneHooks & ConsentHooks;
+type TestHooks = RestoreHooks & PathPickHooks & PruneHooks & ConsentHooks & SnapshotHooks;
 
 export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const started = performance.now();
@@ -61,7 +66,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const logger = createLogger(log);
   setRootLogger(logger);
   const hooks: TestHooks = {};
-  const runner = new SnapshotRunner(logger, new RootConsent(context.globalState, hooks, logger));
+  const tracker = new ChangeTracker();
+  const runner = new SnapshotRunner(logger, new RootConsent(context.globalState, hooks, logger), tracker);
   const tree = new SnapshotsTreeProvider();
   const treeView = vscode.window.createTreeView('rsyncSnapshots.snapshots', { treeDataProvider: tree, showCollapseAll: true });
   treeView.message = restrictedMessage();
@@ -73,14 +79,28 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     vscode.commands.executeCommand('setContext', 'rsyncSnapshots.selectionHistory', Boolean(selection));
   };
   history.follow(vscode.window.activeTextEditor?.document.uri);
+  const searchResults = new SearchResultsProvider();
+  const searchView = vscode.window.createTreeView('rsyncSnapshots.searchResults', { treeDataProvider: searchResults, showCollapseAll: true });
+  // Automatic history: timers and the folder watcher only where it is on (settings, or this workspace's answer).
+  const auto = new AutoSnapshot(runner, tracker, context.workspaceState, logger);
+  const statusBar = new SnapshotStatusBar(runner, tracker, (folder) => historyOn(auto.schedule(folder)));
   const watcher = new RootWatcher(() => {
     tree.refresh();
     history.invalidate();
+    void statusBar.reload(); // a CLI or cron snapshot into the same root
   });
-  const searchResults = new SearchResultsProvider();
-  const searchView = vscode.window.createTreeView('rsyncSnapshots.searchResults', { treeDataProvider: searchResults, showCollapseAll: true });
-  const statusBar = new SnapshotStatusBar(runner, tree);
-  const auto = new AutoSnapshot(runner, logger);
+  const engage = () => statusBar.engage();
+  if (auto.enabled) engage();
+  const snapshotContext: SnapshotCommandContext = {
+    runner,
+    tracker,
+    state: context.workspaceState,
+    hooks,
+    onHistoryOn: () => {
+      auto.reschedule();
+      engage();
+    },
+  };
   const onRestored = (result: RestoreResult) => {
     tree.refresh();
     history.invalidate();
@@ -94,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
 
   context.subscriptions.push(
     log,
+    tracker,
     runner,
     tree,
     treeView,
@@ -103,6 +124,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     vscode.workspace.onDidSaveTextDocument((doc) => history.saved(doc.uri)),
     searchResults,
     searchView,
+    tree.onDidList(engage), // the view was opened
+    runner.onDidChange(engage),
     watcher,
     statusBar,
     auto,
@@ -117,16 +140,19 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
       watcher.rewatch(); // the first snapshot may have created the root
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration(SECTION)) return;
+      if (!e.affectsConfiguration(SECTION) && !e.affectsConfiguration('files.watcherExclude')) return;
       tree.refresh();
       history.invalidate();
       watcher.rewatch();
       auto.reschedule();
+      if (auto.enabled) engage();
+      void statusBar.reload();
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       tree.refresh();
       watcher.rewatch();
       auto.reschedule();
+      void statusBar.reload();
     }),
     // Restricted Mode ends: the folder's own settings (root, schedule, retention) apply from now on, no reload.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -135,10 +161,11 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
       tree.refresh();
       watcher.rewatch();
       auto.reschedule();
+      if (auto.enabled) engage();
     }),
     ...registerCommandTable(
       [
-        { id: 'rsyncSnapshots.snapshotWorkspace', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWorkspace(runner, folder) },
+        { id: 'rsyncSnapshots.snapshotWorkspace', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWorkspace(snapshotContext, folder) },
         {
           id: 'rsyncSnapshots.refresh',
           run: () => {
@@ -146,6 +173,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
             history.invalidate();
           },
         },
+        { id: 'rsyncSnapshots.snapshotWithLabel', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWithLabel(snapshotContext, folder) },
         { id: 'rsyncSnapshots.showFileHistory', run: (uri?: vscode.Uri) => showFileHistory(history, uri instanceof vscode.Uri ? uri : undefined) },
         { id: 'rsyncSnapshots.showSelectionHistory', run: () => showSelectionHistory(history) },
         { id: 'rsyncSnapshots.history.wholeFile', run: () => history.showWholeFile() },
@@ -210,6 +238,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     searchResults,
     searchInput: () => activeSearchInput.box,
     runner,
+    auto,
+    statusBar,
     shownErrors,
     hooks,
     restorePanel: () => RestorePanel.latest,

@@ -4,7 +4,10 @@ import { pickWorkspaceFolder } from './pickFolder';
 import { isMissingRoot } from '../core/util/errors';
 import { showReport } from './reportDocument';
 import { readSettings } from './settings';
+import type { ChangeTracker } from './changeTracker';
+import { askKeepHistory, HistoryHooks } from './historySchedule';
 import { RunResult, SnapshotRunner } from './snapshotRunner';
+import { unchangedSince } from './unchangedSince';
 
 const WHY_FULL_COPY = `# Why a snapshot was a full copy
 
@@ -22,16 +25,49 @@ previous snapshot. When nothing gets linked, every snapshot is full size. The us
 Run **Rsync Snapshots: Check backup root** for the filesystem, hard-link and \`latest\` checks.
 `;
 
-/** "Snapshot workspace": progress notification with rsync's progress and a Cancel that stops rsync. */
-export async function snapshotWorkspace(runner: SnapshotRunner, given?: vscode.WorkspaceFolder | vscode.Uri): Promise<RunResult | undefined> {
+/** Lets the integration tests answer instead of a person. */
+export interface SnapshotHooks extends HistoryHooks {
+  /** "Nothing changed since … — take one anyway?" */
+  takeAnyway?: (latest: string) => boolean;
+  /** The label "Snapshot with label…" asks for (undefined: cancelled). */
+  snapshotLabel?: () => string | undefined;
+}
+
+export interface SnapshotCommandContext {
+  runner: SnapshotRunner;
+  tracker: ChangeTracker;
+  /** The extension's workspaceState: the answer to "Keep history automatically?". */
+  state: vscode.Memento;
+  hooks: SnapshotHooks;
+  /** Called when the user switched automatic history on. */
+  onHistoryOn: () => void;
+}
+
+/**
+ * "Snapshot workspace": progress notification with rsync's progress and a Cancel that stops rsync. When nothing changed
+ * since the latest snapshot it asks first; the first one in a workspace offers automatic history.
+ */
+export async function snapshotWorkspace(context: SnapshotCommandContext, given?: vscode.WorkspaceFolder | vscode.Uri, label?: string): Promise<RunResult | undefined> {
+  const { runner, tracker, hooks } = context;
   const folder = await pickWorkspaceFolder(given);
   if (!folder) return undefined;
+  // A labelled snapshot marks a moment on purpose: taken even when nothing changed.
+  const unchanged = label ? undefined : await unchangedSince(folder, tracker).catch(() => undefined);
+  if (unchanged) {
+    const again = 'Take Snapshot';
+    const anyway = hooks.takeAnyway
+      ? hooks.takeAnyway(unchanged.latest)
+      : (await vscode.window.showInformationMessage(`Nothing changed since ${unchanged.latest} — take one anyway?`, { modal: true }, again)) === again;
+    if (!anyway) return undefined;
+  }
   const take = (createRoot: boolean) =>
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Snapshot of ${folder.name}`, cancellable: true }, (progress, token) => {
       let last = 0;
       return runner.run(folder, {
         token,
         createRoot,
+        trigger: 'manual',
+        label,
         onProgress: (p) => {
           progress.report({ message: `${p.percent}% · ${formatBytes(p.bytes)}${p.files ? ` · ${p.files} files` : ''}`, increment: Math.max(0, p.percent - last) });
           last = Math.max(last, p.percent);
@@ -48,7 +84,11 @@ export async function snapshotWorkspace(runner: SnapshotRunner, given?: vscode.W
     if (create !== 'Create Folder') return undefined;
     result = await take(true);
   }
-  const summary = `Snapshot ${result.name}: ${result.filesTransferred} files copied (${formatBytes(result.bytesTransferred)}), ${result.filesUnchanged} unchanged, ${formatDuration(result.durationMs)}.`;
+  askKeepHistory(folder, context.state, hooks).then(
+    (on) => on && context.onHistoryOn(),
+    () => {},
+  );
+  const summary = `Snapshot ${result.name}${label ? ` “${label}”` : ''}: ${result.filesTransferred} files copied (${formatBytes(result.bytesTransferred)}), ${result.filesUnchanged} unchanged, ${formatDuration(result.durationMs)}.`;
   const actions = result.linking ? ['Learn More', 'Reveal in Snapshots'] : ['Reveal in Snapshots'];
   const show = result.warnings.length ? vscode.window.showWarningMessage(`${summary} ${result.warnings.join(' ')}`, ...actions) : vscode.window.showInformationMessage(summary, ...actions);
   show.then(async (choice) => {
@@ -56,4 +96,17 @@ export async function snapshotWorkspace(runner: SnapshotRunner, given?: vscode.W
     if (choice === 'Learn More') await showReport('Why a snapshot was a full copy', WHY_FULL_COPY);
   });
   return result;
+}
+
+/** "Snapshot with label…": asks for the label, then takes the snapshot with it. */
+export async function snapshotWithLabel(context: SnapshotCommandContext, given?: vscode.WorkspaceFolder | vscode.Uri): Promise<RunResult | undefined> {
+  const label = context.hooks.snapshotLabel
+    ? context.hooks.snapshotLabel()
+    : await vscode.window.showInputBox({
+        title: 'Snapshot with label',
+        prompt: 'A note shown beside the snapshot, e.g. "before the refactoring"',
+        validateInput: (v) => (v.trim() ? undefined : 'Type a label, or press Escape'),
+      });
+  if (!label?.trim()) return undefined;
+  return snapshotWorkspace(context, given, label.trim());
 }

@@ -7,6 +7,8 @@ import { LinkDiagnosis } from '../core/snapshot/linkDiagnostics';
 import { takeSnapshot } from '../core/snapshot/snapshot';
 import type { SnapshotResult } from '../core/snapshot/types';
 import { autoPrune, AutoPruneOutcome } from './pruneCommand';
+import type { SnapshotTrigger } from '../core/root/notes';
+import type { ChangeTracker } from './changeTracker';
 import { RootConsent } from './rootConsent';
 import { folderRoot, readSettings } from './settings';
 
@@ -41,6 +43,7 @@ export class SnapshotRunner implements vscode.Disposable {
   constructor(
     private readonly logger: Logger,
     private readonly consent: RootConsent,
+    private readonly tracker: ChangeTracker,
   ) {}
 
   get isRunning(): boolean {
@@ -50,10 +53,18 @@ export class SnapshotRunner implements vscode.Disposable {
   /**
    * `createRoot`: make the backup root when missing (always for the default root; otherwise when the user agreed).
    * `automatic`: started by a timer, not a person: never asks, refuses what would need a question.
+   * `trigger`, `label`: why the snapshot is taken and the user's note, kept in the snapshot's notes.
    */
   async run(
     folder: vscode.WorkspaceFolder,
-    options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void; createRoot?: boolean; automatic?: boolean } = {},
+    options: {
+      token?: vscode.CancellationToken;
+      onProgress?: (p: RsyncProgress) => void;
+      createRoot?: boolean;
+      automatic?: boolean;
+      trigger?: SnapshotTrigger;
+      label?: string;
+    } = {},
   ): Promise<RunResult> {
     const settings = readSettings(folder);
     const root = folderRoot(folder);
@@ -64,8 +75,14 @@ export class SnapshotRunner implements vscode.Disposable {
     this.running.set(folder.uri.toString(), controller);
     this.changeEmitter.fire({ folder });
     let result: RunResult | undefined;
+    // The watcher counts changes from here on; once this run succeeded the folder equals the new snapshot plus them.
+    this.tracker.track(folder);
+    const begunAt = Date.now();
+    const tracking = this.tracker.begin(folder);
     try {
       result = await takeSnapshot(root, {
+        trigger: options.trigger ?? (options.automatic ? 'interval' : 'manual'),
+        label: options.label,
         source: folder.uri.fsPath,
         excludes: settings.excludes,
         oneFileSystem: settings.oneFileSystem,
@@ -73,6 +90,7 @@ export class SnapshotRunner implements vscode.Disposable {
         signal: controller.signal,
         onProgress: options.onProgress,
       });
+      if (!result.partial) this.tracker.confirm(folder, tracking, result.name, begunAt); // a partial one lacks files: not a baseline
       const linking = await checkLinking(root, result).catch((err) => this.logger.warn(`link check failed: ${err.message}`));
       if (linking) {
         result.linking = linking;
@@ -85,6 +103,9 @@ export class SnapshotRunner implements vscode.Disposable {
       if (pruned?.deleted?.length) this.logger.info(`automatic prune deleted ${pruned.deleted.join(', ')}`);
       else if (pruned?.skipped && pruned.skipped !== 'nothing') this.logger.info(pruned.why);
       return result;
+    } catch (err) {
+      this.tracker.forget(folder);
+      throw err;
     } finally {
       sub?.dispose();
       this.running.delete(folder.uri.toString());

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { RootListing, Snapshot } from '../core/root/listing';
-import { triggerOf } from '../core/root/notes';
+import { SnapshotTrigger, triggerOf } from '../core/root/notes';
 import { isMissingRoot } from '../core/util/errors';
 import { formatBytes } from '../core/util/format';
 import { folderRoot, openedRoot, readSettings } from './settings';
@@ -225,11 +225,12 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     item.description = [snapshot.latest ? 'latest' : '', relativeAge(snapshot.time), meta?.label ?? '', meta?.partial ? 'partial' : '', space ? `${formatBytes(space.uniqueBytes)} unique` : '']
       .filter(Boolean)
       .join(' · ');
-    item.iconPath = new vscode.ThemeIcon(triggerOf(meta) === 'pre-restore' ? 'shield' : snapshot.latest ? 'history' : 'archive');
+    const trigger = triggerOf(meta);
+    item.iconPath = new vscode.ThemeIcon(trigger && trigger !== 'manual' ? TRIGGERS[trigger].icon : snapshot.latest ? 'history' : 'archive');
     item.contextValue = snapshot.latest ? 'snapshot latest' : 'snapshot';
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**Snapshot ${snapshot.name}**${snapshot.latest ? ' (latest)' : ''}\n\n`);
-    tooltip.appendMarkdown(`Taken ${snapshot.time.toLocaleString()}\n\n`);
+    tooltip.appendMarkdown(`Taken ${snapshot.time.toLocaleString()}${trigger ? ` — ${TRIGGERS[trigger].why}` : ''}\n\n`);
     if (meta) {
       tooltip.appendMarkdown(meta.linkDest ? `Linked against \`${meta.linkDest}\`\n\n` : 'Full copy (nothing to link against)\n\n');
       if (meta.filesTotal !== undefined)
@@ -248,6 +249,18 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     this.listingEmitter.dispose();
   }
 }
+
+/** How the tree shows why a snapshot was taken (its icon, and a phrase in its tooltip). */
+const TRIGGERS: Record<SnapshotTrigger, { icon: string; why: string }> = {
+  manual: { icon: 'history', why: 'taken by you' },
+  cli: { icon: 'terminal', why: 'taken by the CLI (or cron)' },
+  interval: { icon: 'watch', why: 'automatic history (every few minutes)' },
+  'save-idle': { icon: 'save', why: 'automatic history (after saves went idle)' },
+  'pre-restore': { icon: 'shield', why: 'safety snapshot before a restore' },
+  'before-delete': { icon: 'trash', why: 'before a delete in the editor' },
+  'before-rename': { icon: 'edit', why: 'before a rename or move in the editor' },
+  git: { icon: 'git-commit', why: 'after a git operation' },
+};
 
 /** The message above the view in Restricted Mode (it wraps, unlike an item's label); undefined when trusted. */
 export function restrictedMessage(): string | undefined {

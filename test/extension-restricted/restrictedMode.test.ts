@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RootOwnership } from '../../src/core/root/ownership';
 import type { RunResult } from '../../src/extension/snapshotRunner';
-import { EXTENSION_ID, sleep, waitFor, workspaceFolder } from '../extension/helpers';
+import { answerTakeAnyway, EXTENSION_ID, sleep, waitFor, workspaceFolder } from '../extension/helpers';
 import { screenshot } from '../extension/screenshot';
 import type { RsyncSnapshotsApi } from '../../src/extension/extension';
 import { listSnapshots } from '../support/core';
@@ -67,6 +67,7 @@ describe("Restricted Mode: a cloned folder's own settings never make us write or
     const ext = vscode.extensions.getExtension<RsyncSnapshotsApi>(EXTENSION_ID)!;
     await waitFor('the extension to activate on its own', () => ext.isActive, 20_000);
     api = ext.exports;
+    answerTakeAnyway(api);
   });
 
   it('a minute and a half with saves: nothing is written into the victim root (nor anywhere: nothing automatic runs)', async () => {

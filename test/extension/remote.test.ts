@@ -1,4 +1,6 @@
 import assert from 'node:assert';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +10,7 @@ import type { CompareOutcome } from '../../src/extension/compare';
 import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
 import { fromSnapshotUri } from '../../src/extension/snapshotUri';
 import { startSshd, TestSshd } from '../support/sshd';
-import { activateExtension, waitFor, workspaceFolder } from './helpers';
+import { activateExtension, EXTENSION_ID, waitFor, workspaceFolder } from './helpers';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
 
 const REL = 'remote-fixture/page.txt';
@@ -136,5 +138,14 @@ describe('A remote backup root over ssh in a real VS Code', function () {
     assert.strictEqual(fs.readFileSync(file, 'utf8'), 'remote version one\n');
     assert.ok(result.safetySnapshot, 'a safety snapshot was taken');
     assert.strictEqual(fs.readFileSync(path.join(remoteDir, result.safetySnapshot!, REL), 'utf8'), 'edited again\n');
+  });
+
+  it('the status bar reads the remote root itself: a CLI snapshot into it shows with its label on the next read', async () => {
+    const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+    fs.appendFileSync(file, 'edited before a remote cron run\n');
+    await promisify(execFile)(process.execPath, [cli, 'snapshot', workspaceFolder().uri.fsPath, spec, '--ssh-command', sshd.sshCommand, '--label', 'remote cron run']);
+    await api.statusBar.reload(); // what its 2-minute re-read of a remote root does
+    assert.match(api.statusBar.text, /remote cron run/);
+    assert.match(api.statusBar.text, /now|sec/);
   });
 });

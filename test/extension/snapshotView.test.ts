@@ -20,10 +20,11 @@ describe('Snapshots view and "Snapshot workspace" in a real VS Code', function (
     api = await activateExtension();
   });
 
-  it('activates on the view, not at startup', () => {
+  it('activates lazily: on the view, or after startup (never "*")', () => {
     const pkg = vscode.extensions.getExtension('rsync-snapshots.rsync-snapshots')!.packageJSON as { activationEvents: string[] };
     assert.ok(!pkg.activationEvents.includes('*'), 'never "*" activation');
     assert.ok(pkg.activationEvents.includes('onView:rsyncSnapshots.snapshots'));
+    assert.ok(pkg.activationEvents.includes('onStartupFinished'), 'automatic history runs without the view ever being opened');
   });
 
   it('"Snapshot workspace" writes a finished snapshot, moves latest, and the view lists it newest first', async () => {

@@ -16,6 +16,7 @@ import { findSnapshot as findSnapshotIn } from '../../src/core/root/find';
 import { openRoot, OpenRootOptions } from '../../src/core/root/open';
 import { rootOwnership as rootOwnershipOf } from '../../src/core/root/ownership';
 import { diagnoseLinking as diagnoseLinkingOf, DiagnoseOptions } from '../../src/core/snapshot/linkDiagnostics';
+import { checkForChanges as checkForChangesIn } from '../../src/core/snapshot/changeCheck';
 import { takeSnapshot as takeSnapshotInto } from '../../src/core/snapshot/snapshot';
 import type { SnapshotOptions, SnapshotResult } from '../../src/core/snapshot/types';
 import { searchSnapshots } from '../../src/core/search/search';
@@ -52,6 +53,11 @@ export const resolveInSnapshot = async (spec: string, name: string, rel: string,
 export async function takeSnapshot(options: SnapshotOptions & Reach & { root: string }): Promise<SnapshotResult> {
   const { root: spec, sshCommand, rsyncPath, logger, ...rest } = options;
   return takeSnapshotInto(root(spec, { sshCommand, rsyncPath, logger }), rest);
+}
+
+export async function checkForChanges(options: Omit<SnapshotOptions, 'createRoot' | 'trigger' | 'label' | 'now' | 'onProgress'> & Reach & { root: string }) {
+  const { root: spec, sshCommand, rsyncPath, logger, ...rest } = options;
+  return checkForChangesIn(root(spec, { sshCommand, rsyncPath, logger }), rest);
 }
 
 export const versions = async (spec: string, rel: string, options: VersionsOptions & Reach = {}) => versionsOf(root(spec, options), rel, options);

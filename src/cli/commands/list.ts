@@ -1,3 +1,4 @@
+import { triggerOf } from '../../core/root/notes';
 import { CliCommand } from '../command';
 
 export const listCommand: CliCommand = {
@@ -7,10 +8,17 @@ export const listCommand: CliCommand = {
   optionHelp: [],
   options: {},
   positionals: { min: 1, max: 1 },
-  async run({ positionals: [root], signal, openRoot }) {
-    const listing = await openRoot(root).list({ signal });
-    const json = listing.snapshots.map((s) => ({ name: s.name, path: s.path, time: s.time.toISOString(), latest: s.latest, format: s.format }));
-    const lines = listing.snapshots.map((s) => `${s.name}${s.latest ? '  (latest)' : ''}`);
+  async run({ positionals: [root], openRoot }) {
+    const { listing, notes } = await openRoot(root).notes.readAll();
+    const json = listing.snapshots.map((s) => {
+      const meta = notes.get(s.name);
+      return { name: s.name, path: s.path, time: s.time.toISOString(), latest: s.latest, format: s.format, label: meta?.label, trigger: triggerOf(meta) };
+    });
+    const lines = listing.snapshots.map((s) => {
+      const meta = notes.get(s.name);
+      const trigger = triggerOf(meta);
+      return `${s.name}${s.latest ? '  (latest)' : ''}${trigger ? `  [${trigger}]` : ''}${meta?.label ? `  ${meta.label}` : ''}`;
+    });
     if (!listing.snapshots.length) lines.push(`No snapshots in ${listing.root} yet.`);
     if (listing.latestState !== 'ok' && listing.snapshots.length)
       lines.push(`warning: latest is ${listing.latestState}${listing.latestTarget ? ` (→ ${listing.latestTarget})` : ''}; the next snapshot will be a full copy.`);

@@ -1,4 +1,5 @@
 import { checkLinking } from '../../core/snapshot/linkCheck';
+import { checkForChanges } from '../../core/snapshot/changeCheck';
 import { takeSnapshot } from '../../core/snapshot/snapshot';
 import { CliCommand, listOption, stringOption } from '../command';
 import { formatBytes, formatDuration } from '../../core/util/format';
@@ -9,12 +10,13 @@ const EXIT_PARTIAL = 3;
 export const snapshotCommand: CliCommand = {
   name: 'snapshot',
   summary: 'take a hard-linked snapshot of a folder into a backup root',
-  usage: 'snapshot <source> <root> [--exclude PATTERN]... [--one-file-system] [--create] [--json]',
+  usage: 'snapshot <source> <root> [--exclude PATTERN]... [--one-file-system] [--create] [--label TEXT] [--if-changed] [--json]',
   optionHelp: [
     '--exclude PATTERN     rsync exclude pattern (repeatable), e.g. --exclude node_modules/',
     '--one-file-system     do not cross filesystem boundaries (rsync -x)',
     '--create              create the backup root if it does not exist',
-    '--label TEXT          note stored beside the snapshot (e.g. pre-restore)',
+    '--label TEXT          note stored beside the snapshot, shown in lists and the editor',
+    '--if-changed          take none when nothing changed since latest (one rsync --dry-run decides; exit 0)',
     `exit status: 0 done; ${EXIT_PARTIAL} partial — some files could not be read, the snapshot is kept and marked partial;`,
     '             1 failed (nothing kept, latest unchanged); 2 wrong arguments',
   ],
@@ -23,16 +25,24 @@ export const snapshotCommand: CliCommand = {
     'one-file-system': { type: 'boolean' },
     create: { type: 'boolean' },
     label: { type: 'string' },
+    'if-changed': { type: 'boolean' },
   },
   positionals: { min: 2, max: 2 },
   async run({ positionals: [source, rootSpec], values, signal, status, openRoot }) {
     let lastPercent = -1;
     const root = openRoot(rootSpec);
+    const excludes = listOption(values, 'exclude');
+    const oneFileSystem = values['one-file-system'] === true;
+    if (values['if-changed'] === true) {
+      const check = await checkForChanges(root, { source, excludes, oneFileSystem, signal });
+      if (!check.changed && check.latest) return { json: { skipped: true, latest: check.latest.name }, text: `Nothing changed since ${check.latest.name}; no snapshot taken.`, exitCode: 0 };
+    }
     const result = await takeSnapshot(root, {
       source,
-      excludes: listOption(values, 'exclude'),
-      oneFileSystem: values['one-file-system'] === true,
+      excludes,
+      oneFileSystem,
       createRoot: values.create === true,
+      trigger: 'cli',
       label: stringOption(values, 'label'),
       signal,
       onProgress: (p) => {

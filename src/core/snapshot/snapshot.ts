@@ -2,9 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupRoot } from '../root/backupRoot';
 import { IN_PROGRESS_PREFIX } from '../root/format';
-import { removeStaleRestoreTemp, RESTORE_TEMP_EXCLUDE } from '../restore/temp';
+import { removeStaleRestoreTemp } from '../restore/temp';
 import { errnoCode, refuseEmptyPath, SnapshotError } from '../util/errors';
 import type { SnapshotOptions, SnapshotResult } from './types';
+import { snapshotRsyncOptions } from './rsyncOptions';
 import { chooseLinkDest, exitWarnings, freshName, leftBehind, snapshotMetaOf, snapshotResult } from './run';
 
 /**
@@ -34,14 +35,7 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
     const warnings: string[] = [];
     if (fullCopyReason) warnings.push(fullCopyReason);
 
-    // --modify-window=-1: compare mtimes to the nanosecond. rsync's default quick check ignores sub-second
-    // differences, so a same-size edit within the second of the previous snapshot would be linked, i.e. lost.
-    // -H -S: hard links inside the source stay one file, sparse files stay sparse (cost measured by
-    // scripts/bench-snapshot.mjs on 20,000 files: -H ×0.99, -H -S ×1.01 of plain rsync, so always on).
-    const args = ['-a', '-H', '-S', '--modify-window=-1', '--no-human-readable', '--info=progress2', '--stats', ...root.rsync.transportArgs()];
-    if (options.oneFileSystem) args.push('--one-file-system');
-    for (const pattern of [...(options.excludes ?? []), ...(await root.snapshots.selfExcludes(source))]) args.push(`--exclude=${pattern}`);
-    args.push(RESTORE_TEMP_EXCLUDE); // a killed restore's temporary files are never part of a snapshot
+    const args = [...(await snapshotRsyncOptions(root, source, options)), '--info=progress2', '--stats'];
     if (linkDest) args.push(`--link-dest=${linkDest}`);
     // A crashed run's partial copy is reused as a second link basis: what it already holds is linked, not copied
     // again, and it is never written to (a resumed run into it could change metadata shared with older snapshots).
