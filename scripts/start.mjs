@@ -83,8 +83,10 @@ async function runServer() {
   const dataDir = path.join(demo, 'server');
   writeUserSettings(path.join(dataDir, 'user-data'), { 'rsyncSnapshots.backupRoot': backups });
   const logFile = path.join(demo, 'server.log');
+  installFromRepo(path.join(dataDir, 'extensions'));
+  // No smoke-test driver: it would suppress notifications (progress with Cancel, summaries).
   const server = await startServer({ dataDir, port: await freePort(Number(process.env.PORT || 8765)), logFile });
-  const url = workbenchUrl(server.base, server.port, workspace, [['extensionDevelopmentPath', repoRoot]]);
+  const url = workbenchUrl(server.base, server.port, workspace);
   if (check) {
     try {
       await checkWorkbench(url);
@@ -103,7 +105,24 @@ async function runServer() {
   throw new Error(`the VS Code server stopped (${exit}), see ${logFile}`);
 }
 
-/** --check: the URL answers with the workbench page, and headless Chromium renders the workbench. */
+/**
+ * The server refuses --extensionDevelopmentPath and honours the URL payload only with the smoke-test driver,
+ * so the extension is "installed" instead: the extensions dir's manifest points at this checkout (dist/ is
+ * what runs), and the server loads it like any installed extension. Rewritten on each start.
+ */
+function installFromRepo(extensionsDir) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  const entry = {
+    identifier: { id: `${manifest.publisher}.${manifest.name}` },
+    version: manifest.version,
+    location: { $mid: 1, scheme: 'file', path: repoRoot },
+    metadata: { installedTimestamp: Date.now(), source: 'vsix' },
+  };
+  fs.mkdirSync(extensionsDir, { recursive: true });
+  fs.writeFileSync(path.join(extensionsDir, 'extensions.json'), JSON.stringify([entry]));
+}
+
+/** --check: the URL answers with the workbench page, headless Chromium renders it, the extension is loaded and its notifications show. */
 async function checkWorkbench(url) {
   const res = await fetch(url);
   const html = await res.text();
@@ -116,17 +135,17 @@ async function checkWorkbench(url) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(url);
     await page.waitForSelector('.monaco-workbench .activitybar', { timeout: 60_000 });
-    // Open the Snapshots view if its activity-bar entry is there (best effort, for the screenshot).
-    await page
-      .locator('.activitybar [aria-label^="Snapshots"]')
-      .first()
-      .click({ timeout: 10_000 })
-      .catch(() => {});
-    await sleep(2000);
     const png = path.join(repoRoot, 'test-artifacts/screenshots/start-check.png');
     fs.mkdirSync(path.dirname(png), { recursive: true });
-    await page.screenshot({ path: png });
-    console.log(`[start] check: the workbench renders in headless Chromium (screenshot ${path.relative(repoRoot, png)})`);
+    try {
+      await page.locator('.activitybar [aria-label^="Snapshots"]').first().click({ timeout: 30_000 });
+      // A real snapshot from the view's title button: its progress (with Cancel) or its summary must pop up.
+      await page.locator('.pane-header [aria-label^="Snapshot workspace"], .title-actions [aria-label^="Snapshot workspace"]').first().click({ timeout: 30_000 });
+      await page.locator('.notifications-toasts .notification-toast', { hasText: 'Snapshot' }).first().waitFor({ timeout: 30_000 });
+    } finally {
+      await page.screenshot({ path: png });
+    }
+    console.log(`[start] check: the extension is loaded and its notification shows (screenshot ${path.relative(repoRoot, png)})`);
   } finally {
     await browser.close();
   }

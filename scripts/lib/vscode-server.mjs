@@ -60,8 +60,13 @@ export function freePort(preferred = 0) {
 /**
  * Starts the server in its own process group (so stop() also ends its extension host), with its
  * user data under `dataDir`; waits until it answers HTTP. Returns { base, port, stop, exited }.
+ * - `smokeTestDriver`: the test runner's mode. The workbench then honours the URL payload
+ *   (extensionDevelopmentPath/extensionTestsPath) but also suppresses notification pop-ups, so a
+ *   person (npm start) never gets it.
+ * - `extensionDevelopmentPath`: a folder the server's extension host loads as an extension under
+ *   development (what npm start uses instead of the payload).
  */
-export async function startServer({ dataDir, port, env = {}, logFile }) {
+export async function startServer({ dataDir, port, env = {}, logFile, smokeTestDriver = false, extensionDevelopmentPath }) {
   fs.mkdirSync(dataDir, { recursive: true });
   const logFd = fs.openSync(logFile, 'a');
   // Inherited VSCODE_* variables (e.g. when run from a VS Code terminal) would confuse the server.
@@ -76,7 +81,8 @@ export async function startServer({ dataDir, port, env = {}, logFile }) {
       String(port),
       '--without-connection-token',
       '--accept-server-license-terms',
-      '--enable-smoke-test-driver', // required for the URL payload (extensionDevelopmentPath/extensionTestsPath)
+      ...(smokeTestDriver ? ['--enable-smoke-test-driver'] : []),
+      ...(extensionDevelopmentPath ? ['--extensionDevelopmentPath', extensionDevelopmentPath] : []),
       '--user-data-dir',
       path.join(dataDir, 'user-data'),
       '--server-data-dir',
@@ -134,11 +140,12 @@ export async function startServer({ dataDir, port, env = {}, logFile }) {
   return { base, port, pid: server.pid, stop, exited: exitPromise, startMs: Date.now() - t0 };
 }
 
-/** Workbench URL opening `folder`, with an extension-development payload ([key, local path] pairs). */
-export function workbenchUrl(base, port, folder, payload) {
+/** Workbench URL opening `folder`, with an extension-development payload ([key, local path] pairs; honoured only with `smokeTestDriver`). */
+export function workbenchUrl(base, port, folder, payload = []) {
   const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
   const entries = payload.map(([key, p]) => [key, remote(p)]);
-  return `${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(entries))}`;
+  const query = entries.length ? `&payload=${encodeURIComponent(JSON.stringify(entries))}` : '';
+  return `${base}/?folder=${encodeURIComponent(folder)}${query}`;
 }
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
