@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS, cacheDir, checkChromium, freePort, repoRoot, setupHost, sleep, startServer, workbenchUrl, writeUserSettings } from './lib/vscode-server.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, cacheDir, checkChromium, freePort, repoRoot, setupHost, startServer, workbenchUrl, writeUserSettings } from './lib/vscode-server.mjs';
 import { ensureSystemPackages, SYSTEM_PACKAGES } from './lib/system-packages.mjs';
 
 const check = process.argv.includes('--check') || process.env.CI === 'true';
