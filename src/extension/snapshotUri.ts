@@ -23,6 +23,16 @@ export function toSnapshotUri(parts: SnapshotUriParts): vscode.Uri {
   return vscode.Uri.from({ scheme: SNAPSHOT_SCHEME, path: `/${bytes ? parts.path.replace(/[\udc80-\udcff]/g, '\ufffd') : parts.path}`, query: JSON.stringify(query) });
 }
 
+/**
+ * A snapshot URI that reads as the file at `shownPath` (the working file's own path): the multi-diff editor pairs
+ * sides by path, so the snapshot side of a working file must carry its path or it is shown as a rename. The path
+ * inside the snapshot travels in the query.
+ */
+export function toSnapshotUriShownAt(parts: SnapshotUriParts, shownPath: string): vscode.Uri {
+  const query = { root: parts.root, snapshot: parts.snapshot, path: parts.path };
+  return vscode.Uri.from({ scheme: SNAPSHOT_SCHEME, path: shownPath, query: JSON.stringify(query) });
+}
+
 export function isSnapshotUri(uri: vscode.Uri): boolean {
   return uri.scheme === SNAPSHOT_SCHEME;
 }
@@ -37,6 +47,6 @@ export function fromSnapshotUri(uri: vscode.Uri): SnapshotUriParts {
   }
   if (typeof query.root !== 'string' || typeof query.snapshot !== 'string') throw vscode.FileSystemError.FileNotFound(uri);
   const change = query.change === 'A' || query.change === 'M' || query.change === 'D' ? query.change : undefined;
-  const exact = typeof query.path === 'string' && hasEscapedBytes(query.path) ? query.path : undefined;
+  const exact = typeof query.path === 'string' ? query.path : undefined;
   return { root: query.root, snapshot: query.snapshot, path: exact ?? uri.path.replace(/^\/+/, ''), change };
 }

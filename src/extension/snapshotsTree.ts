@@ -237,7 +237,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
         item.tooltip = node.tooltip;
         item.contextValue = 'message';
         // Read as what it says (an error), not as its tooltip.
-        item.accessibilityInformation = { label: node.tooltip ? `Warning: ${node.text}. ${node.tooltip}` : `Warning: ${node.text}`, role: 'treeitem' };
+        const text = node.text.replace(/\.$/, '');
+        item.accessibilityInformation = { label: node.tooltip ? `Warning: ${text}. ${node.tooltip}` : `Warning: ${text}.`, role: 'treeitem' };
         return item;
       }
     }

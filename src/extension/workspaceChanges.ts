@@ -8,7 +8,7 @@ import { showBytes } from '../core/util/nameBytes';
 import { pickWorkspaceFolder } from './pickFolder';
 import { folderRoot, openedRoot, readSettings } from './settings';
 import type { SnapshotsNode } from './snapshotsTree';
-import { toSnapshotUri } from './snapshotUri';
+import { toSnapshotUri, toSnapshotUriShownAt } from './snapshotUri';
 import { shortDateTime, snapshotDateTime } from './timeFormat';
 import { snapshotFileTitle, WORKING_TREE } from './titles';
 import { plural } from '../core/util/format';
@@ -70,22 +70,22 @@ export async function compareSnapshotWithWorkspace(node: SnapshotsNode | undefin
   const rows = [...items]
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((item): ChangeRow => {
-      const inSnapshot = toSnapshotUri({ root: node.root, snapshot: item.snapshot, path: item.path });
       const working = vscode.Uri.joinPath(folder.uri, item.path);
+      const inSnapshot = toSnapshotUriShownAt({ root: node.root, snapshot: item.snapshot, path: item.path }, working.path);
       return item.change === 'D' ? [inSnapshot, inSnapshot, undefined] : [working, item.change === 'M' ? inSnapshot : undefined, working];
     });
-  await openChangesEditor(workspaceChangesTitle(node.snapshot.name, items.length), rows);
+  await openChangesEditor(workspaceChangesTitle(node.snapshot.name), rows);
   return items;
 }
 
-/** The multi-diff editor's title for "Compare with workspace". */
-export function workspaceChangesTitle(snapshot: string, count: number): string {
-  return `${snapshotDateTime(snapshot)} ↔ ${WORKING_TREE} (${plural(count, 'file')})`;
+/** The multi-diff editor's title for "Compare with workspace" (the editor adds the file count). */
+export function workspaceChangesTitle(snapshot: string): string {
+  return `${snapshotDateTime(snapshot)} ↔ ${WORKING_TREE}`;
 }
 
-/** The multi-diff editor's title for "Changed in this snapshot". */
-export function snapshotChangesTitle(previous: string, snapshot: string, count: number): string {
-  return `Changed in ${snapshotDateTime(snapshot)} since ${snapshotDateTime(previous)} (${plural(count, 'file')})`;
+/** The multi-diff editor's title for "Changed in this snapshot" (the editor adds the file count). */
+export function snapshotChangesTitle(previous: string, snapshot: string): string {
+  return `Changed in ${snapshotDateTime(snapshot)} since ${snapshotDateTime(previous)}`;
 }
 
 /** "Open changes" on "Changed in this snapshot": what changed since the previous snapshot, in one multi-diff editor. */
@@ -104,7 +104,7 @@ export async function openSnapshotChanges(node: SnapshotsNode | undefined): Prom
   }
   rows.sort((a, b) => a[0].localeCompare(b[0]));
   await openChangesEditor(
-    snapshotChangesTitle(node.previous.name, node.snapshot.name, rows.length),
+    snapshotChangesTitle(node.previous.name, node.snapshot.name),
     rows.map(([, row]) => row),
   );
   return rows.length;
