@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
 import { repaintWhileVisible } from '../../src/extension/snapshotsTree';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
-import { activateExtension, sleep, testBackupRoot, waitFor } from './helpers';
+import { activateExtension, EXTENSION_ID, sleep, testBackupRoot, waitFor } from './helpers';
+import { screenshot } from './screenshot';
 
 interface ConfigurationCategory {
   title: string;
@@ -78,8 +79,27 @@ describe('What a user sees: labels, settings, ages (real VS Code)', function () 
     }
   });
 
-  it('settings are grouped and ordered, the backup root first, and no description points "above" or "below"', () => {
-    const pkg = vscode.extensions.getExtension('rsync-snapshots.rsync-snapshots')!.packageJSON as { contributes: { configuration: ConfigurationCategory[] } };
+  it("older/newer are on Alt+, / Alt+. in a snapshot diff, with icons unlike the diff's change arrows, enabled by context keys", () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+      contributes: { keybindings: { command: string; key: string; when: string }[]; commands: { command: string; icon?: string; enablement?: string }[] };
+    };
+    const keys = Object.fromEntries(pkg.contributes.keybindings.map((k) => [k.command, k]));
+    assert.deepStrictEqual(
+      [keys['rsyncSnapshots.olderVersion'], keys['rsyncSnapshots.newerVersion']].map((k) => [k?.key, k?.when]),
+      [
+        ['alt+,', 'rsyncSnapshots.inSnapshotDiff'],
+        ['alt+.', 'rsyncSnapshots.inSnapshotDiff'],
+      ],
+    );
+    const commands = Object.fromEntries(pkg.contributes.commands.map((c) => [c.command, c]));
+    assert.strictEqual(commands['rsyncSnapshots.olderVersion'].enablement, 'rsyncSnapshots.hasOlderVersion');
+    assert.strictEqual(commands['rsyncSnapshots.newerVersion'].enablement, 'rsyncSnapshots.hasNewerVersion');
+    // The diff editor's own change navigation is $(arrow-up)/$(arrow-down); ours must not look like it.
+    for (const id of ['rsyncSnapshots.olderVersion', 'rsyncSnapshots.newerVersion']) assert.doesNotMatch(commands[id].icon ?? '', /^\$\(arrow-(up|down|left|right)\)$/, id);
+  });
+
+  it('settings are grouped and ordered, the backup root first, and no description points "above" or "below"', async () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { configuration: ConfigurationCategory[] } };
     const categories = [...pkg.contributes.configuration].sort((a, b) => a.order - b.order);
     assert.deepStrictEqual(
       categories.map((c) => c.title),
@@ -93,5 +113,9 @@ describe('What a user sees: labels, settings, ages (real VS Code)', function () 
         assert.doesNotMatch(setting.markdownDescription, /\b(above|below)\b/, key);
         assert.doesNotMatch(setting.markdownDescription, /rsync-time-backup|find -mtime/, `${key}: no jargon`);
       }
+    await vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${EXTENSION_ID}`);
+    await sleep(1500);
+    await screenshot('settings-grouped');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
