@@ -80,7 +80,6 @@ export async function pickWithPreview<T extends vscode.QuickPickItem>(
   pick.placeholder = placeholder;
   pick.matchOnDescription = true;
   pick.matchOnDetail = true;
-  pick.ignoreFocusOut = false;
   let previewed: T | undefined;
   try {
     return await new Promise<T | undefined>((resolve) => {

@@ -1,7 +1,12 @@
 import * as vscode from 'vscode';
 import { hasEscapedBytes } from '../core/util/nameBytes';
+import { snapshotDateTime } from './timeFormat';
 
-/** Read-only URIs for files inside a snapshot: the file's own relative path (so language modes work) + {root, snapshot} in the query. */
+/**
+ * Read-only URIs for files inside a snapshot: the file's own relative path (so language modes work) + {root, snapshot}
+ * in the query, and `at`, the snapshot's time as users read it, which package.json's resourceLabelFormatters puts in
+ * every label of such a file (tabs, also after a reload: `app.js (2026-11-30 16:36:46)`).
+ */
 export const SNAPSHOT_SCHEME = 'rsync-snapshot';
 
 export interface SnapshotUriParts {
@@ -19,7 +24,7 @@ export function toSnapshotUri(parts: SnapshotUriParts): vscode.Uri {
   // A name that is not UTF-8 (escaped bytes, see core/nameBytes.ts) cannot be a URI path: the path shows U+FFFD and
   // the exact path travels in the query, where JSON writes the escaped bytes as plain ASCII (\udcff).
   const bytes = hasEscapedBytes(parts.path);
-  const query = { root: parts.root, snapshot: parts.snapshot, ...(parts.change ? { change: parts.change } : {}), ...(bytes ? { path: parts.path } : {}) };
+  const query = { root: parts.root, snapshot: parts.snapshot, ...(parts.change ? { change: parts.change } : {}), ...(bytes ? { path: parts.path } : {}), at: snapshotDateTime(parts.snapshot) };
   return vscode.Uri.from({ scheme: SNAPSHOT_SCHEME, path: `/${bytes ? parts.path.replace(/[\udc80-\udcff]/g, '\ufffd') : parts.path}`, query: JSON.stringify(query) });
 }
 
@@ -29,7 +34,7 @@ export function toSnapshotUri(parts: SnapshotUriParts): vscode.Uri {
  * inside the snapshot travels in the query.
  */
 export function toSnapshotUriShownAt(parts: SnapshotUriParts, shownPath: string): vscode.Uri {
-  const query = { root: parts.root, snapshot: parts.snapshot, path: parts.path };
+  const query = { root: parts.root, snapshot: parts.snapshot, path: parts.path, at: snapshotDateTime(parts.snapshot) };
   return vscode.Uri.from({ scheme: SNAPSHOT_SCHEME, path: shownPath, query: JSON.stringify(query) });
 }
 

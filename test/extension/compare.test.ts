@@ -274,6 +274,13 @@ describe('Compare with snapshot in a real VS Code', function () {
     await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
     const want = `history.txt (${shortDateTime(snapshotTime(taken[2])!, true)})`;
     await waitFor(`a tab "${want}"`, () => (activeLabel() === want ? true : undefined));
+    // Also a tab VS Code opens by itself (after a reload, from a link) says it: the label formatter reads the URI's time.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('vscode.open', item.command!.arguments![0]);
+    await waitFor(`an untitled open reads "${want}"`, () => (activeLabel() === want ? true : undefined)).catch((err) => {
+      throw new Error(`${err.message}: tab reads ${activeLabel()}`);
+    });
+    await screenshot('snapshot-file-tab');
     assert.match(item.accessibilityInformation?.label ?? '', new RegExp(`^File notes/history\\.txt in snapshot ${shortDateTime(snapshotTime(taken[2])!, true)}$`));
   });
 });
