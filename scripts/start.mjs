@@ -2,9 +2,11 @@
 // npm start: opens the extension (built in dist/) in a real VS Code on a demo workspace whose backup
 // root already holds 3 snapshots. Demo data lives in .vscode-test/demo/ (git-ignored) and is reused.
 // - desktop `code` on PATH: `code --extensionDevelopmentPath=<repo> --user-data-dir … <workspace>`
-// - else: the VS Code server from code-server on 127.0.0.1; prints the URL, runs until Ctrl-C.
+// - else: the VS Code server from code-server on 127.0.0.1, with the extension installed from this checkout and
+//   without the tests' smoke-test driver (which hides notifications); prints the URL, runs until Ctrl-C.
 // options: --server  use the VS Code server even if `code` is installed
-//          --check   (or CI=true) start the server, check the workbench answers, exit 0 / 1
+//          --check   (or CI=true) start the server, check the workbench answers, the extension loads and a snapshot's
+//                    notification shows; exit 0 / 1
 // env:     PORT (default 8765, another free port if taken)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
