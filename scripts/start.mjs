@@ -141,9 +141,13 @@ async function checkWorkbench(url) {
     fs.mkdirSync(path.dirname(png), { recursive: true });
     try {
       await page.locator('.activitybar [aria-label^="Snapshots"]').first().click({ timeout: 30_000 });
-      // A real snapshot from the view's title button: its progress (with Cancel) or its summary must pop up.
+      // A real snapshot from the view's title button: its progress (with Cancel) pops up, then its summary
+      // ("Snapshot 2026-11-30 16:36:46: 1 file copied …"), which the smoke-test driver would have hidden.
       await page.locator('.pane-header [aria-label^="Snapshot workspace"], .title-actions [aria-label^="Snapshot workspace"]').first().click({ timeout: 30_000 });
-      await page.locator('.notifications-toasts .notification-toast', { hasText: 'Snapshot' }).first().waitFor({ timeout: 30_000 });
+      await page
+        .locator('.notifications-toasts .notification-toast', { hasText: /Snapshot \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: / })
+        .first()
+        .waitFor({ timeout: 60_000 });
     } finally {
       await page.screenshot({ path: png });
     }
