@@ -62,11 +62,10 @@ export function freePort(preferred = 0) {
  * user data under `dataDir`; waits until it answers HTTP. Returns { base, port, stop, exited }.
  * - `smokeTestDriver`: the test runner's mode. The workbench then honours the URL payload
  *   (extensionDevelopmentPath/extensionTestsPath) but also suppresses notification pop-ups, so a
- *   person (npm start) never gets it.
- * - `extensionDevelopmentPath`: a folder the server's extension host loads as an extension under
- *   development (what npm start uses instead of the payload).
+ *   person (npm start) never gets it. (The server itself refuses --extensionDevelopmentPath: npm start
+ *   installs the extension into the extensions dir instead.)
  */
-export async function startServer({ dataDir, port, env = {}, logFile, smokeTestDriver = false, extensionDevelopmentPath }) {
+export async function startServer({ dataDir, port, env = {}, logFile, smokeTestDriver = false }) {
   fs.mkdirSync(dataDir, { recursive: true });
   const logFd = fs.openSync(logFile, 'a');
   // Inherited VSCODE_* variables (e.g. when run from a VS Code terminal) would confuse the server.
@@ -82,7 +81,6 @@ export async function startServer({ dataDir, port, env = {}, logFile, smokeTestD
       '--without-connection-token',
       '--accept-server-license-terms',
       ...(smokeTestDriver ? ['--enable-smoke-test-driver'] : []),
-      ...(extensionDevelopmentPath ? ['--extensionDevelopmentPath', extensionDevelopmentPath] : []),
       '--user-data-dir',
       path.join(dataDir, 'user-data'),
       '--server-data-dir',
