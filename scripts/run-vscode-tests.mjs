@@ -183,7 +183,7 @@ async function runWithServer(session) {
   writeUserSettings(path.join(session.dir, 'user-data'), session.userSettings);
   const logFile = path.join(session.dir, 'server.log');
   const testEnv = { RSYNC_SNAPSHOTS_TEST_RESULTS: session.resultsFile, RSYNC_SNAPSHOTS_ARTIFACTS: artifacts, ...session.env };
-  const server = await startServer({ dataDir: session.dir, port: await freePort(), env: testEnv, logFile });
+  const server = await startServer({ dataDir: session.dir, port: await freePort(), env: testEnv, logFile, smokeTestDriver: true });
   let browser;
   const stopAll = async () => {
     await browser?.close().catch(() => {});

@@ -2,14 +2,16 @@
 // npm start: opens the extension (built in dist/) in a real VS Code on a demo workspace whose backup
 // root already holds 3 snapshots. Demo data lives in .vscode-test/demo/ (git-ignored) and is reused.
 // - desktop `code` on PATH: `code --extensionDevelopmentPath=<repo> --user-data-dir … <workspace>`
-// - else: the VS Code server from code-server on 127.0.0.1; prints the URL, runs until Ctrl-C.
+// - else: the VS Code server from code-server on 127.0.0.1, with the extension installed from this checkout and
+//   without the tests' smoke-test driver (which hides notifications); prints the URL, runs until Ctrl-C.
 // options: --server  use the VS Code server even if `code` is installed
-//          --check   (or CI=true) start the server, check the workbench answers, exit 0 / 1
+//          --check   (or CI=true) start the server, check the workbench answers, the extension loads and a snapshot's
+//                    notification shows; exit 0 / 1
 // env:     PORT (default 8765, another free port if taken)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS, cacheDir, checkChromium, freePort, repoRoot, setupHost, sleep, startServer, workbenchUrl, writeUserSettings } from './lib/vscode-server.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, cacheDir, checkChromium, freePort, repoRoot, setupHost, startServer, workbenchUrl, writeUserSettings } from './lib/vscode-server.mjs';
 import { ensureSystemPackages, SYSTEM_PACKAGES } from './lib/system-packages.mjs';
 
 const check = process.argv.includes('--check') || process.env.CI === 'true';
@@ -83,8 +85,10 @@ async function runServer() {
   const dataDir = path.join(demo, 'server');
   writeUserSettings(path.join(dataDir, 'user-data'), { 'rsyncSnapshots.backupRoot': backups });
   const logFile = path.join(demo, 'server.log');
+  installFromRepo(path.join(dataDir, 'extensions'));
+  // No smoke-test driver: it would suppress notifications (progress with Cancel, summaries).
   const server = await startServer({ dataDir, port: await freePort(Number(process.env.PORT || 8765)), logFile });
-  const url = workbenchUrl(server.base, server.port, workspace, [['extensionDevelopmentPath', repoRoot]]);
+  const url = workbenchUrl(server.base, server.port, workspace);
   if (check) {
     try {
       await checkWorkbench(url);
@@ -103,7 +107,24 @@ async function runServer() {
   throw new Error(`the VS Code server stopped (${exit}), see ${logFile}`);
 }
 
-/** --check: the URL answers with the workbench page, and headless Chromium renders the workbench. */
+/**
+ * The server refuses --extensionDevelopmentPath and honours the URL payload only with the smoke-test driver,
+ * so the extension is "installed" instead: the extensions dir's manifest points at this checkout (dist/ is
+ * what runs), and the server loads it like any installed extension. Rewritten on each start.
+ */
+function installFromRepo(extensionsDir) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  const entry = {
+    identifier: { id: `${manifest.publisher}.${manifest.name}` },
+    version: manifest.version,
+    location: { $mid: 1, scheme: 'file', path: repoRoot },
+    metadata: { installedTimestamp: Date.now(), source: 'vsix' },
+  };
+  fs.mkdirSync(extensionsDir, { recursive: true });
+  fs.writeFileSync(path.join(extensionsDir, 'extensions.json'), JSON.stringify([entry]));
+}
+
+/** --check: the URL answers with the workbench page, headless Chromium renders it, the extension is loaded and its notifications show. */
 async function checkWorkbench(url) {
   const res = await fetch(url);
   const html = await res.text();
@@ -116,17 +137,21 @@ async function checkWorkbench(url) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(url);
     await page.waitForSelector('.monaco-workbench .activitybar', { timeout: 60_000 });
-    // Open the Snapshots view if its activity-bar entry is there (best effort, for the screenshot).
-    await page
-      .locator('.activitybar [aria-label^="Snapshots"]')
-      .first()
-      .click({ timeout: 10_000 })
-      .catch(() => {});
-    await sleep(2000);
     const png = path.join(repoRoot, 'test-artifacts/screenshots/start-check.png');
     fs.mkdirSync(path.dirname(png), { recursive: true });
-    await page.screenshot({ path: png });
-    console.log(`[start] check: the workbench renders in headless Chromium (screenshot ${path.relative(repoRoot, png)})`);
+    try {
+      await page.locator('.activitybar [aria-label^="Snapshots"]').first().click({ timeout: 30_000 });
+      // A real snapshot from the view's title button: its progress (with Cancel) pops up, then its summary
+      // ("Snapshot 2026-11-30 16:36:46: 1 file copied …"), which the smoke-test driver would have hidden.
+      await page.locator('.pane-header [aria-label^="Snapshot workspace"], .title-actions [aria-label^="Snapshot workspace"]').first().click({ timeout: 30_000 });
+      await page
+        .locator('.notifications-toasts .notification-toast', { hasText: /Snapshot \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: / })
+        .first()
+        .waitFor({ timeout: 60_000 });
+    } finally {
+      await page.screenshot({ path: png });
+    }
+    console.log(`[start] check: the extension is loaded and its notification shows (screenshot ${path.relative(repoRoot, png)})`);
   } finally {
     await browser.close();
   }

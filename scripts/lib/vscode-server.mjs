@@ -60,8 +60,12 @@ export function freePort(preferred = 0) {
 /**
  * Starts the server in its own process group (so stop() also ends its extension host), with its
  * user data under `dataDir`; waits until it answers HTTP. Returns { base, port, stop, exited }.
+ * - `smokeTestDriver`: the test runner's mode. The workbench then honours the URL payload
+ *   (extensionDevelopmentPath/extensionTestsPath) but also suppresses notification pop-ups, so a
+ *   person (npm start) never gets it. (The server itself refuses --extensionDevelopmentPath: npm start
+ *   installs the extension into the extensions dir instead.)
  */
-export async function startServer({ dataDir, port, env = {}, logFile }) {
+export async function startServer({ dataDir, port, env = {}, logFile, smokeTestDriver = false }) {
   fs.mkdirSync(dataDir, { recursive: true });
   const logFd = fs.openSync(logFile, 'a');
   // Inherited VSCODE_* variables (e.g. when run from a VS Code terminal) would confuse the server.
@@ -76,7 +80,7 @@ export async function startServer({ dataDir, port, env = {}, logFile }) {
       String(port),
       '--without-connection-token',
       '--accept-server-license-terms',
-      '--enable-smoke-test-driver', // required for the URL payload (extensionDevelopmentPath/extensionTestsPath)
+      ...(smokeTestDriver ? ['--enable-smoke-test-driver'] : []), // the URL payload (extensionDevelopmentPath/extensionTestsPath) needs it; it hides notifications
       ...dataDirArgs(dataDir),
     ],
     { detached: true, stdio: ['ignore', logFd, logFd], env: { ...serverEnv, ...env } },
@@ -129,11 +133,12 @@ export async function startServer({ dataDir, port, env = {}, logFile }) {
   return { base, port, pid: server.pid, stop, exited: exitPromise, startMs: Date.now() - t0 };
 }
 
-/** Workbench URL opening `folder`, with an extension-development payload ([key, local path] pairs). */
-export function workbenchUrl(base, port, folder, payload) {
+/** Workbench URL opening `folder`, with an extension-development payload ([key, local path] pairs; honoured only with `smokeTestDriver`). */
+export function workbenchUrl(base, port, folder, payload = []) {
   const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
   const entries = payload.map(([key, p]) => [key, remote(p)]);
-  return `${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(entries))}`;
+  const query = entries.length ? `&payload=${encodeURIComponent(JSON.stringify(entries))}` : '';
+  return `${base}/?folder=${encodeURIComponent(folder)}${query}`;
 }
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { SnapshotError } from '../core/util/errors';
-import { parseSnapshotName } from '../core/root/format';
 import type { FileHistory, FileVersion } from '../core/versions/types';
 import { versions } from '../core/versions/versions';
-import { formatBytes } from '../core/util/format';
+import { formatBytes, plural } from '../core/util/format';
 import { folderRoot, openedRoot } from './settings';
 import { fromSnapshotUri, isSnapshotUri, toSnapshotUri } from './snapshotUri';
-import { relativeAge, shortDateTime } from './timeFormat';
+import { clockTime, relativeAge, shortDateTime, snapshotDateTime, snapshotTime as timeOf } from './timeFormat';
+import { diffTitle } from './titles';
 
 /** Files larger than this open with a warning instead of a diff that could freeze the editor. */
 export const LARGE_FILE_BYTES = 20 * 1024 * 1024;
@@ -28,7 +28,10 @@ export interface CompareOutcome {
   message?: string;
 }
 
-const snapshotTime = (name: string) => parseSnapshotName(name)?.time ?? new Date(0);
+const snapshotTime = (name: string) => timeOf(name) ?? new Date(0);
+
+/** Said of a version whose bytes equal the working file's (versions compares content, never size+mtime alone). */
+export const IDENTICAL_TO_CURRENT = 'identical to current';
 
 function workspaceFile(uri: vscode.Uri | undefined): { folder: vscode.WorkspaceFolder; uri: vscode.Uri; rel: string } {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
@@ -40,18 +43,58 @@ function workspaceFile(uri: vscode.Uri | undefined): { folder: vscode.WorkspaceF
   return { folder, uri: target, rel };
 }
 
-/** Rows of the version quick pick, newest first. */
-export function versionPickItems(history: FileHistory): VersionPickItem[] {
-  return [...history.versions].reverse().map((version) => {
+/** Rows of the version quick pick, newest first; two rows of the same age ("2 min ago") also show their time. */
+export function versionPickItems(history: FileHistory, now = new Date()): VersionPickItem[] {
+  const newestFirst = [...history.versions].reverse();
+  const ages = newestFirst.map((v) => relativeAge(snapshotTime(v.firstSnapshot), now));
+  return newestFirst.map((version, i) => {
     const since = snapshotTime(version.firstSnapshot);
-    const span = version.snapshots.length === 1 ? `in snapshot ${version.firstSnapshot}` : `in ${version.snapshots.length} snapshots, ${version.firstSnapshot} … ${version.lastSnapshot}`;
+    const age = ages.indexOf(ages[i]) !== ages.lastIndexOf(ages[i]) ? `${ages[i]} (${clockTime(since)})` : ages[i];
+    const span =
+      version.snapshots.length === 1
+        ? `in snapshot ${snapshotDateTime(version.firstSnapshot)}`
+        : `in ${plural(version.snapshots.length, 'snapshot')}, ${snapshotDateTime(version.firstSnapshot)} … ${snapshotDateTime(version.lastSnapshot)}`;
+    const what = version.kind === 'symlink' ? `link → ${version.linkTarget}` : formatBytes(version.size);
     return {
-      label: `$(history) ${relativeAge(since)}`,
-      description: `${shortDateTime(since)} · ${version.kind === 'symlink' ? `link → ${version.linkTarget}` : formatBytes(version.size)}`,
-      detail: version.current ? `$(check) current file unchanged since ${shortDateTime(since)} · ${span}` : span,
+      label: `$(history) ${age}`,
+      description: [shortDateTime(since), what, version.current ? IDENTICAL_TO_CURRENT : ''].filter(Boolean).join(' · '),
+      detail: version.current ? `$(check) ${IDENTICAL_TO_CURRENT} · ${span}` : span,
       version,
     };
   });
+}
+
+/**
+ * A quick pick that previews as you move through it (as GitLens does): each active row opens `preview(row)` in a
+ * preview tab without taking the focus. Tests choose through `hook` instead of a person.
+ */
+export async function pickWithPreview<T extends vscode.QuickPickItem>(
+  items: T[],
+  placeholder: string,
+  preview: (item: T) => Thenable<unknown>,
+  hook?: (items: T[]) => T | undefined,
+): Promise<T | undefined> {
+  if (hook) return hook(items);
+  const pick = vscode.window.createQuickPick<T>();
+  pick.items = items;
+  pick.placeholder = placeholder;
+  pick.matchOnDescription = true;
+  pick.matchOnDetail = true;
+  let previewed: T | undefined;
+  try {
+    return await new Promise<T | undefined>((resolve) => {
+      pick.onDidChangeActive(([item]) => {
+        if (!item || item === previewed) return;
+        previewed = item;
+        Promise.resolve(preview(item)).catch(() => {}); // a preview that fails (file gone, host down) must not break the pick
+      });
+      pick.onDidAccept(() => resolve(pick.selectedItems[0] ?? pick.activeItems[0]));
+      pick.onDidHide(() => resolve(undefined));
+      pick.show();
+    });
+  } finally {
+    pick.dispose();
+  }
 }
 
 /** "Compare with snapshot…": pick one of the file's distinct versions and diff it against the working file. */
@@ -66,21 +109,21 @@ export async function compareWithSnapshot(uri: vscode.Uri | undefined, hooks: Co
   const items = versionPickItems(history);
   let message: string | undefined;
   if (!items.length) message = `No snapshot holds ${rel} yet. Take one with "Snapshot workspace".`;
-  else if (items.length === 1 && items[0].version.current) message = `${rel} has not changed since the oldest snapshot that holds it (${shortDateTime(snapshotTime(items[0].version.firstSnapshot))}).`;
+  else if (items.length === 1 && items[0].version.current) message = `${rel} has not changed since the oldest snapshot that holds it (${snapshotDateTime(items[0].version.firstSnapshot)}).`;
   if (message) {
     vscode.window.showInformationMessage(message);
     return { items, message };
   }
-  const chosen = hooks.pickVersion
-    ? hooks.pickVersion(items)
-    : await vscode.window.showQuickPick(items, { placeHolder: `Versions of ${rel} in snapshots (newest first)`, matchOnDescription: true, matchOnDetail: true });
-  if (!chosen) return { items };
-  await openDiff(
-    toSnapshotUri({ root: history.root, snapshot: chosen.version.lastSnapshot, path: rel }),
-    file,
-    `${path.basename(rel)} (${shortDateTime(snapshotTime(chosen.version.firstSnapshot))}) ↔ ${path.basename(rel)}`,
-    chosen.version.size,
+  const title = (item: VersionPickItem) => diffTitle(rel, snapshotTime(item.version.firstSnapshot), 'working');
+  const left = (item: VersionPickItem) => toSnapshotUri({ root: history.root, snapshot: item.version.lastSnapshot, path: rel });
+  const chosen = await pickWithPreview(
+    items,
+    `Versions of ${rel} in snapshots (newest first)`,
+    (item) => openDiff(left(item), file, title(item), item.version.size, { preview: true, preserveFocus: true }),
+    hooks.pickVersion,
   );
+  if (!chosen) return { items };
+  await openDiff(left(chosen), file, title(chosen), chosen.version.size);
   return { items, chosen };
 }
 
@@ -103,39 +146,58 @@ export async function compareWithPreviousVersion(uri: vscode.Uri | undefined): P
 
 async function openVersionPair(history: FileHistory, olderIndex: number, right: vscode.Uri): Promise<void> {
   const older = history.versions[olderIndex];
-  const name = path.basename(history.relativePath);
-  const rightLabel = isSnapshotUri(right) ? `${name} (${shortDateTime(snapshotTime(fromSnapshotUri(right).snapshot))})` : name;
+  const rightTime = isSnapshotUri(right) ? snapshotTime(fromSnapshotUri(right).snapshot) : 'working';
   await openDiff(
     toSnapshotUri({ root: history.root, snapshot: older.lastSnapshot, path: history.relativePath }),
     right,
-    `${name} (${shortDateTime(snapshotTime(older.firstSnapshot))}) ↔ ${rightLabel}`,
+    diffTitle(history.relativePath, snapshotTime(older.firstSnapshot), rightTime),
     older.size,
   );
 }
 
-/**
- * In a diff whose left side is a snapshot version: step to the older (-1) or newer (+1) distinct version.
- * A snapshot ↔ snapshot diff moves both sides; a snapshot ↔ working-file diff moves the left side.
- */
-export async function stepVersion(direction: -1 | 1): Promise<void> {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (!(input instanceof vscode.TabInputTextDiff) || !isSnapshotUri(input.original)) throw new SnapshotError('BAD_INPUT', 'Open a comparison with a snapshot first ("Compare with snapshot…").');
+/** Where a diff whose left side is a snapshot version stands in that file's history. */
+export interface DiffPosition {
+  history: FileHistory;
+  /** Index of the left side's version in history.versions (oldest first). */
+  left: number;
+  right: vscode.Uri;
+}
+
+/** The position of a diff tab, or undefined when its left side is not a snapshot version. */
+export async function diffPosition(input: unknown): Promise<DiffPosition | undefined> {
+  if (!(input instanceof vscode.TabInputTextDiff) || !isSnapshotUri(input.original)) return undefined;
   const left = fromSnapshotUri(input.original);
   const history = await versions(openedRoot(left.root), left.path);
   const index = history.versions.findIndex((v) => v.snapshots.includes(left.snapshot));
-  const pairRight = isSnapshotUri(input.modified);
-  const newLeft = index + direction;
-  const newRightIndex = newLeft + 1;
-  if (newLeft < 0 || newLeft >= history.versions.length || (pairRight && newRightIndex >= history.versions.length)) {
-    vscode.window.showInformationMessage(direction < 0 ? 'No older version in the snapshots.' : 'No newer version in the snapshots.');
-    return;
-  }
-  const right = pairRight ? toSnapshotUri({ root: left.root, snapshot: history.versions[newRightIndex].lastSnapshot, path: left.path }) : input.modified;
+  return index < 0 ? undefined : { history, left: index, right: input.modified };
+}
+
+/** Whether the diff can step that way: a snapshot ↔ snapshot pair needs a version after its new left side too. */
+export function canStep(at: DiffPosition, direction: -1 | 1): boolean {
+  const newLeft = at.left + direction;
+  const last = at.history.versions.length - (isSnapshotUri(at.right) ? 2 : 1);
+  return newLeft >= 0 && newLeft <= last;
+}
+
+/**
+ * In a diff whose left side is a snapshot version: step to the older (-1) or newer (+1) distinct version.
+ * A snapshot ↔ snapshot diff moves both sides; a snapshot ↔ working-file diff moves the left side. At either end
+ * the command is disabled (context keys, see snapshotDiffContext.ts), so it quietly does nothing.
+ */
+export async function stepVersion(direction: -1 | 1): Promise<void> {
+  const at = await diffPosition(vscode.window.tabGroups.activeTabGroup.activeTab?.input);
+  if (!at) throw new SnapshotError('BAD_INPUT', 'Open a comparison with a snapshot first ("Compare with snapshot…").');
+  if (!canStep(at, direction)) return;
+  const newLeft = at.left + direction;
+  const { history } = at;
+  const right = isSnapshotUri(at.right) ? toSnapshotUri({ root: history.root, snapshot: history.versions[newLeft + 1].lastSnapshot, path: history.relativePath }) : at.right;
   await openVersionPair(history, newLeft, right);
 }
 
 /** vscode.diff, except for binaries (offer to open both) and very large files (warn first). */
-export async function openDiff(left: vscode.Uri, right: vscode.Uri, title: string, size: number): Promise<void> {
+export async function openDiff(left: vscode.Uri, right: vscode.Uri, title: string, size: number, show?: { preview: true; preserveFocus: true }): Promise<void> {
+  // A preview (moving through a picker) skips what would ask first.
+  if (show && (size > LARGE_FILE_BYTES || (await looksBinary(left)))) return;
   if (size > LARGE_FILE_BYTES) {
     const go = await vscode.window.showWarningMessage(`${title}: the snapshot version is ${formatBytes(size)}; comparing it may be slow.`, { modal: true }, 'Compare anyway');
     if (go !== 'Compare anyway') return;
@@ -148,7 +210,7 @@ export async function openDiff(left: vscode.Uri, right: vscode.Uri, title: strin
     }
     return;
   }
-  await vscode.commands.executeCommand('vscode.diff', left, right, title, { preview: true });
+  await vscode.commands.executeCommand('vscode.diff', left, right, title, show ?? { preview: true });
 }
 
 /** A NUL byte in the first 8 KiB, as git decides. */

@@ -12,7 +12,7 @@ import { installCliCommand, refreshInstalledCli } from './installCliCommand';
 import { checkBackupRoot } from './doctorCommand';
 import { PruneHooks, pruneSnapshots } from './pruneCommand';
 import { showSpaceUsage } from './usageCommand';
-import { compareSnapshotWithWorkspace, findDeletedFiles, PathPickHooks } from './workspaceChanges';
+import { compareSnapshotWithWorkspace, findDeletedFiles, openSnapshotChanges, PathPickHooks } from './workspaceChanges';
 import type { SnapshotsNode } from './snapshotsTree';
 import { registerCommandTable, shownErrors } from './commandTable';
 import { createLogger } from './logger';
@@ -24,8 +24,11 @@ import { ChangeTracker } from './changeTracker';
 import { historyOn } from './historySchedule';
 import { SnapshotFileSystemProvider } from './snapshotFileSystem';
 import { SnapshotRunner } from './snapshotRunner';
-import { restrictedMessage, SnapshotsTreeProvider } from './snapshotsTree';
+import { repaintWhileVisible, restrictedMessage, SnapshotsTreeProvider } from './snapshotsTree';
+import { plural } from '../core/util/format';
+import { snapshotDateTime } from './timeFormat';
 import { SNAPSHOT_SCHEME, toSnapshotUri } from './snapshotUri';
+import { SnapshotDiffContext } from './snapshotDiffContext';
 import { SnapshotStatusBar } from './statusBar';
 import { FileHistoryProvider } from './fileHistoryView';
 import { compareVersionWithWorking, copyVersionPath, openVersion, restoreArgument, showBlockChange, showFileHistory, showSelectionHistory, showVersionChanges } from './fileHistoryCommands';
@@ -55,6 +58,8 @@ export interface RsyncSnapshotsApi {
   restorePanel(): RestorePanel | undefined;
   /** How long activate() took, in ms (target < 30). */
   activationMs: number;
+  /** The older/newer context keys of the active diff. */
+  diffContext: SnapshotDiffContext;
 }
 
 type TestHooks = RestoreHooks & PathPickHooks & PruneHooks & ConsentHooks & SnapshotHooks;
@@ -104,13 +109,14 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const onRestored = (result: RestoreResult) => {
     tree.refresh();
     history.invalidate();
-    const summary = `Restored ${result.restored.length} item(s)${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
-    const note = result.safetySnapshot ? `${summary} The previous state is in safety snapshot ${result.safetySnapshot}.` : summary;
+    const summary = `Restored ${plural(result.restored.length, 'item')}${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
+    const note = result.safetySnapshot ? `${summary} The previous state is in safety snapshot ${snapshotDateTime(result.safetySnapshot)}.` : summary;
     const actions = result.safetySnapshot ? ['Show Safety Snapshot'] : [];
     const show = result.failed.length ? vscode.window.showErrorMessage(note, ...actions) : vscode.window.showInformationMessage(note, ...actions);
     show.then((choice) => choice && vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', result.safetySnapshotRoot, result.safetySnapshot));
   };
   const restoreContext = { extensionUri: context.extensionUri, logger, hooks, onApplied: onRestored };
+  const diffContext = new SnapshotDiffContext();
 
   context.subscriptions.push(
     log,
@@ -132,7 +138,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     vscode.workspace.registerFileSystemProvider(SNAPSHOT_SCHEME, new SnapshotFileSystemProvider(), { isReadonly: true, isCaseSensitive: true }),
     vscode.window.registerFileDecorationProvider(new ChangeDecorationProvider()),
     registerReportProvider(),
-    trackSnapshotDiffContext(),
+    diffContext,
+    repaintWhileVisible(treeView as vscode.TreeView<unknown>, tree),
     runner.onDidChange(({ result }) => {
       if (!result) return;
       tree.refresh();
@@ -205,7 +212,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
         { id: 'rsyncSnapshots.compareWithPreviousVersion', run: (arg?: vscode.Uri | SnapshotsNode) => compareWithPreviousVersion(nodeUri(arg)) },
         { id: 'rsyncSnapshots.olderVersion', run: () => stepVersion(-1) },
         { id: 'rsyncSnapshots.newerVersion', run: () => stepVersion(1) },
-        { id: 'rsyncSnapshots.compareWithWorkspace', run: (node?: SnapshotsNode) => compareSnapshotWithWorkspace(node, hooks) },
+        { id: 'rsyncSnapshots.compareWithWorkspace', run: (node?: SnapshotsNode) => compareSnapshotWithWorkspace(node) },
+        { id: 'rsyncSnapshots.openChanges', run: (node?: SnapshotsNode) => openSnapshotChanges(node) },
         { id: 'rsyncSnapshots.findDeletedFiles', run: () => findDeletedFiles(undefined, hooks) },
         { id: 'rsyncSnapshots.restore', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, false) },
         { id: 'rsyncSnapshots.restoreAsCopy', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, true) },
@@ -244,6 +252,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     hooks,
     restorePanel: () => RestorePanel.latest,
     activationMs,
+    diffContext,
   };
 }
 
@@ -256,17 +265,6 @@ function isQuery(arg: unknown): arg is SearchQuery {
 function nodeUri(arg?: vscode.Uri | SnapshotsNode): vscode.Uri | undefined {
   if (!arg || arg instanceof vscode.Uri) return arg;
   return arg.kind === 'entry' || arg.kind === 'changed' ? toSnapshotUri({ root: arg.root, snapshot: arg.snapshot.name, path: arg.path }) : undefined;
-}
-
-/** Context key rsyncSnapshots.inSnapshotDiff: the active tab is a diff whose left side is a snapshot version (shows ← → in its title). */
-function trackSnapshotDiffContext(): vscode.Disposable {
-  const update = () => {
-    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-    const value = input instanceof vscode.TabInputTextDiff && input.original.scheme === SNAPSHOT_SCHEME;
-    vscode.commands.executeCommand('setContext', 'rsyncSnapshots.inSnapshotDiff', value);
-  };
-  update();
-  return vscode.Disposable.from(vscode.window.tabGroups.onDidChangeTabs(update), vscode.window.tabGroups.onDidChangeTabGroups(update));
 }
 
 /** Closes the shared ssh connections (ControlMaster) remote roots opened. */

@@ -8,13 +8,14 @@ import { RestoreResult } from '../core/restore/apply';
 import { distinctSnapshots } from '../core/changes/distinctSnapshots';
 import { triggerOf } from '../core/root/notes';
 import { versions } from '../core/versions/versions';
-import { CompareHooks, versionPickItems } from './compare';
+import { CompareHooks, openDiff, pickWithPreview, versionPickItems } from './compare';
 import { pickWorkspaceFolder } from './pickFolder';
 import { RestorePanel, RestoreRequest } from './restorePanel';
 import { folderRoot, openedRoot, readSettings } from './settings';
 import type { SnapshotsNode } from './snapshotsTree';
-import { fromSnapshotUri, isSnapshotUri } from './snapshotUri';
-import { relativeAge, shortDateTime } from './timeFormat';
+import { fromSnapshotUri, isSnapshotUri, toSnapshotUri } from './snapshotUri';
+import { relativeAge, shortDateTime, snapshotTime } from './timeFormat';
+import { diffTitle, snapshotFileTitle } from './titles';
 
 export interface SnapshotPickItem extends vscode.QuickPickItem {
   snapshot: Snapshot;
@@ -75,7 +76,19 @@ async function pickSnapshot(what: What, hooks: RestoreHooks): Promise<string | u
     const history = await versions(openedRoot(what.root), what.rel, { workingFolder: what.folder.uri.fsPath });
     const items = versionPickItems(history);
     if (!items.length) throw new SnapshotError('NOT_FOUND', `No snapshot holds ${what.rel}.`);
-    const chosen = hooks.pickVersion ? hooks.pickVersion(items) : await vscode.window.showQuickPick(items, { placeHolder: `Restore ${what.rel} from which version?` });
+    const working = vscode.Uri.joinPath(what.folder.uri, ...what.rel.split('/'));
+    const chosen = await pickWithPreview(
+      items,
+      `Restore ${what.rel} from which version?`,
+      (item) => {
+        const version = toSnapshotUri({ root: history.root, snapshot: item.version.firstSnapshot, path: what.rel });
+        const show = { preview: true, preserveFocus: true } as const;
+        // A deleted file has no working side: the version alone.
+        if (!fs.existsSync(working.fsPath)) return vscode.commands.executeCommand('vscode.open', version, show, snapshotFileTitle(what.rel, item.version.firstSnapshot));
+        return openDiff(version, working, diffTitle(what.rel, snapshotTime(item.version.firstSnapshot) ?? new Date(0), 'working'), item.version.size, show);
+      },
+      hooks.pickVersion,
+    );
     // The row shows the version's first snapshot: restore exactly that one (the page names it too).
     return chosen?.version.firstSnapshot;
   }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { formatBytes, formatDuration } from '../core/util/format';
+import { formatBytes, formatDuration, plural } from '../core/util/format';
+import { snapshotDateTime } from './timeFormat';
 import { pickWorkspaceFolder } from './pickFolder';
 import { isMissingRoot } from '../core/util/errors';
 import { showReport } from './reportDocument';
@@ -69,7 +70,7 @@ export async function snapshotWorkspace(context: SnapshotCommandContext, given?:
         trigger: 'manual',
         label,
         onProgress: (p) => {
-          progress.report({ message: `${p.percent}% · ${formatBytes(p.bytes)}${p.files ? ` · ${p.files} files` : ''}`, increment: Math.max(0, p.percent - last) });
+          progress.report({ message: `${p.percent}% · ${formatBytes(p.bytes)}${p.files ? ` · ${plural(p.files, 'file')}` : ''}`, increment: Math.max(0, p.percent - last) });
           last = Math.max(last, p.percent);
         },
       });
@@ -88,7 +89,7 @@ export async function snapshotWorkspace(context: SnapshotCommandContext, given?:
     (on) => on && context.onHistoryOn(),
     () => {},
   );
-  const summary = `Snapshot ${result.name}${label ? ` “${label}”` : ''}: ${result.filesTransferred} files copied (${formatBytes(result.bytesTransferred)}), ${result.filesUnchanged} unchanged, ${formatDuration(result.durationMs)}.`;
+  const summary = `Snapshot ${snapshotDateTime(result.name)}${label ? ` “${label}”` : ''}: ${plural(result.filesTransferred, 'file')} copied (${formatBytes(result.bytesTransferred)}), ${result.filesUnchanged} unchanged, ${formatDuration(result.durationMs)}.`;
   const actions = result.linking ? ['Learn More', 'Reveal in Snapshots'] : ['Reveal in Snapshots'];
   const show = result.warnings.length ? vscode.window.showWarningMessage(`${summary} ${result.warnings.join(' ')}`, ...actions) : vscode.window.showInformationMessage(summary, ...actions);
   show.then(async (choice) => {

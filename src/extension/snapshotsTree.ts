@@ -2,13 +2,14 @@ import * as vscode from 'vscode';
 import type { RootListing, Snapshot } from '../core/root/listing';
 import { SnapshotTrigger, triggerOf } from '../core/root/notes';
 import { isMissingRoot } from '../core/util/errors';
-import { formatBytes } from '../core/util/format';
+import { formatBytes, plural } from '../core/util/format';
 import { folderRoot, openedRoot, readSettings } from './settings';
 import { showBytes } from '../core/util/nameBytes';
 import { UsageFigures } from './usageCommand';
 import { changes } from '../core/changes/changes';
 import { ChangeKind, toSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';
+import { diffTitle, snapshotFileTitle } from './titles';
 
 export type SnapshotsNode =
   | { kind: 'folder'; folder: vscode.WorkspaceFolder }
@@ -30,8 +31,18 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
   /** Fires after a root was (re)listed. */
   readonly onDidList = this.listingEmitter.event;
 
+  /** Set by repaint(): the next redraw reuses the listings instead of reading the roots again. */
+  private reuseListings = false;
+
   refresh(): void {
+    this.reuseListings = false;
     this.listings.clear();
+    this.changeEmitter.fire(undefined);
+  }
+
+  /** Redraws what is listed (relative ages move on) without reading the roots again. */
+  repaint(): void {
+    this.reuseListings = true;
     this.changeEmitter.fire(undefined);
   }
 
@@ -110,7 +121,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
 
   private async snapshotNodes(folder: vscode.WorkspaceFolder): Promise<SnapshotsNode[]> {
     try {
-      const listing = await this.listing(folder);
+      const cached = this.reuseListings ? this.cachedListing(folder) : undefined;
+      const listing = cached ?? (await this.listing(folder));
       if (!listing) return [];
       return [...listing.snapshots].reverse().map((snapshot) => ({ kind: 'snapshot', folder, root: listing.root, snapshot }));
     } catch (err) {
@@ -158,6 +170,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
         item.iconPath = vscode.ThemeIcon.Folder;
         item.description = readSettings(node.folder).backupRoot;
         item.contextValue = 'workspaceFolder';
+        item.accessibilityInformation = { label: `Workspace folder ${node.folder.name}, backup root ${item.description}`, role: 'treeitem' };
         return item;
       }
       case 'snapshot':
@@ -169,16 +182,19 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
         item.resourceUri = uri;
         item.id = `${node.root}\0${node.snapshot.name}\0${node.path}`;
         item.contextValue = node.isDir ? 'snapshotFolder' : node.isLink ? 'snapshotLink' : 'snapshotFile';
-        if (!node.isDir) item.command = { command: 'vscode.open', title: 'Open', arguments: [uri, { preview: true }] };
+        if (!node.isDir) item.command = { command: 'vscode.open', title: 'Open', arguments: [uri, { preview: true }, snapshotFileTitle(node.path, node.snapshot.name)] };
         if (node.isLink) item.description = 'symlink';
+        const what = node.isDir ? 'Folder' : node.isLink ? 'Symbolic link' : 'File';
+        item.accessibilityInformation = { label: `${what} ${showBytes(node.path)} in snapshot ${shortDateTime(node.snapshot.time, true)}`, role: 'treeitem' };
         return item;
       }
       case 'changes': {
         const item = new vscode.TreeItem('Changed in this snapshot', vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `${node.root}\0${node.snapshot.name}\0changes`;
         item.iconPath = new vscode.ThemeIcon('diff');
-        item.tooltip = `Files added, modified or deleted since ${node.previous.name}`;
+        item.tooltip = `Files added, modified or deleted since the snapshot of ${shortDateTime(node.previous.time, true)}`;
         item.contextValue = 'snapshotChanges';
+        item.accessibilityInformation = { label: `Changed in this snapshot: ${item.tooltip}`, role: 'treeitem' };
         return item;
       }
       case 'changed': {
@@ -189,7 +205,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
         item.label = showBytes(node.path.slice(node.path.lastIndexOf('/') + 1));
         item.description = node.path.includes('/') ? showBytes(node.path.slice(0, node.path.lastIndexOf('/'))) : undefined;
         item.contextValue = 'changedFile';
-        const title = `${item.label} (${shortDateTime(node.previous.time)}) ↔ ${item.label} (${shortDateTime(node.snapshot.time)})`;
+        const title = diffTitle(node.path, node.previous.time, node.snapshot.time);
         item.command =
           node.change === 'M'
             ? {
@@ -201,7 +217,16 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
                   title,
                 ],
               }
-            : { command: 'vscode.open', title: 'Open', arguments: [toSnapshotUri({ root: node.root, snapshot: inThis ? node.snapshot.name : node.previous.name, path: node.path })] };
+            : {
+                command: 'vscode.open',
+                title: 'Open',
+                arguments: [
+                  toSnapshotUri({ root: node.root, snapshot: inThis ? node.snapshot.name : node.previous.name, path: node.path }),
+                  { preview: true },
+                  snapshotFileTitle(node.path, inThis ? node.snapshot.name : node.previous.name),
+                ],
+              };
+        item.accessibilityInformation = { label: `${CHANGE_WORD[node.change]}: ${showBytes(node.path)}`, role: 'treeitem' };
         return item;
       }
       case 'restricted':
@@ -211,6 +236,9 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
         item.iconPath = new vscode.ThemeIcon('warning');
         item.tooltip = node.tooltip;
         item.contextValue = 'message';
+        // Read as what it says (an error), not as its tooltip.
+        const text = node.text.replace(/\.$/, '');
+        item.accessibilityInformation = { label: node.tooltip ? `Warning: ${text}. ${node.tooltip}` : `Warning: ${text}.`, role: 'treeitem' };
         return item;
       }
     }
@@ -229,18 +257,22 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     item.iconPath = new vscode.ThemeIcon(trigger && trigger !== 'manual' ? TRIGGERS[trigger].icon : snapshot.latest ? 'history' : 'archive');
     item.contextValue = snapshot.latest ? 'snapshot latest' : 'snapshot';
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**Snapshot ${snapshot.name}**${snapshot.latest ? ' (latest)' : ''}\n\n`);
-    tooltip.appendMarkdown(`Taken ${snapshot.time.toLocaleString()}${trigger ? ` — ${TRIGGERS[trigger].why}` : ''}\n\n`);
+    const when = shortDateTime(snapshot.time, true);
+    tooltip.appendMarkdown(`**Snapshot ${when}**${snapshot.latest ? ' (latest)' : ''}, ${relativeAge(snapshot.time)}\n\n`);
+    if (trigger) tooltip.appendMarkdown(`${TRIGGERS[trigger].why[0].toUpperCase()}${TRIGGERS[trigger].why.slice(1)}\n\n`);
     if (meta) {
       tooltip.appendMarkdown(meta.linkDest ? `Linked against \`${meta.linkDest}\`\n\n` : 'Full copy (nothing to link against)\n\n');
       if (meta.filesTotal !== undefined)
-        tooltip.appendMarkdown(`${meta.filesTotal} entries, ${formatBytes(meta.totalBytes ?? 0)}; ${meta.filesTransferred ?? 0} files copied (${formatBytes(meta.bytesTransferred ?? 0)})\n\n`);
+        tooltip.appendMarkdown(
+          `${plural(meta.filesTotal, 'entry', 'entries')}, ${formatBytes(meta.totalBytes ?? 0)}; ${plural(meta.filesTransferred ?? 0, 'file')} copied (${formatBytes(meta.bytesTransferred ?? 0)})\n\n`,
+        );
       if (meta.label) tooltip.appendMarkdown(`Label: ${meta.label}\n\n`);
       if (meta.partial) tooltip.appendMarkdown(`Some files could not be read: ${(meta.unreadable ?? []).slice(0, 5).join(', ')}\n\n`);
     }
     if (space) tooltip.appendMarkdown(`Size ${formatBytes(space.apparentBytes)}; unique ${formatBytes(space.uniqueBytes)} (freed if deleted alone); shared ${formatBytes(space.sharedBytes)}\n\n`);
     tooltip.appendMarkdown(`\`${snapshot.path}\``);
     item.tooltip = tooltip;
+    item.accessibilityInformation = { label: `Snapshot ${when}, ${item.description}`, role: 'treeitem' };
     return item;
   }
 
@@ -280,5 +312,22 @@ function restrictedItem(): vscode.TreeItem {
   tooltip.appendMarkdown('Ignored until you trust it: `backupRoot`, `excludes`, `oneFileSystem`, the automatic snapshot settings and `retention.*` of this folder.\n\n');
   tooltip.appendMarkdown('Click to review trust.');
   item.tooltip = tooltip;
+  item.accessibilityInformation = { label: 'Restricted Mode: this folder is not trusted, its backup settings are ignored. Activate to review trust.', role: 'button' };
   return item;
+}
+
+const CHANGE_WORD: Record<ChangeKind, string> = { A: 'Added', M: 'Modified', D: 'Deleted' };
+
+/** Redraws the view every minute while it is visible, so "3 min ago" does not stay "just now". */
+export function repaintWhileVisible(view: vscode.TreeView<unknown>, tree: SnapshotsTreeProvider, everyMs = 60_000): vscode.Disposable {
+  let timer: NodeJS.Timeout | undefined;
+  const sync = () => {
+    if (view.visible && !timer) timer = setInterval(() => tree.repaint(), everyMs);
+    if (!view.visible && timer) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  sync();
+  return vscode.Disposable.from(view.onDidChangeVisibility(sync), { dispose: () => clearInterval(timer) });
 }

@@ -8,6 +8,9 @@ import { fromSnapshotUri } from '../../src/extension/snapshotUri';
 import type { PathPickItem } from '../../src/extension/workspaceChanges';
 import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
+import { shortDateTime, snapshotTime } from '../../src/extension/timeFormat';
+import { snapshotChangesTitle, workspaceChangesTitle } from '../../src/extension/workspaceChanges';
+import type { SnapshotDiffState } from '../../src/extension/snapshotDiffContext';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
 
 const REL = 'notes/history.txt';
@@ -16,6 +19,9 @@ function activeDiff(): vscode.TabInputTextDiff | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   return input instanceof vscode.TabInputTextDiff ? input : undefined;
 }
+
+const matches = (state: SnapshotDiffState, want: SnapshotDiffState) => (JSON.stringify(state) === JSON.stringify(want) ? true : undefined);
+const activeLabel = () => vscode.window.tabGroups.activeTabGroup.activeTab?.label;
 
 describe('Compare with snapshot in a real VS Code', function () {
   let api: Awaited<ReturnType<typeof activateExtension>>;
@@ -60,7 +66,18 @@ describe('Compare with snapshot in a real VS Code', function () {
       ],
     );
     assert.ok(offered[0].version.current, 'the newest version is the current file');
-    assert.match(offered[0].detail ?? '', /current file unchanged since/);
+    assert.match(offered[0].detail ?? '', /identical to current/);
+    assert.match(offered[0].description ?? '', /identical to current/);
+    assert.ok(
+      offered.slice(1).every((i) => !/identical to current/.test(`${i.description} ${i.detail}`)),
+      'only the current version is marked',
+    );
+    // Taken seconds apart, the versions read the same age ("just now"): each row also shows its time.
+    assert.strictEqual(new Set(offered.map((i) => i.label)).size, offered.length, offered.map((i) => i.label).join(' | '));
+    assert.ok(
+      offered.every((i) => /\(\d\d:\d\d:\d\d\)$/.test(i.label)),
+      offered.map((i) => i.label).join(' | '),
+    );
 
     const diff = await waitFor('diff editor', activeDiff);
     assert.strictEqual(diff.original.scheme, 'rsync-snapshot');
@@ -68,12 +85,23 @@ describe('Compare with snapshot in a real VS Code', function () {
     assert.strictEqual(diff.modified.fsPath, file);
     const left = vscode.workspace.textDocuments.find((d) => d.uri.toString() === diff.original.toString());
     assert.strictEqual(left?.getText(), 'version one\n');
-    assert.match(vscode.window.tabGroups.activeTabGroup.activeTab?.label ?? '', /^history\.txt \(\d{4}-\d\d-\d\d \d\d:\d\d\) ↔ history\.txt$/);
+    assert.match(vscode.window.tabGroups.activeTabGroup.activeTab?.label ?? '', /^history\.txt \(\d{4}-\d\d-\d\d \d\d:\d\d\) ↔ history\.txt \(Working Tree\)$/);
+    // The oldest version: "older" is disabled (not a notification), "newer" enabled.
+    await waitFor('older disabled, newer enabled', () => matches(api.diffContext.state, { inSnapshotDiff: true, hasOlder: false, hasNewer: true }));
     await screenshot('compare-diff', { readme: true });
 
-    // ← → in the diff title: step to the newer version.
+    // The buttons in the diff title: step to the newer version.
     await vscode.commands.executeCommand('rsyncSnapshots.newerVersion');
     await waitFor('newer version on the left', () => (activeDiff() && fromSnapshotUri(activeDiff()!.original).snapshot === taken[3] ? true : undefined));
+    await waitFor('both enabled in the middle', () => matches(api.diffContext.state, { inSnapshotDiff: true, hasOlder: true, hasNewer: true }));
+    await vscode.commands.executeCommand('rsyncSnapshots.newerVersion');
+    await waitFor('the newest version on the left', () => (activeDiff() && fromSnapshotUri(activeDiff()!.original).snapshot === taken[4] ? true : undefined));
+    await waitFor('newer disabled at the newest version', () => matches(api.diffContext.state, { inSnapshotDiff: true, hasOlder: true, hasNewer: false }));
+    // At the end the command does nothing: no notification, no error, the diff stays.
+    const errors = api.shownErrors.length;
+    await vscode.commands.executeCommand('rsyncSnapshots.newerVersion');
+    assert.strictEqual(fromSnapshotUri(activeDiff()!.original).snapshot, taken[4]);
+    assert.strictEqual(api.shownErrors.length, errors);
   });
 
   it('"Compare with previous version" from a snapshot file diffs the version before it', async () => {
@@ -82,6 +110,12 @@ describe('Compare with snapshot in a real VS Code', function () {
     await vscode.commands.executeCommand('rsyncSnapshots.compareWithPreviousVersion', uri);
     const diff = await waitFor('diff', () => (activeDiff() && fromSnapshotUri(activeDiff()!.modified).snapshot === taken[4] ? activeDiff() : undefined));
     assert.strictEqual(fromSnapshotUri(diff.original).snapshot, taken[3]);
+    // Left is the version since taken[2], right taken[4]: seconds only when both fall in the same minute.
+    const [left, right] = [snapshotTime(taken[2])!, snapshotTime(taken[4])!];
+    const sameMinute = shortDateTime(left) === shortDateTime(right);
+    assert.strictEqual(vscode.window.tabGroups.activeTabGroup.activeTab?.label, `history.txt (${shortDateTime(left, sameMinute)}) ↔ history.txt (${shortDateTime(right, sameMinute)})`);
+    if (sameMinute) assert.match(vscode.window.tabGroups.activeTabGroup.activeTab?.label ?? '', /:\d\d:\d\d\) ↔ .*:\d\d:\d\d\)$/);
+    await screenshot('diff-title-seconds');
   });
 
   it('a file unchanged since the oldest snapshot says so instead of an empty list', async () => {
@@ -120,7 +154,7 @@ describe('Compare with snapshot in a real VS Code', function () {
       items = offered;
       return undefined;
     };
-    await vscode.commands.executeCommand('rsyncSnapshots.compareWithWorkspace', first);
+    items = (await vscode.commands.executeCommand('rsyncSnapshots.compareWithWorkspace', first)) as PathPickItem[];
     assert.ok(
       items.some((i) => i.path === REL && i.change === 'M'),
       JSON.stringify(items.map((i) => [i.path, i.change])),
@@ -178,5 +212,75 @@ describe('Compare with snapshot in a real VS Code', function () {
       fs.writeFileSync(file, saved);
       fs.utimesSync(file, times.atime, times.mtime);
     }
+  });
+
+  it('the version picker previews each version as you move through it, without taking the focus', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const picking = vscode.commands.executeCommand('rsyncSnapshots.compareWithSnapshot', vscode.Uri.file(file)) as Thenable<CompareOutcome>;
+    // The first row (the newest version, identical to the file) is previewed at once.
+    // (a later test took one more snapshot of the same content: the version's newest copy may be that one)
+    await waitFor('preview of the newest version', () => (activeDiff() && fromSnapshotUri(activeDiff()!.original).snapshot >= taken[4] ? true : undefined));
+    await screenshot('picker-identical-to-current');
+    await vscode.commands.executeCommand('quickInput.next');
+    await waitFor('preview of the next version', () => (activeDiff() && fromSnapshotUri(activeDiff()!.original).snapshot === taken[3] ? true : undefined));
+    assert.strictEqual(activeDiff()!.modified.fsPath, file);
+    assert.match(activeLabel() ?? '', /↔ history\.txt \(Working Tree\)$/);
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    const outcome = await picking;
+    assert.strictEqual(outcome.chosen, undefined, 'closing the picker chooses nothing');
+    assert.strictEqual(outcome.items.length, 3);
+  });
+
+  it('"Open changes" on "Changed in this snapshot" and "Compare with workspace" open the multi-diff editor', async () => {
+    const nodes = await api.tree.getChildren();
+    const third = nodes.find((n) => n.kind === 'snapshot' && n.snapshot.name === taken[2])!;
+    const changesNode = (await api.tree.getChildren(third)).find((c) => c.kind === 'changes')!;
+    const count = await vscode.commands.executeCommand('rsyncSnapshots.openChanges', changesNode);
+    assert.strictEqual(count, 1, `errors: ${api.shownErrors.join(' | ')}`);
+    const changesTitle = snapshotChangesTitle(taken[1], taken[2]);
+    assert.match(changesTitle, /^Changed in \d{4}-\d\d-\d\d \d\d:\d\d:\d\d since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    // The multi-diff editor adds the count of files to the title.
+    await waitFor('multi-diff editor of the snapshot', () => (activeLabel() === `${changesTitle} (1 file)` ? true : undefined)).catch((err) => {
+      throw new Error(`${err.message}: tabs ${vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => `${t.label}${t.isActive ? '*' : ''}`)).join(' | ')}`);
+    });
+    await screenshot('multi-diff-changed-in-snapshot');
+
+    fs.writeFileSync(path.join(workspaceFolder().uri.fsPath, 'notes', 'added-later.txt'), 'new\n');
+    try {
+      const first = nodes.find((n) => n.kind === 'snapshot' && n.snapshot.name === taken[0])!;
+      const items = (await vscode.commands.executeCommand('rsyncSnapshots.compareWithWorkspace', first)) as PathPickItem[];
+      assert.deepStrictEqual(
+        items.filter((i) => i.path === REL || i.path === 'notes/added-later.txt').map((i) => [i.path, i.change]),
+        [
+          [REL, 'M'],
+          ['notes/added-later.txt', 'A'],
+        ],
+      );
+      const title = workspaceChangesTitle(taken[0]);
+      assert.match(title, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ↔ Working Tree$/);
+      await waitFor('multi-diff editor against the workspace', () => (activeLabel() === `${title} (${items.length} files)` ? true : undefined));
+      await screenshot('multi-diff-compare-with-workspace');
+    } finally {
+      fs.rmSync(path.join(workspaceFolder().uri.fsPath, 'notes', 'added-later.txt'));
+    }
+  });
+
+  it('a snapshot file opened from the view says which snapshot it is from', async () => {
+    const nodes = await api.tree.getChildren();
+    const snap = nodes.find((n) => n.kind === 'snapshot' && n.snapshot.name === taken[2])!;
+    const notes = (await api.tree.getChildren(snap)).find((c) => c.kind === 'entry' && c.path === 'notes')!;
+    const entry = (await api.tree.getChildren(notes)).find((c) => c.kind === 'entry' && c.path === REL)!;
+    const item = await api.tree.getTreeItem(entry);
+    await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
+    const want = `history.txt (${shortDateTime(snapshotTime(taken[2])!, true)})`;
+    await waitFor(`a tab "${want}"`, () => (activeLabel() === want ? true : undefined));
+    // Also a tab VS Code opens by itself (after a reload, from a link) says it: the label formatter reads the URI's time.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('vscode.open', item.command!.arguments![0]);
+    await waitFor(`an untitled open reads "${want}"`, () => (activeLabel() === want ? true : undefined)).catch((err) => {
+      throw new Error(`${err.message}: tab reads ${activeLabel()}`);
+    });
+    await screenshot('snapshot-file-tab');
+    assert.match(item.accessibilityInformation?.label ?? '', new RegExp(`^File notes/history\\.txt in snapshot ${shortDateTime(snapshotTime(taken[2])!, true)}$`));
   });
 });

@@ -13,3 +13,8 @@ export function formatBytes(bytes: number): string {
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : ms < 60000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
 }
+
+/** "1 file", "3 files"; `many` for irregular plurals ("1 entry", "2 entries"). */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
