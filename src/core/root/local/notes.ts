@@ -33,6 +33,7 @@ async function readMeta(root: string, name: string): Promise<SnapshotMeta | unde
 export function localNotes(root: string, list: () => Promise<RootListing>): SnapshotNotes {
   return {
     read: (name) => readMeta(root, name),
+    write: (name, meta) => writeSnapshotMeta(root, name, meta),
     async readAll() {
       const listing = await list();
       const notes = new Map<string, SnapshotMeta>();
