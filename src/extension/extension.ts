@@ -3,7 +3,11 @@ import { AutoSnapshot } from './autoSnapshot';
 import { ChangeDecorationProvider } from './changeDecorations';
 import { compareWithPreviousVersion, compareWithSnapshot, stepVersion } from './compare';
 import { RestoreResult } from '../core/restore/apply';
-import { restoreFromSnapshot, RestoreHooks } from './restoreCommands';
+import type { UndoRestore } from '../core/restore/undo';
+import { restoreFromSnapshot, RestoreHooks, undoRestore } from './restoreCommands';
+import { GitSnapshots } from './gitSnapshots';
+import { pinSnapshot } from './pinCommands';
+import { BeforeFileOperations } from './safetySnapshots';
 import { registerReportProvider } from './reportDocument';
 import { RestorePanel } from './restorePanel';
 import { copyCronLine } from './cronLineCommand';
@@ -36,6 +40,8 @@ export interface RsyncSnapshotsApi {
   restorePanel(): RestorePanel | undefined;
   /** How long activate() took, in ms (target < 30). */
   activationMs: number;
+  /** Labelled snapshots after git moves HEAD. */
+  git: GitSnapshots;
 }
 
 type TestHooks = RestoreHooks & PathPickHooks & PruneHooks & ConsentHooks;
@@ -54,13 +60,18 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const watcher = new RootWatcher(() => tree.refresh());
   const statusBar = new SnapshotStatusBar(runner, tree);
   const auto = new AutoSnapshot(runner, logger);
+  const git = new GitSnapshots(runner, logger);
+  git.start().catch((err) => logger.warn(`git snapshots off: ${err.message}`)); // not awaited: the git extension starts on its own time
   const onRestored = (result: RestoreResult) => {
     tree.refresh();
     const summary = `Restored ${result.restored.length} item(s)${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
     const note = result.safetySnapshot ? `${summary} The previous state is in safety snapshot ${result.safetySnapshot}.` : summary;
-    const actions = result.safetySnapshot ? ['Show Safety Snapshot'] : [];
+    const actions = [...(result.undo ? ['Undo Restore'] : []), ...(result.safetySnapshot ? ['Show Safety Snapshot'] : [])];
     const show = result.failed.length ? vscode.window.showErrorMessage(note, ...actions) : vscode.window.showInformationMessage(note, ...actions);
-    show.then((choice) => choice && vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', result.safetySnapshotRoot, result.safetySnapshot));
+    show.then((choice) => {
+      if (choice === 'Undo Restore') vscode.commands.executeCommand('rsyncSnapshots.undoRestore', result.undo);
+      else if (choice) vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', result.safetySnapshotRoot, result.safetySnapshot);
+    });
   };
   const restoreContext = { extensionUri: context.extensionUri, logger, hooks, onApplied: onRestored };
 
@@ -72,6 +83,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     watcher,
     statusBar,
     auto,
+    git,
+    new BeforeFileOperations(runner, logger),
     vscode.workspace.registerFileSystemProvider(SNAPSHOT_SCHEME, new SnapshotFileSystemProvider(), { isReadonly: true, isCaseSensitive: true }),
     vscode.window.registerFileDecorationProvider(new ChangeDecorationProvider()),
     registerReportProvider(),
@@ -121,6 +134,9 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
         { id: 'rsyncSnapshots.findDeletedFiles', run: () => findDeletedFiles(undefined, hooks) },
         { id: 'rsyncSnapshots.restore', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, false) },
         { id: 'rsyncSnapshots.restoreAsCopy', run: (arg?: unknown) => restoreFromSnapshot(arg, restoreContext, true) },
+        { id: 'rsyncSnapshots.undoRestore', run: (undo?: UndoRestore) => undoRestore(undo, restoreContext) },
+        { id: 'rsyncSnapshots.pinSnapshot', run: (node?: SnapshotsNode) => pinSnapshot(node, true, () => tree.refresh()) },
+        { id: 'rsyncSnapshots.unpinSnapshot', run: (node?: SnapshotsNode) => pinSnapshot(node, false, () => tree.refresh()) },
         { id: 'rsyncSnapshots.showUsage', run: () => showSpaceUsage(tree.usage, () => tree.refresh()) },
         { id: 'rsyncSnapshots.prune', run: () => pruneSnapshots(hooks, () => tree.refresh()) },
         { id: 'rsyncSnapshots.checkRoot', run: () => checkBackupRoot() },
@@ -132,7 +148,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   );
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs };
+  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs, git };
 }
 
 /** A tree item or a URI, as menus pass them, to the snapshot URI it stands for. */

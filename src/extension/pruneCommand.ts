@@ -55,20 +55,23 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
     const signal = toAbortSignal(token);
     return planPrune(root, policy, { signal });
   });
+  const forever = plan.keep.filter((k) => k.forever);
+  const keptForever = forever.length ? ` ${forever.length} pinned or safety snapshot(s) it selects stay.` : '';
   if (!plan.delete.length) {
-    vscode.window.showInformationMessage(`Nothing to prune: ${describe(policy)} keeps all ${plan.keep.length} snapshots.`);
+    vscode.window.showInformationMessage(`Nothing to prune: ${describe(policy)} keeps all ${plan.keep.length} snapshots.${keptForever}`);
     return { plan };
   }
   const detail = plan.delete
     .slice(0, 25)
     .map((e) => `${e.name} — ${formatBytes(e.uniqueBytes)} unique — ${e.reason}`)
     .concat(plan.delete.length > 25 ? [`… and ${plan.delete.length - 25} more`] : [])
+    .concat(forever.slice(0, 10).map((k) => `Kept: ${k.name} — ${k.reason}`))
     .join('\n');
   const label = `Delete ${plan.delete.length} Snapshot${plan.delete.length === 1 ? '' : 's'}`;
   const confirmed = hooks.confirmPrune
     ? hooks.confirmPrune(plan)
     : (await vscode.window.showWarningMessage(
-        `Prune (${describe(policy)}): delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The newest snapshot and latest are always kept.`,
+        `Prune (${describe(policy)}): delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The newest snapshot, latest, pinned and pre-restore snapshots are always kept.`,
         { modal: true, detail },
         label,
       )) === label;

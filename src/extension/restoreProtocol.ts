@@ -11,6 +11,7 @@ export type FromWebview =
   | { type: 'setDelete'; value: boolean }
   | { type: 'showDiff'; path: string }
   | { type: 'openSafetySnapshot' }
+  | { type: 'undo' }
   | { type: 'cancel' };
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -23,6 +24,7 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
     case 'ready':
     case 'cancel':
     case 'openSafetySnapshot':
+    case 'undo':
       return { type: m.type };
     case 'rendered':
       return typeof m.planId === 'string' && typeof m.rows === 'number' && typeof m.counts === 'object' && m.counts !== null

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Logger } from '../core/util/logger';
 import { RsyncProgress } from '../core/util/rsync';
 import { SnapshotError } from '../core/util/errors';
+import type { SnapshotTrigger } from '../core/root/notes';
 import { checkLinking } from '../core/snapshot/linkCheck';
 import { LinkDiagnosis } from '../core/snapshot/linkDiagnostics';
 import { takeSnapshot } from '../core/snapshot/snapshot';
@@ -53,7 +54,15 @@ export class SnapshotRunner implements vscode.Disposable {
    */
   async run(
     folder: vscode.WorkspaceFolder,
-    options: { token?: vscode.CancellationToken; onProgress?: (p: RsyncProgress) => void; createRoot?: boolean; automatic?: boolean } = {},
+    options: {
+      token?: vscode.CancellationToken;
+      onProgress?: (p: RsyncProgress) => void;
+      createRoot?: boolean;
+      automatic?: boolean;
+      /** Noted with the snapshot: why it was taken, and a label shown beside it. */
+      trigger?: SnapshotTrigger;
+      label?: string;
+    } = {},
   ): Promise<RunResult> {
     const settings = readSettings(folder);
     const root = folderRoot(folder);
@@ -72,6 +81,8 @@ export class SnapshotRunner implements vscode.Disposable {
         createRoot: settings.defaultRoot || options.createRoot === true,
         signal: controller.signal,
         onProgress: options.onProgress,
+        trigger: options.trigger,
+        label: options.label,
       });
       const linking = await checkLinking(root, result).catch((err) => this.logger.warn(`link check failed: ${err.message}`));
       if (linking) {

@@ -222,11 +222,20 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     const item = new vscode.TreeItem(shortDateTime(snapshot.time, true), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${node.root}\0${snapshot.name}`;
     const space = this.usage.get(node.root, snapshot.name);
-    item.description = [snapshot.latest ? 'latest' : '', relativeAge(snapshot.time), meta?.label ?? '', meta?.partial ? 'partial' : '', space ? `${formatBytes(space.uniqueBytes)} unique` : '']
+    const pinned = meta?.pinned === true;
+    item.description = [
+      snapshot.latest ? 'latest' : '',
+      pinned ? 'pinned' : '',
+      relativeAge(snapshot.time),
+      meta?.label ?? '',
+      meta?.partial ? 'partial' : '',
+      space ? `${formatBytes(space.uniqueBytes)} unique` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
-    item.iconPath = new vscode.ThemeIcon(triggerOf(meta) === 'pre-restore' ? 'shield' : snapshot.latest ? 'history' : 'archive');
-    item.contextValue = snapshot.latest ? 'snapshot latest' : 'snapshot';
+    item.iconPath = new vscode.ThemeIcon(pinned ? 'pinned' : triggerOf(meta) === 'pre-restore' ? 'shield' : snapshot.latest ? 'history' : 'archive');
+    // "snapshot[ latest] pinned|unpinned": menus match /^snapshot\b/, and the pin state for Pin / Unpin.
+    item.contextValue = `${snapshot.latest ? 'snapshot latest' : 'snapshot'} ${pinned ? 'pinned' : 'unpinned'}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**Snapshot ${snapshot.name}**${snapshot.latest ? ' (latest)' : ''}\n\n`);
     tooltip.appendMarkdown(`Taken ${snapshot.time.toLocaleString()}\n\n`);
@@ -235,6 +244,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
       if (meta.filesTotal !== undefined)
         tooltip.appendMarkdown(`${meta.filesTotal} entries, ${formatBytes(meta.totalBytes ?? 0)}; ${meta.filesTransferred ?? 0} files copied (${formatBytes(meta.bytesTransferred ?? 0)})\n\n`);
       if (meta.label) tooltip.appendMarkdown(`Label: ${meta.label}\n\n`);
+      if (pinned) tooltip.appendMarkdown('Pinned: prune and retention keep it forever\n\n');
       if (meta.partial) tooltip.appendMarkdown(`Some files could not be read: ${(meta.unreadable ?? []).slice(0, 5).join(', ')}\n\n`);
     }
     if (space) tooltip.appendMarkdown(`Size ${formatBytes(space.apparentBytes)}; unique ${formatBytes(space.uniqueBytes)} (freed if deleted alone); shared ${formatBytes(space.sharedBytes)}\n\n`);

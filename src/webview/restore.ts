@@ -244,6 +244,7 @@ function renderResult(result: RestoreResult): void {
           el(
             'div',
             { class: 'actions' },
+            ...(result.undo ? [el('button', { id: 'undo-restore', onclick: () => vscode.postMessage({ type: 'undo' }) }, icon('discard'), ' Undo restore')] : []),
             el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'openSafetySnapshot' }) }, icon('shield'), ` Safety snapshot ${result.safetySnapshot}`),
           ),
         ]
