@@ -42,6 +42,8 @@ export interface RsyncSnapshotsApi {
   activationMs: number;
   /** Labelled snapshots after git moves HEAD. */
   git: GitSnapshots;
+  /** Snapshots before Explorer deletes and renames. */
+  beforeFileOperations: BeforeFileOperations;
 }
 
 type TestHooks = RestoreHooks & PathPickHooks & PruneHooks & ConsentHooks;
@@ -61,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   const statusBar = new SnapshotStatusBar(runner, tree);
   const auto = new AutoSnapshot(runner, logger);
   const git = new GitSnapshots(runner, logger);
+  const beforeFileOperations = new BeforeFileOperations(runner, logger);
   git.start().catch((err) => logger.warn(`git snapshots off: ${err.message}`)); // not awaited: the git extension starts on its own time
   const onRestored = (result: RestoreResult) => {
     tree.refresh();
@@ -84,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     statusBar,
     auto,
     git,
-    new BeforeFileOperations(runner, logger),
+    beforeFileOperations,
     vscode.workspace.registerFileSystemProvider(SNAPSHOT_SCHEME, new SnapshotFileSystemProvider(), { isReadonly: true, isCaseSensitive: true }),
     vscode.window.registerFileDecorationProvider(new ChangeDecorationProvider()),
     registerReportProvider(),
@@ -148,7 +151,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
   );
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs, git };
+  return { tree, treeView: treeView as vscode.TreeView<unknown>, runner, shownErrors, hooks, restorePanel: () => RestorePanel.latest, activationMs, git, beforeFileOperations };
 }
 
 /** A tree item or a URI, as menus pass them, to the snapshot URI it stands for. */

@@ -33,6 +33,8 @@ export function describePaths(paths: string[]): string {
 export class BeforeFileOperations implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[];
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** What each guarded operation's snapshot came to, newest last, as logged (read by the integration tests). */
+  readonly outcomes: { label: string; outcome: 'taken' | 'failed' | 'timeout'; message: string }[] = [];
 
   constructor(
     private readonly runner: SnapshotRunner,
@@ -78,8 +80,8 @@ export class BeforeFileOperations implements vscode.Disposable {
     const cancel = new vscode.CancellationTokenSource();
     const sub = token.onCancellationRequested(() => cancel.cancel());
     const run = this.runner.run(folder, { automatic: true, trigger, label, token: cancel.token }).then(
-      (r) => this.logger.info(`snapshot ${r.name} taken (${label})`),
-      (err) => this.logger.warn(`no snapshot ${label}: ${err.message}`),
+      (r) => this.log(label, 'taken', `snapshot ${r.name} taken (${label})`),
+      (err) => this.log(label, 'failed', `no snapshot ${label}: ${err.message}`),
     );
     const done = run.finally(() => {
       sub.dispose();
@@ -98,7 +100,13 @@ export class BeforeFileOperations implements vscode.Disposable {
     clearTimeout(timer);
     if (outcome !== 'timeout') return;
     cancel?.cancel();
-    this.logger.warn(`the snapshot ${label} did not finish within ${BEFORE_OPERATION_WAIT_MS / 1000} s${cancel ? ' and was cancelled' : ''}: the operation went ahead without it`);
+    this.log(label, 'timeout', `the snapshot ${label} did not finish within ${BEFORE_OPERATION_WAIT_MS / 1000} s${cancel ? ' and was cancelled' : ''}: the operation went ahead without it`);
+  }
+
+  private log(label: string, outcome: 'taken' | 'failed' | 'timeout', message: string): void {
+    if (outcome === 'taken') this.logger.info(message);
+    else this.logger.warn(message);
+    this.outcomes.push({ label, outcome, message });
   }
 
   dispose(): void {

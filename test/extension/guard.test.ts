@@ -1,11 +1,13 @@
 import assert from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SnapshotMeta } from '../../src/core/root/notes';
 import type { PruneOutcome } from '../../src/extension/pruneCommand';
+import { BEFORE_OPERATION_WAIT_MS } from '../../src/extension/safetySnapshots';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
 import { activateExtension, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
@@ -98,6 +100,34 @@ describe('Automatic safety snapshots and pins in a real VS Code', function () {
     assert.ok(!fs.existsSync(path.join(root, renamed.name, 'guard-fixture', 'new-name.txt')));
   });
 
+  it('a snapshot that cannot finish in time: the delete goes ahead after the bounded wait and the log says so', async () => {
+    // A "host" on 127.0.0.1 that accepts the connection and never answers: ssh waits for its banner.
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const saved = config().inspect<string>('sshCommand')?.globalValue;
+    try {
+      await config().update('backupRoot', '127.0.0.1:/nowhere/backups', vscode.ConfigurationTarget.Global);
+      await config().update('sshCommand', `ssh -p ${port} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null`, vscode.ConfigurationTarget.Global);
+      const file = path.join(dir, 'slow.txt');
+      fs.writeFileSync(file, 'deleted while the root does not answer\n');
+      const edit = new vscode.WorkspaceEdit();
+      edit.deleteFile(vscode.Uri.file(file));
+      const started = Date.now();
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      const waited = Date.now() - started;
+      assert.ok(!fs.existsSync(file), 'the delete went ahead');
+      assert.ok(waited >= BEFORE_OPERATION_WAIT_MS - 200 && waited < BEFORE_OPERATION_WAIT_MS + 4000, `the delete waited ${waited} ms`);
+      const outcome = api.beforeFileOperations.outcomes.find((o) => o.label === 'before delete of guard-fixture/slow.txt' && o.outcome === 'timeout');
+      assert.ok(outcome, JSON.stringify(api.beforeFileOperations.outcomes));
+      assert.match(outcome.message, /did not finish within 5 s and was cancelled: the operation went ahead without it/);
+    } finally {
+      await config().update('sshCommand', saved, vscode.ConfigurationTarget.Global);
+      await config().update('backupRoot', root, vscode.ConfigurationTarget.Global);
+      silent.close();
+    }
+  });
+
   it('a git commit and a branch switch in a real repository each take a labelled snapshot', async () => {
     const ext = vscode.extensions.getExtension<{ getAPI(v: 1): { openRepository(uri: vscode.Uri): Promise<{ state: { HEAD?: { commit?: string } } } | null> } }>('vscode.git');
     assert.ok(ext, 'the built-in git extension is in this VS Code');
@@ -147,9 +177,13 @@ describe('Automatic safety snapshots and pins in a real VS Code', function () {
     assert.match(String(labelled.description), /before delete of guard-fixture\/lib/);
 
     await vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', root, target);
-    for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.increaseViewWidth'); // room for the labels
+    // Room for the labels: the side bar made wider by making the editor area narrower, as dragging the sash would.
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+    for (let i = 0; i < 8; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
+    await vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', root, target);
     await screenshot('tree-pinned-and-labelled');
-    for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+    for (let i = 0; i < 8; i++) await vscode.commands.executeCommand('workbench.action.increaseViewWidth');
 
     api.hooks.prunePolicy = () => ({ keepLast: 1 });
     api.hooks.confirmPrune = () => true;
