@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SnapshotTrigger } from '../core/root/notes';
+import { excludeMatcher } from '../core/util/excludeMatcher';
 import { Logger } from '../core/util/logger';
 import { readSettings } from './settings';
 import { SnapshotRunner } from './snapshotRunner';
@@ -17,6 +18,13 @@ export function automaticSnapshotsAllowed(folder: vscode.WorkspaceFolder): boole
   if (!vscode.workspace.isTrusted) return false;
   const settings = readSettings(folder);
   return !settings.defaultRoot || fs.existsSync(settings.backupRoot);
+}
+
+/** Whether the folder's snapshots leave `rel` out (it, or a folder above it, matches rsyncSnapshots.excludes). */
+function isExcluded(folder: vscode.WorkspaceFolder, rel: string, isDirectory: boolean): boolean {
+  const excluded = excludeMatcher(readSettings(folder).excludes);
+  const parts = rel.split('/');
+  return parts.some((_, i) => excluded(parts.slice(0, i + 1).join('/'), i < parts.length - 1 || isDirectory));
 }
 
 /** "src/lib", "a.js, b.js", "a.js, b.js and 3 more": the paths an operation touches, relative to their folder. */
@@ -63,6 +71,7 @@ export class BeforeFileOperations implements vscode.Disposable {
       if (!folder) continue;
       const rel = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
       if (!rel) continue; // the folder itself: not ours to guard
+      if (isExcluded(folder, rel, fs.statSync(uri.fsPath, { throwIfNoEntry: false })?.isDirectory() ?? false)) continue; // snapshots never hold it
       byFolder.set(folder, [...(byFolder.get(folder) ?? []), rel]);
     }
     await Promise.all([...byFolder].map(([folder, rels]) => this.snapshot(folder, trigger, `before ${verb} of ${describePaths(rels)}`, token)));

@@ -9,7 +9,7 @@ import type { SnapshotMeta } from '../../src/core/root/notes';
 import type { PruneOutcome } from '../../src/extension/pruneCommand';
 import { BEFORE_OPERATION_WAIT_MS } from '../../src/extension/safetySnapshots';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
-import { activateExtension, waitFor, workspaceFolder } from './helpers';
+import { activateExtension, sleep, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
 import { listSnapshots, readSnapshotMeta } from '../support/core';
 
@@ -98,6 +98,17 @@ describe('Automatic safety snapshots and pins in a real VS Code', function () {
     assert.strictEqual(renamed.meta.label, 'before rename of guard-fixture/old-name.txt');
     assert.ok(fs.existsSync(path.join(root, renamed.name, 'guard-fixture', 'old-name.txt')));
     assert.ok(!fs.existsSync(path.join(root, renamed.name, 'guard-fixture', 'new-name.txt')));
+
+    // What snapshots leave out (rsyncSnapshots.excludes, node_modules/ by default) takes no snapshot when deleted.
+    fs.mkdirSync(path.join(dir, 'node_modules', 'pkg'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'node_modules', 'pkg', 'index.js'), 'x\n');
+    const beforeExcluded = await names(root);
+    const excluded = new vscode.WorkspaceEdit();
+    excluded.deleteFile(vscode.Uri.file(path.join(dir, 'node_modules', 'pkg')), { recursive: true });
+    assert.ok(await vscode.workspace.applyEdit(excluded));
+    assert.ok(!fs.existsSync(path.join(dir, 'node_modules', 'pkg')));
+    await sleep(1500);
+    assert.deepStrictEqual(await names(root), beforeExcluded, 'no snapshot for an excluded folder');
   });
 
   it('a snapshot that cannot finish in time: the delete goes ahead after the bounded wait and the log says so', async () => {
