@@ -8,14 +8,28 @@ import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './h
 import { screenshot } from './screenshot';
 import { readSnapshotMeta } from '../support/core';
 
-/** The whole workspace: every entry's kind and content (or link text), so a missing or extra file shows too. */
+/**
+ * The whole workspace: every entry's kind and content (or link text), so a missing or extra file shows too. Names are
+ * walked as bytes (another suite leaves names that are not UTF-8 in the workspace).
+ */
 function wholeTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    const full = path.join(entry.parentPath, entry.name);
-    const st = fs.lstatSync(full);
-    out[path.relative(dir, full)] = st.isSymbolicLink() ? `link ${fs.readlinkSync(full)}` : st.isFile() ? `file ${fs.readFileSync(full).toString('base64')}` : st.isDirectory() ? 'dir' : 'other';
-  }
+  const walk = (abs: Buffer, rel: string) => {
+    for (const name of fs.readdirSync(abs, { encoding: 'buffer' })) {
+      const full = Buffer.concat([abs, Buffer.from('/'), name]);
+      const key = `${rel}${name.toString('latin1')}`;
+      const st = fs.lstatSync(full);
+      out[key] = st.isSymbolicLink()
+        ? `link ${fs.readlinkSync(full, { encoding: 'buffer' }).toString('base64')}`
+        : st.isFile()
+          ? `file ${fs.readFileSync(full).toString('base64')}`
+          : st.isDirectory()
+            ? 'dir'
+            : 'other';
+      if (st.isDirectory()) walk(full, `${key}/`);
+    }
+  };
+  walk(Buffer.from(dir), '');
   return out;
 }
 

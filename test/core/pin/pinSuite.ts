@@ -5,7 +5,7 @@ import { keptForever } from '../../../src/core/pin/pin';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { run } from '../../support/proc';
-import { applyPrune, listSnapshots, planPrune, readSnapshotMeta, Reach, setPinned } from '../../support/core';
+import { applyPrune, listSnapshots, planPrune, readSnapshotMeta, Reach, root as openSpec, setPinned } from '../../support/core';
 
 /** Where a suite's roots live: a local folder path and how the engine names it (the path itself, or host:path). */
 export interface PinTarget {
@@ -63,6 +63,8 @@ export function pinSuite(target: PinTarget): void {
     assert.deepEqual(await readSnapshotMeta(spec, NAMES[4], target.reach()), { trigger: 'git', label: 'after commit 1a2b3c4: x', filesTotal: 3, pinned: true });
     await assert.rejects(setPinned(spec, '2026-01-01T00-00-00', true, r.reach), (err: unknown) => isSnapshotError(err) && /2026-01-01T00-00-00/.test(err.message));
     assert.ok(!fs.existsSync(path.join(notesDir, '2026-01-01T00-00-00.json')), 'no notes for a snapshot that is not there');
+    await assert.rejects(openSpec(spec, target.reach()).notes.write('../escape', { pinned: true }), /not a snapshot name/);
+    assert.ok(!fs.existsSync(path.join(root, 'escape.json')), 'nothing written outside the notes folder');
   });
 
   it('prune keeps pinned and pre-restore snapshots and says why; --include-pinned deletes them', async () => {
