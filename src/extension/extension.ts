@@ -4,7 +4,11 @@ import { AutoSnapshot } from './autoSnapshot';
 import { ChangeDecorationProvider } from './changeDecorations';
 import { compareWithPreviousVersion, compareWithSnapshot, stepVersion } from './compare';
 import { RestoreResult } from '../core/restore/apply';
-import { restoreFromSnapshot, RestoreHooks } from './restoreCommands';
+import type { UndoRestore } from '../core/restore/undo';
+import { restoreFromSnapshot, RestoreHooks, undoRestore } from './restoreCommands';
+import { GitSnapshots } from './gitSnapshots';
+import { pinSnapshot } from './pinCommands';
+import { BeforeFileOperations } from './safetySnapshots';
 import { registerReportProvider } from './reportDocument';
 import { RestorePanel } from './restorePanel';
 import { copyCronLine } from './cronLineCommand';
@@ -60,6 +64,10 @@ export interface RsyncSnapshotsApi {
   activationMs: number;
   /** The older/newer context keys of the active diff. */
   diffContext: SnapshotDiffContext;
+  /** Labelled snapshots after git moves HEAD. */
+  git: GitSnapshots;
+  /** Snapshots before Explorer deletes and renames. */
+  beforeFileOperations: BeforeFileOperations;
 }
 
 type TestHooks = RestoreHooks & PathPickHooks & PruneHooks & ConsentHooks & SnapshotHooks;
@@ -94,6 +102,9 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     history.invalidate();
     void statusBar.reload(); // a CLI or cron snapshot into the same root
   });
+  const git = new GitSnapshots(runner, logger);
+  const beforeFileOperations = new BeforeFileOperations(runner, logger);
+  git.start().catch((err) => logger.warn(`git snapshots off: ${err.message}`)); // not awaited: the git extension starts on its own time
   const engage = () => statusBar.engage();
   if (auto.enabled) engage();
   const snapshotContext: SnapshotCommandContext = {
@@ -111,9 +122,12 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     history.invalidate();
     const summary = `Restored ${plural(result.restored.length, 'item')}${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
     const note = result.safetySnapshot ? `${summary} The previous state is in safety snapshot ${snapshotDateTime(result.safetySnapshot)}.` : summary;
-    const actions = result.safetySnapshot ? ['Show Safety Snapshot'] : [];
+    const actions = [...(result.undo ? ['Undo Restore'] : []), ...(result.safetySnapshot ? ['Show Safety Snapshot'] : [])];
     const show = result.failed.length ? vscode.window.showErrorMessage(note, ...actions) : vscode.window.showInformationMessage(note, ...actions);
-    show.then((choice) => choice && vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', result.safetySnapshotRoot, result.safetySnapshot));
+    show.then((choice) => {
+      if (choice === 'Undo Restore') vscode.commands.executeCommand('rsyncSnapshots.undoRestore', result.undo);
+      else if (choice) vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', result.safetySnapshotRoot, result.safetySnapshot);
+    });
   };
   const restoreContext = { extensionUri: context.extensionUri, logger, hooks, onApplied: onRestored };
   const diffContext = new SnapshotDiffContext();
@@ -135,6 +149,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     watcher,
     statusBar,
     auto,
+    git,
+    beforeFileOperations,
     vscode.workspace.registerFileSystemProvider(SNAPSHOT_SCHEME, new SnapshotFileSystemProvider(), { isReadonly: true, isCaseSensitive: true }),
     vscode.window.registerFileDecorationProvider(new ChangeDecorationProvider()),
     registerReportProvider(),
@@ -221,6 +237,9 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
         { id: 'rsyncSnapshots.openSearchResult', run: (node?: SearchNode) => openSearchResult(searchResults, node) },
         { id: 'rsyncSnapshots.compareSearchResult', run: (node?: SearchNode) => compareSearchResult(searchResults, node) },
         { id: 'rsyncSnapshots.clearSearchResults', run: () => searchResults.clear() },
+        { id: 'rsyncSnapshots.undoRestore', run: (undo?: UndoRestore) => undoRestore(undo, restoreContext) },
+        { id: 'rsyncSnapshots.pinSnapshot', run: (node?: SnapshotsNode) => pinSnapshot(node, true, () => tree.refresh()) },
+        { id: 'rsyncSnapshots.unpinSnapshot', run: (node?: SnapshotsNode) => pinSnapshot(node, false, () => tree.refresh()) },
         { id: 'rsyncSnapshots.showUsage', run: () => showSpaceUsage(tree.usage, () => tree.refresh()) },
         { id: 'rsyncSnapshots.prune', run: () => pruneSnapshots(hooks, () => tree.refresh()) },
         { id: 'rsyncSnapshots.checkRoot', run: () => checkBackupRoot() },
@@ -253,6 +272,8 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     restorePanel: () => RestorePanel.latest,
     activationMs,
     diffContext,
+    git,
+    beforeFileOperations,
   };
 }
 

@@ -67,6 +67,7 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
     const signal = toAbortSignal(token);
     return planPrune(root, policy, { signal });
   });
+  const forever = plan.keep.filter((k) => k.forever);
   if (!plan.delete.length) {
     vscode.window.showInformationMessage(`Nothing to prune: the policy ${describe(policy)}, so all ${plan.keep.length} snapshots stay.`);
     return { plan };
@@ -75,12 +76,13 @@ export async function pruneSnapshots(hooks: PruneHooks, refresh: () => void, giv
     .slice(0, 25)
     .map((e) => `${when(e.name)} — frees ${formatBytes(e.uniqueBytes)}`)
     .concat(plan.delete.length > 25 ? [`… and ${plan.delete.length - 25} more`] : [])
+    .concat(forever.slice(0, 10).map((k) => `Kept: ${when(k.name)} — ${k.reason}`))
     .join('\n');
   const label = `Delete ${plan.delete.length} Snapshot${plan.delete.length === 1 ? '' : 's'}`;
   const confirmed = hooks.confirmPrune
     ? hooks.confirmPrune(plan)
     : (await vscode.window.showWarningMessage(
-        `Delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The policy ${describe(policy)}. The newest snapshot is always kept.`,
+        `Delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshots, freeing ${formatBytes(plan.freesBytes)}? The policy ${describe(policy)}. The newest, pinned and pre-restore snapshots are always kept.`,
         { modal: true, detail },
         label,
       )) === label;

@@ -7,6 +7,7 @@ import { Logger } from '../core/util/logger';
 import { RestoreResult } from '../core/restore/apply';
 import { distinctSnapshots } from '../core/changes/distinctSnapshots';
 import { triggerOf } from '../core/root/notes';
+import type { UndoRestore } from '../core/restore/undo';
 import { versions } from '../core/versions/versions';
 import { CompareHooks, openDiff, pickWithPreview, versionPickItems } from './compare';
 import { pickWorkspaceFolder } from './pickFolder';
@@ -193,4 +194,27 @@ async function askCopyTarget(original: string, snapshot: string, isDir: boolean,
   const problem = validateInput(name);
   if (problem) throw new SnapshotError('BAD_INPUT', problem);
   return path.join(path.dirname(original), name);
+}
+
+/**
+ * "Undo restore": the same review page, built from the restore's safety snapshot and limited to exactly what the
+ * restore changed (files it created are deleted again); nothing changes before Apply.
+ */
+export async function undoRestore(undo: UndoRestore | undefined, ctx: RestoreContext): Promise<RestorePanel> {
+  if (!undo || typeof undo.root !== 'string' || typeof undo.snapshot !== 'string' || !Array.isArray(undo.paths))
+    throw new SnapshotError('BAD_INPUT', 'Nothing to undo: Undo restore is offered after a restore that took a safety snapshot.');
+  const folder = (vscode.workspace.workspaceFolders ?? []).find((f) => path.resolve(f.uri.fsPath) === path.resolve(undo.source));
+  if (!folder) throw new SnapshotError('BAD_INPUT', `${undo.source} is no longer a workspace folder: undo from the CLI with the safety snapshot ${undo.snapshot}.`);
+  const request: RestoreRequest = {
+    root: openedRoot(undo.root),
+    snapshot: undo.snapshot,
+    relativePath: '.',
+    target: undo.targetDir,
+    asCopy: false,
+    safety: { source: folder.uri.fsPath, root: folderRoot(folder) },
+    undo,
+  };
+  const panel = RestorePanel.show(ctx.extensionUri, request, ctx.logger, ctx.onApplied);
+  await panel.preview();
+  return panel;
 }

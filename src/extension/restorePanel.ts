@@ -7,6 +7,7 @@ import { Logger } from '../core/util/logger';
 import { applyRestore, RestoreResult } from '../core/restore/apply';
 import { planRestore } from '../core/restore/plan';
 import type { RestorePlan } from '../core/restore/types';
+import { planUndoRestore, UndoRestore } from '../core/restore/undo';
 import type { BackupRoot } from '../core/root/backupRoot';
 import { openDiff } from './compare';
 import { FromWebview, parseFromWebview, ToWebview } from './restoreProtocol';
@@ -23,6 +24,8 @@ export interface RestoreRequest {
   asCopy: boolean;
   /** The workspace folder whose snapshot is taken first (safety net) and its backup root. */
   safety?: { source: string; root: BackupRoot };
+  /** Undo of an earlier restore: the plan comes from its safety snapshot, limited to what it changed (planUndoRestore). */
+  undo?: UndoRestore;
 }
 
 /**
@@ -86,6 +89,7 @@ export class RestorePanel implements vscode.Disposable {
   }
 
   private static title(request: RestoreRequest): string {
+    if (request.undo) return `Undo restore of ${path.basename(request.target)}`;
     return `${request.asCopy ? 'Restore copy of' : 'Restore'} ${path.basename(request.target)} (${request.snapshot})`;
   }
 
@@ -113,12 +117,14 @@ export class RestorePanel implements vscode.Disposable {
   async preview(): Promise<RestorePlan | undefined> {
     this.post({ type: 'busy', message: 'Running rsync --dry-run…' });
     try {
-      this.plan = await planRestore(this.request.root, {
-        snapshot: this.request.snapshot,
-        path: this.request.relativePath,
-        target: this.request.target,
-        delete: this.deleteMode,
-      });
+      this.plan = this.request.undo
+        ? await planUndoRestore(this.request.root, this.request.undo)
+        : await planRestore(this.request.root, {
+            snapshot: this.request.snapshot,
+            path: this.request.relativePath,
+            target: this.request.target,
+            delete: this.deleteMode,
+          });
       this.rendered = undefined;
       this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy });
       return this.plan;
@@ -157,6 +163,9 @@ export class RestorePanel implements vscode.Disposable {
           break;
         case 'openCopy':
           await this.openTarget();
+          break;
+        case 'undo':
+          if (this.result?.undo) await vscode.commands.executeCommand('rsyncSnapshots.undoRestore', this.result.undo);
           break;
         case 'openSafetySnapshot':
           if (this.result?.safetySnapshot) await vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', this.result.safetySnapshotRoot, this.result.safetySnapshot);

@@ -16,6 +16,7 @@ export type FromWebview =
   | { type: 'preview' }
   /** Restore as copy, done: open what was written. */
   | { type: 'openCopy' }
+  | { type: 'undo' }
   | { type: 'cancel' };
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -30,6 +31,7 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
     case 'preview':
     case 'openCopy':
     case 'openSafetySnapshot':
+    case 'undo':
       return { type: m.type };
     case 'rendered':
       return typeof m.planId === 'string' && typeof m.rows === 'number' && typeof m.counts === 'object' && m.counts !== null

@@ -2,12 +2,12 @@ import * as vscode from 'vscode';
 import { Logger } from '../core/util/logger';
 import { RsyncProgress } from '../core/util/rsync';
 import { SnapshotError } from '../core/util/errors';
+import type { SnapshotTrigger } from '../core/root/notes';
 import { checkLinking } from '../core/snapshot/linkCheck';
 import { LinkDiagnosis } from '../core/snapshot/linkDiagnostics';
 import { takeSnapshot } from '../core/snapshot/snapshot';
 import type { SnapshotResult } from '../core/snapshot/types';
 import { autoPrune, AutoPruneOutcome } from './pruneCommand';
-import type { SnapshotTrigger } from '../core/root/notes';
 import type { ChangeTracker } from './changeTracker';
 import { RootConsent } from './rootConsent';
 import { folderRoot, readSettings } from './settings';
@@ -62,6 +62,7 @@ export class SnapshotRunner implements vscode.Disposable {
       onProgress?: (p: RsyncProgress) => void;
       createRoot?: boolean;
       automatic?: boolean;
+      /** Noted with the snapshot: why it was taken, and a label shown beside it. */
       trigger?: SnapshotTrigger;
       label?: string;
     } = {},

@@ -250,12 +250,21 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     const item = new vscode.TreeItem(shortDateTime(snapshot.time, true), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${node.root}\0${snapshot.name}`;
     const space = this.usage.get(node.root, snapshot.name);
-    item.description = [snapshot.latest ? 'latest' : '', relativeAge(snapshot.time), meta?.label ?? '', meta?.partial ? 'partial' : '', space ? `${formatBytes(space.uniqueBytes)} unique` : '']
+    const pinned = meta?.pinned === true;
+    item.description = [
+      snapshot.latest ? 'latest' : '',
+      pinned ? 'pinned' : '',
+      relativeAge(snapshot.time),
+      meta?.label ?? '',
+      meta?.partial ? 'partial' : '',
+      space ? `${formatBytes(space.uniqueBytes)} unique` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
     const trigger = triggerOf(meta);
-    item.iconPath = new vscode.ThemeIcon(trigger && trigger !== 'manual' ? TRIGGERS[trigger].icon : snapshot.latest ? 'history' : 'archive');
-    item.contextValue = snapshot.latest ? 'snapshot latest' : 'snapshot';
+    item.iconPath = new vscode.ThemeIcon(pinned ? 'pinned' : trigger && trigger !== 'manual' ? TRIGGERS[trigger].icon : snapshot.latest ? 'history' : 'archive');
+    // "snapshot[ latest] pinned|unpinned": menus match /^snapshot\b/, and the pin state for Pin / Unpin.
+    item.contextValue = `${snapshot.latest ? 'snapshot latest' : 'snapshot'} ${pinned ? 'pinned' : 'unpinned'}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     const when = shortDateTime(snapshot.time, true);
     tooltip.appendMarkdown(`**Snapshot ${when}**${snapshot.latest ? ' (latest)' : ''}, ${relativeAge(snapshot.time)}\n\n`);
@@ -267,6 +276,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
           `${plural(meta.filesTotal, 'entry', 'entries')}, ${formatBytes(meta.totalBytes ?? 0)}; ${plural(meta.filesTransferred ?? 0, 'file')} copied (${formatBytes(meta.bytesTransferred ?? 0)})\n\n`,
         );
       if (meta.label) tooltip.appendMarkdown(`Label: ${meta.label}\n\n`);
+      if (pinned) tooltip.appendMarkdown('Pinned: prune and retention keep it forever\n\n');
       if (meta.partial) tooltip.appendMarkdown(`Some files could not be read: ${(meta.unreadable ?? []).slice(0, 5).join(', ')}\n\n`);
     }
     if (space) tooltip.appendMarkdown(`Size ${formatBytes(space.apparentBytes)}; unique ${formatBytes(space.uniqueBytes)} (freed if deleted alone); shared ${formatBytes(space.sharedBytes)}\n\n`);

@@ -261,6 +261,7 @@ function renderPlan(): void {
 function resultActions(result: RestoreResult): HTMLElement[] {
   const actions: HTMLElement[] = [];
   if (asCopy && plan) actions.push(el('button', { id: 'open-copy', onclick: () => vscode.postMessage({ type: 'openCopy' }) }, icon('go-to-file'), ' Open copy'));
+  if (result.undo) actions.push(el('button', { id: 'undo-restore', onclick: () => vscode.postMessage({ type: 'undo' }) }, icon('discard'), ' Undo restore'));
   if (result.safetySnapshot)
     actions.push(el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'openSafetySnapshot' }) }, icon('shield'), ` Safety snapshot ${result.safetySnapshot}`));
   return actions;

@@ -80,6 +80,23 @@ describe("Restricted Mode: a cloned folder's own settings never make us write or
     assert.deepEqual(await snapshotNames(userRoot), [], 'no automatic snapshot in the user root either');
   });
 
+  it('deleting and renaming files through the editor takes no snapshot in Restricted Mode', async () => {
+    const ws = workspaceFolder().uri.fsPath;
+    fs.writeFileSync(path.join(ws, 'scratch-a.txt'), 'a\n');
+    fs.writeFileSync(path.join(ws, 'scratch-b.txt'), 'b\n');
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(vscode.Uri.file(path.join(ws, 'scratch-a.txt')), vscode.Uri.file(path.join(ws, 'scratch-c.txt')));
+    edit.deleteFile(vscode.Uri.file(path.join(ws, 'scratch-b.txt')));
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const remove = new vscode.WorkspaceEdit();
+    remove.deleteFile(vscode.Uri.file(path.join(ws, 'scratch-c.txt')));
+    assert.ok(await vscode.workspace.applyEdit(remove));
+    assert.ok(!fs.existsSync(path.join(ws, 'scratch-b.txt')) && !fs.existsSync(path.join(ws, 'scratch-c.txt')));
+    await sleep(2000);
+    assert.equal(rootState(victimRoot), victimBefore, 'the victim root is byte for byte as it was');
+    assert.deepEqual(await snapshotNames(userRoot), [], 'no snapshot in the user root either');
+  });
+
   it('the Snapshots view says so in one line, with an item that opens Workspace Trust (screenshot restricted-mode)', async () => {
     await vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
     assert.match(api.treeView.message ?? '', /^Restricted Mode: this folder's backup settings are ignored\./);

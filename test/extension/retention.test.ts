@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { PruneOutcome } from '../../src/extension/pruneCommand';
 import type { RunResult } from '../../src/extension/snapshotRunner';
 import { activateExtension, testBackupRoot } from './helpers';
-import { listSnapshots } from '../support/core';
+import { listSnapshots, readSnapshotMeta } from '../support/core';
+import { triggerOf } from '../../src/core/root/notes';
 import type { DoctorReport } from '../../src/core/doctor/types';
 import type { CliInstall } from '../../src/core/cron/installCli';
 import type { UsageReport } from '../../src/core/usage/model';
@@ -96,9 +97,15 @@ describe('Space, diagnostics, prune and scheduling in a real VS Code', function 
     const outcome = (await vscode.commands.executeCommand('rsyncSnapshots.prune')) as PruneOutcome;
     assert.deepStrictEqual(outcome.result?.deleted, previewed);
     const after = await listSnapshots(root);
+    // Pinned snapshots and the safety snapshots of earlier restores stay whatever the policy says.
+    const forever = new Set(outcome.plan.keep.filter((k) => k.forever).map((k) => k.name));
+    for (const name of forever) {
+      const meta = await readSnapshotMeta(root, name);
+      assert.ok(meta?.pinned || triggerOf(meta) === 'pre-restore', `${name} kept forever but neither pinned nor pre-restore`);
+    }
     assert.deepStrictEqual(
       after.snapshots.map((s) => s.name),
-      before.snapshots.slice(-3).map((s) => s.name),
+      before.snapshots.filter((s, i) => i >= before.snapshots.length - 3 || forever.has(s.name)).map((s) => s.name),
     );
     assert.strictEqual(after.latest?.name, before.latest?.name);
   });

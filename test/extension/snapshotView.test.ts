@@ -113,7 +113,7 @@ describe('Snapshots view and "Snapshot workspace" in a real VS Code', function (
 
   it('a lock held by another process (e.g. cron) gives the lock message and starts no rsync', async () => {
     const before = await listSnapshots(root);
-    const holder = spawn('flock', ['-n', path.join(root, '.rsync-snapshots.lock'), 'sleep', '30'], { stdio: 'ignore' });
+    const holder = spawn('flock', ['-n', '-o', path.join(root, '.rsync-snapshots.lock'), 'sleep', '30'], { stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 300));
       const errorsBefore = api.shownErrors.length;
@@ -128,7 +128,7 @@ describe('Snapshots view and "Snapshot workspace" in a real VS Code', function (
       );
       assert.deepStrictEqual(after.inProgress, []);
     } finally {
-      holder.kill('SIGKILL');
+      holder.kill('SIGKILL'); // -o: the lock is flock's own, so it ends with it (sleep keeps no copy)
     }
   });
 });

@@ -49,7 +49,6 @@ export const KNOWN = {
   snapshotBlind: 'KNOWN (found here, needs a decision): a snapshot links a file edited with size and mtime kept (rsync quick check)',
   leftovers: 'KNOWN issue 12 item 5: leftovers of a killed restore/prune outlive the next run',
   swingEnospc: 'KNOWN issue 12 item 4: no space when latest is swung gives an unexpected error',
-  pruneProtect: 'KNOWN spec gap: prune policies may delete pre-restore snapshots (nothing pins them yet)',
 } as const;
 
 export type OpName =
@@ -943,6 +942,8 @@ class History {
     const maybe = new Set<string>();
     names.forEach((n, i) => {
       if (i === names.length - 1 || n === latest) return;
+      // Safety snapshots taken before a restore are kept forever (prune deletes them only with --include-pinned).
+      if (this.snaps.get(n)?.label === 'pre-restore') return;
       let del = true;
       if (policy.keepLast !== undefined && names.length - i <= policy.keepLast) del = false;
       if (policy.olderThan !== undefined) {
@@ -979,7 +980,7 @@ class History {
     this.check(applied.value.skipped.length === 0, 'nothing planned is skipped when nothing changed', () => applied.value.skipped.join(','));
     this.check([...applied.value.deleted].sort().join() === [...planned].sort().join(), 'a prune deletes exactly its plan', () => `${applied.value.deleted} vs ${[...planned]}`);
     for (const n of applied.value.deleted) {
-      if (this.snaps.get(n)?.label === 'pre-restore') this.known(KNOWN.pruneProtect, 'a prune never deletes a pre-restore snapshot', n, false);
+      this.check(this.snaps.get(n)?.label !== 'pre-restore', 'a prune never deletes a pre-restore snapshot', () => n);
       this.snaps.delete(n);
     }
     const leftover = fs.readdirSync(this.target.localRoot).filter((n) => n.startsWith(engine.FORMAT.deletingPrefix) && engine.FORMAT.isSnapshotName(n.slice(engine.FORMAT.deletingPrefix.length)));

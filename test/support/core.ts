@@ -5,6 +5,7 @@ import { systemdUnits as systemdUnitsOf } from '../../src/core/cron/systemdTimer
 import { changes as changesOf, ChangesOptions } from '../../src/core/changes/changes';
 import { cronLine as cronLineOf, CronLineOptions } from '../../src/core/cron/cronLine';
 import { doctor as doctorOf } from '../../src/core/doctor/doctor';
+import { setPinned as setPinnedIn } from '../../src/core/pin/pin';
 import { applyPrune as applyPruneTo, planPrune as planPruneOf } from '../../src/core/prune/prune';
 import type { PrunePolicy } from '../../src/core/prune/policy';
 import type { ApplyOptions, PlanOptions, PrunePlan } from '../../src/core/prune/types';
@@ -70,6 +71,7 @@ export const folderHistory = async (spec: string, rel: string, options: { limit?
 export const changes = async (spec: string, a: string, b: string | { working: string }, options: ChangesOptions & Reach = {}) => changesOf(root(spec, options), a, b, options);
 export const planPrune = async (spec: string, policy: PrunePolicy, options: PlanOptions & Reach = {}) => planPruneOf(root(spec, options), policy, options);
 export const applyPrune = async (plan: PrunePlan, options: ApplyOptions & Reach = {}) => applyPruneTo(root(plan.root, options), plan, options);
+export const setPinned = async (spec: string, name: string, pinned: boolean, reach: Reach = {}) => setPinnedIn(root(spec, reach), name, pinned);
 export const usage = async (spec: string, options: UsageOptions & Reach = {}) => usageOf(root(spec, options), options);
 export const measureUsage = async (spec: string, options: UsageOptions & Reach = {}) => measureUsageOf(root(spec, options), options);
 export const search = async (spec: string, query: SearchQuery, options: SearchOptions & Reach = {}) => searchSnapshots(root(spec, options), query, options);

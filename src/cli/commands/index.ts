@@ -2,6 +2,7 @@ import { CliCommand } from '../command';
 import { cronLineCommand } from './cronLine';
 import { doctorCommand } from './doctor';
 import { duCommand } from './du';
+import { pinCommand, unpinCommand } from './pin';
 import { pruneCommand } from './prune';
 import { changesCommand } from './changes';
 import { listCommand } from './list';
@@ -11,4 +12,17 @@ import { snapshotCommand } from './snapshot';
 import { versionsCommand } from './versions';
 
 /** The CLI's command table, in the order --help shows them. */
-export const commands: CliCommand[] = [snapshotCommand, listCommand, versionsCommand, searchCommand, changesCommand, restoreCommand, duCommand, pruneCommand, doctorCommand, cronLineCommand];
+export const commands: CliCommand[] = [
+  snapshotCommand,
+  listCommand,
+  versionsCommand,
+  searchCommand,
+  changesCommand,
+  restoreCommand,
+  duCommand,
+  pruneCommand,
+  pinCommand,
+  unpinCommand,
+  doctorCommand,
+  cronLineCommand,
+];

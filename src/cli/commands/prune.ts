@@ -8,14 +8,15 @@ import { formatBytes } from '../../core/util/format';
 export const pruneCommand: CliCommand = {
   name: 'prune',
   summary: 'delete old snapshots by a retention policy (preview with --dry-run)',
-  usage: 'prune <root> [--older-than D] [--keep-last N] [--strategy S] [--dry-run] [--json]',
+  usage: 'prune <root> [--older-than D] [--keep-last N] [--strategy S] [--include-pinned] [--dry-run] [--json]',
   optionHelp: [
     '--older-than D        snapshots whose folder mtime is older than D (30d, 12h, 2w), like find -mtime +30',
     '--keep-last N         never delete the N newest (alone: delete all but the N newest)',
     '--strategy S          thin out like rsync-time-backup, e.g. "1:1 30:7 365:30"',
+    '--include-pinned      also delete pinned snapshots and safety snapshots taken before a restore',
     '--dry-run             show what would be deleted and what it frees; delete nothing',
     'Options combine: a snapshot is deleted only when every given option selects it.',
-    'The newest snapshot and the one latest points at are never deleted.',
+    'The newest snapshot and the one latest points at are never deleted; pinned and pre-restore ones only with --include-pinned.',
   ],
   accepts: {
     'keep-last': 'a whole number of snapshots, 0 or more (e.g. --keep-last 10)',
@@ -27,6 +28,7 @@ export const pruneCommand: CliCommand = {
     'keep-last': { type: 'string' },
     strategy: { type: 'string' },
     'dry-run': { type: 'boolean' },
+    'include-pinned': { type: 'boolean' },
   },
   positionals: { min: 1, max: 1 },
   async run({ positionals: [rootSpec], values, signal, status, openRoot }) {
@@ -40,7 +42,7 @@ export const pruneCommand: CliCommand = {
       strategy: stringOption(values, 'strategy'),
     };
     for (const key of Object.keys(policy) as (keyof PrunePolicy)[]) if (policy[key] === undefined) delete policy[key];
-    const plan = await planPrune(root, policy, { signal });
+    const plan = await planPrune(root, policy, { signal, includePinned: values['include-pinned'] === true });
     const planLines = describePlan(plan);
     if (values['dry-run'] === true) {
       return { json: { dryRun: true, plan }, text: [...planLines, 'Dry run: nothing was deleted.'].join('\n') };
@@ -62,8 +64,11 @@ export const pruneCommand: CliCommand = {
 };
 
 function describePlan(plan: PrunePlan): string[] {
-  if (!plan.delete.length) return [`Nothing to delete in ${plan.root} (${plan.keep.length} snapshot(s) kept).`];
+  const forever = plan.keep.filter((k) => k.forever).map((k) => `  kept ${k.name}: ${k.reason}`);
+  const why = forever.length ? [`Kept ${forever.length} pinned or safety snapshot(s) the policy selects (--include-pinned deletes them):`, ...forever] : [];
+  if (!plan.delete.length) return [`Nothing to delete in ${plan.root} (${plan.keep.length} snapshot(s) kept).`, ...why];
   return [
+    ...why,
     `Would delete ${plan.delete.length} of ${plan.delete.length + plan.keep.length} snapshot(s) in ${plan.root}, freeing ${plan.measured ? formatBytes(plan.freesBytes) : 'an unmeasured amount'}:`,
     ...plan.delete.map((d) => `  ${d.name}  ${plan.measured ? formatBytes(d.uniqueBytes).padStart(10) + ' unique' : ''}  ${d.reason}`),
   ];

@@ -21,17 +21,22 @@ export interface PrunePlan {
   now: Date;
   /** Oldest first. */
   delete: PruneEntry[];
-  keep: { name: string; time: Date; reason: string }[];
+  /** `forever`: the policy selected it, but it is pinned or a pre-restore safety snapshot (kept unless includePinned). */
+  keep: { name: string; time: Date; reason: string; forever?: boolean }[];
   /** Bytes freed by deleting the whole plan (hard links shared only among deleted snapshots included). */
   freesBytes: number;
   /** False when sizes were skipped (measureSizes: false). */
   measured: boolean;
+  /** Pinned and pre-restore snapshots may be deleted too (asked for explicitly); otherwise they are kept. */
+  includePinned: boolean;
 }
 
 export interface PlanOptions {
   now?: Date;
   /** Measure unique/freed bytes with usage() (default true; cached after the first time). */
   measureSizes?: boolean;
+  /** Let the policy delete pinned and pre-restore snapshots too (default: they are always kept). */
+  includePinned?: boolean;
   signal?: AbortSignal;
 }
 

@@ -14,6 +14,7 @@ import { restoreRsyncArgs, validateRestorePlan } from './plan';
 import { selection } from './select';
 import { restoreTempDir } from './temp';
 import type { ItemInfo, RestoreItem, RestorePlan } from './types';
+import type { UndoRestore } from './undo';
 
 /** Label stored in the sidecar of the snapshot taken right before a restore. */
 export const PRE_RESTORE_LABEL = 'pre-restore';
@@ -49,6 +50,8 @@ export interface RestoreResult {
   commandLine?: string;
   /** How to undo, when something failed (or always, when a safety snapshot exists). */
   rollback?: string;
+  /** What undoing this restore needs (set when a safety snapshot was taken): see planUndoRestore. */
+  undo?: UndoRestore;
   warnings: string[];
 }
 
@@ -162,6 +165,14 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
   } else if (rsyncFailure) {
     result.warnings.push(rsyncFailure);
   }
+  if (result.safetySnapshot && result.safetySnapshotRoot && options.safetySnapshot)
+    result.undo = {
+      root: result.safetySnapshotRoot,
+      snapshot: result.safetySnapshot,
+      source: path.resolve(options.safetySnapshot.source),
+      targetDir: plan.targetDir,
+      paths: [...result.restored, ...result.deleted, ...result.failed.map((f) => f.path)],
+    };
   logger.info(`restore ${plan.id}: ${result.restored.length} restored, ${result.deleted.length} deleted, ${result.failed.length} failed, ${result.skipped.length} left out`);
   return result;
 }

@@ -21,6 +21,8 @@ export interface PlanRestoreOptions {
   target: string;
   /** Also delete what is in the target but not in the snapshot (rsync --delete). Default off. */
   delete?: boolean;
+  /** Limit the plan to these item paths (relative to the target folder), e.g. what an earlier restore changed. */
+  only?: string[];
   signal?: AbortSignal;
 }
 
@@ -65,6 +67,7 @@ export async function planRestore(root: BackupRoot, options: PlanRestoreOptions)
   }
 
   const { parsed, warnings } = readDryRun(run);
+  if (options.only) parsed.items = onlyItems(parsed.items, options.only, sourceType === 'file' ? path.basename(target) : undefined);
   // Symlink targets, read from the snapshot (never followed): one call for all of them.
   const links = parsed.items.filter((l) => l.type === 'symlink' && !l.deleting).map((l) => (sourceType === 'file' ? path.basename(target) : l.name));
   const info = await root.restore.items(base, links, options.signal);
@@ -77,6 +80,20 @@ export async function planRestore(root: BackupRoot, options: PlanRestoreOptions)
   );
   root.logger.info(`restore preview ${plan.id} from ${root.spec}: ${formatCounts(plan.counts)}`);
   return plan;
+}
+
+/**
+ * The dry run's lines for exactly these item paths; the folders above them keep only their time update (their mtime
+ * changes when entries in them come and go), never a change of their own. `fileName`: a single-file plan's item.
+ */
+function onlyItems(lines: ItemizedLine[], only: string[], fileName: string | undefined): ItemizedLine[] {
+  const wanted = new Set(only);
+  const above = new Set(only.flatMap((p) => p.split('/').map((_, i, parts) => parts.slice(0, i).join('/') || '.')));
+  return lines.filter((l) => {
+    const name = fileName ?? l.name;
+    if (wanted.has(name)) return true;
+    return !fileName && above.has(name) && l.type === 'dir' && !l.deleting && !l.isNew && !l.changes.perms && !l.changes.owner && !l.changes.group;
+  });
 }
 
 /** The dry run's itemized output and the messages worth showing (rsync's closing "some files" line left out). */

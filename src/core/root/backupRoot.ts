@@ -39,6 +39,8 @@ export interface SnapshotNotes {
   read(name: string): Promise<SnapshotMeta | undefined>;
   /** The listing and every snapshot's notes (remote: one ssh call). */
   readAll(): Promise<{ listing: RootListing; notes: Map<string, SnapshotMeta> }>;
+  /** Replaces the notes of `name` atomically (written under a temp name, then renamed; the notes folder made when missing). */
+  write(name: string, meta: SnapshotMeta): Promise<void>;
 }
 
 /** How rsync reaches the root. */

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SnapshotNotes } from '../backupRoot';
-import { META_DIR } from '../format';
+import { SnapshotError } from '../../util/errors';
+import { isSnapshotName, META_DIR } from '../format';
 import type { RootListing } from '../listing';
 import { parseNotes, SnapshotMeta } from '../notes';
 
@@ -33,6 +34,10 @@ async function readMeta(root: string, name: string): Promise<SnapshotMeta | unde
 export function localNotes(root: string, list: () => Promise<RootListing>): SnapshotNotes {
   return {
     read: (name) => readMeta(root, name),
+    async write(name, meta) {
+      if (!isSnapshotName(name)) throw new SnapshotError('BAD_INPUT', `${name} is not a snapshot name: no notes written.`);
+      await writeSnapshotMeta(root, name, meta);
+    },
     async readAll() {
       const listing = await list();
       const notes = new Map<string, SnapshotMeta>();

@@ -1,3 +1,4 @@
+import { SnapshotError } from '../../util/errors';
 import type { SnapshotNotes } from '../backupRoot';
 import { isSnapshotName, META_DIR } from '../format';
 import { parseNotes, SnapshotMeta } from '../notes';
@@ -22,6 +23,16 @@ done
 printf '/end\\0'
 ${LIST_SCRIPT}`;
 
+/**
+ * One ssh call: "$1" = root, "$2" = sidecar folder, "$3" = snapshot name; the notes come on stdin, written under a temp
+ * name and renamed over the old ones (a failed write leaves the old notes and no temp file).
+ */
+const WRITE_SCRIPT = `
+cd "$1" 2>/dev/null || exit ${REMOTE_EXIT.missing}
+mkdir -p -- "$2" || exit ${REMOTE_EXIT.notWritable}
+{ cat > "$2/$3.json.tmp" && mv -f -- "$2/$3.json.tmp" "$2/$3.json"; } || { rm -f -- "$2/$3.json.tmp"; exit ${REMOTE_EXIT.notWritable}; }
+`;
+
 export function sshNotes({ location, transport }: Ssh): SnapshotNotes {
   return {
     /** One `cat` over ssh; undefined when missing or not JSON. */
@@ -29,6 +40,11 @@ export function sshNotes({ location, transport }: Ssh): SnapshotNotes {
       if (!isSnapshotName(name)) return undefined;
       const result = await transport.exec(['cat', '--', remotePath(location, META_DIR, `${name}.json`)]);
       return result.exitCode === 0 ? parseNotes(result.stdout.toString('utf8')) : undefined;
+    },
+    async write(name, meta) {
+      if (!isSnapshotName(name)) throw new SnapshotError('BAD_INPUT', `${name} is not a snapshot name: no notes written.`);
+      const result = await transport.execScript(WRITE_SCRIPT, [location.path, META_DIR, name], { input: JSON.stringify(meta, null, 2) + '\n' });
+      if (result.exitCode !== 0) throw rootProblem(location, result.exitCode, result.stderr);
     },
     /** The listing and every note in one ssh call. */
     async readAll() {

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDirs, writeTree } from '../support/fixtures';
+import { runCli } from '../support/proc';
+import { listSnapshots, takeSnapshot } from '../support/core';
+
+describe('CLI pin / unpin and prune --include-pinned', () => {
+  const tmp = tempDirs();
+  after(() => tmp.cleanup());
+
+  it('pin keeps a snapshot through prune (the dry run says why); unpin and --include-pinned let it go', async () => {
+    const base = tmp.make('rs-pincli');
+    const source = path.join(base, 'src');
+    const root = path.join(base, 'root');
+    const names: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      writeTree(source, { 'a.txt': `run ${i}` });
+      names.push((await takeSnapshot({ source, root, createRoot: true, now: new Date(2026, 4, 1 + i) })).name);
+    }
+    const pin = await runCli(['pin', root, names[0]]);
+    assert.equal(pin.code, 0, pin.stderr);
+    assert.equal(pin.stdout.trim(), `Pinned ${names[0]} in ${root}.`);
+    const again = await runCli(['pin', root, names[0], '--json']);
+    assert.equal(JSON.parse(again.stdout).changed, false);
+
+    const dry = await runCli(['prune', root, '--keep-last', '1', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`kept ${names[0]}: pinned \\(keep forever\\)`));
+    assert.match(dry.stdout, /--include-pinned deletes them/);
+    assert.match(dry.stdout, /Would delete 2 of 4 snapshot\(s\)/);
+    const prune = await runCli(['prune', root, '--keep-last', '1']);
+    assert.equal(prune.code, 0, prune.stderr);
+    assert.deepEqual(
+      (await listSnapshots(root)).snapshots.map((s) => s.name),
+      [names[0], names[3]],
+    );
+
+    const missing = await runCli(['pin', root, '2020-01-01T00-00-00']);
+    assert.equal(missing.code === 0, false);
+    assert.match(missing.stderr, /2020-01-01T00-00-00/);
+    assert.doesNotMatch(missing.stderr, /\n\s+at /, 'no stack trace');
+
+    const unpin = await runCli(['unpin', root, names[0]]);
+    assert.equal(unpin.code, 0, unpin.stderr);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(root, '.rsync-snapshots.d', `${names[0]}.json`), 'utf8')).pinned, undefined);
+    await runCli(['pin', root, names[0]]);
+    const all = await runCli(['prune', root, '--keep-last', '1', '--include-pinned', '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(JSON.parse(all.stdout).result.deleted, [names[0]]);
+  });
+});
