@@ -65,6 +65,7 @@ describe('File History view in a real VS Code', function () {
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus'); // leave the Snapshots view as the next suites expect it
   });
 
   it('follows the active editor: versions newest first with time, size, "+n −m" and the working-file mark; switching editors switches the list', async () => {
