@@ -59,6 +59,10 @@ try {
     installExtension({ dataDir, vsix });
     const installed = fs.readdirSync(path.join(dataDir, 'extensions')).filter((d) => d.startsWith('rsync-snapshots.rsync-snapshots-'));
     if (installed.length !== 1) throw new Error(`expected the extension in ${path.join(dataDir, 'extensions')}, found: ${installed.join(', ') || 'nothing'}`);
+    // What the package holds: the walkthrough's pages, but not the README's screenshots (the Marketplace takes those from the repository).
+    const media = path.join(dataDir, 'extensions', installed[0], 'media');
+    if (fs.readdirSync(path.join(media, 'walkthrough')).filter((f) => f.endsWith('.md')).length !== 6) throw new Error('the walkthrough pages are not in the package');
+    if (fs.existsSync(path.join(media, 'screenshots'))) throw new Error('the README screenshots were packaged: keep them out (.vscodeignore)');
   });
   await check('opens a folder and takes a snapshot in the Snapshots view of the installed extension', async () => {
     if (!fs.existsSync(path.join(dataDir, 'extensions'))) throw new Error('not installed');
