@@ -119,15 +119,14 @@ describe('usage', () => {
 
     const strip = (r: Awaited<ReturnType<typeof usage>>) => ({ total: r.totalBytes, snapshots: r.snapshots });
 
-    it('answers a second report from the cache, fast and identical; survives a new process (file)', async () => {
+    // How fast the cached report is, is a figure of `npm run bench:usage`, not an assertion here (shared, noisy machines).
+    it('answers a second report from the cache without walking any snapshot, identical; survives a new process (file)', async () => {
       const first = await usage(root);
       assert.equal(first.scanned, 3);
       assert.ok(fs.existsSync(usageCachePath(root)));
-      const started = Date.now();
       const second = await usage(root);
-      const elapsed = Date.now() - started;
       assert.equal(second.scanned, 0);
-      assert.ok(elapsed < 100, `cached report took ${elapsed} ms`);
+      assert.equal(second.fromCache, 3);
       assert.deepEqual(strip(second), strip(first));
       clearUsageMemoryCache();
       const fromFile = await usage(root);
