@@ -126,7 +126,7 @@ export class RestorePanel implements vscode.Disposable {
             delete: this.deleteMode,
           });
       this.rendered = undefined;
-      this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy });
+      this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy, undo: Boolean(this.request.undo) });
       return this.plan;
     } catch (err) {
       this.post({ type: 'error', message: (err as Error).message });
@@ -141,7 +141,7 @@ export class RestorePanel implements vscode.Disposable {
     try {
       switch (message.type) {
         case 'ready':
-          if (this.plan) this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy });
+          if (this.plan) this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy, undo: Boolean(this.request.undo) });
           if (this.result) this.post({ type: 'applied', result: this.result });
           break;
         case 'rendered':

@@ -3,7 +3,10 @@ import type { RestorePlan } from '../core/restore/types';
 
 /** Messages between the restore webview (src/webview/restore.ts) and RestorePanel: both import these types; each side checks every message's shape. */
 export type ToWebview =
-  { type: 'plan'; plan: RestorePlan; asCopy: boolean } | { type: 'busy'; message: string } | { type: 'applied'; result: RestoreResult } | { type: 'error'; message: string; stale?: boolean };
+  | { type: 'plan'; plan: RestorePlan; asCopy: boolean; undo?: boolean }
+  | { type: 'busy'; message: string }
+  | { type: 'applied'; result: RestoreResult }
+  | { type: 'error'; message: string; stale?: boolean };
 
 export type FromWebview =
   | { type: 'ready' }

@@ -36,6 +36,8 @@ const app = document.getElementById('app')!;
 let state: WebviewState = vscode.getState() || { planId: null, excluded: [], filter: '', scrollTop: 0 };
 let plan: RestorePlan | null = null;
 let asCopy = false;
+/** The page undoes a restore: the plan (from the safety snapshot, exactly what that restore changed) decides what is deleted. */
+let undo = false;
 let rows: Row[] = [];
 let listEl: HTMLElement | null = null;
 
@@ -201,9 +203,9 @@ function renderPlan(): void {
       updateApply();
     },
   });
-  // --delete only means something for a folder: a single file gets no box at all.
+  // --delete only means something for a folder: a single file gets no box at all, nor does an undo (its plan deletes exactly what the restore created).
   const del =
-    plan.sourceType === 'folder'
+    plan.sourceType === 'folder' && !undo
       ? el(
           'label',
           {},
@@ -236,8 +238,14 @@ function renderPlan(): void {
   listEl = list;
   const warnings = (plan.warnings || []).map((w) => el('p', { class: 'warning' }, icon('warning'), ' ', w));
   app.replaceChildren(
-    el('h1', {}, asCopy ? 'Restore as copy' : 'Restore from snapshot'),
-    el('p', { class: 'sub' }, `${plan.relativePath === '.' ? 'Everything' : plan.relativePath} from snapshot ${plan.snapshot} → ${plan.target}`),
+    el('h1', {}, undo ? 'Undo restore' : asCopy ? 'Restore as copy' : 'Restore from snapshot'),
+    el(
+      'p',
+      { class: 'sub' },
+      undo
+        ? `Puts back what the restore changed in ${plan.target}, from the safety snapshot ${plan.snapshot}`
+        : `${plan.relativePath === '.' ? 'Everything' : plan.relativePath} from snapshot ${plan.snapshot} → ${plan.target}`,
+    ),
     summary,
     el('div', { class: 'command', title: 'The dry run that produced this preview' }, '$ ' + plan.commandLine),
     ...warnings,
@@ -298,6 +306,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   if (m.type === 'plan' && isPlan(m.plan)) {
     plan = m.plan;
     asCopy = m.asCopy === true;
+    undo = m.undo === true;
     renderPlan();
   } else if (m.type === 'busy' && typeof m.message === 'string') {
     const note = el('p', { class: 'busy' }, icon('loading'), ' ', m.message);
