@@ -13,7 +13,7 @@ function bar(value: number, max: number): string {
 }
 
 /** Table cells that do not wrap inside a figure or a time. */
-const nowrap = (text: string) => text.replace(/ /g, '\u00a0');
+const nowrap = (text: string) => text.replace(/ /g, '\u00a0').replace(/-/g, '\u2011');
 const size = (bytes: number) => nowrap(formatBytes(bytes));
 const when = (name: string) => {
   const parsed = parseSnapshotName(name);
