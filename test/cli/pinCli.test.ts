@@ -23,6 +23,12 @@ describe('CLI pin / unpin and prune --include-pinned', () => {
     assert.equal(pin.stdout.trim(), `Pinned ${names[0]} in ${root}.`);
     const again = await runCli(['pin', root, names[0], '--json']);
     assert.equal(JSON.parse(again.stdout).changed, false);
+    const listed = JSON.parse((await runCli(['list', root, '--json'])).stdout) as { name: string; pinned?: boolean }[];
+    assert.deepEqual(
+      listed.map((s) => s.pinned ?? false),
+      [true, false, false, false],
+    );
+    assert.match((await runCli(['list', root])).stdout, new RegExp(`^${names[0]}.*\\(pinned\\)$`, 'm'));
 
     const dry = await runCli(['prune', root, '--keep-last', '1', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);

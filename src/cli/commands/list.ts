@@ -12,12 +12,12 @@ export const listCommand: CliCommand = {
     const { listing, notes } = await openRoot(root).notes.readAll();
     const json = listing.snapshots.map((s) => {
       const meta = notes.get(s.name);
-      return { name: s.name, path: s.path, time: s.time.toISOString(), latest: s.latest, format: s.format, label: meta?.label, trigger: triggerOf(meta) };
+      return { name: s.name, path: s.path, time: s.time.toISOString(), latest: s.latest, format: s.format, label: meta?.label, trigger: triggerOf(meta), pinned: meta?.pinned === true || undefined };
     });
     const lines = listing.snapshots.map((s) => {
       const meta = notes.get(s.name);
       const trigger = triggerOf(meta);
-      return `${s.name}${s.latest ? '  (latest)' : ''}${trigger ? `  [${trigger}]` : ''}${meta?.label ? `  ${meta.label}` : ''}`;
+      return `${s.name}${s.latest ? '  (latest)' : ''}${trigger ? `  [${trigger}]` : ''}${meta?.label ? `  ${meta.label}` : ''}${meta?.pinned ? '  (pinned)' : ''}`;
     });
     if (!listing.snapshots.length) lines.push(`No snapshots in ${listing.root} yet.`);
     if (listing.latestState !== 'ok' && listing.snapshots.length)
