@@ -68,12 +68,11 @@ export class VersionTexts {
   private read(batch: number[]): void {
     const copies = batch.map((i) => ({ snapshot: this.history.versions[i].lastSnapshot, size: this.history.versions[i].size }));
     const all = this.root.versions.readCopies(this.history.relativePath, copies, this.signal);
-    batch.forEach((i, k) =>
-      this.cache.set(
-        i,
-        all.then((buffers): VersionText => (buffers[k] ? textOf(buffers[k]!) : { skipped: 'missing' })),
-      ),
-    );
+    batch.forEach((i, k) => {
+      const text = all.then((buffers): VersionText => (buffers[k] ? textOf(buffers[k]!) : { skipped: 'missing' }));
+      text.catch(() => {}); // read ahead: whoever awaits it gets the error; one nobody awaits is no unhandled rejection
+      this.cache.set(i, text);
+    });
   }
 }
 
