@@ -158,7 +158,7 @@ describe('File History view in a real VS Code', function () {
     for (let i = 0; i < 4; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
     await vscode.commands.executeCommand('rsyncSnapshots.fileHistory.focus');
     await sleep(800); // the view renders the new items
-    await screenshot('file-history-view');
+    await screenshot('file-history-view', { readme: true });
   });
 
   it('history of a selection: the versions in which the selected lines changed; an entry opens a diff at the block', async () => {

@@ -192,7 +192,7 @@ describe('Automatic safety snapshots and pins in a real VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
     for (let i = 0; i < 8; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
     await vscode.commands.executeCommand('rsyncSnapshots.revealSnapshot', root, target);
-    await screenshot('tree-pinned-and-labelled');
+    await screenshot('tree-pinned-and-labelled', { readme: true });
     await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
     for (let i = 0; i < 8; i++) await vscode.commands.executeCommand('workbench.action.increaseViewWidth');
 

@@ -72,7 +72,7 @@ describe('Search in snapshots in a real VS Code', function () {
     await vscode.commands.executeCommand('rsyncSnapshots.searchResults.focus');
     // Room for the snapshot ranges: the side bar as wide as VS Code lets a view grab (put back after).
     for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
-    await screenshot('search-results');
+    await screenshot('search-results', { readme: true });
     for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.increaseViewWidth');
 
     // Click "quokka second line": the snapshot version holding it, at its line.
