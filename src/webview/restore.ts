@@ -6,6 +6,7 @@ import type { RestoreResult } from '../core/restore/apply';
 import { isBelow, Selection, selection } from '../core/restore/select';
 import type { RestoreItem, RestoreItemKind, RestorePlan } from '../core/restore/types';
 import type { FromWebview, ToWebview } from '../extension/restoreProtocol';
+import { snapshotDateTime } from '../extension/timeFormat';
 
 interface WebviewState {
   planId: string | null;
@@ -243,8 +244,8 @@ function renderPlan(): void {
       'p',
       { class: 'sub' },
       undo
-        ? `Puts back what the restore changed in ${plan.target}, from the safety snapshot ${plan.snapshot}`
-        : `${plan.relativePath === '.' ? 'Everything' : plan.relativePath} from snapshot ${plan.snapshot} → ${plan.target}`,
+        ? `Puts back what the restore changed in ${plan.target}, from the safety snapshot of ${snapshotDateTime(plan.snapshot)}`
+        : `${plan.relativePath === '.' ? 'Everything' : plan.relativePath} from the snapshot of ${snapshotDateTime(plan.snapshot)} → ${plan.target}`,
     ),
     summary,
     el('div', { class: 'command', title: 'The dry run that produced this preview' }, '$ ' + plan.commandLine),
@@ -271,7 +272,9 @@ function resultActions(result: RestoreResult): HTMLElement[] {
   if (asCopy && plan) actions.push(el('button', { id: 'open-copy', onclick: () => vscode.postMessage({ type: 'openCopy' }) }, icon('go-to-file'), ' Open copy'));
   if (result.undo) actions.push(el('button', { id: 'undo-restore', onclick: () => vscode.postMessage({ type: 'undo' }) }, icon('discard'), ' Undo restore'));
   if (result.safetySnapshot)
-    actions.push(el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'openSafetySnapshot' }) }, icon('shield'), ` Safety snapshot ${result.safetySnapshot}`));
+    actions.push(
+      el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'openSafetySnapshot' }) }, icon('shield'), ` Safety snapshot ${snapshotDateTime(result.safetySnapshot)}`),
+    );
   return actions;
 }
 
