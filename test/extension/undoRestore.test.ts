@@ -6,6 +6,7 @@ import type { RestorePanel } from '../../src/extension/restorePanel';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
 import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
+import { webviewText } from './webviewText';
 import { readSnapshotMeta } from '../support/core';
 
 /**
@@ -84,9 +85,16 @@ describe('Undo restore in a real VS Code', function () {
     await waitFor('the page shows the result', () => panel.posted.some((m) => m.type === 'applied'));
     await screenshot('restore-done-with-undo');
 
-    // A person's click on "Undo restore" on the page opens the review page of the undo.
+    // A person's click on "Undo restore" on the page shows the review of the undo (on the one restore page, reused).
     console.log('[[webview-click:#undo-restore]]');
-    const undo = await waitFor('the undo review page', () => (api.restorePanel() !== panel ? api.restorePanel() : undefined), 20_000);
+    const undo = await waitFor(
+      'the undo review page',
+      () => {
+        const shown = api.restorePanel();
+        return shown?.plan?.snapshot === result.safetySnapshot ? shown : undefined;
+      },
+      20_000,
+    );
     await waitFor('undo plan rendered', () => undo.plan && undo.rendered?.planId === undo.plan.id, 20_000);
     const plan = undo.plan!;
     assert.strictEqual(plan.snapshot, result.safetySnapshot, 'built from the safety snapshot');
@@ -98,6 +106,11 @@ describe('Undo restore in a real VS Code', function () {
     assert.strictEqual(kinds['kept.txt'], 'overwrite');
     assert.deepStrictEqual(wholeTree(workspace) === beforeRestore, false);
     await screenshot('undo-restore-review');
+    const page = await webviewText('undo-restore-page', '#app');
+    if (page !== undefined) {
+      assert.match(page, /^Undo restore\n/, page);
+      assert.doesNotMatch(page, /--delete\)/, 'the undo plan decides what is deleted: no --delete box');
+    }
 
     console.log('[[webview-click:#apply]]');
     const undone = await waitFor('the undo applied', () => (undo as RestorePanel).result, 30_000);
