@@ -30,6 +30,14 @@ type Props = Record<string, string | boolean | number | undefined | null | ((eve
 const vscode = acquireVsCodeApi();
 const KINDS: RestoreItemKind[] = ['overwrite', 'create', 'delete', 'symlink', 'mkdir'];
 const TITLES: Record<RestoreItemKind, string> = { overwrite: 'Overwrite', create: 'Create', delete: 'Delete', symlink: 'Symlinks', mkdir: 'New folders' };
+/** The summary chips: "1 new folder", "2 symlinks". */
+const CHIPS: Record<RestoreItemKind, [string, string]> = {
+  overwrite: ['overwrite', 'overwrite'],
+  create: ['create', 'create'],
+  delete: ['delete', 'delete'],
+  symlink: ['symlink', 'symlinks'],
+  mkdir: ['new folder', 'new folders'],
+};
 const ROW_H = 26;
 const app = document.getElementById('app')!;
 
@@ -178,7 +186,7 @@ function updateApply(): void {
   const { kept } = selected();
   const hidden = kept.filter((i) => !matchesFilter(i)).length;
   button.disabled = kept.length <= 0;
-  button.textContent = `${asCopy ? 'Restore copy' : 'Apply restore'}: ${kept.length} selected${hidden ? `, ${hidden} hidden by the filter` : ''}`;
+  button.textContent = `${asCopy ? 'Restore copy' : undo ? 'Apply undo' : 'Apply restore'}: ${kept.length} selected${hidden ? `, ${hidden} hidden by the filter` : ''}`;
 }
 
 function renderPlan(): void {
@@ -188,7 +196,7 @@ function renderPlan(): void {
   save();
   buildRows();
   const counts: Partial<Record<RestoreItemKind, number>> = plan.counts || {};
-  const summary = el('div', { class: 'summary' }, ...KINDS.filter((k) => counts[k]).map((k) => el('span', { class: `chip ${k}` }, `${counts[k]} ${TITLES[k].toLowerCase()}`)));
+  const summary = el('div', { class: 'summary' }, ...KINDS.filter((k) => counts[k]).map((k) => el('span', { class: `chip ${k}` }, `${counts[k]} ${CHIPS[k][counts[k] === 1 ? 0 : 1]}`)));
   if (!plan.items.length) summary.append(el('span', {}, 'Nothing to restore: the target already matches the snapshot.'));
   const filter = el('input', {
     type: 'text',

@@ -110,6 +110,8 @@ describe('Undo restore in a real VS Code', function () {
     if (page !== undefined) {
       assert.match(page, /^Undo restore\n/, page);
       assert.doesNotMatch(page, /--delete\)/, 'the undo plan decides what is deleted: no --delete box');
+      assert.match(page, /\b1 new folder\b(?!s)/);
+      assert.match(page, /Apply undo: 6 selected/);
     }
 
     console.log('[[webview-click:#apply]]');
