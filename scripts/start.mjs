@@ -83,7 +83,8 @@ function openDesktop(code) {
 async function runServer() {
   setupHost();
   const dataDir = path.join(demo, 'server');
-  writeUserSettings(path.join(dataDir, 'user-data'), { 'rsyncSnapshots.backupRoot': backups });
+  // The demo lives inside this checkout: Git's "open the repository in a parent folder?" would only be noise.
+  writeUserSettings(path.join(dataDir, 'user-data'), { 'rsyncSnapshots.backupRoot': backups, 'git.openRepositoryInParentFolders': 'never' });
   const logFile = path.join(demo, 'server.log');
   installFromRepo(path.join(dataDir, 'extensions'));
   // No smoke-test driver: it would suppress notifications (progress with Cancel, summaries).
@@ -141,9 +142,14 @@ async function checkWorkbench(url) {
     fs.mkdirSync(path.dirname(png), { recursive: true });
     try {
       await page.locator('.activitybar [aria-label^="Snapshots"]').first().click({ timeout: 30_000 });
+      // An edit first, as a person would make one: with nothing changed the extension asks "take one anyway?" instead.
+      fs.appendFileSync(path.join(workspace, 'notes/journal.md'), `- checked at ${new Date().toLocaleTimeString()}\n`);
       // A real snapshot from the view's title button: its progress (with Cancel) pops up, then its summary
       // ("Snapshot 2026-11-30 16:36:46: 1 file copied …"), which the smoke-test driver would have hidden.
-      await page.locator('.pane-header [aria-label^="Snapshot workspace"], .title-actions [aria-label^="Snapshot workspace"]').first().click({ timeout: 30_000 });
+      // With two views in the container, the view's actions sit in its pane header and show on hover, as for a person.
+      const header = page.locator('.pane-header', { hasText: 'Snapshots' }).first();
+      await header.hover({ timeout: 30_000 });
+      await header.locator('[aria-label^="Snapshot workspace"]').first().click({ timeout: 30_000 });
       await page
         .locator('.notifications-toasts .notification-toast', { hasText: /Snapshot \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: / })
         .first()

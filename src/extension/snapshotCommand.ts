@@ -58,7 +58,7 @@ export async function snapshotWorkspace(context: SnapshotCommandContext, given?:
     const again = 'Take Snapshot';
     const anyway = hooks.takeAnyway
       ? hooks.takeAnyway(unchanged.latest)
-      : (await vscode.window.showInformationMessage(`Nothing changed since ${unchanged.latest} — take one anyway?`, { modal: true }, again)) === again;
+      : (await vscode.window.showInformationMessage(`Nothing changed since the snapshot of ${snapshotDateTime(unchanged.latest)} — take one anyway?`, { modal: true }, again)) === again;
     if (!anyway) return undefined;
   }
   const take = (createRoot: boolean) =>
