@@ -43,14 +43,12 @@ function listedStat(type: string, dev: bigint, ino: bigint, size: bigint, mtimeN
 }
 
 /**
- * The rest of one record whose type field was just read (fields come from `next`, NUL-separated bytes): its
- * relative path (latin1 text of its bytes) and entry. Block/char devices get rdev 0: the caller fills it in.
+ * The rest of one record whose type field was just read (`text` gives the next NUL-separated field as latin1 text,
+ * one char per byte): its relative path (latin1 text of its bytes) and entry. Block/char devices get rdev 0: the
+ * caller fills it in.
  */
-export function readFindRecord(type: string, next: () => Buffer): [string, ListedEntry] {
-  const text = () => next().toString('latin1');
-  const [dev, ino, size, mtime, perm] = [text(), text(), text(), text(), text()];
-  const link = next();
-  const rel = text();
+export function readFindRecord(type: string, text: () => string): [string, ListedEntry] {
+  const [dev, ino, size, mtime, perm, link, rel] = [text(), text(), text(), text(), text(), text(), text()];
   const stat = listedStat(type, BigInt(dev), BigInt(ino), BigInt(size), parseFindTime(mtime), BigInt(parseInt(perm, 8)));
-  return [rel, { stat, linkTarget: type === 'l' ? Buffer.from(link) : undefined, unreadable: type === 'U' || undefined }];
+  return [rel, { stat, linkTarget: type === 'l' ? Buffer.from(link, 'latin1') : undefined, unreadable: type === 'U' || undefined }];
 }

@@ -13,18 +13,16 @@ export async function findTree(dir: string, signal?: AbortSignal): Promise<TreeS
   const output = await runFind(dir, signal);
   if (!output) return undefined;
   const entries = new Map<string, ListedEntry>();
+  const fields = output.toString('latin1').split('\0'); // one char per byte: names survive byte for byte
   let at = 0;
-  const next = () => {
-    const end = output.indexOf(0, at);
-    if (end < 0) throw new Error('findTree: truncated find output');
-    const field = output.subarray(at, end);
-    at = end + 1;
-    return field;
+  const text = () => {
+    if (at >= fields.length - 1) throw new Error('findTree: truncated find output');
+    return fields[at++];
   };
   const devices: string[] = [];
-  while (at < output.length) {
-    const type = next().toString('latin1');
-    const [rel, entry] = readFindRecord(type, next);
+  while (at < fields.length - 1) {
+    const type = text();
+    const [rel, entry] = readFindRecord(type, text);
     entries.set(rel, entry);
     if (type === 'b' || type === 'c') devices.push(rel);
   }

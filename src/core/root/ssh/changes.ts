@@ -96,7 +96,7 @@ export function parseChangesOutput(location: RemoteRootLocation, output: Buffer,
         devices.set(text().replace(/^\.\//, ''), makeDev(major, minor));
         continue;
       }
-      const [rel, entry] = readFindRecord(type, next);
+      const [rel, entry] = readFindRecord(type, text);
       entries.set(rel, entry);
     }
     for (const [rel, rdev] of devices) {
