@@ -218,7 +218,7 @@ export function localSide(dir: string, limit: Limiter = createLimiter(64)): Tree
 }
 
 /** Content comparison of files at the same relative path under two local folders (unreadable/vanished ⇒ different). */
-function localSameContent(a: string, b: string, concurrency: number): (rels: Buffer[]) => Promise<boolean[]> {
+export function localSameContent(a: string, b: string, concurrency: number): (rels: Buffer[]) => Promise<boolean[]> {
   const [ba, bb] = [Buffer.from(a), Buffer.from(b)];
   return (rels) => mapLimit(rels, Math.max(1, Math.floor(concurrency / 2)), (rel) => sameContent(join(ba, rel), join(bb, rel)).catch((err) => (unreadableOrGone(err) ? false : Promise.reject(err))));
 }

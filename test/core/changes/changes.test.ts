@@ -131,6 +131,40 @@ describe('changes', () => {
     assert.deepEqual([c.modified, c.deleted], [[], []]);
   });
 
+  it('between two snapshots: one find listing each gives what the readdir + lstat walk gives (no find on PATH), bytes and --checksum too', async () => {
+    const work = tmp.make('rs-changes-find');
+    const r = tmp.make('rs-changes-find-root');
+    const bad = Buffer.concat([Buffer.from(work + '/bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]);
+    writeTree(work, { 'same.txt': 'aaaa', 'kept.txt': 'kept', 'deep/x.txt': 'x' });
+    fs.writeFileSync(bad, 'one');
+    fs.symlinkSync('target-1', path.join(work, 'link'));
+    fs.utimesSync(path.join(work, 'same.txt'), at(5), at(5));
+    const first = (await takeSnapshot({ source: work, root: r, now: new Date(2026, 5, 1, 2, 0, 0) })).name;
+    fs.writeFileSync(bad, 'two, longer');
+    fs.rmSync(path.join(work, 'link'));
+    fs.symlinkSync('target-2', path.join(work, 'link'));
+    writeTree(work, { 'deep/y.txt': 'y' });
+    const second = (await takeSnapshot({ source: work, root: r, now: new Date(2026, 5, 2, 2, 0, 0) })).name;
+    const rewritten = path.join(r, second, 'same.txt'); // another inode, same size and mtime: only --checksum sees it
+    fs.rmSync(rewritten);
+    fs.writeFileSync(rewritten, 'bbbb');
+    fs.utimesSync(rewritten, at(5), at(5));
+
+    const quick = await changes(r, first, second);
+    const sure = await changes(r, first, second, { checksum: true });
+    assert.deepEqual([quick.added, quick.modified, quick.deleted], [['deep/y.txt'], ['bad-\udcff\udcfe.txt', 'link'], []]);
+    assert.deepEqual([sure.added, sure.modified, sure.deleted], [['deep/y.txt'], ['bad-\udcff\udcfe.txt', 'link', 'same.txt'], []]);
+    const pathBefore = process.env.PATH;
+    process.env.PATH = tmp.make('rs-changes-no-find'); // find cannot start: the walk falls back to readdir + lstat
+    try {
+      assert.deepEqual(await changes(r, first, second), quick);
+      assert.deepEqual(await changes(r, first, second, { checksum: true }), sure);
+      assert.deepEqual(await changes(root, a, b), await withPath(pathBefore, () => changes(root, a, b)));
+    } finally {
+      process.env.PATH = pathBefore;
+    }
+  });
+
   it('refuses an unknown snapshot and a missing working folder with clear errors', async () => {
     await assert.rejects(changes(root, a, '2020-01-01T00-00-00'), (err) => isSnapshotError(err, 'NOT_FOUND') && /rsync-snapshots list/.test(err.message));
     await assert.rejects(changes(root, a, { working: path.join(root, 'no-such-dir') }), (err) => isSnapshotError(err, 'SOURCE_INVALID'));
@@ -140,4 +174,14 @@ describe('changes', () => {
 
 function byBytes(x: string, y: string): number {
   return Buffer.compare(Buffer.from(x), Buffer.from(y));
+}
+
+async function withPath<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.PATH;
+  process.env.PATH = value;
+  try {
+    return await fn();
+  } finally {
+    process.env.PATH = saved;
+  }
 }

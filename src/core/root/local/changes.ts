@@ -1,12 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { diffTrees } from '../../changes/treeDiff';
+import { diffTrees, localSameContent } from '../../changes/treeDiff';
 import { SnapshotError } from '../../util/errors';
 import type { ChangesAccess } from '../backupRoot';
 import { snapshotInListing } from '../listing';
+import { findTree } from './findTree';
 import { listLocal } from './list';
 
-/** Changes in a local root: both trees walked with readdir + lstat; against the working folder the root itself is skipped. */
+/**
+ * Changes in a local root: two snapshots are each listed by one find process (readdir + lstat when find cannot);
+ * the working folder is walked with readdir + lstat, skipping the root itself when it lies inside.
+ */
 export function localChanges(root: string): ChangesAccess {
   return {
     async diff(a, b, options) {
@@ -24,7 +28,13 @@ export function localChanges(root: string): ChangesAccess {
         const inside = await rootInside(root, toDir);
         if (inside) skip.push(inside);
       }
-      const raw = await diffTrees(from.path, toDir, { skip, exclude: options.exclude, signal: options.signal, concurrency: options.concurrency, checksum: options.checksum });
+      const walkOptions = { skip, exclude: options.exclude, signal: options.signal, concurrency: options.concurrency, checksum: options.checksum };
+      // Two snapshots: each listed by one find process (the working folder holds the root, so it is walked).
+      const listed = typeof b === 'string' ? await Promise.all([findTree(from.path, options.signal), findTree(toDir, options.signal)]) : [];
+      const raw =
+        listed[0] && listed[1]
+          ? await diffTrees(listed[0], listed[1], { ...walkOptions, sameContent: localSameContent(from.path, toDir, options.concurrency ?? 64) })
+          : await diffTrees(from.path, toDir, walkOptions);
       return { from: from.name, to, raw };
     },
   };

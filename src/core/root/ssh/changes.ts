@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { FIND_FORMAT, makeDev, readFindRecord } from '../../changes/findListing';
 import { diffTrees, ListedEntry, listingSide, localSide, RawTreeDiff, TreeSide } from '../../changes/treeDiff';
 import { mapLimit } from '../../util/concurrency';
 import { errnoCode, SnapshotError } from '../../util/errors';
-import { StatLike } from '../../util/fileCompare';
 import type { ChangesAccess } from '../backupRoot';
 import { isSnapshotName, LATEST_LINK } from '../format';
 import { RootListing, snapshotInListing } from '../listing';
@@ -13,8 +13,7 @@ import { readScriptAnswer } from './scriptAnswer';
 import type { Ssh } from './ssh';
 import type { SshTransport } from './transport';
 
-/** One find record: type, dev, inode, size, mtime (seconds.fraction), permission bits (octal), link target, path. */
-const FIND_FORMAT = '\\0%D\\0%i\\0%s\\0%T@\\0%m\\0%l\\0%P\\0';
+export { makeDev, parseFindTime } from '../../changes/findListing';
 
 /**
  * One ssh call: every entry of the snapshot folders named "$2" (and "$3"), then the root listing. "$1" = root.
@@ -76,38 +75,6 @@ export interface ListedTree {
   entries: Map<string, ListedEntry>;
 }
 
-const TYPE_BITS: Record<string, bigint> = { f: 0o100000n, d: 0o040000n, U: 0o040000n, l: 0o120000n, p: 0o010000n, s: 0o140000n, c: 0o020000n, b: 0o060000n };
-const S_IFMT = 0o170000n;
-
-/** `%T@` of GNU find (seconds, a dot, 10 fraction digits) → nanoseconds, as lstat's mtimeNs. */
-export function parseFindTime(text: string): bigint {
-  const negative = text.startsWith('-');
-  const [sec, frac = ''] = (negative ? text.slice(1) : text).split('.');
-  const ns = BigInt(sec || '0') * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
-  return negative ? -ns : ns;
-}
-
-/** glibc's makedev: the st_rdev encoding lstat reports locally, so remote and local device numbers compare. */
-export function makeDev(major: bigint, minor: bigint): bigint {
-  return ((major & 0xfffn) << 8n) | ((major & ~0xfffn) << 32n) | (minor & 0xffn) | ((minor & ~0xffn) << 12n);
-}
-
-function listedStat(type: string, dev: bigint, ino: bigint, size: bigint, mtimeNs: bigint, perm: bigint): StatLike {
-  const mode = (TYPE_BITS[type] ?? 0n) | perm;
-  const kind = mode & S_IFMT;
-  return {
-    dev,
-    ino,
-    size,
-    mtimeNs,
-    mode,
-    rdev: 0n,
-    isFile: () => kind === 0o100000n,
-    isDirectory: () => kind === 0o040000n,
-    isSymbolicLink: () => kind === 0o120000n,
-  };
-}
-
 /** Pure: the changes script's output → one ListedTree per requested name, and the root listing after them. */
 export function parseChangesOutput(location: RemoteRootLocation, output: Buffer, count: number): { trees: ListedTree[]; listing: RootListing } {
   const answer = readScriptAnswer(location, output, 'rsync-snapshots-changes', 'comparing snapshots in');
@@ -129,11 +96,8 @@ export function parseChangesOutput(location: RemoteRootLocation, output: Buffer,
         devices.set(text().replace(/^\.\//, ''), makeDev(major, minor));
         continue;
       }
-      const [dev, ino, size, mtime, perm] = [text(), text(), text(), text(), text()];
-      const link = next();
-      const rel = text();
-      const stat = listedStat(type, BigInt(dev), BigInt(ino), BigInt(size), parseFindTime(mtime), BigInt(parseInt(perm, 8)));
-      entries.set(rel, { stat, linkTarget: type === 'l' ? Buffer.from(link) : undefined, unreadable: type === 'U' || undefined });
+      const [rel, entry] = readFindRecord(type, text);
+      entries.set(rel, entry);
     }
     for (const [rel, rdev] of devices) {
       const entry = entries.get(rel);
