@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration, plural } from '../core/util/format';
+import { throttleProgress } from '../core/util/progressThrottle';
 import { snapshotDateTime } from './timeFormat';
 import { pickWorkspaceFolder } from './pickFolder';
 import { isMissingRoot } from '../core/util/errors';
@@ -69,10 +70,10 @@ export async function snapshotWorkspace(context: SnapshotCommandContext, given?:
         createRoot,
         trigger: 'manual',
         label,
-        onProgress: (p) => {
+        onProgress: throttleProgress((p) => {
           progress.report({ message: `${p.percent}% · ${formatBytes(p.bytes)}${p.files ? ` · ${plural(p.files, 'file')}` : ''}`, increment: Math.max(0, p.percent - last) });
           last = Math.max(last, p.percent);
-        },
+        }),
       });
     });
   let result: RunResult;
