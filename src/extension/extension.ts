@@ -92,14 +92,18 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     vscode.commands.executeCommand('setContext', 'rsyncSnapshots.selectionHistory', Boolean(selection));
   };
   history.follow(vscode.window.activeTextEditor?.document.uri);
+  /** The views that show what the roots hold: the Snapshots tree and File History's cache. */
+  const refreshViews = () => {
+    tree.refresh();
+    history.invalidate();
+  };
   const searchResults = new SearchResultsProvider();
   const searchView = vscode.window.createTreeView('rsyncSnapshots.searchResults', { treeDataProvider: searchResults, showCollapseAll: true });
   // Automatic history: timers and the folder watcher only where it is on (settings, or this workspace's answer).
   const auto = new AutoSnapshot(runner, tracker, context.workspaceState, logger);
   const statusBar = new SnapshotStatusBar(runner, tracker, (folder) => historyOn(auto.schedule(folder)));
   const watcher = new RootWatcher(() => {
-    tree.refresh();
-    history.invalidate();
+    refreshViews();
     void statusBar.reload(); // a CLI or cron snapshot into the same root
   });
   const git = new GitSnapshots(runner, logger);
@@ -118,8 +122,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     },
   };
   const onRestored = (result: RestoreResult) => {
-    tree.refresh();
-    history.invalidate();
+    refreshViews();
     const summary = `Restored ${plural(result.restored.length, 'item')}${result.deleted.length ? `, deleted ${result.deleted.length}` : ''}${result.failed.length ? `; ${result.failed.length} failed (see the restore panel)` : ''}.`;
     const note = result.safetySnapshot ? `${summary} The previous state is in safety snapshot ${snapshotDateTime(result.safetySnapshot)}.` : summary;
     const actions = [...(result.undo ? ['Undo Restore'] : []), ...(result.safetySnapshot ? ['Show Safety Snapshot'] : [])];
@@ -158,14 +161,12 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     repaintWhileVisible(treeView as vscode.TreeView<unknown>, tree),
     runner.onDidChange(({ result }) => {
       if (!result) return;
-      tree.refresh();
-      history.invalidate();
+      refreshViews();
       watcher.rewatch(); // the first snapshot may have created the root
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION) && !e.affectsConfiguration('files.watcherExclude')) return;
-      tree.refresh();
-      history.invalidate();
+      refreshViews();
       watcher.rewatch();
       auto.reschedule();
       if (auto.enabled) engage();
@@ -189,13 +190,7 @@ export function activate(context: vscode.ExtensionContext): RsyncSnapshotsApi {
     ...registerCommandTable(
       [
         { id: 'rsyncSnapshots.snapshotWorkspace', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWorkspace(snapshotContext, folder) },
-        {
-          id: 'rsyncSnapshots.refresh',
-          run: () => {
-            tree.refresh();
-            history.invalidate();
-          },
-        },
+        { id: 'rsyncSnapshots.refresh', run: refreshViews },
         { id: 'rsyncSnapshots.snapshotWithLabel', run: (folder?: vscode.WorkspaceFolder | vscode.Uri) => snapshotWithLabel(snapshotContext, folder) },
         { id: 'rsyncSnapshots.showFileHistory', run: (uri?: vscode.Uri) => showFileHistory(history, uri instanceof vscode.Uri ? uri : undefined) },
         { id: 'rsyncSnapshots.showSelectionHistory', run: () => showSelectionHistory(history) },
