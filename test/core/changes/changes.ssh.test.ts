@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { excludeMatcher } from '../../../src/core/util/excludeMatcher';
 import { StatLike } from '../../../src/core/util/fileCompare';
-import { makeDev, parseFindTime } from '../../../src/core/root/ssh/changes';
+import { makeDev, parseFindTime } from '../../../src/core/changes/findListing';
 import { closeAllSshConnections, sshCounters } from '../../../src/core/root/ssh/transport';
 import { diffTrees, ListedEntry, listingSide } from '../../../src/core/changes/treeDiff';
 import { tempDirs, writeTree } from '../../support/fixtures';

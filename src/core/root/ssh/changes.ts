@@ -13,8 +13,6 @@ import { readScriptAnswer } from './scriptAnswer';
 import type { Ssh } from './ssh';
 import type { SshTransport } from './transport';
 
-export { makeDev, parseFindTime } from '../../changes/findListing';
-
 /**
  * One ssh call: every entry of the snapshot folders named "$2" (and "$3"), then the root listing. "$1" = root.
  * Prints a marker, then per name: the name (`latest` resolved to the name it points at), then `absent`,
