@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { SnapshotMeta } from '../core/root/notes';
+import { plural } from '../core/util/format';
 import type { ChangeTracker } from './changeTracker';
 import { folderRoot } from './settings';
 import { SnapshotRunner } from './snapshotRunner';
@@ -129,7 +130,7 @@ export class SnapshotStatusBar implements vscode.Disposable {
     ];
     this.item.text = `$(history) ${parts.filter(Boolean).join(' · ')}`;
     this.item.tooltip = newest
-      ? `Last snapshot ${shortDateTime(newest.time, true)}${label ? ` “${label}”` : ''}${changes !== undefined ? `; ${changes} path(s) changed since (automatic history on)` : ''} — click to take one now`
+      ? `Last snapshot ${shortDateTime(newest.time, true)}${label ? ` “${label}”` : ''}${changes !== undefined ? `; ${plural(changes, 'path')} changed since (automatic history on)` : ''} — click to take one now`
       : 'No snapshot yet — click to take one';
   }
 
