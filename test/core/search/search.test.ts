@@ -1,20 +1,23 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundledRipgrep } from '../../../src/core/search/bundledRipgrep';
 import { tempDirs } from '../../support/fixtures';
-import { repoRoot } from '../../support/proc';
 import { search } from '../../support/core';
+import { SERVER_INSTALL_TIMEOUT_MS, vscodeRipgrep } from '../../support/vscodeServer';
 import { buildSearchFixture, NAMES, searchSuite } from './searchSuite';
-
-/** VS Code's own ripgrep, from the VS Code server the extension tests run in (its install folder = appRoot). */
-const appRoot = path.join(repoRoot(), '.vscode-test/code-server/node_modules/code-server/lib/vscode');
 
 describe('search across the snapshots of a local root', function () {
   this.timeout(120_000);
   const tmp = tempDirs();
   let source = '';
   let root = '';
+  /** VS Code's own ripgrep (the server is installed here when no earlier suite did it). */
+  const rgOptions = { rgPath: '' };
+  let rgPath = '';
+  before(function () {
+    this.timeout(SERVER_INSTALL_TIMEOUT_MS);
+    rgPath = rgOptions.rgPath = vscodeRipgrep();
+  });
   before(async () => {
     const base = tmp.make('rs-search');
     source = path.join(base, 'src');
@@ -49,12 +52,10 @@ describe('search across the snapshots of a local root', function () {
     assert.equal(given.length, all.size, 'every distinct content is searched');
   });
 
-  const rgPath = bundledRipgrep(appRoot);
-  if (!rgPath) throw new Error(`VS Code's ripgrep is not under ${appRoot}: run the extension tests once to install the VS Code server`);
   searchSuite(
     () => ({ spec: root, source, reach: {} }),
     [
-      { name: "VS Code's ripgrep", options: { rgPath }, tool: 'rg' },
+      { name: "VS Code's ripgrep", options: rgOptions, tool: 'rg' },
       { name: 'the Node search', options: { noRipgrep: true }, tool: 'node' },
     ],
   );
