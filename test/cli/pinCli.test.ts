@@ -55,4 +55,38 @@ describe('CLI pin / unpin and prune --include-pinned', () => {
     assert.equal(all.code, 0, all.stderr);
     assert.deepEqual(JSON.parse(all.stdout).result.deleted, [names[0]]);
   });
+
+  it('hostile notes: list shows no [object Object] and no huge notes, warning on stderr; pin on notes that are a folder exits 1 saying what to do', async () => {
+    const base = tmp.make('rs-pincli-notes');
+    const source = path.join(base, 'src');
+    const root = path.join(base, 'root');
+    const names: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      writeTree(source, { 'a.txt': `run ${i}` });
+      names.push((await takeSnapshot({ source, root, createRoot: true, now: new Date(2026, 4, 1 + i) })).name);
+    }
+    const notes = (name: string) => path.join(root, '.rsync-snapshots.d', `${name}.json`);
+    fs.writeFileSync(notes(names[0]), JSON.stringify({ label: { evil: true }, pinned: true }));
+    fs.writeFileSync(notes(names[1]), JSON.stringify({ label: 'x'.repeat(3 * 1024 * 1024) }));
+    fs.rmSync(notes(names[2]));
+    fs.mkdirSync(notes(names[2]));
+
+    const list = await runCli(['list', root], { timeout: 30_000, killSignal: 'SIGKILL' });
+    assert.equal(list.code, 0, list.stderr);
+    assert.doesNotMatch(list.stdout, /object Object/);
+    assert.ok(list.stdout.length < 1000, `list prints ${list.stdout.length} characters`);
+    assert.match(list.stdout, new RegExp(`^${names[0]}  \\(pinned\\)$`, 'm'), 'the well-typed field stays');
+    // The CLI logs warnings with --verbose (its log is silent otherwise), the editor in its log channel.
+    const verbose = await runCli(['list', root, '--verbose'], { timeout: 30_000, killSignal: 'SIGKILL' });
+    assert.equal(verbose.stdout, list.stdout);
+    assert.match(verbose.stderr, new RegExp(`Notes ${notes(names[0])}: "label" is an object, not a string, so it is ignored\\.`));
+    assert.match(verbose.stderr, new RegExp(`Notes ${notes(names[1])}: 3\\.0 MiB, over the 1\\.0 MiB limit, so they count as no notes`));
+    assert.match(verbose.stderr, new RegExp(`Notes ${notes(names[2])}: a folder, not a file, so they count as no notes`));
+
+    const pin = await runCli(['pin', root, names[2]]);
+    assert.equal(pin.code, 1, pin.stdout + pin.stderr);
+    assert.match(pin.stderr, new RegExp(`${notes(names[2])} is a folder, so no notes can be written there: remove it \\(rm -r -- ${notes(names[2])}\\) and retry\\.`));
+    assert.doesNotMatch(pin.stderr, /Unexpected error|EISDIR|\n\s+at /, 'no stack trace, no bare errno');
+    assert.ok(fs.statSync(notes(names[2])).isDirectory());
+  });
 });

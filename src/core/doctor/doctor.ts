@@ -118,6 +118,11 @@ async function checkLock(root: BackupRoot, writable: boolean, where: string): Pr
       const [what, fix] = err.message.split(/(?<=cannot open it\.) /);
       return { name: 'lock', ok: false, detail: `cannot take the lock: ${what}`, fix: fix ?? 'Make the lock file writable for this user.' };
     }
+    if (isSnapshotError(err, 'ROOT_INVALID') && /, not a lock file: /.test(err.message)) {
+      // A symlink, a FIFO, a folder … where the lock file belongs: never opened through; the message says how to clear it.
+      const [what, fix] = err.message.split(/(?<=, not a lock file): /);
+      return { name: 'lock', ok: false, detail: `cannot take the lock: ${what}`, fix: fix.charAt(0).toUpperCase() + fix.slice(1) };
+    }
     if (isSnapshotError(err, 'TOOL_NOT_FOUND')) return { name: 'lock', ok: false, detail: `cannot take the lock: ${err.message}`, fix: `Install flock (util-linux)${where}.` };
     return { name: 'lock', ok: false, detail: `cannot take the lock: ${(err as Error).message}`, fix: `Install flock (util-linux)${where} and make the root writable.` };
   }

@@ -1,3 +1,6 @@
+import { SnapshotError } from '../util/errors';
+import { FileKind, fileKindPhrase, removeCommand } from './fileKind';
+
 /**
  * What holds a root's lock, written into the lock file as `PID OPERATION` (flock(1) never reads the file's content, so
  * `flock -n LOCK …` and the cron line work as before): a busy message names the holder's operation and pid.
@@ -25,4 +28,13 @@ export function parseLockNote(text: string): { pid?: number; operation?: string 
   const [pidText, operation] = text.trim().split(/\s+/, 2);
   const pid = Number(pidText);
   return { pid: Number.isInteger(pid) && pid > 0 ? pid : undefined, operation: operation || undefined };
+}
+
+/**
+ * The lock file is a symlink, a FIFO, a folder, …: it is never opened through (a symlink could point anywhere, a FIFO
+ * would block), so the run stops at once and says how to clear it. `host`: where the path is, for a remote root.
+ */
+export function lockNotAFile(lockPath: string, kind: FileKind, host?: string): SnapshotError {
+  const where = host ? ` on ${host}` : '';
+  return new SnapshotError('ROOT_INVALID', `${lockPath}${where} is ${fileKindPhrase(kind)}, not a lock file: remove it${where} (${removeCommand(kind, lockPath)}) and retry.`);
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { acquireLock } from '../../../src/core/root/local/lock';
 import { tempDirs } from '../../support/fixtures';
-import { alive, asNobody, childPids, cliPathForNobody, makeManyFiles, repoRoot, run, runCli, sleep, waitFor } from '../../support/proc';
+import { asNobody, childPids, cliPathForNobody, makeManyFiles, repoRoot, run, runCli, sleep, waitFor } from '../../support/proc';
 import { listSnapshots, takeSnapshot } from '../../support/core';
 import { LOCK_FILE, LOCK_HELD_ENV } from '../../../src/core/root/format';
 
@@ -110,13 +111,12 @@ describe('root lock', () => {
     });
     assert.equal(await lockIsFree(lockPath), false, 'the child holds the lock');
     await assert.rejects(takeSnapshot({ source, root }), (e) => isSnapshotError(e, 'LOCKED') && new RegExp(`pid ${holder.pid}`).test(e.message));
-    const helpers = childPids(holder.pid!, 'flock');
-    assert.equal(helpers.length, 1, 'the lock is held through one flock helper');
+    assert.deepEqual(childPids(holder.pid!, 'flock'), [], "the lock lives on the holder's own descriptor: no helper process stays");
 
     holder.kill('SIGKILL');
     await new Promise((resolve) => holder.once('exit', resolve));
-    // The helper sees EOF on its stdin and exits on its own: the lock is free without anyone cleaning up.
-    await waitFor(() => !alive(helpers[0]), 5000, 'the orphaned flock helper to exit');
+    // The kernel closed the killed process's descriptor: the lock is free without anyone cleaning up.
+    await waitFor(() => lockIsFree(lockPath), 5000, 'the lock to be free');
     const r = await takeSnapshot({ source, root });
     assert.equal((await listSnapshots(root)).latest?.name, r.name);
   });
@@ -198,5 +198,92 @@ describe('root lock', () => {
     assert.match(lock.fix, /sudo chown nobody/);
     assert.doesNotMatch(lock.fix, /flock/i);
     assert.equal(fs.statSync(lockPath).uid, 0);
+  });
+
+  describe('a lock file that is not a regular file is refused at once: never followed, opened or truncated', () => {
+    /** A CLI run that must end by itself: killed (and so failing the test) if it still runs after 20 s. */
+    const cli = (args: string[]) => runCli(args, { timeout: 20_000, killSignal: 'SIGKILL' });
+
+    /** A root with two snapshots (so a prune --keep-last 1 has one to delete and takes the lock). */
+    async function rootWithSnapshots() {
+      const paths = setup(3);
+      await takeSnapshot({ source: paths.source, root: paths.root, now: new Date(2026, 0, 1) });
+      await takeSnapshot({ source: paths.source, root: paths.root, now: new Date(2026, 0, 2) });
+      return paths;
+    }
+
+    async function refusedEverywhere(root: string, source: string, lockPath: string, message: RegExp) {
+      for (const args of [
+        ['snapshot', source, root],
+        ['prune', root, '--keep-last', '1'],
+      ]) {
+        const r = await cli(args);
+        assert.equal(r.code, 1, `${args[0]}: ${r.signal ?? ''} ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, message, args[0]);
+        assert.doesNotMatch(r.stderr, /Unexpected error|\n\s+at |ELOOP|EISDIR|ENXIO/, 'no stack trace, no bare errno');
+      }
+      const d = await cli(['doctor', root, '--json']);
+      assert.equal(d.code, 1, `doctor: ${d.signal ?? ''} ${d.stderr}`);
+      const lock = JSON.parse(d.stdout).checks.find((c: { name: string }) => c.name === 'lock');
+      assert.equal(lock.ok, false);
+      assert.match(`${lock.detail}: ${lock.fix}`, new RegExp(`^cannot take the lock: ${message.source}`, 'i'));
+      assert.match(lock.fix, new RegExp(`^Remove it \\(rm (-r )?-- ${lockPath}\\) and retry\\.$`));
+      assert.deepEqual(
+        (await listSnapshots(root)).snapshots.map((s) => s.name),
+        ['2026-01-01T00-00-00', '2026-01-02T00-00-00'],
+        'nothing taken, nothing pruned',
+      );
+    }
+
+    it('a symlink to a file outside the root: snapshot, prune and doctor exit 1 saying what to do; the file keeps its content', async function () {
+      this.timeout(120_000);
+      const { base, source, root, lockPath } = await rootWithSnapshots();
+      const outside = path.join(base, 'precious.txt');
+      fs.writeFileSync(outside, 'precious\n');
+      fs.rmSync(lockPath, { force: true });
+      fs.symlinkSync(outside, lockPath);
+      await refusedEverywhere(root, source, lockPath, new RegExp(`${lockPath} is a symbolic link, not a lock file: remove it \\(rm -- ${lockPath}\\) and retry`));
+      assert.equal(fs.readFileSync(outside, 'utf8'), 'precious\n', 'the target is neither truncated nor written');
+      assert.ok(fs.lstatSync(lockPath).isSymbolicLink(), 'the link is left for the user to remove');
+
+      // A dangling link is not followed either: nothing is created where it points.
+      fs.rmSync(lockPath);
+      fs.symlinkSync(path.join(base, 'created-by-us'), lockPath);
+      await assert.rejects(acquireLock(root), (e) => isSnapshotError(e, 'ROOT_INVALID') && / is a symbolic link, not a lock file/.test(e.message));
+      assert.equal(fs.existsSync(path.join(base, 'created-by-us')), false);
+
+      fs.rmSync(lockPath);
+      const lock = await acquireLock(root);
+      await lock.release();
+      assert.ok(fs.lstatSync(lockPath).isFile(), 'removed as told, the lock file is recreated');
+    });
+
+    it('a FIFO: snapshot, prune and doctor do not hang; they exit 1 at once saying what to do', async function () {
+      this.timeout(120_000);
+      const { source, root, lockPath } = await rootWithSnapshots();
+      fs.rmSync(lockPath, { force: true });
+      const made = await run('mkfifo', [lockPath]);
+      assert.equal(made.code, 0, made.stderr);
+      await refusedEverywhere(root, source, lockPath, new RegExp(`${lockPath} is a named pipe \\(FIFO\\), not a lock file: remove it \\(rm -- ${lockPath}\\) and retry`));
+      assert.ok(fs.lstatSync(lockPath).isFIFO());
+    });
+
+    it('a folder or a socket: refused with what to do, left as it is', async function () {
+      this.timeout(60_000);
+      const { root, lockPath } = setup(1);
+      fs.mkdirSync(lockPath);
+      fs.writeFileSync(path.join(lockPath, 'inside'), 'x');
+      await assert.rejects(acquireLock(root), (e) => isSnapshotError(e, 'ROOT_INVALID') && e.message === `${lockPath} is a folder, not a lock file: remove it (rm -r -- ${lockPath}) and retry.`);
+      assert.deepEqual(fs.readdirSync(lockPath), ['inside']);
+      fs.rmSync(lockPath, { recursive: true });
+
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(lockPath, resolve));
+      try {
+        await assert.rejects(acquireLock(root), (e) => isSnapshotError(e, 'ROOT_INVALID') && / is a socket, not a lock file: remove it \(rm -- /.test(e.message));
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
   });
 });

@@ -31,7 +31,7 @@ export function openLocalRoot(root: string, options: { rsyncPath?: string; logge
     // A missing root is created by snapshots.prepare() before the lock is taken.
     lock: (o) => acquireLock(root, process.env, o?.operation),
     files: localFiles(root),
-    notes: localNotes(root, list),
+    notes: localNotes(root, list, options.logger),
     rsync: localRsync(options.rsyncPath, options.logger),
     snapshots: localSnapshots(root, options.logger),
     prune: localPrune(root),

@@ -1,71 +1,110 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import fs, { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { errnoCode, SnapshotError } from '../../util/errors';
 import { findExecutable } from '../../util/tools';
 import type { RootLock } from '../backupRoot';
 import { LOCK_FILE, LOCK_HELD_ENV } from '../format';
-import { lockHolderPhrase, LockOperation, parseLockNote } from '../lockNote';
+import { fileKindOf } from '../fileKind';
+import { lockHolderPhrase, lockNotAFile, LockOperation, parseLockNote } from '../lockNote';
 import { processRuns } from '../../util/processRuns';
 
 const BUSY_EXIT = 75;
 
 /**
- * Takes the root's lock without waiting. The lock is held by a `flock -n LOCK cat` child whose stdin is our
- * pipe: the kernel drops the lock when that child exits, and the child exits as soon as we do (EOF), even
- * after kill -9 — so a dead process never blocks the root.
+ * Takes the root's lock without waiting. We open the lock file ourselves — O_NOFOLLOW and O_NONBLOCK, never truncating —
+ * and refuse anything but a regular file (a symlink, a FIFO, a folder: openLockFile). A `flock -n 3` child locks that
+ * descriptor (inherited as its fd 3) and exits; the lock then lives with our own descriptor, so the kernel drops it when
+ * we close it or die, even by kill -9 — a dead process never blocks the root, and no path is opened a second time.
  */
 export async function acquireLock(root: string, env: NodeJS.ProcessEnv = process.env, operation: LockOperation = 'snapshot'): Promise<RootLock> {
   const lockPath = path.join(path.resolve(root), LOCK_FILE);
   const flock = await findExecutable('flock');
+  const handle = await openLockFile(lockPath);
+  const note = `${process.pid} ${operation}\n`;
+  /** Our note in the lock file (or none), written through our descriptor: nothing else is ever opened. */
+  const writeNote = async (text: string) => {
+    await handle.truncate(0);
+    if (text) await handle.write(text, 0);
+  };
+  let code: number | null;
+  let stderr = '';
   try {
-    await (await fs.open(lockPath, 'a')).close();
+    const child = spawn(flock, ['-n', '-E', String(BUSY_EXIT), '3'], { stdio: ['ignore', 'ignore', 'pipe', handle.fd] });
+    child.stderr!.on('data', (d) => (stderr += d));
+    code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (c) => resolve(c));
+    });
   } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'EACCES' || code === 'EPERM') throw await lockNotOpenable(lockPath);
+    await handle.close();
     throw err;
   }
-  const note = `${process.pid} ${operation}\n`;
 
-  const child = spawn(flock, ['-n', '-E', String(BUSY_EXIT), lockPath, 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  // A busy lock makes flock exit at once, so our write below may hit a closed pipe (EPIPE): that is "not acquired", not a crash.
-  child.stdin.on('error', () => {});
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const acquired = await new Promise<boolean>((resolve, reject) => {
-    child.once('error', reject);
-    // cat echoes our line back only once flock has the lock and started it.
-    child.stdout.once('data', () => resolve(true));
-    exited.then(() => resolve(false));
-    child.stdin.write('locked\n');
-  });
-
-  if (!acquired) {
-    const code = await exited;
+  if (code !== 0) {
     if (code === BUSY_EXIT) {
       if (env[LOCK_HELD_ENV] && path.resolve(env[LOCK_HELD_ENV]!) === lockPath) {
-        await fs.writeFile(lockPath, note).catch(() => {}); // the cron line's flock holds it for us: we are the holder
-        return { path: lockPath, release: () => fs.writeFile(lockPath, '').catch(() => {}) };
+        await writeNote(note).catch(() => {}); // the cron line's flock holds it for us: we are the holder
+        return {
+          path: lockPath,
+          release: () =>
+            writeNote('')
+              .catch(() => {})
+              .finally(() => handle.close()),
+        };
       }
-      throw new SnapshotError('LOCKED', await busyMessage(root, lockPath));
+      const holder = await readNote(handle);
+      await handle.close();
+      throw new SnapshotError('LOCKED', busyMessage(root, lockPath, holder));
     }
+    await handle.close();
     throw new SnapshotError('BAD_INPUT', `Could not lock ${lockPath}: ${stderr.trim() || `flock exited with ${code}`}.`);
   }
-  await fs.writeFile(lockPath, note).catch(() => {});
+  await writeNote(note).catch(() => {});
   return {
     path: lockPath,
     release: async () => {
-      await fs.writeFile(lockPath, '').catch(() => {}); // still ours: a later holder (e.g. the cron line's flock) is never named after us
-      child.stdin.end();
-      await exited;
+      await writeNote('').catch(() => {}); // still ours: a later holder (e.g. the cron line's flock) is never named after us
+      await handle.close(); // the last descriptor of the locked file: the lock is gone
     },
   };
 }
 
-async function busyMessage(root: string, lockPath: string): Promise<string> {
-  const { pid, operation } = parseLockNote(await fs.readFile(lockPath, 'utf8').catch(() => ''));
+/**
+ * Opens (or creates) the lock file for reading and writing without following a symlink, without blocking on a FIFO and
+ * without truncating it; anything but a regular file is refused with what to do.
+ */
+async function openLockFile(lockPath: string): Promise<FileHandle> {
+  const { O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o666);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EACCES' || code === 'EPERM') throw await lockNotOpenable(lockPath);
+    // ELOOP: a symlink; EISDIR: a folder; ENXIO: a socket (or a device without a driver); anything else is a plain failure.
+    const stats = await fs.lstat(lockPath).catch(() => undefined);
+    if (stats && !stats.isFile()) throw lockNotAFile(lockPath, fileKindOf(stats));
+    throw err;
+  }
+  const kind = fileKindOf(await handle.stat());
+  if (kind !== 'file') {
+    await handle.close();
+    throw lockNotAFile(lockPath, kind);
+  }
+  return handle;
+}
+
+async function readNote(handle: FileHandle): Promise<string> {
+  const buffer = Buffer.alloc(200);
+  const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0).catch(() => ({ bytesRead: 0 }));
+  return buffer.toString('utf8', 0, bytesRead);
+}
+
+function busyMessage(root: string, lockPath: string, holder: string): string {
+  const { pid, operation } = parseLockNote(holder);
   const alive = pid !== undefined && processRuns(pid);
   return alive
     ? `${lockHolderPhrase(operation, root)} is already running (pid ${pid}). Wait for it to finish, or stop that process.`
@@ -74,7 +113,7 @@ async function busyMessage(root: string, lockPath: string): Promise<string> {
 
 /** The lock file exists but belongs to someone else and is not writable for us: who owns it, and what to do. */
 async function lockNotOpenable(lockPath: string): Promise<SnapshotError> {
-  const stat = await fs.stat(lockPath).catch(() => undefined);
+  const stat = await fs.lstat(lockPath).catch(() => undefined);
   const me = os.userInfo().username;
   if (!stat) return new SnapshotError('ROOT_INVALID', `Cannot create the lock file ${lockPath} (permission denied): make the backup root writable for ${me}.`);
   const owner = await userName(stat.uid);

@@ -18,7 +18,7 @@ export function remoteSpec(location: RemoteRootLocation, ...names: string[]): st
 }
 
 /** Exit codes of our remote scripts, for messages. */
-export const REMOTE_EXIT = { missing: 3, notDirectory: 4, unreadable: 5, notFile: 6, outside: 7, notWritable: 8, noTool: 9, busy: 75 } as const;
+export const REMOTE_EXIT = { missing: 3, notDirectory: 4, unreadable: 5, notFile: 6, outside: 7, notWritable: 8, noTool: 9, notRegular: 10, busy: 75 } as const;
 
 export function rootProblem(location: RemoteRootLocation, exitCode: number, stderr: string): SnapshotError {
   switch (exitCode) {

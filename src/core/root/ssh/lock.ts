@@ -1,15 +1,19 @@
 import { SnapshotError } from '../../util/errors';
 import type { RootLock } from '../backupRoot';
 import { LOCK_FILE, PROBE_PREFIX } from '../format';
-import { lockHolderPhrase, LockOperation, parseLockNote } from '../lockNote';
+import { parseFileKind, SH_FILE_KIND } from '../fileKind';
+import { lockHolderPhrase, lockNotAFile, LockOperation, parseLockNote } from '../lockNote';
 import { REMOTE_EXIT, remotePath, rootProblem } from './list';
 import type { Ssh } from './ssh';
 import type { SpawnedRemote } from './transport';
 
 /**
- * Checks (or creates) the root, then holds the same flock(2) lock file as local runs and the cron line:
- * `flock -n -E 75 ROOT/.rsync-snapshots.lock cat` with its stdin fed by our ssh child. When we exit or die, ssh's
- * stdin closes, the remote cat ends and the kernel drops the lock — a killed run never blocks the root.
+ * Checks (or creates) the root, then holds the same flock(2) lock file as local runs and the cron line. The lock file
+ * is refused unless it is a regular file (`[ -L ]`, `[ -f ]` before it is opened, and the opened descriptor checked
+ * again, so nothing is followed through a symlink or blocks on a FIFO); it is opened as fd 9 with `<>` (never
+ * truncated on open), `flock -n -E 75 9` locks that descriptor, and `cat` then holds it with its stdin fed by our ssh
+ * child. When we exit or die, ssh's stdin closes, the remote cat and shell end and the kernel drops the lock — a killed
+ * run never blocks the root. The note (`PID OPERATION`) is written and emptied through fd 9 as well (`/dev/fd/9`).
  */
 const LOCK_SCRIPT = `
 root=$1
@@ -24,11 +28,24 @@ probe="$root/${PROBE_PREFIX}$$"
 rm -f -- "$probe"
 command -v flock >/dev/null 2>&1 || exit ${REMOTE_EXIT.noTool}
 lock="$root/$3"
-# Held: "PID OPERATION" in the lock file (flock never reads it), emptied again when we let go. Busy: the holder's note.
-flock -n -E ${REMOTE_EXIT.busy} "$lock" sh -c 'printf "%s %s\\n" "$$" "$1" > "$2" 2>/dev/null; cat; : > "$2" 2>/dev/null' sh "$4" "$lock"
+${SH_FILE_KIND}
+file_kind "$lock"
+[ $kind = file ] || [ $kind = none ] || { echo "kind: $kind" >&2; exit ${REMOTE_EXIT.notRegular}; }
+exec 9<>"$lock"
+# Replaced between the test and the open: refused all the same (nothing was written).
+if [ -L "$lock" ]; then kind=link; elif [ -f /dev/fd/9 ] || [ ! -e /dev/fd/9 ]; then kind=file; else file_kind "$lock"; fi
+[ $kind = file ] || { echo "kind: $kind" >&2; exit ${REMOTE_EXIT.notRegular}; }
+flock -n -E ${REMOTE_EXIT.busy} 9
 rc=$?
-[ $rc = ${REMOTE_EXIT.busy} ] && { printf 'holder: ' >&2; head -c 200 -- "$lock" >&2 2>/dev/null; }
-exit $rc
+# Busy: the holder's note.
+[ $rc = ${REMOTE_EXIT.busy} ] && { printf 'holder: ' >&2; head -c 200 <&9 >&2 2>/dev/null; }
+[ $rc = 0 ] || exit $rc
+# Held: "PID OPERATION" in the lock file (flock never reads it), emptied again when we let go.
+truncate -s 0 /dev/fd/9 2>/dev/null
+printf '%s %s\\n' "$$" "$4" >&9
+cat
+truncate -s 0 /dev/fd/9 2>/dev/null
+exit 0
 `;
 
 /** The lock held on the host for as long as our ssh child lives; `create` makes a missing root first. */
@@ -60,6 +77,7 @@ export async function acquireRemoteLock({ location, transport }: Ssh, create = f
         );
       throw new SnapshotError('LOCKED', `A snapshot into ${location.spec} is already running (another process, e.g. a cron job, holds ${lockPath} on ${location.host}). Wait for it to finish.`);
     }
+    if (code === REMOTE_EXIT.notRegular) throw lockNotAFile(lockPath, parseFileKind(/^kind: (.*)$/m.exec(child.stderr())?.[1]), location.host);
     if (code === REMOTE_EXIT.noTool) throw new SnapshotError('TOOL_NOT_FOUND', `flock is not installed on ${location.host}: install it there ("sudo apt-get install util-linux").`);
     if (code === 127) throw new SnapshotError('TOOL_NOT_FOUND', `Could not run the ssh command: ${child.stderr().trim()}`);
     throw rootProblem(location, code ?? 1, child.stderr());
