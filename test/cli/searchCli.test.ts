@@ -58,6 +58,20 @@ describe('CLI search', function () {
     assert.match(usage.stderr, /search <root> <pattern>/);
   });
 
+  it('without ripgrep, a regex that backtracks for ages ends in a one-line error (exit 1), no stack trace', async function () {
+    this.timeout(30_000); // the CLI's own bound is 5 s; before it, this search did not end
+    const r = await runCli(['search', root, '^(a+)+b?c', '--regex', '--no-ripgrep']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      `rsync-snapshots: The regular expression took longer than 5 s on one line of ${NAMES[0]}/long/wide.txt: simplify it, or install ripgrep ("sudo apt-get install ripgrep"; macOS: "brew install ripgrep"), whose engine is linear.`,
+    );
+    const plain = await runCli(['search', root, 'needle deep', '--no-ripgrep', '--json']);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(JSON.parse(plain.stdout).tool, 'node');
+  });
+
   describe('on a remote root (real sshd)', () => {
     let sshd: TestSshd;
     let spec: string;

@@ -6,19 +6,21 @@ import { displayName } from '../displayName';
 export const searchCommand: CliCommand = {
   name: 'search',
   summary: 'search every snapshot of a backup root for a text or regex; each distinct file content is read once',
-  usage: 'search <root> <pattern> [--regex] [--ignore-case] [--path GLOB] [--working DIR] [--json]',
+  usage: 'search <root> <pattern> [--regex] [--ignore-case] [--path GLOB] [--working DIR] [--no-ripgrep] [--json]',
   optionHelp: [
     '--regex, -e           the pattern is a regular expression (else plain text)',
     '--ignore-case, -i     ignore case',
     '--path GLOB           only files matching GLOB: *.ts (any folder), src/**, docs/*.md',
     '--working DIR         the snapshotted folder: says whether each working file still has the line',
+    '--no-ripgrep          search without ripgrep (here: the Node search; on a remote host: grep)',
   ],
-  options: { regex: { type: 'boolean', short: 'e' }, 'ignore-case': { type: 'boolean', short: 'i' }, path: { type: 'string' }, working: { type: 'string' } },
+  options: { regex: { type: 'boolean', short: 'e' }, 'ignore-case': { type: 'boolean', short: 'i' }, path: { type: 'string' }, working: { type: 'string' }, 'no-ripgrep': { type: 'boolean' } },
   positionals: { min: 2, max: 2 },
   async run({ positionals: [root, pattern], values, signal, openRoot, status }) {
     const query = { pattern, regex: values.regex === true, ignoreCase: values['ignore-case'] === true, pathGlob: stringOption(values, 'path') };
     const report = await searchSnapshots(openRoot(root), query, {
       working: stringOption(values, 'working'),
+      noRipgrep: values['no-ripgrep'] === true,
       signal,
       onListed: (files, contents) => status(`searching ${contents} distinct contents of ${files} files…`),
     });

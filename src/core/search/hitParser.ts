@@ -9,7 +9,7 @@ export interface Hit {
 }
 
 /** Longest line text kept (minified files): longer lines are cut here. */
-const MAX_TEXT = 2000;
+export const MAX_TEXT = 2000;
 
 /** A line's bytes as the text results carry (UTF-8, cut at MAX_TEXT characters): the same for every tool and the working file. */
 export function lineText(bytes: Buffer): string {

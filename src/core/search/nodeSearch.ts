@@ -1,79 +1,96 @@
-import fs from 'node:fs/promises';
-import { createLimiter } from '../util/concurrency';
-import { lineText, type Hit } from './hitParser';
+import { Worker } from 'node:worker_threads';
+import { SnapshotError } from '../util/errors';
+import { MAX_TEXT, type Hit } from './hitParser';
+import { MATCH_WORKER, type MatchReply, type MatchRequest, type MatchWorkerData } from './matchWorker';
 
-/** Files read at once. */
-const LIMIT = 16;
-/** Bytes read at a time. */
-const CHUNK = 64 * 1024;
+export interface NodeSearchOptions {
+  regex: RegExp;
+  /** The query is plain text (no regex): whole chunks are tested before their lines. */
+  plain: boolean;
+  /** A file with a line longer than this (bytes) is skipped: `onLong` names it. */
+  maxLineBytes: number;
+  /** The longest one line's match may take before the search stops with an error. */
+  timeoutMs: number;
+  onHit: (hit: Hit) => void;
+  onLong: (path: string) => void;
+  /** Called once when the search stops on a timeout (done() then throws it). */
+  onFail: () => void;
+  signal?: AbortSignal;
+}
 
 /**
- * The search without ripgrep: each file streamed once, line by line, matched with a JS RegExp. A file with a NUL byte
- * is binary and reports nothing (like grep -I).
+ * The search without ripgrep: one worker thread streams each file once and matches every whole line with a JS RegExp
+ * (matchWorker.ts). A JS RegExp can backtrack for ages, so this thread watches the worker's count of regex tests:
+ * one test running longer than `timeoutMs` ends the worker (terminate() stops even a running regex) and the search
+ * with a BAD_INPUT saying what to do.
  */
 export class NodeSearch {
-  private readonly limit = createLimiter(LIMIT);
-  private readonly pending: Promise<void>[] = [];
+  private readonly worker: Worker;
+  private readonly progress = new Int32Array(new SharedArrayBuffer(8));
+  private readonly paths: string[] = [];
+  private readonly finished: Promise<void>;
+  private failure: Error | undefined;
 
-  constructor(
-    private readonly regex: RegExp,
-    /** The query is plain text (no regex): whole chunks are tested before their lines. */
-    private readonly plain: boolean,
-    private readonly onHit: (hit: Hit) => void,
-    private readonly signal?: AbortSignal,
-  ) {}
+  constructor(private readonly options: NodeSearchOptions) {
+    const { regex, plain, maxLineBytes, signal } = options;
+    const workerData: MatchWorkerData = { source: regex.source, flags: regex.flags, plain, maxLineBytes, maxText: MAX_TEXT, state: this.progress.buffer as SharedArrayBuffer };
+    this.worker = new Worker(MATCH_WORKER, { eval: true, workerData });
+    this.finished = new Promise<void>((resolve) => {
+      // A test that is still the same odd count after timeoutMs has run at least that long.
+      let seen = -1;
+      let since = Date.now();
+      const watch = setInterval(
+        () => {
+          const tests = Atomics.load(this.progress, 0);
+          const now = Date.now();
+          if (tests !== seen) [seen, since] = [tests, now];
+          else if (tests % 2 && now - since >= options.timeoutMs) stop(this.timeout(this.paths[Atomics.load(this.progress, 1)]));
+        },
+        Math.max(10, Math.min(250, options.timeoutMs / 5)),
+      );
+      const stop = (failure?: Error) => {
+        clearInterval(watch);
+        signal?.removeEventListener('abort', onAbort);
+        if (failure && !this.failure) {
+          this.failure = failure;
+          options.onFail();
+        }
+        void this.worker.terminate();
+        resolve();
+      };
+      const onAbort = () => stop();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.worker.on('message', (reply: MatchReply) => {
+        if ('done' in reply) return stop();
+        const path = this.paths[reply.id];
+        if ('long' in reply) return options.onLong(path);
+        for (const [line, text] of reply.hits) options.onHit({ path, line, text });
+      });
+      this.worker.once('error', (err) => stop(new SnapshotError('BAD_INPUT', `The search failed: ${err.message}. Search with ripgrep instead (install it: "sudo apt-get install ripgrep").`)));
+      this.worker.once('exit', () => stop());
+      if (signal?.aborted) stop();
+    });
+  }
 
   /** Queues a file: `file` to open, `path` to name it in hits. */
   add(file: string | Buffer, path: string): void {
-    this.pending.push(this.limit(() => this.searchFile(file, path)));
+    if (this.failure) return;
+    const id = this.paths.push(path) - 1;
+    this.worker.postMessage({ id, file } satisfies MatchRequest);
   }
 
+  /** Waits for every queued file; throws the timeout, if one stopped the search. */
   async done(): Promise<void> {
-    await Promise.all(this.pending);
+    this.worker.postMessage({ end: true } satisfies MatchRequest);
+    await this.finished;
+    if (this.failure) throw this.failure;
   }
 
-  private async searchFile(file: string | Buffer, path: string): Promise<void> {
-    if (this.signal?.aborted) return;
-    const hits: Hit[] = [];
-    let lineNo = 1;
-    let rest: Buffer | undefined;
-    const check = (bytes: Buffer) => {
-      const text = lineText(bytes);
-      if (this.regex.test(text)) hits.push({ path, line: lineNo, text });
-    };
-    let handle: fs.FileHandle | undefined;
-    try {
-      handle = await fs.open(file, 'r');
-      for (;;) {
-        const buffer = Buffer.allocUnsafe(CHUNK);
-        const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
-        if (!bytesRead) break;
-        const data = buffer.subarray(0, bytesRead);
-        if (data.indexOf(0) >= 0) return; // binary: nothing reported (grep -I)
-        const chunk = rest ? Buffer.concat([rest, data]) : data;
-        const end = chunk.lastIndexOf(10) + 1;
-        // Plain text cannot match across a line break: a chunk of whole lines without it has no matching line.
-        if (this.plain && end && !this.regex.test(chunk.toString('utf8', 0, end))) lineNo += count(chunk, end);
-        else
-          for (let at = 0, nl = chunk.indexOf(10); nl >= 0 && nl < end; at = nl + 1, nl = chunk.indexOf(10, at)) {
-            check(chunk.subarray(at, nl));
-            lineNo++;
-          }
-        rest = end < chunk.length ? Buffer.from(chunk.subarray(end)) : undefined;
-      }
-    } catch {
-      return; // unreadable, or gone meanwhile: nothing to report (as rg/grep skip it with a message)
-    } finally {
-      await handle?.close();
-    }
-    if (rest?.length) check(rest);
-    for (const hit of hits) this.onHit(hit);
+  private timeout(path: string | undefined): SnapshotError {
+    const seconds = this.options.timeoutMs / 1000;
+    return new SnapshotError(
+      'BAD_INPUT',
+      `The regular expression took longer than ${seconds} s on one line${path ? ` of ${path}` : ''}: simplify it, or install ripgrep ("sudo apt-get install ripgrep"; macOS: "brew install ripgrep"), whose engine is linear.`,
+    );
   }
-}
-
-/** Line breaks in the first `end` bytes. */
-function count(chunk: Buffer, end: number): number {
-  let n = 0;
-  for (let nl = chunk.indexOf(10); nl >= 0 && nl < end; nl = chunk.indexOf(10, nl + 1)) n++;
-  return n;
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { BackupRoot } from '../root/backupRoot';
 import { SnapshotError } from '../util/errors';
+import { formatBytes } from '../util/format';
 import { decodeNameBytes, fsPath } from '../util/nameBytes';
 import { HitParser, type Hit } from './hitParser';
 import { ListingIndex } from './listingIndex';
@@ -10,6 +11,11 @@ import { queryRegExp } from './pattern';
 import { LISTING_END, SEARCH_MARKER, scriptArgs } from './script';
 import type { SearchOptions, SearchQuery, SearchReport, SearchResult, SearchTool } from './types';
 import { WorkingLines } from './workingLines';
+
+/** A file with a longer line (bytes) is not searched: rg and grep would hold the whole line in memory. */
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** The longest the Node search's regex may take on one line. */
+const REGEX_TIMEOUT_MS = 5000;
 
 /** One (path, line text) as it grows: the snapshots holding it, with its line number in each. */
 interface Found {
@@ -96,10 +102,24 @@ export async function searchSnapshots(root: BackupRoot, query: SearchQuery, opti
     }
   };
 
-  const proc = await root.search.start(scriptArgs(tool, query, names));
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+  const long: string[] = [];
+  const proc = await root.search.start(scriptArgs(tool, query, maxLineBytes, names));
   const onAbort = () => proc.kill();
   signal?.addEventListener('abort', onAbort, { once: true });
-  const nodeSearch = tool === 'list' ? new NodeSearch(regex, !query.regex, hit, signal) : undefined;
+  const nodeSearch =
+    tool === 'list'
+      ? new NodeSearch({
+          regex,
+          plain: !query.regex,
+          maxLineBytes,
+          timeoutMs: options.regexTimeoutMs ?? REGEX_TIMEOUT_MS,
+          onHit: hit,
+          onLong: (p) => long.push(p),
+          onFail: () => proc.kill(),
+          signal,
+        })
+      : undefined;
   let stderrHead: Buffer | undefined = Buffer.alloc(0);
   let stdoutHead: Buffer | undefined = Buffer.alloc(0);
   const outHead = Buffer.from(`${SEARCH_MARKER}\0`, 'latin1');
@@ -142,7 +162,12 @@ export async function searchSnapshots(root: BackupRoot, query: SearchQuery, opti
     const said = (stderrHead ?? index.trailer ?? Buffer.alloc(0)).toString('utf8');
     throw root.search.failure(exitCode ?? 1, said);
   }
-  const warnings = toolMessages(index.trailer!.toString('utf8'), usedTool, query);
+  const trailer = splitTrailer(index.trailer!);
+  long.push(...trailer.long);
+  const warnings = [
+    ...long.sort().map((p) => `${p} was not searched: it has a line longer than ${formatBytes(maxLineBytes)} (a minified or data file?).`),
+    ...toolMessages(trailer.errors, usedTool, query),
+  ];
   flush();
   await emitting;
   const results = await Promise.all([...found.values()].map(async (e) => result(e, await workingHas(e))));
@@ -169,6 +194,16 @@ function nodePaths(localRoot: string, search: NodeSearch): (data: Buffer) => voi
 function hitLines(onHit: (hit: Hit) => void): (data: Buffer) => void {
   const parser = new HitParser(onHit);
   return (data) => parser.push(data);
+}
+
+/** What follows the listing: the files skipped for a line over the bound (`PATH\0`…, then the end marker), then the tools' errors. */
+function splitTrailer(trailer: Buffer): { long: string[]; errors: string } {
+  const long: string[] = [];
+  for (let at = 0, nul = trailer.indexOf(0); nul >= 0; at = nul + 1, nul = trailer.indexOf(0, at)) {
+    if (trailer.toString('latin1', at, nul) === LISTING_END) return { long, errors: trailer.toString('utf8', nul + 1) };
+    long.push(decodeNameBytes(trailer.subarray(at, nul)));
+  }
+  return { long: [], errors: trailer.toString('utf8') };
 }
 
 /** The tools' error messages: a pattern rg or grep refuses is the user's to fix (BAD_INPUT); the rest are warnings. */

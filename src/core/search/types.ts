@@ -16,6 +16,10 @@ export interface SearchOptions {
   /** Do not use ripgrep: the Node search for a local root, grep on the host for a remote one. */
   noRipgrep?: boolean;
   signal?: AbortSignal;
+  /** A file with a line longer than this many bytes is not searched (a warning names it), by any tool: bounds the memory of a line. Default 16 MiB. */
+  maxLineBytes?: number;
+  /** The Node search stops with a BAD_INPUT when its regex spends longer than this on one line (catastrophic backtracking). Default 5 s. */
+  regexTimeoutMs?: number;
   /** New or grown results, as they are found (each call: every result that changed since the last call). */
   onResults?: (results: SearchResult[]) => void;
   /** Called once the file listing of every snapshot is read: how many files and distinct contents will be searched. */

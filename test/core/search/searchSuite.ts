@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SearchOptions, SearchQuery, SearchResult } from '../../../src/core/search/types';
+import type { SearchOptions, SearchQuery, SearchReport, SearchResult } from '../../../src/core/search/types';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { decodeNameBytes } from '../../../src/core/util/nameBytes';
 import { writeTree } from '../../support/fixtures';
@@ -14,7 +14,8 @@ export const NAMES = ['2026-03-01T10-00-00', '2026-03-02T10-00-00', '2026-03-03T
 /**
  * Three snapshots of a small tree, written the same way for a local and a remote root: `a.txt` says "needle one" in
  * the first two and "needle two" in the third; `gone.txt` is deleted before the third; `keep.txt` never changes (one inode in all three); a binary file with
- * the needle; a name that is not UTF-8; `docs/Upper.md` with NEEDLE in capitals. Then the working a.txt drops "two".
+ * the needle; a name that is not UTF-8; `docs/Upper.md` with NEEDLE in capitals; under `long/`, lines past the
+ * 2,000 characters a result shows (`LONG_LINES`). Then the working a.txt drops "two".
  */
 export async function buildSearchFixture(source: string, spec: string, reach: Reach): Promise<void> {
   writeTree(source, {
@@ -26,6 +27,7 @@ export async function buildSearchFixture(source: string, spec: string, reach: Re
     'gone.txt': 'needle gone soon\n',
     // 160 KB: line 2000 lies past the Node search's first 64 KiB read
     'big.txt': Array.from({ length: 4000 }, (_, i) => (i === 1999 ? 'needle deep inside' : `filler line ${i} ${'.'.repeat(20)}`)).join('\n') + '\n',
+    ...LONG_LINES,
   });
   fs.writeFileSync(Buffer.concat([Buffer.from(source + '/'), LATIN1_NAME]), 'latin needle\n');
   const snap = (i: number) => takeSnapshot({ source, root: spec, ...reach, createRoot: true, now: new Date(2026, 2, i + 1, 10, 0, 0) });
@@ -36,6 +38,20 @@ export async function buildSearchFixture(source: string, spec: string, reach: Re
   await snap(2);
   fs.writeFileSync(path.join(source, 'a.txt'), 'alpha\nneedle one\n');
 }
+
+/**
+ * Long lines. wide.txt: a match and an anchor past character 2,000 (1), a line whose first 2,000 characters end
+ * differently from the line (2), multi-byte characters (3), a line spanning the Node search's 64 KiB reads (4), and
+ * the line that makes `^(a+)+b?c` backtrack for ages in a JS RegExp (5). over.txt: a 20,000-byte line between two
+ * markers; many.txt: over 10,000 bytes of short lines, the marker last.
+ */
+export const LONG_LINES = {
+  'long/wide.txt': ['x'.repeat(5000) + 'ab', 'x'.repeat(2500) + 'y', 'é'.repeat(3000) + ' far', 'q'.repeat(70_000) + 'ab', 'a'.repeat(5000)].join('\n') + '\n',
+  'long/over.txt': `a marker line\n${'z'.repeat(20_000)}\nanother marker\n`,
+  'long/many.txt': Array.from({ length: 600 }, (_, i) => `filler line number ${i}`).join('\n') + '\nmarker at the end\n',
+};
+/** A bound under over.txt's and wide.txt's longest lines, over many.txt's. */
+export const SMALL_LINE_BOUND = 10_000;
 
 const brief = (r: SearchResult) => ({ path: r.path, text: r.text, lines: r.lines, first: r.first, last: r.last, count: r.count, goneSince: r.goneSince, working: r.working });
 
@@ -54,10 +70,10 @@ export function searchSuite(get: () => { spec: string; source: string; reach: Re
         );
         assert.equal(report.tool, tool);
         assert.equal(report.snapshots, 3);
-        // 8 + 8 + 7 files (gone.txt deleted before the 3rd); distinct contents: a.txt has 2 inodes, the 7 others one each (hard links)
-        assert.equal(report.files, 23);
-        assert.equal(report.contents, 9);
-        assert.deepEqual(listed, [23, 9]);
+        // 11 + 11 + 10 files (gone.txt deleted before the 3rd); distinct contents: a.txt has 2 inodes, the 10 others one each (hard links)
+        assert.equal(report.files, 32);
+        assert.equal(report.contents, 12);
+        assert.deepEqual(listed, [32, 12]);
         const latin = decodeNameBytes(LATIN1_NAME);
         assert.deepEqual(
           report.results.map(brief),
@@ -101,6 +117,47 @@ export function searchSuite(get: () => { spec: string; source: string; reach: Re
           spaced.results.map((r) => r.path),
           ['with space/b c.txt'],
         );
+      });
+
+      it('matches every line whole, however long, and cuts only the text a result shows', async () => {
+        const found = async (query: SearchQuery) =>
+          (await run({ pathGlob: 'long/**', ...query })).results.map((r) => [r.path, r.lines, r.text.length > 20 ? `${r.text.slice(0, 3)}…×${r.text.length}` : r.text, r.count]);
+        assert.deepEqual(await found({ pattern: 'ab$', regex: true }), [
+          ['long/wide.txt', [1], 'xxx…×2000', 3],
+          ['long/wide.txt', [4], 'qqq…×2000', 3],
+        ]);
+        assert.deepEqual(await found({ pattern: 'AB$', regex: true, ignoreCase: true }), await found({ pattern: 'ab$', regex: true }));
+        assert.deepEqual(await found({ pattern: 'x$', regex: true }), [], 'the first 2,000 characters of line 2 end in x, the line does not');
+        assert.deepEqual(await found({ pattern: 'xab' }), [['long/wide.txt', [1], 'xxx…×2000', 3]]);
+        assert.deepEqual(await found({ pattern: 'qab' }), [['long/wide.txt', [4], 'qqq…×2000', 3]]);
+        assert.deepEqual(await found({ pattern: 'é far$', regex: true }), [['long/wide.txt', [3], 'ééé…×2000', 3]]);
+        assert.deepEqual(await found({ pattern: '^a{5000}$', regex: true }), [['long/wide.txt', [5], 'aaa…×2000', 3]]);
+        const [deep] = (await run({ pattern: 'far$', regex: true, pathGlob: 'long/**' })).results;
+        assert.equal(deep.text, 'é'.repeat(2000));
+      });
+
+      it('skips a file with a line over the bound, and names it in a warning', async () => {
+        const marker = { pattern: 'marker', pathGlob: 'long/**' };
+        const lines = (report: SearchReport) => report.results.map((r) => [r.path, r.lines]);
+        const skipped = (report: SearchReport) => report.warnings.filter((w) => / was not searched: /.test(w));
+        const all = await run(marker);
+        assert.deepEqual(lines(all), [
+          ['long/many.txt', [601]],
+          ['long/over.txt', [1]],
+          ['long/over.txt', [3]],
+        ]);
+        assert.deepEqual(skipped(all), []);
+        const bounded = await run(marker, { maxLineBytes: SMALL_LINE_BOUND });
+        assert.deepEqual(lines(bounded), [['long/many.txt', [601]]]);
+        assert.deepEqual(skipped(bounded), [
+          `${NAMES[0]}/long/over.txt was not searched: it has a line longer than 9.8 KiB (a minified or data file?).`,
+          `${NAMES[0]}/long/wide.txt was not searched: it has a line longer than 9.8 KiB (a minified or data file?).`,
+        ]);
+        // A bound of exactly the longest line keeps the file.
+        assert.deepEqual(lines(await run({ pattern: 'marker', pathGlob: 'long/over.txt' }, { maxLineBytes: 20_000 })), [
+          ['long/over.txt', [1]],
+          ['long/over.txt', [3]],
+        ]);
       });
 
       it('refuses a bad regex with a one-line BAD_INPUT, and stops on cancel', async () => {
