@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Snapshot } from '../core/root/listing';
 import { SnapshotError } from '../core/util/errors';
 import { Logger } from '../core/util/logger';
-import { RestoreResult } from '../core/restore/apply';
+import type { RestoreResult, SafetySnapshotOptions } from '../core/restore/apply';
 import { distinctSnapshots } from '../core/changes/distinctSnapshots';
 import { triggerOf } from '../core/root/notes';
 import type { UndoRestore } from '../core/restore/undo';
@@ -166,11 +166,17 @@ export async function restoreFromSnapshot(arg: unknown, ctx: RestoreContext, asC
     relativePath: what.rel,
     target,
     asCopy,
-    safety: { source: what.folder.uri.fsPath, root: folderRoot(what.folder) },
+    safety: safetyOptions(what.folder),
   };
   const panel = RestorePanel.show(ctx.extensionUri, request, ctx.logger, ctx.onApplied);
   await panel.preview();
   return panel;
+}
+
+/** The safety snapshot of `folder`: into its root, with the excludes and options of its own snapshots. */
+function safetyOptions(folder: vscode.WorkspaceFolder): SafetySnapshotOptions {
+  const { excludes, oneFileSystem } = readSettings(folder);
+  return { source: folder.uri.fsPath, root: folderRoot(folder), excludes, oneFileSystem };
 }
 
 /** "Restore as copy…": the copy's name, beside the original; the suggestion is selected up to its extension. */
@@ -211,7 +217,7 @@ export async function undoRestore(undo: UndoRestore | undefined, ctx: RestoreCon
     relativePath: '.',
     target: undo.targetDir,
     asCopy: false,
-    safety: { source: folder.uri.fsPath, root: folderRoot(folder) },
+    safety: safetyOptions(folder),
     undo,
   };
   const panel = RestorePanel.show(ctx.extensionUri, request, ctx.logger, ctx.onApplied);

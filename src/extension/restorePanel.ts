@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { toAbortSignal } from './cancellation';
 import { isSnapshotError } from '../core/util/errors';
 import { Logger } from '../core/util/logger';
-import { applyRestore, RestoreResult } from '../core/restore/apply';
+import { applyRestore, RestoreResult, type SafetySnapshotOptions } from '../core/restore/apply';
 import { planRestore } from '../core/restore/plan';
 import type { RestorePlan } from '../core/restore/types';
 import { planUndoRestore, UndoRestore } from '../core/restore/undo';
@@ -22,8 +22,11 @@ export interface RestoreRequest {
   target: string;
   /** Restore as copy: a new location, so no safety snapshot of the workspace is needed. */
   asCopy: boolean;
-  /** The workspace folder whose snapshot is taken first (safety net) and its backup root. */
-  safety?: { source: string; root: BackupRoot };
+  /**
+   * The workspace folder whose snapshot is taken first (safety net), its backup root and its snapshot options. Its
+   * excludes also protect the target when the restored snapshot recorded none (a root made by another tool).
+   */
+  safety?: SafetySnapshotOptions;
   /** Undo of an earlier restore: the plan comes from its safety snapshot, limited to what it changed (planUndoRestore). */
   undo?: UndoRestore;
 }
@@ -118,12 +121,13 @@ export class RestorePanel implements vscode.Disposable {
     this.post({ type: 'busy', message: 'Running rsync --dry-run…' });
     try {
       this.plan = this.request.undo
-        ? await planUndoRestore(this.request.root, this.request.undo)
+        ? await planUndoRestore(this.request.root, this.request.undo, { excludes: this.request.safety?.excludes })
         : await planRestore(this.request.root, {
             snapshot: this.request.snapshot,
             path: this.request.relativePath,
             target: this.request.target,
             delete: this.deleteMode,
+            excludes: this.request.safety?.excludes,
           });
       this.rendered = undefined;
       this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy, undo: Boolean(this.request.undo) });

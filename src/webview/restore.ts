@@ -3,6 +3,7 @@
 // the types of src/extension/restoreProtocol.ts, shared with the extension side; every incoming one is checked.
 // The list is virtualized (only visible rows exist in the DOM), so 10,000 planned changes render at once.
 import type { RestoreResult } from '../core/restore/apply';
+import { leftAloneText } from '../core/restore/leftAlone';
 import { isBelow, Selection, selection } from '../core/restore/select';
 import type { RestoreItem, RestoreItemKind, RestorePlan } from '../core/restore/types';
 import type { FromWebview, ToWebview } from '../extension/restoreProtocol';
@@ -246,6 +247,18 @@ function renderPlan(): void {
   );
   listEl = list;
   const warnings = (plan.warnings || []).map((w) => el('p', { class: 'warning' }, icon('warning'), ' ', w));
+  const leftAlone = leftAloneText(plan);
+  const leftAloneLine = leftAlone
+    ? [
+        el(
+          'p',
+          { class: 'sub left-alone', title: 'The snapshots were taken without these paths, so the restore never overwrites or deletes them' },
+          icon('shield'),
+          ' ',
+          leftAlone.charAt(0).toUpperCase() + leftAlone.slice(1),
+        ),
+      ]
+    : [];
   app.replaceChildren(
     el('h1', {}, undo ? 'Undo restore' : asCopy ? 'Restore as copy' : 'Restore from snapshot'),
     el(
@@ -258,6 +271,7 @@ function renderPlan(): void {
     summary,
     el('div', { class: 'command', title: 'The dry run that produced this preview' }, '$ ' + plan.commandLine),
     ...warnings,
+    ...leftAloneLine,
     el('div', { class: 'toolbar' }, filter, del),
     list,
     el('p', { class: 'sub' }, asCopy ? `Written to ${plan.target}; the original is not touched.` : 'Before anything changes, a safety snapshot of the workspace is taken (labeled pre-restore).'),

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempDirs } from '../support/fixtures';
+import { tempDirs, writeTree } from '../support/fixtures';
 import { asNobody, cliPath, cliPathForNobody, NOBODY, repoRoot, run, runCli, waitFor } from '../support/proc';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { HOSTILE, restoreFixture } from '../support/restoreFixture';
 import { listSnapshots, readSnapshotMeta } from '../support/core';
 import { RestorePlan } from '../../src/core/restore/types';
@@ -172,5 +172,38 @@ describe('CLI restore', () => {
     assert.deepEqual(fs.readdirSync(ws).sort(), ['big.bin', 'sub'], 'the next restore removed it');
     assert.deepEqual(fs.readdirSync(path.join(root, result.safetySnapshot)).sort(), ['big.bin', 'sub'], 'not in the pre-restore snapshot');
     assert.ok(fs.readFileSync(path.join(ws, 'big.bin')).equals(Buffer.alloc(8 << 20, 1)), 'restored');
+  });
+  it('--exclude protects what a notes-less snapshot left out; the preview says what it leaves alone', async () => {
+    const dir = tmp.make('rc-ex');
+    const ws = path.join(dir, 'ws');
+    writeTree(ws, { 'a.txt': 'v1', '.env': 'SECRET=1', 'node_modules/m/index.js': 'x' });
+    const root = path.join(dir, 'root');
+    const name = '2026-01-02T03-04-05';
+    fs.mkdirSync(root);
+    execFileSync('rsync', ['-a', '--exclude=node_modules/', '--exclude=.env', `${ws}/`, `${root}/${name}/`]);
+    fs.symlinkSync(name, path.join(root, 'latest'));
+    fs.writeFileSync(path.join(ws, 'a.txt'), 'v2');
+
+    const bare = await cli(['restore', root, 'latest', '.', ws, '--delete', '--dry-run']);
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.match(bare.stdout, /^ {2}\.env$/m);
+    assert.doesNotMatch(bare.stdout, /left alone/);
+
+    const preview = await cli(['restore', root, 'latest', '.', ws, '--delete', '--dry-run', '--exclude', 'node_modules/', '--exclude', '.env']);
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.match(preview.stdout, /^ {2}left alone: node_modules\/, \.env \(not in the snapshots\)$/m);
+    assert.doesNotMatch(preview.stdout, /\.env$|node_modules\/m/m);
+
+    const r = await cli(['restore', root, 'latest', '.', ws, '--delete', '--exclude', 'node_modules/', '--exclude', '.env', '--workspace', ws, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const { result } = JSON.parse(r.stdout) as { result: { restored: string[]; deleted: string[]; safetySnapshot: string } };
+    assert.deepEqual(result.deleted, []);
+    assert.deepEqual(result.restored, ['a.txt']);
+    assert.equal(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8'), 'v1');
+    assert.equal(fs.readFileSync(path.join(ws, '.env'), 'utf8'), 'SECRET=1');
+    assert.ok(fs.existsSync(path.join(ws, 'node_modules/m/index.js')));
+    // The pre-restore snapshot was taken with the same excludes: no node_modules/ copied just before a restore.
+    assert.equal(fs.existsSync(path.join(root, result.safetySnapshot, 'node_modules')), false);
+    assert.deepEqual((await readSnapshotMeta(root, result.safetySnapshot))?.excludes, ['node_modules/', '.env']);
   });
 });

@@ -86,8 +86,8 @@ export async function planRestore(options: PlanRestoreOptions & Reach & { root: 
   return planRestoreOf(root(spec, { sshCommand, rsyncPath, logger }), rest);
 }
 
-export async function applyRestore(plan: RestorePlan, options: Omit<ApplyRestoreOptions, 'safetySnapshot'> & Reach & { safetySnapshot?: { root: string; source: string } } = {}) {
+export async function applyRestore(plan: RestorePlan, options: Omit<ApplyRestoreOptions, 'safetySnapshot'> & Reach & { safetySnapshot?: { root: string; source: string; excludes?: string[] } } = {}) {
   const { sshCommand, rsyncPath, logger, safetySnapshot, ...rest } = options;
   const reach = { sshCommand, rsyncPath, logger };
-  return applyRestoreTo(root(plan.root, reach), plan, { ...rest, safetySnapshot: safetySnapshot && { root: root(safetySnapshot.root, reach), source: safetySnapshot.source } });
+  return applyRestoreTo(root(plan.root, reach), plan, { ...rest, safetySnapshot: safetySnapshot && { ...safetySnapshot, root: root(safetySnapshot.root, reach) } });
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { SnapshotError } from '../../core/util/errors';
-import { applyRestore, RestoreResult, selectItems } from '../../core/restore/apply';
+import { applyRestore, RestoreResult, type SafetySnapshotOptions, selectItems } from '../../core/restore/apply';
+import { leftAloneText } from '../../core/restore/leftAlone';
 import { isInsideDir } from '../../core/restore/paths';
 import { formatCounts, planRestore } from '../../core/restore/plan';
 import { RESTORE_ITEM_KINDS, RestoreItem, RestorePlan } from '../../core/restore/types';
@@ -25,6 +26,8 @@ function planText(plan: RestorePlan): string[] {
     `  ${plan.commandLine}`,
     `  ${plan.items.length ? formatCounts(plan.counts) : 'nothing to do: the target already matches the snapshot'}`,
   ];
+  const leftAlone = leftAloneText(plan);
+  if (leftAlone) lines.push(`  ${leftAlone}`);
   for (const kind of RESTORE_ITEM_KINDS) {
     const items = plan.items.filter((i) => i.kind === kind);
     if (!items.length) continue;
@@ -62,11 +65,13 @@ async function safetySource(root: BackupRoot, plan: RestorePlan, values: OptionV
 export const restoreCommand: CliCommand = {
   name: 'restore',
   summary: 'restore a file, a folder or a whole snapshot (preview with --dry-run; a pre-restore snapshot is taken first)',
-  usage: 'restore <root> <snapshot|latest> <path|.> <target> [--dry-run] [--delete] [--skip PATH]... [--workspace DIR] [--no-safety-snapshot] [--json]',
+  usage: 'restore <root> <snapshot|latest> <path|.> <target> [--dry-run] [--delete] [--skip PATH]... [--exclude PATTERN]... [--workspace DIR] [--no-safety-snapshot] [--json]',
   optionHelp: [
     '--dry-run             only show what would change (rsync --dry-run --itemize-changes); nothing is written',
     '--delete              also delete what is in the target but not in the snapshot (folders only)',
     '--skip PATH           leave this item of the plan out (path as the preview lists it; repeatable)',
+    '--exclude PATTERN     leave paths matching this rsync pattern alone, never overwritten or deleted (repeatable;',
+    '                      added to the excludes the snapshot recorded, for snapshots taken by other tools)',
     '--workspace DIR       folder whose pre-restore snapshot is taken into <root> (default: the folder the snapshot was taken of)',
     '--no-safety-snapshot  do not take the pre-restore snapshot (not needed for a copy into a new place)',
     '',
@@ -78,20 +83,22 @@ export const restoreCommand: CliCommand = {
     'dry-run': { type: 'boolean' },
     delete: { type: 'boolean' },
     skip: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
     workspace: { type: 'string' },
     'no-safety-snapshot': { type: 'boolean' },
   },
   positionals: { min: 4, max: 4 },
   async run({ positionals: [rootSpec, snapshot, relativePath, target], values, signal, status, openRoot }) {
     const root = openRoot(rootSpec);
-    const plan = await planRestore(root, { snapshot, path: relativePath, target, delete: values.delete === true, signal });
+    const excludes = listOption(values, 'exclude');
+    const plan = await planRestore(root, { snapshot, path: relativePath, target, delete: values.delete === true, excludes, signal });
     if (values['dry-run']) return { json: plan, text: [...planText(plan), 'Nothing was changed (dry run).'].join('\n') };
 
     const exclude = listOption(values, 'skip');
-    let safety: { root: BackupRoot; source: string } | undefined;
+    let safety: SafetySnapshotOptions | undefined;
     if (values['no-safety-snapshot'] !== true) {
       const source = await safetySource(root, plan, values);
-      if (source) safety = { root, source };
+      if (source) safety = { root, source, excludes };
       else {
         const { kept } = selectItems(plan, exclude);
         const onlyCreates = kept.every((i) => !i.changes.type && (i.kind === 'create' || i.kind === 'mkdir' || (i.kind === 'symlink' && i.code.includes('+'))));

@@ -27,7 +27,19 @@ export interface ApplyRestoreOptions {
    * Snapshot `source` into `root` (label pre-restore) before anything changes. `source` must contain the target —
    * normally the workspace folder and its backup root. Leave it out only for a restore as copy into a new location.
    */
-  safetySnapshot?: { root: BackupRoot; source: string };
+  safetySnapshot?: SafetySnapshotOptions;
+}
+
+/**
+ * The pre-restore snapshot: a normal snapshot of the workspace folder `source` into `root`, with the same excludes
+ * and options as the workspace's own snapshots (so it costs what changed, never a copy of node_modules/). The plan's
+ * excludes (what the restored snapshot was taken without) are added to `excludes`.
+ */
+export interface SafetySnapshotOptions {
+  root: BackupRoot;
+  source: string;
+  excludes?: string[];
+  oneFileSystem?: boolean;
 }
 
 export interface RestoreFailure {
@@ -80,13 +92,14 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
 
   // (2) Safety net: what the restore overwrites is saved first, as a normal snapshot labeled pre-restore.
   if (options.safetySnapshot) {
-    const { root: safetyRoot, source } = options.safetySnapshot;
+    const { root: safetyRoot, source, oneFileSystem } = options.safetySnapshot;
+    const excludes = [...new Set([...(options.safetySnapshot.excludes ?? []), ...plan.excludes])];
     if (!(await isInsideDir(plan.target, source)))
       throw new SnapshotError(
         'BAD_INPUT',
         `The safety snapshot of ${source} would not contain the target ${plan.target}: snapshot the folder that holds the target (the workspace folder). Nothing was restored.`,
       );
-    const safety = await takeSnapshot(safetyRoot, { source, trigger: 'pre-restore', label: PRE_RESTORE_LABEL, signal: options.signal });
+    const safety = await takeSnapshot(safetyRoot, { source, excludes, oneFileSystem, trigger: 'pre-restore', label: PRE_RESTORE_LABEL, signal: options.signal });
     result.safetySnapshot = safety.name;
     result.safetySnapshotRoot = safety.root;
     result.warnings.push(...safety.warnings);

@@ -21,6 +21,11 @@ export interface PlanRestoreOptions {
   target: string;
   /** Also delete what is in the target but not in the snapshot (rsync --delete). Default off. */
   delete?: boolean;
+  /**
+   * Exclude patterns to protect in the target, added to the ones the snapshot's notes record (for a snapshot without
+   * notes: the workspace's configured excludes, or the CLI's --exclude).
+   */
+  excludes?: string[];
   /** Limit the plan to these item paths (relative to the target folder), e.g. what an earlier restore changed. */
   only?: string[];
   signal?: AbortSignal;
@@ -34,11 +39,27 @@ export interface PlanRestoreOptions {
  * nanosecond, as the snapshot keeps them. -H -S: hard links among the restored items and sparse files come back as
  * they were snapshotted.
  */
-export function restoreRsyncArgs(root: BackupRoot, plan: Pick<RestorePlan, 'snapshot' | 'relativePath' | 'sourceType' | 'target' | 'delete'>, extra: string[]): string[] {
+export function restoreRsyncArgs(root: BackupRoot, plan: Pick<RestorePlan, 'snapshot' | 'relativePath' | 'sourceType' | 'target' | 'delete' | 'excludes'>, extra: string[]): string[] {
   const source = root.rsync.arg(plan.relativePath === '.' ? root.hostPath(plan.snapshot) : root.hostPath(plan.snapshot, plan.relativePath), 'source');
-  const args = ['-a', '-H', '-S', '--checksum', '--modify-window=-1', ...root.rsync.transportArgs(), ...extra, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
+  // What the snapshots exclude is left alone: rsync neither overwrites nor (with --delete, without --delete-excluded) deletes it.
+  const protect = plan.sourceType === 'folder' ? protectPatterns(plan.excludes, plan.relativePath).map((p) => `--exclude=${p}`) : [];
+  const args = ['-a', '-H', '-S', '--checksum', '--modify-window=-1', ...root.rsync.transportArgs(), ...extra, ...protect, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
   if (plan.delete && plan.sourceType === 'folder' && extra.includes('--dry-run')) args.push('--delete');
   return plan.sourceType === 'folder' ? [...args, '--', `${source}/`, `${plan.target}/`] : [...args, '--', source, plan.target];
+}
+
+/**
+ * A snapshot's exclude patterns as they apply to a restore of `relativePath` (rsync matches them below the transfer's
+ * root): a pattern anchored with a leading `/` is re-anchored below that folder, or dropped when it lies elsewhere.
+ */
+export function protectPatterns(excludes: string[], relativePath: string): string[] {
+  if (relativePath === '.') return excludes;
+  const prefix = `/${relativePath}/`;
+  return excludes.flatMap((p) => {
+    if (!p.startsWith('/')) return [p];
+    if (p.startsWith(prefix) && p.length > prefix.length) return [`/${p.slice(prefix.length)}`];
+    return [];
+  });
 }
 
 /**
@@ -57,7 +78,9 @@ export async function planRestore(root: BackupRoot, options: PlanRestoreOptions)
   const rsync = await root.rsync.program();
   const del = Boolean(options.delete) && sourceType === 'folder';
 
-  const base = { snapshot: snapshot.name, relativePath, sourceType, target, delete: del };
+  const recorded = (await root.notes.read(snapshot.name))?.excludes ?? [];
+  const excludes = [...new Set([...recorded, ...(options.excludes ?? [])])];
+  const base = { snapshot: snapshot.name, relativePath, sourceType, target, delete: del, excludes };
   const args = restoreRsyncArgs(root, base, ['--dry-run', RESTORE_TEMP_EXCLUDE, ...(await root.restore.protectRoot(targetDir, sourceType))]);
   const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV });
   if (run.cancelled) throw new SnapshotError('CANCELLED', 'Restore preview cancelled: nothing was changed.');
@@ -73,7 +96,7 @@ export async function planRestore(root: BackupRoot, options: PlanRestoreOptions)
   const info = await root.restore.items(base, links, options.signal);
   const targets = new Map(links.map((p, i) => [sourceType === 'file' ? sourcePath : joinItem(sourcePath, p), info[i]?.linkTarget]));
   const plan = await finishPlan(
-    { root: root.spec, snapshot: snapshot.name, relativePath, sourcePath, sourceType, target, targetDir, delete: del, commandLine: formatCommandLine([rsync, ...args]) },
+    { root: root.spec, snapshot: snapshot.name, relativePath, sourcePath, sourceType, target, targetDir, delete: del, excludes, commandLine: formatCommandLine([rsync, ...args]) },
     parsed,
     warnings,
     async (s) => targets.get(s),
@@ -109,7 +132,7 @@ export function readDryRun(run: { stdout: string; stderr: string }): { parsed: I
  * checked to stay inside the target and not to pass through a symlink there, and the target's fingerprint.
  */
 export async function finishPlan(
-  fields: Pick<RestorePlan, 'root' | 'snapshot' | 'relativePath' | 'sourcePath' | 'sourceType' | 'target' | 'targetDir' | 'delete' | 'commandLine'>,
+  fields: Pick<RestorePlan, 'root' | 'snapshot' | 'relativePath' | 'sourcePath' | 'sourceType' | 'target' | 'targetDir' | 'delete' | 'excludes' | 'commandLine'>,
   parsed: ItemizeOutput,
   warnings: string[],
   readLink: (sourceItem: string) => Promise<string | undefined>,
@@ -235,6 +258,7 @@ export function validateRestorePlan(value: unknown, root: BackupRoot): RestorePl
   for (const key of ['target', 'targetDir']) if (!path.isAbsolute(p[key] as string) || path.resolve(p[key] as string) !== p[key]) fail(`${key} is not a normalized absolute path`);
   if (p.sourceType !== 'folder' && p.sourceType !== 'file') fail('sourceType');
   if (typeof p.delete !== 'boolean') fail('delete');
+  if (!Array.isArray(p.excludes) || !p.excludes.every((e) => typeof e === 'string' && e !== '' && !e.includes('\0'))) fail('excludes');
   if (!isSafeItemPath(p.relativePath)) fail('relativePath');
   const expectedSource = p.relativePath === '.' ? root.pathOf(p.snapshot as string) : root.pathOf(p.snapshot as string, p.relativePath as string);
   if (p.sourcePath !== expectedSource || (p.snapshot as string).includes('/') || p.snapshot === '..' || p.snapshot === '.') fail('sourcePath does not match root/snapshot/path');

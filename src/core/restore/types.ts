@@ -58,6 +58,11 @@ export interface RestorePlan {
   targetDir: string;
   /** --delete: remove what the snapshot does not have (folder restores only). */
   delete: boolean;
+  /**
+   * Exclude patterns that protect the target (the snapshot's recorded excludes, plus the ones the caller adds for
+   * snapshots without notes): paths matching them are left alone, never overwritten or deleted (folder restores).
+   */
+  excludes: string[];
   /** The exact dry-run command, for display. */
   commandLine: string;
   items: RestoreItem[];

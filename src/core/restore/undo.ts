@@ -21,9 +21,11 @@ export interface UndoRestore {
 /**
  * The plan that undoes a restore: a dry run from the safety snapshot into the folder the restore worked in, with
  * --delete (files the restore created go again), limited to exactly the items the restore touched. When the restore
- * created its target folder, the plan starts at the nearest folder above it that the safety snapshot holds.
+ * created its target folder, the plan starts at the nearest folder above it that the safety snapshot holds. What the
+ * safety snapshot excluded (its notes, plus `excludes`) is left alone.
  */
-export async function planUndoRestore(root: BackupRoot, undo: UndoRestore, signal?: AbortSignal): Promise<RestorePlan> {
+export async function planUndoRestore(root: BackupRoot, undo: UndoRestore, options: { signal?: AbortSignal; excludes?: string[] } = {}): Promise<RestorePlan> {
+  const { signal } = options;
   if (root.spec !== undo.root) throw new SnapshotError('BAD_INPUT', `The safety snapshot is in ${undo.root}, not ${root.spec}: undo from the restore's own root.`);
   const source = await fs.realpath(undo.source);
   const targetDir = await fs.realpath(undo.targetDir).catch(() => path.resolve(undo.targetDir));
@@ -43,5 +45,5 @@ export async function planUndoRestore(root: BackupRoot, undo: UndoRestore, signa
   const base = rel === '.' ? source : path.join(source, ...rel.split('/'));
   const prefix = path.relative(base, targetDir).split(path.sep).join('/');
   const only = undo.paths.map((p) => (p === '.' ? prefix || '.' : prefix ? `${prefix}/${p}` : p));
-  return planRestore(root, { snapshot: undo.snapshot, path: rel, target: base, delete: true, only, signal });
+  return planRestore(root, { snapshot: undo.snapshot, path: rel, target: base, delete: true, only, excludes: options.excludes, signal });
 }

@@ -14,7 +14,12 @@ import type { SnapshotOptions } from './types';
 export async function snapshotRsyncOptions(root: BackupRoot, source: string, options: Pick<SnapshotOptions, 'excludes' | 'oneFileSystem'>): Promise<string[]> {
   const args = ['-a', '-H', '-S', '--modify-window=-1', '--no-human-readable', ...root.rsync.transportArgs()];
   if (options.oneFileSystem) args.push('--one-file-system');
-  for (const pattern of [...(options.excludes ?? []), ...(await root.snapshots.selfExcludes(source))]) args.push(`--exclude=${pattern}`);
+  for (const pattern of await snapshotExcludes(root, source, options)) args.push(`--exclude=${pattern}`);
   args.push(RESTORE_TEMP_EXCLUDE); // a killed restore's temporary files are never part of a snapshot
   return args;
+}
+
+/** The exclude patterns of a snapshot run: the user's, then the self-excludes (the root when it lies inside the source). Recorded in the notes. */
+export async function snapshotExcludes(root: BackupRoot, source: string, options: Pick<SnapshotOptions, 'excludes'>): Promise<string[]> {
+  return [...new Set([...(options.excludes ?? []), ...(await root.snapshots.selfExcludes(source))])];
 }

@@ -59,7 +59,7 @@ export function exitWarnings(run: { exitCode: number; stderr: string }): { unrea
 }
 
 /** The sidecar notes of a finished snapshot. */
-export function snapshotMetaOf(result: SnapshotResult, extra: Pick<SnapshotMeta, 'trigger' | 'label'> & { source: string }): SnapshotMeta {
+export function snapshotMetaOf(result: SnapshotResult, extra: Pick<SnapshotMeta, 'trigger' | 'label' | 'excludes'> & { source: string }): SnapshotMeta {
   return {
     trigger: extra.trigger,
     label: extra.label,
@@ -72,6 +72,7 @@ export function snapshotMetaOf(result: SnapshotResult, extra: Pick<SnapshotMeta,
     durationMs: result.durationMs,
     partial: result.partial || undefined,
     unreadable: result.unreadable.length ? result.unreadable : undefined,
+    excludes: extra.excludes,
   };
 }
 

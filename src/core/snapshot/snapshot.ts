@@ -5,7 +5,7 @@ import { IN_PROGRESS_PREFIX } from '../root/format';
 import { removeStaleRestoreTemp } from '../restore/temp';
 import { errnoCode, refuseEmptyPath, SnapshotError } from '../util/errors';
 import type { SnapshotOptions, SnapshotResult } from './types';
-import { snapshotRsyncOptions } from './rsyncOptions';
+import { snapshotExcludes, snapshotRsyncOptions } from './rsyncOptions';
 import { chooseLinkDest, exitWarnings, freshName, leftBehind, snapshotMetaOf, snapshotResult } from './run';
 
 /**
@@ -57,7 +57,7 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
     const { unreadable, warnings: exitNotes } = exitWarnings(run);
     warnings.push(...exitNotes);
     const result = snapshotResult({ name, path: root.pathOf(name), root: root.spec, linkDest, fullCopyReason, durationMs: Date.now() - started, unreadable, warnings }, run);
-    await root.snapshots.finish(name, snapshotMetaOf(result, { trigger: options.trigger, label: options.label, source }), leftovers, listing);
+    await root.snapshots.finish(name, snapshotMetaOf(result, { trigger: options.trigger, label: options.label, source, excludes: await snapshotExcludes(root, source, options) }), leftovers, listing);
     result.durationMs = Date.now() - started;
     root.logger.info(`snapshot ${root.pathOf(name)}: ${result.filesTransferred} files copied, ${result.filesUnchanged} unchanged (linked), ${result.durationMs} ms`);
     return result;

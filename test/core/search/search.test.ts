@@ -78,7 +78,8 @@ describe('search across the snapshots of a local root', function () {
       search(root, { pattern: '^(a+)+b?c', regex: true }, { noRipgrep: true, regexTimeoutMs: 300 }),
       (err) =>
         isSnapshotError(err, 'BAD_INPUT') &&
-        err.message === `The regular expression took longer than 0.3 s on one line of ${NAMES[0]}/long/wide.txt: simplify it, or install ripgrep ("sudo apt-get install ripgrep"; macOS: "brew install ripgrep"), whose engine is linear.`,
+        err.message ===
+          `The regular expression took longer than 0.3 s on one line of ${NAMES[0]}/long/wide.txt: simplify it, or install ripgrep ("sudo apt-get install ripgrep"; macOS: "brew install ripgrep"), whose engine is linear.`,
     );
     // ripgrep's engine is linear: the same pattern simply finds nothing.
     assert.deepEqual((await search(root, { pattern: '^(a+)+b?c', regex: true }, { rgPath })).results, []);
