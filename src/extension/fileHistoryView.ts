@@ -275,13 +275,19 @@ function versionItem(node: Extract<HistoryNode, { kind: 'version' }>): vscode.Tr
   item.iconPath = new vscode.ThemeIcon(version.current ? 'pass-filled' : 'history');
   item.contextValue = version.current ? 'historyVersion current' : 'historyVersion';
   const tooltip = new vscode.MarkdownString(undefined, true);
-  tooltip.appendMarkdown(`**${base(history.relativePath)}** as of ${shortDateTime(time, true)}${node.label ? ` — ${node.label}` : ''}\n\n`);
+  // Names, labels and link targets come from the root: added as text, never as markup.
+  tooltip
+    .appendMarkdown('**')
+    .appendText(base(history.relativePath))
+    .appendMarkdown(`** as of ${shortDateTime(time, true)}`);
+  if (node.label) tooltip.appendMarkdown(' — ').appendText(node.label);
+  tooltip.appendMarkdown('\n\n');
   tooltip.appendMarkdown(
     version.snapshots.length === 1 ? `In snapshot ${version.firstSnapshot}\n\n` : `In ${version.snapshots.length} snapshots, ${version.firstSnapshot} … ${version.lastSnapshot}\n\n`,
   );
-  tooltip.appendMarkdown(
-    `${size}${node.count && 'added' in node.count ? `; ${countText(node.count)} lines to the ${index === history.versions.length - 1 ? 'working file' : 'next newer version'}` : ''}\n\n`,
-  );
+  tooltip
+    .appendText(size)
+    .appendMarkdown(`${node.count && 'added' in node.count ? `; ${countText(node.count)} lines to the ${index === history.versions.length - 1 ? 'working file' : 'next newer version'}` : ''}\n\n`);
   if (version.current) tooltip.appendMarkdown('Identical to the working file (bytes compared).\n\n');
   tooltip.appendMarkdown('Click: what changed from this version to the next newer one.');
   item.tooltip = tooltip;

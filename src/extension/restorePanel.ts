@@ -10,8 +10,15 @@ import type { RestorePlan } from '../core/restore/types';
 import { planUndoRestore, UndoRestore } from '../core/restore/undo';
 import type { BackupRoot } from '../core/root/backupRoot';
 import { openDiff } from './compare';
-import { FromWebview, parseFromWebview, ToWebview } from './restoreProtocol';
+import { dirtyEditors, revertEditors, saveEditors, showRestoredInEditors } from './restoreEditors';
+import { FromWebview, parseFromWebview, ToWebview, UnsavedChoice } from './restoreProtocol';
 import { toSnapshotUri } from './snapshotUri';
+
+/** "src/a.ts", "src/a.ts and b.ts", "3 files". */
+function describeFiles(paths: string[]): string {
+  if (paths.length > 2) return `${paths.length} files`;
+  return paths.join(' and ');
+}
 
 export interface RestoreRequest {
   root: BackupRoot;
@@ -45,6 +52,8 @@ export class RestorePanel implements vscode.Disposable {
   rendered: Extract<FromWebview, { type: 'rendered' }> | undefined;
   readonly posted: ToWebview[] = [];
   private deleteMode = false;
+  /** What the last apply did with open editors that had unsaved changes. */
+  editorsNote: string | undefined;
   private applying = false;
   private readonly panel: vscode.WebviewPanel;
   private readonly disposables: vscode.Disposable[] = [];
@@ -103,6 +112,7 @@ export class RestorePanel implements vscode.Disposable {
     this.result = undefined;
     this.rendered = undefined;
     this.deleteMode = false;
+    this.editorsNote = undefined;
     this.panel.title = RestorePanel.title(request);
     this.panel.reveal(undefined, false);
   }
@@ -116,21 +126,35 @@ export class RestorePanel implements vscode.Disposable {
     return !this.disposables.length;
   }
 
+  /** The dry run; nothing changes. */
+  private dryRun(): Promise<RestorePlan> {
+    return this.request.undo
+      ? planUndoRestore(this.request.root, this.request.undo, { excludes: this.request.safety?.excludes })
+      : planRestore(this.request.root, {
+          snapshot: this.request.snapshot,
+          path: this.request.relativePath,
+          target: this.request.target,
+          delete: this.deleteMode,
+          excludes: this.request.safety?.excludes,
+        });
+  }
+
+  /** Open editors with unsaved changes that this restore reaches (none for a copy into a new place). */
+  private dirty(plan: RestorePlan) {
+    return this.request.asCopy ? [] : dirtyEditors(plan, Boolean(this.request.undo));
+  }
+
+  private postPlan(plan: RestorePlan): void {
+    this.post({ type: 'plan', plan, asCopy: this.request.asCopy, undo: Boolean(this.request.undo), dirty: this.dirty(plan).map((d) => d.path) });
+  }
+
   /** Runs (or reruns) the dry run and sends the plan to the webview. */
   async preview(): Promise<RestorePlan | undefined> {
     this.post({ type: 'busy', message: 'Running rsync --dry-run…' });
     try {
-      this.plan = this.request.undo
-        ? await planUndoRestore(this.request.root, this.request.undo, { excludes: this.request.safety?.excludes })
-        : await planRestore(this.request.root, {
-            snapshot: this.request.snapshot,
-            path: this.request.relativePath,
-            target: this.request.target,
-            delete: this.deleteMode,
-            excludes: this.request.safety?.excludes,
-          });
+      this.plan = await this.dryRun();
       this.rendered = undefined;
-      this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy, undo: Boolean(this.request.undo) });
+      this.postPlan(this.plan);
       return this.plan;
     } catch (err) {
       this.post({ type: 'error', message: (err as Error).message });
@@ -145,8 +169,8 @@ export class RestorePanel implements vscode.Disposable {
     try {
       switch (message.type) {
         case 'ready':
-          if (this.plan) this.post({ type: 'plan', plan: this.plan, asCopy: this.request.asCopy, undo: Boolean(this.request.undo) });
-          if (this.result) this.post({ type: 'applied', result: this.result });
+          if (this.plan) this.postPlan(this.plan);
+          if (this.result) this.post({ type: 'applied', result: this.result, editors: this.editorsNote });
           break;
         case 'rendered':
           this.rendered = message;
@@ -160,7 +184,7 @@ export class RestorePanel implements vscode.Disposable {
           await this.showDiff(message.path);
           break;
         case 'apply':
-          await this.apply(message.planId, message.exclude);
+          await this.apply(message.planId, message.exclude, message.unsaved ?? 'save');
           break;
         case 'preview':
           await this.preview();
@@ -184,8 +208,42 @@ export class RestorePanel implements vscode.Disposable {
     }
   }
 
-  private async apply(planId: string, exclude: string[]): Promise<void> {
+  /**
+   * Applies what the user kept. Open editors with unsaved changes under the target are handled first, as chosen:
+   * saved (their text lands in the safety snapshot; the dry run is run again, and applied only when it differs from
+   * the reviewed one in those files alone), left out, or discarded. Afterwards every open editor on a restored file
+   * shows the restored text, so no later save writes the old buffer back.
+   */
+  private async apply(planId: string, exclude: string[], unsaved: UnsavedChoice): Promise<void> {
     if (!this.plan || this.plan.id !== planId) throw new Error('This preview is out of date: run the preview again.');
+    const dirty = this.dirty(this.plan);
+    const dirtyPaths = dirty.map((d) => d.path);
+    this.editorsNote = undefined;
+    if (dirty.length && unsaved === 'leaveOut') {
+      const planned = new Set(this.plan.items.map((i) => i.path));
+      exclude = [...new Set([...exclude, ...dirtyPaths.filter((p) => planned.has(p))])];
+      this.editorsNote = `Left out ${describeFiles(dirtyPaths)} with unsaved changes: the file${dirty.length === 1 ? ' and its editor are' : 's and their editors are'} as they were.`;
+    } else if (dirty.length && unsaved === 'discard') {
+      await revertEditors(dirty.map((d) => d.document));
+      this.panel.reveal(undefined, false);
+      this.editorsNote = `Discarded the unsaved changes in ${describeFiles(dirtyPaths)}.`;
+    } else if (dirty.length) {
+      this.post({ type: 'busy', message: `Saving ${describeFiles(dirtyPaths)}…` });
+      await saveEditors(dirty);
+      // Saving changed the target: the reviewed plan is out of date. A new dry run is applied only if it differs in the saved files alone.
+      const before = this.plan;
+      const after = await this.dryRun();
+      const others = (plan: RestorePlan) => plan.items.filter((i) => !dirtyPaths.includes(i.path)).map((i) => `${i.kind} ${i.path}`);
+      this.plan = after;
+      if (JSON.stringify(others(before)) !== JSON.stringify(others(after))) {
+        this.rendered = undefined;
+        this.postPlan(after);
+        this.post({ type: 'error', message: `Saved ${describeFiles(dirtyPaths)}, and the target changed in other files too since the preview: review the new plan, then apply.` });
+        this.changeEmitter.fire();
+        return;
+      }
+      this.editorsNote = `Saved ${describeFiles(dirtyPaths)} first: the unsaved text is in the safety snapshot.`;
+    }
     this.post({ type: 'busy', message: this.request.asCopy ? 'Restoring…' : 'Taking a safety snapshot, then restoring…' });
     this.applying = true;
     try {
@@ -204,7 +262,9 @@ export class RestorePanel implements vscode.Disposable {
     } finally {
       this.applying = false;
     }
-    this.post({ type: 'applied', result: this.result });
+    const reverted = await showRestoredInEditors(this.plan!.targetDir, [...this.result.restored, ...this.result.deleted]);
+    if (reverted) this.panel.reveal(undefined, false);
+    this.post({ type: 'applied', result: this.result, editors: this.editorsNote });
     this.changeEmitter.fire();
     this.onApplied(this.result);
   }

@@ -1,17 +1,26 @@
 import type { RestoreResult } from '../core/restore/apply';
 import type { RestorePlan } from '../core/restore/types';
 
+/**
+ * What to do with open editors that have unsaved changes under the target: save them first (the default: their text
+ * lands in the safety snapshot, then the restore overwrites it), leave those files out, or discard the unsaved text.
+ */
+export type UnsavedChoice = 'save' | 'leaveOut' | 'discard';
+const UNSAVED_CHOICES: readonly string[] = ['save', 'leaveOut', 'discard'] satisfies UnsavedChoice[];
+
 /** Messages between the restore webview (src/webview/restore.ts) and RestorePanel: both import these types; each side checks every message's shape. */
 export type ToWebview =
-  | { type: 'plan'; plan: RestorePlan; asCopy: boolean; undo?: boolean }
+  /** `dirty`: item paths of open editors with unsaved changes that the restore reaches. */
+  | { type: 'plan'; plan: RestorePlan; asCopy: boolean; undo?: boolean; dirty?: string[] }
   | { type: 'busy'; message: string }
-  | { type: 'applied'; result: RestoreResult }
+  /** `editors`: what happened to open editors with unsaved changes, in a sentence. */
+  | { type: 'applied'; result: RestoreResult; editors?: string }
   | { type: 'error'; message: string; stale?: boolean };
 
 export type FromWebview =
   | { type: 'ready' }
   | { type: 'rendered'; planId: string; rows: number; counts: Record<string, number> }
-  | { type: 'apply'; planId: string; exclude: string[] }
+  | { type: 'apply'; planId: string; exclude: string[]; unsaved?: UnsavedChoice }
   | { type: 'setDelete'; value: boolean }
   | { type: 'showDiff'; path: string }
   | { type: 'openSafetySnapshot' }
@@ -41,7 +50,9 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
         ? { type: 'rendered', planId: m.planId, rows: m.rows, counts: m.counts as Record<string, number> }
         : undefined;
     case 'apply':
-      return typeof m.planId === 'string' && isStringArray(m.exclude) ? { type: 'apply', planId: m.planId, exclude: m.exclude } : undefined;
+      if (typeof m.planId !== 'string' || !isStringArray(m.exclude)) return undefined;
+      if (m.unsaved === undefined) return { type: 'apply', planId: m.planId, exclude: m.exclude };
+      return typeof m.unsaved === 'string' && UNSAVED_CHOICES.includes(m.unsaved) ? { type: 'apply', planId: m.planId, exclude: m.exclude, unsaved: m.unsaved as UnsavedChoice } : undefined;
     case 'setDelete':
       return typeof m.value === 'boolean' ? { type: 'setDelete', value: m.value } : undefined;
     case 'showDiff':

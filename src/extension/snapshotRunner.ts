@@ -1,3 +1,4 @@
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { Logger } from '../core/util/logger';
 import { RsyncProgress } from '../core/util/rsync';
@@ -11,6 +12,12 @@ import { autoPrune, AutoPruneOutcome } from './pruneCommand';
 import type { ChangeTracker } from './changeTracker';
 import { RootConsent } from './rootConsent';
 import { folderRoot, readSettings } from './settings';
+
+/** Open files under `folder` with unsaved changes: the snapshot holds what is on disk, not their text (noted with it). */
+function unsavedIn(folder: vscode.WorkspaceFolder): number {
+  const base = path.resolve(folder.uri.fsPath) + path.sep;
+  return vscode.workspace.textDocuments.filter((d) => d.isDirty && d.uri.scheme === 'file' && path.resolve(d.uri.fsPath).startsWith(base)).length;
+}
 
 /**
  * Two folders in one root would mix their snapshots (and move one latest): each workspace folder needs its own
@@ -87,6 +94,7 @@ export class SnapshotRunner implements vscode.Disposable {
         source: folder.uri.fsPath,
         excludes: settings.excludes,
         oneFileSystem: settings.oneFileSystem,
+        unsaved: unsavedIn(folder),
         createRoot: settings.defaultRoot || options.createRoot === true,
         signal: controller.signal,
         onProgress: options.onProgress,

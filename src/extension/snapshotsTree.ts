@@ -270,17 +270,19 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     tooltip.appendMarkdown(`**Snapshot ${when}**${snapshot.latest ? ' (latest)' : ''}, ${relativeAge(snapshot.time)}\n\n`);
     if (trigger) tooltip.appendMarkdown(`${TRIGGERS[trigger].why[0].toUpperCase()}${TRIGGERS[trigger].why.slice(1)}\n\n`);
     if (meta) {
-      tooltip.appendMarkdown(meta.linkDest ? `Linked against \`${meta.linkDest}\`\n\n` : 'Full copy (nothing to link against)\n\n');
+      if (meta.linkDest) appendLine(tooltip, 'Linked against ', meta.linkDest);
+      else tooltip.appendMarkdown('Full copy (nothing to link against)\n\n');
       if (meta.filesTotal !== undefined)
         tooltip.appendMarkdown(
           `${plural(meta.filesTotal, 'entry', 'entries')}, ${formatBytes(meta.totalBytes ?? 0)}; ${plural(meta.filesTransferred ?? 0, 'file')} copied (${formatBytes(meta.bytesTransferred ?? 0)})\n\n`,
         );
-      if (meta.label) tooltip.appendMarkdown(`Label: ${meta.label}\n\n`);
+      if (meta.label) appendLine(tooltip, 'Label: ', meta.label);
       if (pinned) tooltip.appendMarkdown('Pinned: prune and retention keep it forever\n\n');
-      if (meta.partial) tooltip.appendMarkdown(`Some files could not be read: ${(meta.unreadable ?? []).slice(0, 5).join(', ')}\n\n`);
+      if (meta.partial) appendLine(tooltip, 'Some files could not be read: ', (meta.unreadable ?? []).slice(0, 5).join(', '));
+      if (meta.unsaved) tooltip.appendMarkdown(`$(warning) ${plural(meta.unsaved, 'file')} had unsaved changes, not in this snapshot\n\n`);
     }
     if (space) tooltip.appendMarkdown(`Size ${formatBytes(space.apparentBytes)}; unique ${formatBytes(space.uniqueBytes)} (freed if deleted alone); shared ${formatBytes(space.sharedBytes)}\n\n`);
-    tooltip.appendMarkdown(`\`${snapshot.path}\``);
+    tooltip.appendText(snapshot.path);
     item.tooltip = tooltip;
     item.accessibilityInformation = { label: `Snapshot ${when}, ${item.description}`, role: 'treeitem' };
     return item;
@@ -290,6 +292,13 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     this.changeEmitter.dispose();
     this.listingEmitter.dispose();
   }
+}
+
+/** `prefix` (markdown of ours) then `value` as plain text: a label or path from the root never renders as markup or links. */
+function appendLine(tooltip: vscode.MarkdownString, prefix: string, value: string): void {
+  tooltip.appendMarkdown(prefix);
+  tooltip.appendText(value);
+  tooltip.appendMarkdown('\n\n');
 }
 
 /** How the tree shows why a snapshot was taken (its icon, and a phrase in its tooltip). */

@@ -6,7 +6,7 @@ import type { RestoreResult } from '../core/restore/apply';
 import { leftAloneText } from '../core/restore/leftAlone';
 import { isBelow, Selection, selection } from '../core/restore/select';
 import type { RestoreItem, RestoreItemKind, RestorePlan } from '../core/restore/types';
-import type { FromWebview, ToWebview } from '../extension/restoreProtocol';
+import type { FromWebview, ToWebview, UnsavedChoice } from '../extension/restoreProtocol';
 import { snapshotDateTime } from '../extension/timeFormat';
 
 interface WebviewState {
@@ -14,6 +14,8 @@ interface WebviewState {
   excluded: string[];
   filter: string;
   scrollTop: number;
+  /** What to do with open editors that have unsaved changes (default: save them first). */
+  unsaved?: UnsavedChoice;
 }
 
 interface VsCodeApi {
@@ -48,6 +50,8 @@ let plan: RestorePlan | null = null;
 let asCopy = false;
 /** The page undoes a restore: the plan (from the safety snapshot, exactly what that restore changed) decides what is deleted. */
 let undo = false;
+/** Open editors with unsaved changes that the restore reaches (item paths). */
+let dirty: string[] = [];
 let rows: Row[] = [];
 let listEl: HTMLElement | null = null;
 
@@ -186,14 +190,54 @@ function updateApply(): void {
   if (!button || !plan) return;
   const { kept } = selected();
   const hidden = kept.filter((i) => !matchesFilter(i)).length;
-  button.disabled = kept.length <= 0;
+  // Nothing differs on disk, but an unsaved editor does: saving or discarding it is still something to apply.
+  button.disabled = kept.length <= 0 && !(dirty.length && unsavedChoice() !== 'leaveOut');
   button.textContent = `${asCopy ? 'Restore copy' : undo ? 'Apply undo' : 'Apply restore'}: ${kept.length} selected${hidden ? `, ${hidden} hidden by the filter` : ''}`;
+}
+
+const unsavedChoice = (): UnsavedChoice => state.unsaved ?? 'save';
+
+const UNSAVED_OPTIONS: [UnsavedChoice, string, string][] = [
+  ['save', 'Save first', 'your text is kept in the safety snapshot, then the restore overwrites it'],
+  ['leaveOut', 'Leave those files out', 'the files and your unsaved text stay as they are'],
+  ['discard', 'Discard my unsaved changes', 'the unsaved text is lost'],
+];
+
+/** The open editors with unsaved changes, listed first, and what to do with them. */
+function unsavedSection(): HTMLElement | null {
+  if (!dirty.length) return null;
+  const shown = dirty.slice(0, 8);
+  return el(
+    'fieldset',
+    { class: 'unsaved', id: 'unsaved' },
+    el('legend', {}, icon('warning'), ` ${dirty.length === 1 ? '1 open file has' : `${dirty.length} open files have`} unsaved changes`),
+    el('ul', {}, ...shown.map((p) => el('li', { class: 'path' }, p)), dirty.length > shown.length ? el('li', {}, `and ${dirty.length - shown.length} more`) : null),
+    ...UNSAVED_OPTIONS.map(([value, label, hint]) =>
+      el(
+        'label',
+        { class: 'choice' },
+        el('input', {
+          type: 'radio',
+          name: 'unsaved',
+          value,
+          checked: unsavedChoice() === value,
+          onchange: () => {
+            state.unsaved = value;
+            save();
+            updateApply();
+          },
+        }),
+        ` ${label}`,
+        el('span', { class: 'hint' }, ` — ${hint}`),
+      ),
+    ),
+  );
 }
 
 function renderPlan(): void {
   if (!plan) return;
   const current = plan;
-  if (state.planId !== plan.id) state = { planId: plan.id, excluded: [], filter: state.filter || '', scrollTop: 0 };
+  if (state.planId !== plan.id) state = { planId: plan.id, excluded: [], filter: state.filter || '', scrollTop: 0, unsaved: state.unsaved };
   save();
   buildRows();
   const counts: Partial<Record<RestoreItemKind, number>> = plan.counts || {};
@@ -268,6 +312,7 @@ function renderPlan(): void {
         ? `Puts back what the restore changed in ${plan.target}, from the safety snapshot of ${snapshotDateTime(plan.snapshot)}`
         : `${plan.relativePath === '.' ? 'Everything' : plan.relativePath} from the snapshot of ${snapshotDateTime(plan.snapshot)} → ${plan.target}`,
     ),
+    ...[unsavedSection()].filter((s) => s !== null),
     summary,
     el('div', { class: 'command', title: 'The dry run that produced this preview' }, '$ ' + plan.commandLine),
     ...warnings,
@@ -278,7 +323,7 @@ function renderPlan(): void {
     el(
       'div',
       { class: 'actions' },
-      el('button', { id: 'apply', onclick: () => vscode.postMessage({ type: 'apply', planId: current.id, exclude: state.excluded }) }, 'Apply restore'),
+      el('button', { id: 'apply', onclick: () => vscode.postMessage({ type: 'apply', planId: current.id, exclude: state.excluded, unsaved: unsavedChoice() }) }, 'Apply restore'),
       el('button', { class: 'secondary', onclick: () => vscode.postMessage({ type: 'cancel' }) }, 'Cancel'),
     ),
   );
@@ -300,7 +345,7 @@ function resultActions(result: RestoreResult): HTMLElement[] {
   return actions;
 }
 
-function renderResult(result: RestoreResult): void {
+function renderResult(result: RestoreResult, editors?: string): void {
   const failed = Array.isArray(result.failed) ? result.failed : [];
   const counts = [
     `${result.restored.length} restored`,
@@ -317,6 +362,7 @@ function renderResult(result: RestoreResult): void {
     el('h1', {}, failed.length ? 'Restore finished with errors' : asCopy ? 'Copy restored' : 'Restore done'),
     el('p', { class: failed.length ? 'error' : 'done', role: 'status' }, icon(failed.length ? 'error' : 'pass'), ` ${counts}.`),
     where ? el('p', { class: 'sub' }, where) : null,
+    typeof editors === 'string' ? el('p', { class: 'sub', id: 'editors-note' }, editors) : null,
     ...failed.slice(0, 50).map((f) => el('p', { class: 'error' }, `${f.path}: ${f.error}`)),
     ...(result.rollback ? [el('p', { class: 'sub' }, result.rollback)] : []),
     actions.length ? el('div', { class: 'actions' }, ...actions) : null,
@@ -332,6 +378,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     plan = m.plan;
     asCopy = m.asCopy === true;
     undo = m.undo === true;
+    dirty = Array.isArray(m.dirty) ? m.dirty.filter((d): d is string => typeof d === 'string') : [];
     renderPlan();
   } else if (m.type === 'busy' && typeof m.message === 'string') {
     const note = el('p', { class: 'busy' }, icon('loading'), ' ', m.message);
@@ -339,7 +386,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     else app.replaceChildren(note);
     document.querySelectorAll<HTMLButtonElement | HTMLInputElement>('button, input').forEach((b) => (b.disabled = true));
   } else if (m.type === 'applied' && m.result && Array.isArray(m.result.restored)) {
-    renderResult(m.result);
+    renderResult(m.result, m.editors);
   } else if (m.type === 'error' && typeof m.message === 'string') {
     if (plan) renderPlan();
     // The target changed since the preview: the plan on the page is stale, offer a new dry run right here.

@@ -35,6 +35,8 @@ export interface SnapshotMeta {
    * Restore, undo and rewind leave those paths of the target alone. Absent in roots made by other tools.
    */
   excludes?: string[];
+  /** Files open in the editor with unsaved changes when it was taken: their unsaved text is not in the snapshot. */
+  unsaved?: number;
 }
 
 /** Notes bigger than this are never read (a damaged or hostile root could hold any size): ignored with a warning. */
@@ -59,6 +61,7 @@ const FIELD_CHECKS: { [K in keyof Required<SnapshotMeta>]: { ok: (v: unknown) =>
   partial: { ok: isBoolean, type: 'true or false' },
   unreadable: { ok: (v) => Array.isArray(v) && v.every(isString), type: 'a list of strings' },
   excludes: { ok: (v) => Array.isArray(v) && v.every(isString), type: 'a list of strings' },
+  unsaved: { ok: isCount, type: 'a number' },
 };
 
 function typeName(value: unknown): string {

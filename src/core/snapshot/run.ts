@@ -59,7 +59,7 @@ export function exitWarnings(run: { exitCode: number; stderr: string }): { unrea
 }
 
 /** The sidecar notes of a finished snapshot. */
-export function snapshotMetaOf(result: SnapshotResult, extra: Pick<SnapshotMeta, 'trigger' | 'label' | 'excludes'> & { source: string }): SnapshotMeta {
+export function snapshotMetaOf(result: SnapshotResult, extra: Pick<SnapshotMeta, 'trigger' | 'label' | 'excludes' | 'unsaved'> & { source: string }): SnapshotMeta {
   return {
     trigger: extra.trigger,
     label: extra.label,
@@ -73,6 +73,7 @@ export function snapshotMetaOf(result: SnapshotResult, extra: Pick<SnapshotMeta,
     partial: result.partial || undefined,
     unreadable: result.unreadable.length ? result.unreadable : undefined,
     excludes: extra.excludes,
+    unsaved: extra.unsaved || undefined,
   };
 }
 

@@ -57,7 +57,12 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
     const { unreadable, warnings: exitNotes } = exitWarnings(run);
     warnings.push(...exitNotes);
     const result = snapshotResult({ name, path: root.pathOf(name), root: root.spec, linkDest, fullCopyReason, durationMs: Date.now() - started, unreadable, warnings }, run);
-    await root.snapshots.finish(name, snapshotMetaOf(result, { trigger: options.trigger, label: options.label, source, excludes: await snapshotExcludes(root, source, options) }), leftovers, listing);
+    await root.snapshots.finish(
+      name,
+      snapshotMetaOf(result, { trigger: options.trigger, label: options.label, unsaved: options.unsaved, source, excludes: await snapshotExcludes(root, source, options) }),
+      leftovers,
+      listing,
+    );
     result.durationMs = Date.now() - started;
     root.logger.info(`snapshot ${root.pathOf(name)}: ${result.filesTransferred} files copied, ${result.filesUnchanged} unchanged (linked), ${result.durationMs} ms`);
     return result;

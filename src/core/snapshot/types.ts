@@ -13,6 +13,8 @@ export interface SnapshotOptions {
   trigger?: SnapshotTrigger;
   /** Noted in the sidecar: free text shown beside the snapshot. */
   label?: string;
+  /** Noted in the sidecar: how many open editors had unsaved changes the snapshot could not hold (the editor's count). */
+  unsaved?: number;
   signal?: AbortSignal;
   onProgress?: (progress: RsyncProgress) => void;
   /** Start time (defaults to now): the snapshot's name. */
