@@ -1,12 +1,11 @@
-import { escapeNameForDisplay, hasEscapedBytes } from '../core/util/nameBytes';
+import { needsEscaping, quoteForTerminal } from './terminalText';
 
 /**
  * A path for a terminal line: as is when harmless, JSON-quoted when it holds control characters (newline, escape…),
- * leading/trailing spaces or bytes that are not UTF-8 (shown as \xNN).
+ * bidi overrides, leading/trailing spaces or bytes that are not UTF-8 (shown as \xNN).
  */
 export function displayName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\x00-\x1f\x7f]|^\s|\s$/.test(name) || hasEscapedBytes(name) ? escapeNameForDisplay(name) : name;
+  return needsEscaping(name) || /^\s|\s$/.test(name) ? quoteForTerminal(name) : name;
 }
 
 /** Local "YYYY-MM-DD HH:MM:SS" for people. */

@@ -5,6 +5,7 @@ import { closeRoots, openRoot } from '../core/root/open';
 import { CliCommand } from './command';
 import { commands } from './commands/index';
 import { VERSION } from '../core/version';
+import { terminalSafe } from './terminalText';
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
@@ -40,10 +41,13 @@ function commandHelp(c: CliCommand): string {
   return [`usage: rsync-snapshots ${c.usage}`, '', c.summary, '', 'options:', ...[...c.optionHelp, ...GLOBAL_HELP].map((l) => `  ${l}`)].join('\n');
 }
 
+/** Everything for a person's terminal goes through terminalSafe: no value from a root, a file or rsync drives the terminal. */
+const toStderr = (text: string) => process.stderr.write(`${terminalSafe(text)}\n`);
+
 const stderrLogger: Logger = {
-  info: (m) => process.stderr.write(`${m}\n`),
-  warn: (m) => process.stderr.write(`${m}\n`),
-  error: (m) => process.stderr.write(`${m}\n`),
+  info: toStderr,
+  warn: toStderr,
+  error: toStderr,
   debug: () => {},
 };
 
@@ -63,14 +67,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`Unknown command "${name}".\n\n${mainHelp()}\n`);
+    toStderr(`Unknown command "${name}".\n\n${mainHelp()}`);
     return 2;
   }
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
   } catch (err) {
-    process.stderr.write(`${optionValueProblem(command, rest, err) ?? (err as Error).message}\n\n${commandHelp(command)}\n`);
+    toStderr(`${optionValueProblem(command, rest, err) ?? (err as Error).message}\n\n${commandHelp(command)}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -84,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const empty = emptyArgument(command, positionals, values as Record<string, unknown>);
   if (empty) {
-    process.stderr.write(`${empty}\n\n${commandHelp(command)}\n`);
+    toStderr(`${empty}\n\n${commandHelp(command)}`);
     return 2;
   }
   const json = values.json === true;
@@ -99,20 +103,20 @@ export async function main(argv: string[]): Promise<number> {
       signal: controller.signal,
       logger: values.verbose ? stderrLogger : silentLogger,
       status: (line) => {
-        if (!json && process.stderr.isTTY) process.stderr.write(`${line}\n`);
+        if (!json && process.stderr.isTTY) toStderr(line);
       },
       openRoot: (spec) => openRoot(spec, { sshCommand: stringValue(values['ssh-command']), rsyncPath: stringValue(values['rsync-path']), logger: values.verbose ? stderrLogger : silentLogger }),
     });
-    process.stdout.write(json ? JSON.stringify(output.json, null, 2) + '\n' : output.text + '\n');
+    process.stdout.write(json ? JSON.stringify(output.json, null, 2) + '\n' : terminalSafe(output.text) + '\n');
     return output.exitCode ?? 0;
   } catch (err) {
     // Never a stack trace for a person: an unexpected error says what failed; --verbose adds the trace for a bug report.
     const message = isSnapshotError(err)
       ? err.message
       : `Unexpected error: ${err instanceof Error ? err.message : String(err)}. Nothing else was changed by this step; run it again with --verbose for details and report it if it persists.`;
-    if (!isSnapshotError(err) && values.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    if (!isSnapshotError(err) && values.verbose && err instanceof Error && err.stack) toStderr(err.stack);
     if (json) process.stdout.write(JSON.stringify({ error: { code: isSnapshotError(err) ? err.code : 'INTERNAL', message, details: isSnapshotError(err) ? err.details : [] } }, null, 2) + '\n');
-    process.stderr.write(`rsync-snapshots: ${message}\n`);
+    toStderr(`rsync-snapshots: ${message}`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);

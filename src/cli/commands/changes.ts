@@ -30,7 +30,11 @@ export const changesCommand: CliCommand = {
     const to = result.toWorking ? `the working folder ${result.to}` : result.to;
     const lines = rows.map((r) => `${r.mark}  ${displayName(r.p)}`);
     lines.push(
-      rows.length ? `${result.added.length} added, ${result.modified.length} modified, ${result.deleted.length} deleted from ${result.from} to ${to}` : `No changes from ${result.from} to ${to}.`,
+      rows.length
+        ? `${result.added.length} added, ${result.modified.length} modified, ${result.deleted.length} deleted from ${result.from} to ${to}`
+        : result.unreadable.length
+          ? `No changes found from ${result.from} to ${to} in what could be read; ${result.unreadable.length} folder(s) could not be compared (see the warning).`
+          : `No changes from ${result.from} to ${to}.`,
     );
     // Against the working folder the quick check can miss an edit that kept size and mtime: say how it was compared.
     if (result.comparison === 'content') lines.push('Compared by content (--checksum): every file of equal size was read.');

@@ -1,5 +1,6 @@
 import { usage } from '../../core/usage/usage';
 import { CliCommand } from '../command';
+import { displayText } from '../terminalText';
 import { formatBytes, formatDuration } from '../../core/util/format';
 
 export const duCommand: CliCommand = {
@@ -28,7 +29,7 @@ export const duCommand: CliCommand = {
       ),
       `${'total'.padEnd(width)}  ${col(formatBytes(report.totalBytes))}  (${report.totalBytes} bytes, hard links counted once; ${report.snapshots.length} snapshots)`,
       `unique = freed by deleting that snapshot alone. ${report.scanned} walked, ${report.fromCache} from cache, ${formatDuration(report.durationMs)}.`,
-      ...report.warnings.slice(0, 20).map((w) => `warning: ${w}`),
+      ...report.warnings.slice(0, 20).map((w) => `warning: ${displayText(w)}`),
     ];
     if (!report.snapshots.length && !report.deleting.length) lines.splice(0, lines.length, `No snapshots in ${report.root}.`);
     return { json: report, text: lines.join('\n') };

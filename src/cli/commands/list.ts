@@ -1,5 +1,7 @@
 import { triggerOf } from '../../core/root/notes';
 import { CliCommand } from '../command';
+import { displayName } from '../displayName';
+import { displayText } from '../terminalText';
 
 export const listCommand: CliCommand = {
   name: 'list',
@@ -17,12 +19,13 @@ export const listCommand: CliCommand = {
     const lines = listing.snapshots.map((s) => {
       const meta = notes.get(s.name);
       const trigger = triggerOf(meta);
-      return `${s.name}${s.latest ? '  (latest)' : ''}${trigger ? `  [${trigger}]` : ''}${meta?.label ? `  ${meta.label}` : ''}${meta?.pinned ? '  (pinned)' : ''}`;
+      // Trigger and label come from the notes, which anyone who can write the root can write: escaped, never raw.
+      return `${s.name}${s.latest ? '  (latest)' : ''}${trigger ? `  [${displayText(trigger)}]` : ''}${meta?.label ? `  ${displayText(meta.label)}` : ''}${meta?.pinned ? '  (pinned)' : ''}`;
     });
-    if (!listing.snapshots.length) lines.push(`No snapshots in ${listing.root} yet.`);
+    if (!listing.snapshots.length) lines.push(`No snapshots in ${displayName(listing.root)} yet.`);
     if (listing.latestState !== 'ok' && listing.snapshots.length)
-      lines.push(`warning: latest is ${listing.latestState}${listing.latestTarget ? ` (→ ${listing.latestTarget})` : ''}; the next snapshot will be a full copy.`);
-    if (listing.inProgress.length) lines.push(`unfinished: ${listing.inProgress.join(', ')} (a running or interrupted snapshot; the next run reuses and removes it)`);
+      lines.push(`warning: latest is ${listing.latestState}${listing.latestTarget ? ` (→ ${displayName(listing.latestTarget)})` : ''}; the next snapshot will be a full copy.`);
+    if (listing.inProgress.length) lines.push(`unfinished: ${listing.inProgress.map(displayName).join(', ')} (a running or interrupted snapshot; the next run reuses and removes it)`);
     return { json, text: lines.join('\n') };
   },
 };

@@ -4,6 +4,7 @@ import type { PrunePlan } from '../../core/prune/types';
 import { isSnapshotError, SnapshotError } from '../../core/util/errors';
 import { CliCommand, stringOption } from '../command';
 import { formatBytes } from '../../core/util/format';
+import { displayText } from '../terminalText';
 
 export const pruneCommand: CliCommand = {
   name: 'prune',
@@ -56,7 +57,7 @@ export const pruneCommand: CliCommand = {
     const lines = [
       ...finishedLines(result.finished),
       ...result.deleted.map((n) => `deleted ${n}`),
-      ...result.skipped.map((s) => `kept ${s.name}: ${s.why}`),
+      ...result.skipped.map((s) => `kept ${s.name}: ${displayText(s.why)}`),
       `Deleted ${result.deleted.length} snapshot(s)${plan.measured ? `, freed about ${formatBytes(plan.freesBytes)}` : ''}.`,
     ];
     return { json: { dryRun: false, plan, result }, text: lines.join('\n'), exitCode: result.skipped.length ? 1 : 0 };

@@ -2,6 +2,7 @@ import { searchSnapshots } from '../../core/search/search';
 import type { SearchResult } from '../../core/search/types';
 import { CliCommand, stringOption } from '../command';
 import { displayName } from '../displayName';
+import { displayText } from '../terminalText';
 
 export const searchCommand: CliCommand = {
   name: 'search',
@@ -32,9 +33,9 @@ export const searchCommand: CliCommand = {
     for (const r of report.results) {
       if (r.path !== last) lines.push(displayName(r.path));
       last = r.path;
-      lines.push(`  ${r.lines.join(',')}: ${r.text.trim()}`, `      ${describe(r)}`);
+      lines.push(`  ${r.lines.join(',')}: ${displayText(r.text.trim())}`, `      ${describe(r)}`);
     }
-    for (const w of report.warnings) lines.push(`warning: ${w}`);
+    for (const w of report.warnings) lines.push(`warning: ${displayText(w)}`);
     return { json: report, text: lines.join('\n') };
   },
 };

@@ -62,7 +62,28 @@ export async function changes(root: BackupRoot, snapshotA: string, target: strin
     await checkWorkingFolder(b.working);
   }
   const { from, to, raw } = await root.changes.diff(snapshotA, b, { exclude, signal: options.signal, concurrency: options.concurrency, checksum: options.checksum });
+  if (raw.unreadableTrees?.length) throw unreadableTree(root, raw.unreadableTrees.includes('a') ? { snapshot: from } : typeof target === 'string' ? { snapshot: to } : { working: to });
   return changeSet(root.spec, from, to, typeof target !== 'string', raw, options.checksum);
+}
+
+/**
+ * A side that could not be read at all (mode 000, another owner): nothing was compared, so "no changes" would be a
+ * false claim of equality. The error names the folder and what to do.
+ */
+function unreadableTree(root: BackupRoot, side: { snapshot: string } | { working: string }): SnapshotError {
+  if ('working' in side)
+    return new SnapshotError(
+      'SOURCE_INVALID',
+      `Working folder ${side.working} cannot be read (permission denied), so nothing was compared. Make it readable (chmod u+rx -- ${side.working}) or run as its owner, then try again.`,
+      [side.working],
+    );
+  const where = root.pathOf(side.snapshot);
+  const fix = `chmod u+rx -- ${root.hostPath(side.snapshot)}${root.host ? ` on ${root.host}` : ''}`;
+  return new SnapshotError(
+    'ROOT_INVALID',
+    `Snapshot ${side.snapshot} cannot be read (${where}: permission denied), so nothing was compared. Make it readable (${fix}) or run as the user who owns the backups, then try again.`,
+    [where],
+  );
 }
 
 /** Excludes everything but `folder`, what is under it, and the folders on the way to it. */

@@ -36,6 +36,8 @@ export interface RawTreeDiff {
   deleted: Buffer[];
   /** Folders that could not be read on either side (their content is not compared). */
   unreadable: Buffer[];
+  /** Which trees could not be read at all, at their top (then nothing was compared): 'a' = before, 'b' = after. */
+  unreadableTrees?: ('a' | 'b')[];
 }
 
 /** One name in a folder of a tree. */
@@ -101,7 +103,7 @@ export async function diffTrees(a: string | TreeSide, b: string | TreeSide, opti
     if (same.length !== walk.content.length) throw new Error(`diffTrees: ${same.length} content results for ${walk.content.length} files`);
     walk.content.forEach((rel, i) => same[i] || walk.out.modified.push(rel));
   }
-  for (const list of Object.values(walk.out) as Buffer[][]) list.sort(Buffer.compare);
+  for (const list of [walk.out.added, walk.out.modified, walk.out.deleted, walk.out.unreadable]) list.sort(Buffer.compare);
   return walk.out;
 }
 
@@ -119,6 +121,7 @@ async function diffDir(walk: Walk, rel: Buffer): Promise<void> {
   const [ea, eb] = await Promise.all([walk.a.readDir(rel), walk.b.readDir(rel)]);
   if (!ea || !eb) {
     walk.out.unreadable.push(rel);
+    if (!rel.length) walk.out.unreadableTrees = [...(ea ? [] : ['a' as const]), ...(eb ? [] : ['b' as const])];
     return;
   }
   const jobs: Promise<void>[] = [];

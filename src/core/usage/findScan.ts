@@ -1,5 +1,8 @@
+import { argBatches, argBytes, ARG_BYTES_BUDGET } from '../util/argBatches';
+import type execa from 'execa';
 import { failureOf, run, type ExecaChildProcess } from '../util/exec';
 import { SnapshotError } from '../util/errors';
+import { spawnFailure } from '../util/spawnFailure';
 import type { ScanJob, SnapshotScan } from './walk';
 
 /**
@@ -162,12 +165,21 @@ function sameDirectory(job: ScanJob, dev: number, ino: number): boolean {
   return job.dev === dev && (job.ino === ino || ino > Number.MAX_SAFE_INTEGER);
 }
 
+/** The arguments of a local walk around its folders: `find -P DIR… -printf FORMAT`. */
+const FIND_ARGS_BEFORE = ['-P'];
+const FIND_ARGS_AFTER = ['-printf', FIND_SCAN_FORMAT_DEPTH];
+
 export interface FindScanOptions {
   signal?: AbortSignal;
   /** find processes at once (default 2). */
   concurrency?: number;
   /** Snapshots per find process (default: all jobs shared evenly among the processes). */
   perProcess?: number;
+  /**
+   * Bytes of arguments one find process may take (default ARG_BYTES_BUDGET): a process's run of snapshots is cut to fit,
+   * so 100,000 snapshots never hit the system's limit (E2BIG).
+   */
+  argBytes?: number;
   onDone?: (key: string, scan: SnapshotScan) => void;
 }
 
@@ -183,7 +195,10 @@ export async function scanWithFind(jobs: ScanJob[], options: FindScanOptions = {
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 2, jobs.length));
   const perProcess = Math.max(1, options.perProcess ?? Math.ceil(jobs.length / concurrency));
   const groups: ScanJob[][] = [];
-  for (let i = 0; i < jobs.length; i += perProcess) groups.push(jobs.slice(i, i + perProcess));
+  const fixedBytes = [...FIND_ARGS_BEFORE, ...FIND_ARGS_AFTER].reduce((sum, a) => sum + argBytes(a), argBytes('find'));
+  for (let i = 0; i < jobs.length; i += perProcess) {
+    groups.push(...argBatches(jobs.slice(i, i + perProcess), { budget: options.argBytes ?? ARG_BYTES_BUDGET, fixedBytes, argOf: (j) => j.dir }));
+  }
   const children = new Set<ExecaChildProcess>();
   let failure: Error | undefined;
   const fail = (err: Error) => {
@@ -215,12 +230,20 @@ export async function scanWithFind(jobs: ScanJob[], options: FindScanOptions = {
       }
       if (current >= 0 && !failure) builders[current].add(type, dev, ino, blocks, nlink);
     });
-    const child = run('find', ['-P', ...group.map((j) => j.dir), '-printf', FIND_SCAN_FORMAT_DEPTH], {
+    const child = run('find', [...FIND_ARGS_BEFORE, ...group.map((j) => j.dir), ...FIND_ARGS_AFTER], {
       buffer: false,
       reject: false,
       stdin: 'ignore',
       env: { LC_ALL: 'C.UTF-8' }, // untranslated messages; file names as they are (plain C would escape non-ASCII bytes)
     });
+    if (!child.stdout || !child.stderr) {
+      // spawn itself failed (E2BIG…): execa gives a child without pipes that rejects (even with reject: false).
+      const result = await child.then(
+        (r) => r,
+        (err: execa.ExecaError) => err,
+      );
+      return fail(spawnFailure('find', failureOf(result).code, `measure ${group.length} snapshot(s) from ${group[0].dir}`));
+    }
     children.add(child);
     const unplaced: string[] = [];
     let stderrRest = '';
@@ -230,9 +253,9 @@ export async function scanWithFind(jobs: ScanJob[], options: FindScanOptions = {
       const errors = placed ? builders[placed.job].errors : unplaced;
       if (errors.length < MAX_ERRORS) errors.push(placed?.text ?? line);
     };
-    child.stdout!.on('data', (chunk: Buffer) => parser.push(chunk));
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (text: string) => {
+    child.stdout.on('data', (chunk: Buffer) => parser.push(chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
       const lines = (stderrRest + text).split('\n');
       stderrRest = lines.pop()!;
       lines.forEach(onStderrLine);
@@ -243,8 +266,8 @@ export async function scanWithFind(jobs: ScanJob[], options: FindScanOptions = {
       if (failure) return;
       parser.end();
       if (result.failed && result.exitCode === undefined) {
-        const why = result.signal ? `killed by ${result.signal}` : failureOf(result).code || failureOf(result).originalMessage || 'failed to start';
-        return fail(new SnapshotError('ROOT_INVALID', `Could not run find to measure ${group[0].dir}: ${why}.`));
+        if (!result.signal) return fail(spawnFailure('find', failureOf(result).code, `measure ${group.length} snapshot(s) from ${group[0].dir}`));
+        return fail(new SnapshotError('ROOT_INVALID', `Could not run find to measure ${group[0].dir}: killed by ${result.signal}.`));
       }
       // Messages about no path of a snapshot (none known): kept, with the snapshot then walked.
       if (unplaced.length) builders[Math.max(0, current)].errors.push(...unplaced.slice(0, MAX_ERRORS - builders[Math.max(0, current)].errors.length));
