@@ -4,7 +4,7 @@ import { SnapshotError } from '../core/util/errors';
 import { applyPrune, planPrune } from '../core/prune/prune';
 import type { PrunePlan, PruneResult } from '../core/prune/types';
 import type { BackupRoot } from '../core/root/backupRoot';
-import { describePolicy as describe, PrunePolicy } from '../core/prune/policy';
+import { DEFAULT_STRATEGY, describePolicy as describe, PrunePolicy } from '../core/prune/policy';
 import { formatBytes } from '../core/util/format';
 import { pickWorkspaceFolder } from './pickFolder';
 import { isOwnRoot, rootOwnership, describeForeign } from '../core/root/ownership';
@@ -33,7 +33,7 @@ async function askPolicy(folder: vscode.WorkspaceFolder): Promise<PrunePolicy | 
   const fromSettings = readRetention(folder).policy;
   const presets: (vscode.QuickPickItem & { policy?: PrunePolicy })[] = [
     ...(fromSettings ? [{ label: '$(settings-gear) Retention from settings', description: describe(fromSettings), policy: fromSettings }] : []),
-    { label: 'Thin out over time', description: describe({ strategy: '1:1 30:7 365:30' }), policy: { strategy: '1:1 30:7 365:30' } },
+    { label: 'Thin out over time', description: describe({ strategy: DEFAULT_STRATEGY }), policy: { strategy: DEFAULT_STRATEGY } },
     { label: 'Keep the newest 20', description: 'deletes all older ones', policy: { keepLast: 20 } },
     { label: 'Delete snapshots older than 30 days', description: 'by when each snapshot finished', policy: { olderThan: '30d' } },
     { label: 'Custom thinning…', description: 'say how many to keep as snapshots get older' },
@@ -42,8 +42,9 @@ async function askPolicy(folder: vscode.WorkspaceFolder): Promise<PrunePolicy | 
   if (!picked) return undefined;
   if (picked.policy) return picked.policy;
   const strategy = await vscode.window.showInputBox({
-    prompt: 'Pairs "X:Y": once snapshots are X days old, keep one per Y days (Y = 0: keep none). "1:1 30:7" keeps one per day after a day and one per week after 30 days.',
-    value: '1:1 30:7 365:30',
+    prompt:
+      'Pairs "X:Y": once snapshots are X old, keep one per Y (units m, h, d, w; bare numbers are days; Y = 0: keep none). "1d:1h 7d:1d" keeps one per hour after a day and one per day after a week.',
+    value: DEFAULT_STRATEGY,
     validateInput: (text) => {
       try {
         describe({ strategy: text });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempDirs, writeTree } from '../support/fixtures';
 import { repoRoot, run, runCli, sleep } from '../support/proc';
+import { formatSnapshotName } from '../../src/core/root/format';
 
 describe('CLI (node dist/cli.js)', function () {
   this.timeout(60000);
@@ -193,6 +194,32 @@ describe('CLI (node dist/cli.js)', function () {
       assert.match(r.stderr, expected, `${args.join(' ')}: ${r.stderr}`);
     }
     assert.equal(fs.readdirSync(root).filter((n) => /^\d{4}-/.test(n)).length, 1);
+  });
+
+  it('prune --strategy takes units ("1d:1h") beside rsync-time-backup\'s days, and --help says both', async () => {
+    const help = await runCli(['prune', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /1d:1h 7d:1d 90d:1w/);
+    assert.match(help.stdout, /1:1 30:7 365:30/);
+    // Three days of 10-minute snapshots (empty folders named by time, as any script makes them).
+    const root = tmp.make('strategy-units');
+    const now = Date.now();
+    const names: string[] = [];
+    for (let i = 0; i < 3 * 144; i++) {
+      const name = formatSnapshotName(new Date(now - (i * 10 + 5) * 60_000));
+      fs.mkdirSync(path.join(root, name));
+      names.push(name);
+    }
+    fs.symlinkSync(names[0], path.join(root, 'latest'));
+    const r = await runCli(['prune', root, '--strategy', '1d:1h', '--dry-run', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const { plan } = JSON.parse(r.stdout) as { plan: { delete: { name: string; time: string }[]; keep: { name: string; time: string }[] } };
+    const hourOf = (t: string) => Math.floor(new Date(t).getTime() / 3_600_000);
+    assert.ok(plan.delete.length > 200, `deleted ${plan.delete.length}`);
+    for (const d of plan.delete) assert.ok(now - new Date(d.time).getTime() >= 86_400_000, `${d.name} is younger than a day`);
+    const oldKept = plan.keep.filter((k) => now - new Date(k.time).getTime() > 86_400_000 + 3_600_000);
+    assert.equal(new Set(oldKept.map((k) => hourOf(k.time))).size, oldKept.length, 'one per hour once older than a day');
+    assert.equal(fs.readdirSync(root).filter((n) => /^\d{4}-/.test(n)).length, 3 * 144, 'a dry run deletes nothing');
   });
 
   it('snapshot --help documents the exit status of a partial snapshot', async () => {

@@ -13,7 +13,8 @@ export const pruneCommand: CliCommand = {
   optionHelp: [
     '--older-than D        snapshots whose folder mtime is older than D (30d, 12h, 2w), like find -mtime +30',
     '--keep-last N         never delete the N newest (alone: delete all but the N newest)',
-    '--strategy S          thin out like rsync-time-backup, e.g. "1:1 30:7 365:30"',
+    '--strategy S          thin out: "1d:1h 7d:1d 90d:1w" (once older than 1 day keep one per hour, …; units m h d w),',
+    '                      or rsync-time-backup\'s days, e.g. "1:1 30:7 365:30"',
     '--include-pinned      also delete pinned snapshots and safety snapshots taken before a restore',
     '--dry-run             show what would be deleted and what it frees; delete nothing',
     'Options combine: a snapshot is deleted only when every given option selects it.',
@@ -22,7 +23,7 @@ export const pruneCommand: CliCommand = {
   accepts: {
     'keep-last': 'a whole number of snapshots, 0 or more (e.g. --keep-last 10)',
     'older-than': 'an age: a whole number of 0 or more with a unit d, h, w or m (e.g. --older-than 30d)',
-    strategy: 'tokens X:Y of whole numbers, 0 or more: after X days keep one snapshot per Y days (e.g. --strategy "1:1 30:7 365:30")',
+    strategy: 'tokens X:Y of whole numbers with a unit m, h, d or w (bare numbers are days): once older than X keep one snapshot per Y (e.g. --strategy "1d:1h 7d:1d 90d:1w" or "1:1 30:7 365:30")',
   },
   options: {
     'older-than': { type: 'string' },

@@ -11,11 +11,13 @@ import { SnapshotError } from '../util/errors';
  *   mtime, not the name, because the seed's cron prune uses it and our snapshots are touched when finished.
  *   Units: m (minutes, like -mmin), h, d (default), w.
  * - keepLast N: selects every snapshot except the N newest (by name time).
- * - strategy "1:1 30:7 365:30": rsync-time-backup's fn_expire_backups, by name time: walking oldest to newest,
- *   the oldest is always kept; for each other snapshot the token with the largest X whose cut-off (now − X
- *   days) it is at or before applies; with Y = 0 it is selected; otherwise it is selected when fewer than Y days
- *   (UTC day numbers, epoch/86400 rounded down) passed since the last kept one, and kept (becoming the last
- *   kept) when not. Snapshots newer than every cut-off are kept. The newest is always kept.
+ * - strategy "1d:1h 7d:1d 90d:1w" (after X keep one per Y; units m, h, d, w) or rsync-time-backup's
+ *   "1:1 30:7 365:30" (bare numbers are days): its fn_expire_backups, by name time: walking oldest to newest,
+ *   the oldest is always kept; for each other snapshot the token with the largest X whose cut-off (now − X)
+ *   it is at or before applies; with Y = 0 it is selected; otherwise it is selected when fewer than Y passed
+ *   since the last kept one, counted in whole UTC buckets (days, epoch/86400 rounded down, for d and w, where
+ *   1w is 7 days; hours or minutes for h and m), and kept (becoming the last kept) when not. Snapshots newer
+ *   than every cut-off are kept. The newest is always kept.
  * Whatever the options say, the newest snapshot and the one `latest` points at are never deleted.
  */
 export interface PrunePolicy {
@@ -33,10 +35,12 @@ export interface PolicySnapshot {
 }
 
 export interface StrategyToken {
-  /** After this many days… */
-  afterDays: number;
-  /** …keep one per this many days (0: keep none). */
-  everyDays: number;
+  /** Once a snapshot is this old… */
+  after: Duration;
+  /** …keep one per this (a count of 0: keep none). */
+  every: Duration;
+  /** The token as written, for reasons. */
+  text: string;
 }
 
 export interface PolicyDecision {
@@ -60,14 +64,30 @@ export function parseDuration(text: string): Duration {
   return { count: Number(m[1]), unit: (m[2] || 'd').toLowerCase() as Duration['unit'] };
 }
 
+/** The default thinning of automatic history: every snapshot for a day, one per hour for a week, one per day for 90 days, one per week after. */
+export const DEFAULT_STRATEGY = '1d:1h 7d:1d 90d:1w';
+
 export function parseStrategy(text: string): StrategyToken[] {
   const parts = text.trim().split(/\s+/).filter(Boolean);
-  if (!parts.length) throw new SnapshotError('BAD_INPUT', 'The thinning strategy is empty: write tokens like "1:1 30:7 365:30" (after X days keep one per Y days).');
+  if (!parts.length) throw new SnapshotError('BAD_INPUT', `The thinning strategy is empty: write tokens like "${DEFAULT_STRATEGY}" (after X keep one per Y), or in days "1:1 30:7 365:30".`);
   return parts.map((part) => {
-    const m = /^(\d+):(\d+)$/.exec(part);
-    if (!m) throw new SnapshotError('BAD_INPUT', `Cannot read the strategy token "${part}": each token is X:Y (after X days keep one snapshot per Y days), e.g. "1:1 30:7 365:30".`);
-    return { afterDays: Number(m[1]), everyDays: Number(m[2]) };
+    const m = /^(\d+)([mhdw]?):(\d+)([mhdw]?)$/i.exec(part);
+    if (!m)
+      throw new SnapshotError(
+        'BAD_INPUT',
+        `Cannot read the strategy token "${part}": each token is X:Y (once snapshots are X old, keep one per Y), with units m, h, d, w (bare numbers are days), e.g. "${DEFAULT_STRATEGY}" or "1:1 30:7 365:30".`,
+      );
+    const unit = (u: string) => (u || 'd').toLowerCase() as Duration['unit'];
+    return { after: { count: Number(m[1]), unit: unit(m[2]) }, every: { count: Number(m[3]), unit: unit(m[4]) }, text: part };
   });
+}
+
+const seconds = (d: Duration) => (d.count * UNIT_MS[d.unit]) / 1000;
+
+/** How a token's Y counts: in whole UTC days for d and w (as rsync-time-backup counts), in hours or minutes for h and m. */
+function buckets(every: Duration): { size: number; count: number } {
+  if (every.unit === 'd' || every.unit === 'w') return { size: 86400, count: every.count * (every.unit === 'w' ? 7 : 1) };
+  return { size: UNIT_MS[every.unit] / 1000, count: every.count };
 }
 
 export function validatePolicy(policy: PrunePolicy): void {
@@ -88,20 +108,24 @@ export function isOlderThan(mtime: Date, duration: Duration, now: Date): boolean
 export function strategyExpires(sorted: PolicySnapshot[], tokens: StrategyToken[], now: Date): Map<string, string> {
   const expired = new Map<string, string>();
   if (sorted.length < 2) return expired;
-  const byAfter = [...tokens].sort((a, b) => b.afterDays - a.afterDays);
+  const byAfter = [...tokens].sort((a, b) => seconds(b.after) - seconds(a.after));
   const nowSec = Math.floor(now.getTime() / 1000);
   let lastKept = Math.floor(sorted[0].time.getTime() / 1000);
   for (const snap of sorted.slice(1, -1)) {
     const ts = Math.floor(snap.time.getTime() / 1000);
-    const token = byAfter.find((t) => ts <= nowSec - t.afterDays * 86400);
+    const token = byAfter.find((t) => ts <= nowSec - seconds(t.after));
     if (!token) continue;
-    if (token.everyDays === 0) {
-      expired.set(snap.name, `strategy ${token.afterDays}:0 keeps nothing after ${token.afterDays} days`);
+    if (token.every.count === 0) {
+      expired.set(snap.name, `strategy ${token.text} keeps nothing older than ${durationWords(token.after)}`);
       continue;
     }
-    const gap = Math.floor(ts / 86400) - Math.floor(lastKept / 86400);
-    if (gap < token.everyDays)
-      expired.set(snap.name, `strategy ${token.afterDays}:${token.everyDays} keeps one per ${token.everyDays} day(s) after ${token.afterDays} days; ${gap} day(s) after the last kept`);
+    const { size, count } = buckets(token.every);
+    const gap = Math.floor(ts / size) - Math.floor(lastKept / size);
+    if (gap < count)
+      expired.set(
+        snap.name,
+        `strategy ${token.text} keeps one per ${durationWords(token.every)} once older than ${durationWords(token.after)}; ${durationWords({ count: gap, unit: size === 86400 ? 'd' : token.every.unit })} after the last kept`,
+      );
     else lastKept = ts;
   }
   return expired;
@@ -139,18 +163,32 @@ export function decide(snapshots: PolicySnapshot[], policy: PrunePolicy, now: Da
   });
 }
 
-const age = (days: number) => (days === 1 ? '1 day' : days === 7 ? '1 week' : days === 365 ? '1 year' : `${days} days`);
-const onePer = (days: number) => (days === 1 ? 'one per day' : days === 7 ? 'one per week' : `one every ${days} days`);
+/** "1 day", "2 hours", "1 week" (7 days), "1 year" (365 days), "30 days". */
+function durationWords(d: Duration): string {
+  const days = d.unit === 'd' ? d.count : d.unit === 'w' ? d.count * 7 : undefined;
+  if (days === 7 || (d.unit === 'w' && d.count === 1)) return '1 week';
+  if (days === 365) return '1 year';
+  if (d.unit === 'w' && days !== undefined && days % 7 === 0) return `${d.count} weeks`;
+  const n = days ?? d.count;
+  const unit = days !== undefined ? 'day' : UNIT_NAME[d.unit];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+/** "one per day", "one per week", "one per hour", "one every 30 days". */
+function onePer(d: Duration): string {
+  const words = durationWords(d);
+  return words.startsWith('1 ') ? `one per ${words.slice(2)}` : `one every ${words}`;
+}
 
 /** A thinning strategy in plain words: "1:1 30:7 365:30" → "keeps everything for 1 day, then one per day until 30 days old, …". */
 function describeStrategy(tokens: StrategyToken[]): string {
-  const sorted = [...tokens].sort((a, b) => a.afterDays - b.afterDays);
+  const sorted = [...tokens].sort((a, b) => seconds(a.after) - seconds(b.after));
   const parts = sorted.map((t, i) => {
-    const until = sorted[i + 1] ? ` until ${age(sorted[i + 1].afterDays)} old` : ' after that';
-    return t.everyDays === 0 ? `none${until}` : `${onePer(t.everyDays)}${until}`;
+    const until = sorted[i + 1] ? ` until ${durationWords(sorted[i + 1].after)} old` : ' after that';
+    return t.every.count === 0 ? `none${until}` : `${onePer(t.every)}${until}`;
   });
-  const first = sorted[0].afterDays;
-  return `${first > 0 ? `keeps everything for ${age(first)}, then ` : 'keeps '}${parts.join(', ')}`;
+  const first = sorted[0].after;
+  return `${first.count > 0 ? `keeps everything for ${durationWords(first)}, then ` : 'keeps '}${parts.join(', ')}`;
 }
 
 /**
