@@ -136,6 +136,7 @@ export class RestorePanel implements vscode.Disposable {
           target: this.request.target,
           delete: this.deleteMode,
           excludes: this.request.safety?.excludes,
+          workspace: this.request.safety?.source,
         });
   }
 

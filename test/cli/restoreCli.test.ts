@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempDirs, writeTree } from '../support/fixtures';
+import { tempDirs, treeState, writeTree } from '../support/fixtures';
 import { asNobody, cliPath, cliPathForNobody, NOBODY, repoRoot, run, runCli, waitFor } from '../support/proc';
 import { execFileSync, spawn } from 'node:child_process';
 import { HOSTILE, restoreFixture } from '../support/restoreFixture';
@@ -205,5 +205,70 @@ describe('CLI restore', () => {
     // The pre-restore snapshot was taken with the same excludes: no node_modules/ copied just before a restore.
     assert.equal(fs.existsSync(path.join(root, result.safetySnapshot, 'node_modules')), false);
     assert.deepEqual((await readSnapshotMeta(root, result.safetySnapshot))?.excludes, ['node_modules/', '.env']);
+  });
+  describe('where the workspace now has a symlink to a folder outside it (issue 24)', () => {
+    /** ws/dir was a folder when snapshotted (with the CLI: notes record ws; or with plain rsync: no notes) and is now a link to outside/. */
+    async function linked(withNotes: boolean) {
+      const base = tmp.make('rc-link');
+      const ws = path.join(base, 'ws');
+      const root = path.join(base, 'root');
+      const outside = path.join(base, 'outside');
+      writeTree(ws, { 'dir/evil.txt': 'from the snapshot', 'dir/other.txt': 'other' });
+      fs.mkdirSync(root);
+      if (withNotes) assert.equal((await cli(['snapshot', ws, root])).code, 0);
+      else {
+        execFileSync('rsync', ['-a', `${ws}/`, `${root}/2026-01-02T03-04-05/`]);
+        fs.symlinkSync('2026-01-02T03-04-05', path.join(root, 'latest'));
+      }
+      fs.rmSync(path.join(ws, 'dir'), { recursive: true });
+      writeTree(outside, { 'evil.txt': 'PRECIOUS', 'keep.txt': 'keep' });
+      fs.symlinkSync(outside, path.join(ws, 'dir'));
+      return { ws, root, outside, before: treeState(outside), snapshot: (await listSnapshots(root)).latest!.name };
+    }
+    const warning = (outside: string) => new RegExp(`^warning: dir is now a link to ${outside}; restoring replaces the link with the folder from the snapshot$`, 'm');
+
+    it('a single file and a folder (--no-safety-snapshot --delete) replace the link, saying so; its target is never written', async () => {
+      const { ws, root, outside, before, snapshot } = await linked(true);
+      const dry = await cli(['restore', root, 'latest', 'dir/evil.txt', path.join(ws, 'dir', 'evil.txt'), '--dry-run']);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, warning(outside));
+      const file = await cli(['restore', root, 'latest', 'dir/evil.txt', path.join(ws, 'dir', 'evil.txt')]);
+      assert.equal(file.code, 0, file.stdout + file.stderr);
+      assert.match(file.stdout, /Safety snapshot \(pre-restore\)/);
+      assert.equal(treeState(outside), before);
+      assert.equal(fs.readFileSync(path.join(ws, 'dir', 'evil.txt'), 'utf8'), 'from the snapshot');
+
+      fs.rmSync(path.join(ws, 'dir'), { recursive: true });
+      fs.symlinkSync(outside, path.join(ws, 'dir'));
+      const folder = await cli(['restore', root, snapshot, 'dir', path.join(ws, 'dir'), '--no-safety-snapshot', '--delete']);
+      assert.equal(folder.code, 0, folder.stdout + folder.stderr);
+      assert.match(folder.stdout, /^warning: dir was a link to .*: replaced with the folder from the snapshot \(what the link pointed at is untouched\)$/m);
+      assert.equal(treeState(outside), before);
+      assert.deepEqual(fs.readdirSync(path.join(ws, 'dir')).sort(), ['evil.txt', 'other.txt']);
+      assert.ok(fs.lstatSync(path.join(ws, 'dir')).isDirectory());
+    });
+
+    it('a snapshot without notes: the workspace is where the target mirrors the snapshot; replacing the link wants a safety snapshot', async () => {
+      const { ws, root, outside, before } = await linked(false);
+      const target = path.join(ws, 'dir', 'evil.txt');
+      const refused = await cli(['restore', root, 'latest', 'dir/evil.txt', target]);
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.match(refused.stderr, /--workspace DIR .* or --no-safety-snapshot\. Nothing was changed\./);
+      assert.equal(fs.readlinkSync(path.join(ws, 'dir')), outside);
+      const r = await cli(['restore', root, 'latest', 'dir/evil.txt', target, '--workspace', ws]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(treeState(outside), before);
+      assert.equal(fs.readFileSync(target, 'utf8'), 'from the snapshot');
+    });
+
+    it('a link where the snapshot has no folder is refused with what to do (exit 1, no stack trace); nothing changes', async () => {
+      const { ws, root, outside, before } = await linked(true);
+      fs.symlinkSync(outside, path.join(ws, 'elsewhere'));
+      const r = await cli(['restore', root, 'latest', 'dir/evil.txt', path.join(ws, 'elsewhere', 'evil.txt'), '--no-safety-snapshot']);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /elsewhere is a link to .* Remove or rename the link .* Nothing was changed\./);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+      assert.equal(treeState(outside), before);
+    });
   });
 });

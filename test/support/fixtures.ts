@@ -34,3 +34,15 @@ export function writeTree(dir: string, files: Record<string, string | Buffer | n
 export function inode(file: string): number {
   return fs.lstatSync(file).ino;
 }
+
+/** Every entry below dir with its kind, mode, mtime and content (or link text), one line each: "byte-identical" made comparable. */
+export function treeState(dir: string): string {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    const st = fs.lstatSync(full);
+    const what = st.isSymbolicLink() ? `link ${fs.readlinkSync(full)}` : st.isFile() ? `file ${fs.readFileSync(full).toString('base64')} ${st.mtimeMs}` : st.isDirectory() ? 'dir' : 'other';
+    out.push(`${path.relative(dir, full)} ${what} ${(st.mode & 0o7777).toString(8)}`);
+  }
+  return out.sort().join('\n');
+}

@@ -2,12 +2,13 @@ import path from 'node:path';
 import { SnapshotError } from '../../core/util/errors';
 import { applyRestore, RestoreResult, type SafetySnapshotOptions, selectItems } from '../../core/restore/apply';
 import { leftAloneText } from '../../core/restore/leftAlone';
-import { isInsideDir } from '../../core/restore/paths';
 import { formatCounts, planRestore } from '../../core/restore/plan';
 import { RESTORE_ITEM_KINDS, RestoreItem, RestorePlan } from '../../core/restore/types';
+import { workspacePrefix } from '../../core/restore/workspaceLinks';
 import type { BackupRoot } from '../../core/root/backupRoot';
 import { CliCommand, listOption, OptionValues, stringOption } from '../command';
 import { displayName } from '../displayName';
+import { rawArgument } from '../rawArgument';
 
 /** A path as people should read it: plain when harmless, quoted when it holds control characters, edge spaces or bytes that are not UTF-8. */
 const showPath = displayName;
@@ -54,12 +55,19 @@ function resultText(result: RestoreResult): string[] {
  * else the target itself when the whole snapshot is restored. Undefined when the target is outside that folder.
  */
 async function safetySource(root: BackupRoot, plan: RestorePlan, values: OptionValues): Promise<string | undefined> {
-  const given = stringOption(values, 'workspace');
+  const given = workspaceOption(values);
   const workspace = given ? path.resolve(given) : ((await root.notes.read(plan.snapshot))?.source ?? (plan.relativePath === '.' ? plan.target : undefined));
   if (!workspace) return undefined;
-  if (await isInsideDir(plan.target, workspace)) return workspace;
+  // Compared as the target is spelled: a symlink inside the workspace never makes the target look outside it.
+  if (await workspacePrefix(plan.target, workspace)) return workspace;
   if (given) throw new SnapshotError('BAD_INPUT', `The target ${plan.target} is not inside --workspace ${workspace}: give the folder that contains the target.`);
   return undefined;
+}
+
+/** --workspace, absolute, its bytes as given (see rawArgument). */
+function workspaceOption(values: OptionValues): string | undefined {
+  const given = stringOption(values, 'workspace');
+  return given === undefined ? undefined : path.resolve(rawArgument(given));
 }
 
 export const restoreCommand: CliCommand = {
@@ -91,7 +99,16 @@ export const restoreCommand: CliCommand = {
   async run({ positionals: [rootSpec, snapshot, relativePath, target], values, signal, status, openRoot }) {
     const root = openRoot(rootSpec);
     const excludes = listOption(values, 'exclude');
-    const plan = await planRestore(root, { snapshot, path: relativePath, target, delete: values.delete === true, excludes, signal });
+    // A name that is not UTF-8 is restored by its exact bytes, as the shell passed them.
+    const plan = await planRestore(root, {
+      snapshot,
+      path: rawArgument(relativePath),
+      target: rawArgument(target),
+      delete: values.delete === true,
+      excludes,
+      workspace: workspaceOption(values),
+      signal,
+    });
     if (values['dry-run']) return { json: plan, text: [...planText(plan), 'Nothing was changed (dry run).'].join('\n') };
 
     const exclude = listOption(values, 'skip');
@@ -101,7 +118,8 @@ export const restoreCommand: CliCommand = {
       if (source) safety = { root, source, excludes };
       else {
         const { kept } = selectItems(plan, exclude);
-        const onlyCreates = kept.every((i) => !i.changes.type && (i.kind === 'create' || i.kind === 'mkdir' || (i.kind === 'symlink' && i.code.includes('+'))));
+        // Replacing a link on the way changes the workspace too: that wants the safety snapshot (it holds the link).
+        const onlyCreates = !plan.replacesLink && kept.every((i) => !i.changes.type && (i.kind === 'create' || i.kind === 'mkdir' || (i.kind === 'symlink' && i.code.includes('+'))));
         if (!onlyCreates)
           throw new SnapshotError(
             'BAD_INPUT',

@@ -6,15 +6,17 @@ import { takeSnapshot } from '../snapshot/snapshot';
 import { errnoCode, SnapshotError } from '../util/errors';
 import { fsPath, nameBytes } from '../util/nameBytes';
 import { describeRsyncFailure, formatCommandLine } from '../util/rsync';
-import { targetFingerprint } from './fingerprint';
+import { restoreFingerprint } from './fingerprint';
 import { ITEMIZE_ENV } from './itemize';
 import { localItemInfo } from './itemInfo';
-import { isInsideDir, joinItem, refuseSymlinkTraversal, symlinkOnTheWay } from './paths';
-import { restoreRsyncArgs, validateRestorePlan } from './plan';
+import { withReachablePath } from './longPath';
+import { joinItem, symlinkOnTheWay } from './paths';
+import { restoreRsyncArgs, singleFileInput, validateRestorePlan } from './plan';
 import { selection } from './select';
 import { restoreTempDir } from './temp';
 import type { ItemInfo, RestoreItem, RestorePlan } from './types';
 import type { UndoRestore } from './undo';
+import { checkLinksBeforeApply, replaceLinkWithFolder, undoScope, workspacePrefix } from './workspaceLinks';
 
 /** Label stored in the sidecar of the snapshot taken right before a restore. */
 export const PRE_RESTORE_LABEL = 'pre-restore';
@@ -80,13 +82,11 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
   const result: RestoreResult = { planId: plan.id, restored: [], deleted: [], failed: [], skipped, warnings: [] };
 
   // (1) The target must be as it was when the user reviewed the plan.
-  const fingerprint = await targetFingerprint(
-    plan.targetDir,
-    plan.items.map((i) => i.path),
-  );
+  const fingerprint = await restoreFingerprint(plan);
   if (fingerprint !== plan.targetFingerprint)
     throw new SnapshotError('CHANGED_SINCE_PREVIEW', `${plan.target} changed since the restore preview was made: nothing was restored. Run the preview again and review the new plan.`);
-  await refuseSymlinkTraversal(plan.targetDir, [...kept.map((i) => i.path), ...plan.dirTimeUpdates]);
+  // Never through a symlink: from the workspace down, the way is as the plan saw it (see workspaceLinks.ts).
+  await checkLinksBeforeApply(plan, kept, options.safetySnapshot?.source);
   if (!kept.length) return result;
   const rsync = await root.rsync.program();
 
@@ -94,7 +94,8 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
   if (options.safetySnapshot) {
     const { root: safetyRoot, source, oneFileSystem } = options.safetySnapshot;
     const excludes = [...new Set([...(options.safetySnapshot.excludes ?? []), ...plan.excludes])];
-    if (!(await isInsideDir(plan.target, source)))
+    const sourceAsTargetSpellsIt = await workspacePrefix(plan.target, source);
+    if (!sourceAsTargetSpellsIt)
       throw new SnapshotError(
         'BAD_INPUT',
         `The safety snapshot of ${source} would not contain the target ${plan.target}: snapshot the folder that holds the target (the workspace folder). Nothing was restored.`,
@@ -110,17 +111,16 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
         `The safety snapshot ${safety.name} is incomplete: some files could not be read (${safety.unreadable.slice(0, 5).join(', ') || 'see the log'}), so what the restore would overwrite might not be saved. Nothing was restored: make those files readable and try again.`,
         safety.unreadable,
       );
-    const rel = path.relative(await fs.realpath(source), path.join(await fs.realpath(path.dirname(plan.target)).catch(() => path.dirname(plan.target)), path.basename(plan.target))) || '.';
+    const rel = path.relative(sourceAsTargetSpellsIt, plan.target) || '.';
     result.rollback = `To undo this restore, restore from the safety snapshot: rsync-snapshots restore ${formatCommandLine([safety.root, safety.name, rel, plan.target])}${plan.sourceType === 'folder' ? ' --delete' : ''}`;
     logger.info(`safety snapshot ${safety.name} taken in ${safety.root}`);
-    if (
-      (await targetFingerprint(
-        plan.targetDir,
-        plan.items.map((i) => i.path),
-      )) !== plan.targetFingerprint
-    )
+    if ((await restoreFingerprint(plan)) !== plan.targetFingerprint)
       throw new SnapshotError('CHANGED_SINCE_PREVIEW', `${plan.target} changed while the safety snapshot ${safety.name} was taken: nothing was restored. Run the preview again.`);
   }
+
+  // (3) A link on the way that the plan replaces goes first (the link itself; the safety snapshot holds it).
+  const replaced = await replaceLinkWithFolder(root, plan);
+  if (replaced) result.warnings.push(replaced);
 
   // (3a) Deletions, deepest first, by us: only the reviewed paths, never through or behind a symlink.
   const deletions = kept.filter((i) => i.kind === 'delete').sort((a, b) => depth(b.path) - depth(a.path) || (a.path < b.path ? 1 : -1));
@@ -145,7 +145,7 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
       const args = restoreRsyncArgs(root, plan, extra);
       result.commandLine = formatCommandLine([rsync, ...args]);
       // The list goes to rsync as the names' exact bytes (a name that is not UTF-8 included).
-      const input = listed.length ? Buffer.concat(listed.flatMap((p) => [nameBytes(p), Buffer.alloc(1)])) : undefined;
+      const input = listed.length ? Buffer.concat(listed.flatMap((p) => [nameBytes(p), Buffer.alloc(1)])) : singleFileInput(root, plan);
       const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV, input }).finally(() => temp.done());
       stderr = run.stderr;
       if (run.cancelled) throw new SnapshotError('CANCELLED', `Restore cancelled part-way: some items may already be restored. ${result.rollback ?? 'No safety snapshot was taken.'}`);
@@ -183,8 +183,7 @@ export async function applyRestore(root: BackupRoot, planInput: RestorePlan, opt
       root: result.safetySnapshotRoot,
       snapshot: result.safetySnapshot,
       source: path.resolve(options.safetySnapshot.source),
-      targetDir: plan.targetDir,
-      paths: [...result.restored, ...result.deleted, ...result.failed.map((f) => f.path)],
+      ...undoScope(plan, [...result.restored, ...result.deleted, ...result.failed.map((f) => f.path)]),
     };
   logger.info(`restore ${plan.id}: ${result.restored.length} restored, ${result.deleted.length} deleted, ${result.failed.length} failed, ${result.skipped.length} left out`);
   return result;
@@ -212,11 +211,12 @@ async function deleteItem(targetDir: string, item: RestoreItem): Promise<string 
   if (item.path === '.') return 'refusing to delete the target folder itself';
   const link = await symlinkOnTheWay(targetDir, item.path);
   if (link) return `not deleted: ${link} is a symlink`;
-  const file = fsPath(joinItem(targetDir, item.path));
   try {
-    const stat = await fs.lstat(file);
-    if (stat.isDirectory()) await fs.rmdir(file);
-    else await fs.unlink(file); // a symlink is removed itself, never what it points at
+    await withReachablePath(fsPath(joinItem(targetDir, item.path)), async (file) => {
+      const stat = await fs.lstat(file);
+      if (stat.isDirectory()) await fs.rmdir(file);
+      else await fs.unlink(file); // a symlink is removed itself, never what it points at
+    });
     return undefined;
   } catch (err) {
     const code = errnoCode(err);

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, SnapshotError } from '../util/errors';
 import { fsPath } from '../util/nameBytes';
+import { lstatLong, readlinkLong } from './longPath';
 
 /**
  * Path rules for restore: an item path is `.` (the target itself) or a normalized relative path
@@ -30,7 +31,7 @@ export function joinItem(dir: string, item: string): string {
 /**
  * The first directory *below* `dir` on the way to `item` that is a symlink (or, when the item is `.`, nothing),
  * or undefined when the way is clean. The item itself may be a symlink (it is replaced or removed, never followed).
- * Components that do not exist yet are fine: they will be created as real directories.
+ * Components that do not exist yet are fine: they will be created as real directories. Any length (see longPath).
  */
 export async function symlinkOnTheWay(dir: string, item: string): Promise<string | undefined> {
   if (item === '.') return undefined;
@@ -40,7 +41,7 @@ export async function symlinkOnTheWay(dir: string, item: string): Promise<string
     current = path.join(current, segment);
     let stat;
     try {
-      stat = await fs.lstat(fsPath(current));
+      stat = await lstatLong(fsPath(current));
     } catch (err) {
       if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
       throw err;
@@ -51,26 +52,20 @@ export async function symlinkOnTheWay(dir: string, item: string): Promise<string
   return undefined;
 }
 
-/** Refuses (BAD_INPUT) when any item would be reached through a symlink inside `dir`. */
-export async function refuseSymlinkTraversal(dir: string, items: string[]): Promise<void> {
-  const bad = new Map<string, string>();
+/** The symlinks inside `dir` that some item would be reached through: item path of the link → what it points at. */
+export async function linksOnTheWay(dir: string, items: string[]): Promise<Map<string, string>> {
+  const links = new Map<string, string>();
   const checked = new Set<string>();
   for (const item of items) {
     const parent = item.includes('/') ? item.slice(0, item.lastIndexOf('/')) : '.';
     if (checked.has(parent)) continue;
     checked.add(parent);
     const link = await symlinkOnTheWay(dir, item);
-    if (link && !bad.has(link)) bad.set(link, await fs.readlink(fsPath(link)).catch(() => '?'));
+    if (!link) continue;
+    const rel = path.relative(dir, link).split(path.sep).join('/');
+    if (!links.has(rel)) links.set(rel, await readlinkLong(fsPath(link)).catch(() => '?'));
   }
-  if (bad.size) {
-    const list = [...bad].map(([link, to]) => `${link} -> ${to}`);
-    throw new SnapshotError(
-      'BAD_INPUT',
-      `Refusing to restore through a symlink in the target: ${list.slice(0, 3).join(', ')}${list.length > 3 ? ` and ${list.length - 3} more` : ''}. ` +
-        'Writing through it could change files outside the target. Remove or rename the symlink, or restore as a copy into another folder.',
-      list,
-    );
-  }
+  return links;
 }
 
 /** True when `child` is `parent` or inside it, comparing real paths (the deepest existing ancestor of `child`). */

@@ -4,13 +4,15 @@ import path from 'node:path';
 import type { BackupRoot } from '../root/backupRoot';
 import { findSnapshot } from '../root/find';
 import { errnoCode, SnapshotError } from '../util/errors';
-import { fsPath } from '../util/nameBytes';
+import { fsPath, hasEscapedBytes, nameBytes, showBytes } from '../util/nameBytes';
 import { formatCommandLine } from '../util/rsync';
-import { targetFingerprint } from './fingerprint';
+import { restoreFingerprint } from './fingerprint';
 import { ITEMIZE_ENV, ITEMIZE_OUT_FORMAT, ItemizedLine, ItemizeOutput, parseItemizeOutput } from './itemize';
-import { isInsideDir, isSafeItemPath, joinItem, normalizeSourcePath, refuseSymlinkTraversal } from './paths';
+import { withReachablePath } from './longPath';
+import { isInsideDir, isSafeItemPath, joinItem, normalizeSourcePath } from './paths';
 import { RESTORE_ITEM_KINDS, RESTORE_PLAN_VERSION, RestoreChanges, RestoreCounts, RestoreItem, RestoreItemKind, RestorePlan } from './types';
 import { RESTORE_TEMP_EXCLUDE } from './temp';
+import { absentTarget, checkLinksBelowTarget, linkToReplace, restoreWorkspace } from './workspaceLinks';
 
 export interface PlanRestoreOptions {
   /** Snapshot name, or `latest`. */
@@ -28,6 +30,11 @@ export interface PlanRestoreOptions {
   excludes?: string[];
   /** Limit the plan to these item paths (relative to the target folder), e.g. what an earlier restore changed. */
   only?: string[];
+  /**
+   * The workspace folder holding the target (e.g. the safety snapshot's source): every path component from there down
+   * is checked for symlinks. Default: the folder the snapshot was taken of (its notes), else the folder the target mirrors.
+   */
+  workspace?: string;
   signal?: AbortSignal;
 }
 
@@ -39,13 +46,62 @@ export interface PlanRestoreOptions {
  * nanosecond, as the snapshot keeps them. -H -S: hard links among the restored items and sparse files come back as
  * they were snapshotted.
  */
-export function restoreRsyncArgs(root: BackupRoot, plan: Pick<RestorePlan, 'snapshot' | 'relativePath' | 'sourceType' | 'target' | 'delete' | 'excludes'>, extra: string[]): string[] {
+export function restoreRsyncArgs(
+  root: BackupRoot,
+  plan: Pick<RestorePlan, 'snapshot' | 'relativePath' | 'sourceType' | 'target' | 'delete' | 'excludes'>,
+  extra: string[],
+  options: { fileIntoMissingFolder?: boolean } = {},
+): string[] {
   const source = root.rsync.arg(plan.relativePath === '.' ? root.hostPath(plan.snapshot) : root.hostPath(plan.snapshot, plan.relativePath), 'source');
   // What the snapshots exclude is left alone: rsync neither overwrites nor (with --delete, without --delete-excluded) deletes it.
   const protect = plan.sourceType === 'folder' ? protectPatterns(plan.excludes, plan.relativePath).map((p) => `--exclude=${p}`) : [];
   const args = ['-a', '-H', '-S', '--checksum', '--modify-window=-1', ...root.rsync.transportArgs(), ...extra, ...protect, '--itemize-changes', `--out-format=${ITEMIZE_OUT_FORMAT}`];
   if (plan.delete && plan.sourceType === 'folder' && extra.includes('--dry-run')) args.push('--delete');
-  return plan.sourceType === 'folder' ? [...args, '--', `${source}/`, `${plan.target}/`] : [...args, '--', source, plan.target];
+  if (plan.sourceType === 'folder') return [...args, '--', `${source}/`, `${plan.target}/`];
+  const list = singleFileList(root, plan);
+  if (list) {
+    const from = root.rsync.arg(list.sourceRel === '.' ? root.hostPath(plan.snapshot) : root.hostPath(plan.snapshot, list.sourceRel), 'source');
+    return [...args, '--files-from=-', '--from0', '--no-implied-dirs', '--', `${from}/`, `${list.targetBase}/`];
+  }
+  // A dry run into a folder that is not there (see workspaceLinks.absentTarget): rsync makes it up, as a file's parent it would refuse.
+  return [...args, '--', source, options.fileIntoMissingFolder ? `${path.dirname(plan.target)}/` : plan.target];
+}
+
+/** Below this many bytes a path can be an argument (PATH_MAX is 4,096, and rsync adds to it). */
+const ARG_PATH_LIMIT = 3800;
+
+/**
+ * A single file whose path cannot be an argument of rsync (bytes that are not UTF-8: Node passes arguments as UTF-8
+ * text; or a path near PATH_MAX) goes as a file list instead (--files-from, the name's exact bytes): from the deepest
+ * folder of the snapshot whose path can be given, into the target's folder as many levels up (the trailing components
+ * that the snapshot path and the target share), with --no-implied-dirs (the folders on the way stay the target's own).
+ * Undefined when plain arguments do; BAD_INPUT when the target's name differs where it matters (a copy under a new name).
+ */
+export function singleFileList(root: BackupRoot, plan: Pick<RestorePlan, 'snapshot' | 'relativePath' | 'sourceType' | 'target'>): { sourceRel: string; targetBase: string; list: string } | undefined {
+  if (plan.sourceType !== 'file' || plan.relativePath === '.') return undefined;
+  const plain = (p: string) => !hasEscapedBytes(p) && Buffer.byteLength(p) < ARG_PATH_LIMIT;
+  if (plain(root.hostPath(plan.snapshot, plan.relativePath)) && plain(plan.target)) return undefined;
+  const rel = plan.relativePath.split('/');
+  const target = plan.target.split(path.sep);
+  for (let k = 1; k <= rel.length && k < target.length && rel[rel.length - k] === target[target.length - k]; k++) {
+    const sourceRel = rel.slice(0, rel.length - k).join('/') || '.';
+    const targetBase = target.slice(0, target.length - k).join(path.sep) || path.sep;
+    if (plain(sourceRel === '.' ? root.hostPath(plan.snapshot) : root.hostPath(plan.snapshot, sourceRel)) && plain(targetBase))
+      return { sourceRel, targetBase, list: rel.slice(rel.length - k).join('/') };
+  }
+  throw new SnapshotError(
+    'BAD_INPUT',
+    `${showBytes(plan.relativePath)} cannot be restored as ${showBytes(plan.target)}: a name that is not valid UTF-8, or a path this long, can only be restored under its own name. ` +
+      `Restore it under its own name (into ${showBytes(path.dirname(plan.target))} or a copy of its folder), then rename it. Nothing was changed.`,
+  );
+}
+
+/** rsync's stdin for a single-file restore that goes as a file list (see singleFileList); undefined otherwise. */
+export function singleFileInput(root: BackupRoot, plan: Pick<RestorePlan, 'snapshot' | 'relativePath' | 'sourceType' | 'target'>): Buffer | undefined {
+  const list = singleFileList(root, plan);
+  if (!list) return undefined;
+  // --files-from skips lines starting with '#' or ';' as comments, even with --from0.
+  return Buffer.concat([nameBytes(/^[#;]/.test(list.list) ? `./${list.list}` : list.list), Buffer.alloc(1)]);
 }
 
 /**
@@ -78,11 +134,17 @@ export async function planRestore(root: BackupRoot, options: PlanRestoreOptions)
   const rsync = await root.rsync.program();
   const del = Boolean(options.delete) && sourceType === 'folder';
 
-  const recorded = (await root.notes.read(snapshot.name))?.excludes ?? [];
+  const notes = await root.notes.read(snapshot.name);
+  const recorded = notes?.excludes ?? [];
   const excludes = [...new Set([...recorded, ...(options.excludes ?? [])])];
+  // Never through a symlink: every component from the workspace down is checked; a link the snapshot has a folder for is replaced.
+  const workspace = await restoreWorkspace([options.workspace, notes?.source], relativePath, target, sourceType);
+  const replace = await linkToReplace(root, snapshot.name, workspace, targetDir, options.signal);
   const base = { snapshot: snapshot.name, relativePath, sourceType, target, delete: del, excludes };
-  const args = restoreRsyncArgs(root, base, ['--dry-run', RESTORE_TEMP_EXCLUDE, ...(await root.restore.protectRoot(targetDir, sourceType))]);
-  const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV });
+  singleFileList(root, base); // refuses a name it cannot pass to rsync before anything runs
+  const dryRun = replace ? { ...base, target: absentTarget(replace.link, target) } : base;
+  const args = restoreRsyncArgs(root, dryRun, ['--dry-run', RESTORE_TEMP_EXCLUDE, ...(await root.restore.protectRoot(targetDir, sourceType))], { fileIntoMissingFolder: Boolean(replace) });
+  const run = await root.rsync.run(args, { signal: options.signal, env: ITEMIZE_ENV, input: singleFileInput(root, dryRun) });
   if (run.cancelled) throw new SnapshotError('CANCELLED', 'Restore preview cancelled: nothing was changed.');
   if (run.exitCode !== 0 && run.exitCode !== 23 && run.exitCode !== 24) {
     const failure = root.rsync.failure(run, 'Restore preview failed');
@@ -90,13 +152,27 @@ export async function planRestore(root: BackupRoot, options: PlanRestoreOptions)
   }
 
   const { parsed, warnings } = readDryRun(run);
+  if (replace) warnings.unshift(replace.warning);
   if (options.only) parsed.items = onlyItems(parsed.items, options.only, sourceType === 'file' ? path.basename(target) : undefined);
   // Symlink targets, read from the snapshot (never followed): one call for all of them.
   const links = parsed.items.filter((l) => l.type === 'symlink' && !l.deleting).map((l) => (sourceType === 'file' ? path.basename(target) : l.name));
   const info = await root.restore.items(base, links, options.signal);
   const targets = new Map(links.map((p, i) => [sourceType === 'file' ? sourcePath : joinItem(sourcePath, p), info[i]?.linkTarget]));
   const plan = await finishPlan(
-    { root: root.spec, snapshot: snapshot.name, relativePath, sourcePath, sourceType, target, targetDir, delete: del, excludes, commandLine: formatCommandLine([rsync, ...args]) },
+    {
+      root: root.spec,
+      snapshot: snapshot.name,
+      relativePath,
+      sourcePath,
+      sourceType,
+      target,
+      targetDir,
+      delete: del,
+      excludes,
+      commandLine: formatCommandLine([rsync, ...args]),
+      workspace,
+      ...(replace ? { replacesLink: replace.link } : {}),
+    },
     parsed,
     warnings,
     async (s) => targets.get(s),
@@ -132,15 +208,16 @@ export function readDryRun(run: { stdout: string; stderr: string }): { parsed: I
  * checked to stay inside the target and not to pass through a symlink there, and the target's fingerprint.
  */
 export async function finishPlan(
-  fields: Pick<RestorePlan, 'root' | 'snapshot' | 'relativePath' | 'sourcePath' | 'sourceType' | 'target' | 'targetDir' | 'delete' | 'excludes' | 'commandLine'>,
+  fields: Pick<RestorePlan, 'root' | 'snapshot' | 'relativePath' | 'sourcePath' | 'sourceType' | 'target' | 'targetDir' | 'delete' | 'excludes' | 'commandLine' | 'workspace' | 'replacesLink'>,
   parsed: ItemizeOutput,
   warnings: string[],
   readLink: (sourceItem: string) => Promise<string | undefined>,
 ): Promise<RestorePlan> {
-  const { items, dirTimeUpdates } = await toItems(parsed.items, fields.sourceType, fields.sourcePath, fields.target, readLink);
+  // Below a link that the restore replaces nothing of the target is looked at: it all comes new from the snapshot.
+  const { items, dirTimeUpdates } = await toItems(parsed.items, fields.sourceType, fields.sourcePath, fields.target, readLink, Boolean(fields.replacesLink));
   const bad = items.filter((i) => !isSafeItemPath(i.path));
   if (bad.length) throw new SnapshotError('BAD_INPUT', `rsync reported paths outside the target (${bad.map((i) => i.path).join(', ')}): refusing to restore.`);
-  await refuseSymlinkTraversal(fields.targetDir, [...items.map((i) => i.path), ...dirTimeUpdates]);
+  if (!fields.replacesLink) warnings.unshift(...(await checkLinksBelowTarget(fields.targetDir, fields.workspace ?? fields.targetDir, items, dirTimeUpdates)));
   return {
     version: RESTORE_PLAN_VERSION,
     id: randomUUID(),
@@ -150,10 +227,7 @@ export async function finishPlan(
     counts: countItems(items),
     dirTimeUpdates,
     warnings,
-    targetFingerprint: await targetFingerprint(
-      fields.targetDir,
-      items.map((i) => i.path),
-    ),
+    targetFingerprint: await restoreFingerprint({ targetDir: fields.targetDir, items, replacesLink: fields.replacesLink }),
   };
 }
 
@@ -164,6 +238,8 @@ export async function toItems(
   sourcePath: string,
   target: string,
   readLink: (sourceItem: string) => Promise<string | undefined>,
+  /** The target is not looked at (a link on the way is replaced first): nothing there is replaced. */
+  targetAbsent = false,
 ): Promise<{ items: RestoreItem[]; dirTimeUpdates: string[] }> {
   const items: RestoreItem[] = [];
   const dirTimeUpdates: string[] = [];
@@ -195,7 +271,8 @@ export async function toItems(
     if (
       line.isNew &&
       !line.deleting &&
-      (await fs.lstat(fsPath(joinItem(targetDir, itemPath))).then(
+      !targetAbsent &&
+      (await withReachablePath(fsPath(joinItem(targetDir, itemPath)), (p) => fs.lstat(p)).then(
         () => true,
         () => false,
       ))
@@ -226,7 +303,7 @@ export function formatCounts(counts: RestoreCounts): string {
 
 /** A backup root inside the target folder is never part of a restore (with --delete it would be listed for deletion). */
 export async function checkTarget(target: string, sourceType: 'folder' | 'file'): Promise<void> {
-  const stat = await fs.stat(target).catch((err) => {
+  const stat = await withReachablePath(fsPath(target), (p) => fs.stat(p)).catch((err) => {
     if (errnoCode(err) === 'ENOENT') return undefined;
     // rsync cannot write there either ("cannot stat destination"): say what to do.
     if (errnoCode(err) === 'ELOOP')
@@ -237,7 +314,7 @@ export async function checkTarget(target: string, sourceType: 'folder' | 'file')
   if (sourceType === 'file' && stat?.isDirectory())
     throw new SnapshotError('BAD_INPUT', `The target ${target} is a folder, but a single file is being restored: give the file's full target path (e.g. ${path.join(target, 'name')}).`);
   const parent = path.dirname(target);
-  const parentStat = await fs.stat(parent).catch(() => undefined);
+  const parentStat = await withReachablePath(fsPath(parent), (p) => fs.stat(p)).catch(() => undefined);
   if (!parentStat?.isDirectory()) throw new SnapshotError('BAD_INPUT', `The folder ${parent} does not exist: create it first (mkdir -p '${parent}'), then restore into it.`);
 }
 
@@ -266,6 +343,16 @@ export function validateRestorePlan(value: unknown, root: BackupRoot): RestorePl
   if (!Array.isArray(p.items)) fail('items');
   if (!Array.isArray(p.dirTimeUpdates) || !p.dirTimeUpdates.every(isSafeItemPath)) fail('dirTimeUpdates');
   if (!Array.isArray(p.warnings)) fail('warnings');
+  if (p.workspace !== undefined && (typeof p.workspace !== 'string' || !path.isAbsolute(p.workspace) || path.resolve(p.workspace) !== p.workspace)) fail('workspace');
+  if (p.replacesLink !== undefined) {
+    const link = p.replacesLink as Record<string, unknown>;
+    if (typeof link !== 'object' || link === null || typeof link.path !== 'string' || typeof link.linkTarget !== 'string') fail('replacesLink');
+    const at = link.path as string;
+    // Only the target folder or a folder above it, strictly below the workspace, is ever removed (a link, by unlink).
+    const onTheWay = at === p.targetDir || (p.targetDir as string).startsWith(at + path.sep);
+    const belowWorkspace = typeof p.workspace === 'string' && at !== p.workspace && at.startsWith(p.workspace.endsWith(path.sep) ? p.workspace : p.workspace + path.sep);
+    if (!path.isAbsolute(at) || path.resolve(at) !== at || !onTheWay || !belowWorkspace) fail('replacesLink is not on the way from the workspace to the target');
+  }
   const seen = new Set<string>();
   for (const item of p.items as unknown[]) {
     const i = item as Record<string, unknown>;

@@ -73,6 +73,24 @@ export interface RestorePlan {
   warnings: string[];
   /** Digest of the target at every item path (see targetFingerprint); checked again before applying. */
   targetFingerprint: string;
+  /**
+   * The folder whose path components down to the target were checked with lstat (the workspace: the folder the
+   * snapshot was taken of, or the one the caller names; see workspaceLinks.ts). Absent in plans from older versions.
+   */
+  workspace?: string;
+  /**
+   * A symlink on the way to the target (or the target folder itself), where the snapshot has a folder: applying
+   * removes the link itself (never what it points at) and restores into a real folder in its place. Never written through.
+   */
+  replacesLink?: ReplacedLink;
+}
+
+/** A symlink in the workspace that a restore replaces with the folder from the snapshot. */
+export interface ReplacedLink {
+  /** Absolute path of the link: the target folder or a folder above it, below the plan's workspace. */
+  path: string;
+  /** What it pointed at when the plan was made (readlink). */
+  linkTarget: string;
 }
 
 /** What a snapshot holds at a path, as verification and symlink targets need it (local lstat, or a stat on the host). */

@@ -1,9 +1,9 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupRoot } from '../root/backupRoot';
 import { isSnapshotError, SnapshotError } from '../util/errors';
 import { planRestore } from './plan';
 import type { RestorePlan } from './types';
+import { workspacePrefix } from './workspaceLinks';
 
 /** What undoing a restore needs: the safety snapshot taken before it, and exactly what the restore changed. */
 export interface UndoRestore {
@@ -27,11 +27,12 @@ export interface UndoRestore {
 export async function planUndoRestore(root: BackupRoot, undo: UndoRestore, options: { signal?: AbortSignal; excludes?: string[] } = {}): Promise<RestorePlan> {
   const { signal } = options;
   if (root.spec !== undo.root) throw new SnapshotError('BAD_INPUT', `The safety snapshot is in ${undo.root}, not ${root.spec}: undo from the restore's own root.`);
-  const source = await fs.realpath(undo.source);
-  const targetDir = await fs.realpath(undo.targetDir).catch(() => path.resolve(undo.targetDir));
+  // The restore's folder as it is spelled below the workspace: never resolved through a link there (a folder that is
+  // a link now is replaced by the safety snapshot's folder, never written through; see workspaceLinks.ts).
+  const targetDir = path.resolve(undo.targetDir);
+  const source = await workspacePrefix(targetDir, undo.source);
+  if (!source) throw new SnapshotError('BAD_INPUT', `${undo.targetDir} is not inside ${undo.source}, the folder of safety snapshot ${undo.snapshot}: nothing to undo from it.`);
   let rel = path.relative(source, targetDir);
-  if (rel.startsWith('..') || path.isAbsolute(rel))
-    throw new SnapshotError('BAD_INPUT', `${undo.targetDir} is not inside ${undo.source}, the folder of safety snapshot ${undo.snapshot}: nothing to undo from it.`);
   rel = rel.split(path.sep).join('/') || '.';
   // The nearest folder at or above the restore's folder that the safety snapshot holds.
   for (;;) {
@@ -45,5 +46,5 @@ export async function planUndoRestore(root: BackupRoot, undo: UndoRestore, optio
   const base = rel === '.' ? source : path.join(source, ...rel.split('/'));
   const prefix = path.relative(base, targetDir).split(path.sep).join('/');
   const only = undo.paths.map((p) => (p === '.' ? prefix || '.' : prefix ? `${prefix}/${p}` : p));
-  return planRestore(root, { snapshot: undo.snapshot, path: rel, target: base, delete: true, only, excludes: options.excludes, signal });
+  return planRestore(root, { snapshot: undo.snapshot, path: rel, target: base, delete: true, only, excludes: options.excludes, workspace: source, signal });
 }

@@ -135,7 +135,8 @@ describe('applyRestore', () => {
     const outside = tmp.make('outside');
     fs.renameSync(path.join(ws, 'dir'), path.join(base, 'dir-moved'));
     fs.symlinkSync(outside, path.join(ws, 'dir'));
-    await assert.rejects(applyRestore(plan), (e: unknown) => isSnapshotError(e, 'BAD_INPUT') && /symlink/.test(e.message));
+    // Changed since the preview (which saw a folder): the new preview would say the link gets replaced.
+    await assert.rejects(applyRestore(plan), (e: unknown) => isSnapshotError(e, 'CHANGED_SINCE_PREVIEW') && /dir is now a link/.test(e.message));
     assert.deepEqual(fs.readdirSync(outside), []);
   });
 

@@ -134,14 +134,14 @@ describe('planRestore', () => {
     await assert.rejects(planRestore({ root, snapshot, path: '.', target: path.join(root, 'inside') }), code('BAD_INPUT'));
   });
 
-  it('refuses a plan that would write through a symlinked folder in the target', async () => {
+  it('never plans to write through a symlinked folder in the target: the link is replaced by the snapshot folder, and the plan says so', async () => {
     const { ws, root, snapshot } = await restoreFixture(tmp.make('rp'));
     const outside = tmp.make('outside');
     fs.symlinkSync(outside, path.join(ws, 'dir'));
-    await assert.rejects(
-      planRestore({ root, snapshot, path: '.', target: ws }),
-      (e: unknown) => isSnapshotError(e, 'BAD_INPUT') && /symlink/.test(e.message) && e.details.some((d) => d.includes(outside)),
-    );
+    const plan = await planRestore({ root, snapshot, path: '.', target: ws });
+    assert.ok(plan.warnings.includes(`dir is now a link to ${outside}; restoring replaces the link with the folder from the snapshot`), JSON.stringify(plan.warnings));
+    const dir = plan.items.find((i) => i.path === 'dir');
+    assert.deepEqual([dir?.kind, dir?.isDir, dir?.changes.type], ['overwrite', true, true]);
     assert.deepEqual(fs.readdirSync(outside), []);
   });
 

@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { joinItem } from '../../restore/paths';
 import { localItemInfo } from '../../restore/itemInfo';
+import { lstatLong } from '../../restore/longPath';
+import { fsPath } from '../../util/nameBytes';
 import { mapLimit } from '../../util/concurrency';
 import { errnoCode, SnapshotError } from '../../util/errors';
 import type { RestoreAccess } from '../backupRoot';
@@ -35,17 +37,22 @@ async function protectRoot(root: string, targetDir: string, sourceType: 'folder'
 async function checkSource(snapshotPath: string, sourcePath: string, relativePath: string, name: string): Promise<'folder' | 'file'> {
   let stat;
   try {
-    stat = await fs.lstat(sourcePath);
+    // Names that are not UTF-8 by their bytes (fsPath), paths beyond PATH_MAX step by step (lstatLong).
+    stat = await lstatLong(fsPath(sourcePath));
   } catch (err) {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR')
       throw new SnapshotError('NOT_FOUND', `${relativePath} is not in snapshot ${name}: pick another snapshot or check the path (relative to the snapshotted folder).`);
     throw err;
   }
-  // The path must not lead through a symlink stored in the snapshot (that would read from outside it).
+  // The path must not lead through a symlink stored in the snapshot (that would read from outside it): every folder
+  // on the way is a real folder (lstat).
   if (relativePath !== '.') {
-    const [realParent, realSnapshot] = await Promise.all([fs.realpath(path.dirname(sourcePath)), fs.realpath(snapshotPath)]);
-    if (realParent !== path.join(realSnapshot, path.dirname(relativePath)))
-      throw new SnapshotError('BAD_INPUT', `${relativePath} leads through a symlink inside snapshot ${name}: give the path of the link itself or of a real folder.`);
+    let dir = snapshotPath;
+    for (const segment of relativePath.split('/').slice(0, -1)) {
+      dir = path.join(dir, segment);
+      if (!(await lstatLong(fsPath(dir))).isDirectory())
+        throw new SnapshotError('BAD_INPUT', `${relativePath} leads through a symlink inside snapshot ${name}: give the path of the link itself or of a real folder.`);
+    }
   }
   return stat.isDirectory() ? 'folder' : 'file';
 }

@@ -12,10 +12,13 @@ import type { SshTransport } from './transport';
 const posix = path.posix;
 
 /**
- * "$1" = snapshot folder, "$2" = relative path ('.' for all). Exit 3 when missing, 7 when the path leads through a
+ * "$1" = snapshot folder, "$2" = relative path ('.' for all), every byte written as printf's \ooo (so a name that is
+ * not UTF-8 arrives byte for byte; the trailing x keeps a final newline). Exit 3 when missing, 7 when the path leads through a
  * symlink inside the snapshot (its parent's real path is not the snapshot's real path + parent); else prints d or f.
  */
 const SOURCE_SCRIPT = `
+rel=$(printf "$2x") && rel=\${rel%x}
+set -- "$1" "$rel"
 cd "$1" 2>/dev/null || exit ${REMOTE_EXIT.missing}
 base=$(pwd -P)
 [ -e "$2" ] || [ -L "$2" ] || exit ${REMOTE_EXIT.missing}
@@ -74,7 +77,8 @@ async function statRemoteItems(location: RemoteRootLocation, transport: SshTrans
 export function sshRestore({ location, transport }: Ssh): RestoreAccess {
   return {
     async source(snapshot, rel, signal) {
-      const check = await transport.execScript(SOURCE_SCRIPT, [remotePath(location, checkSnapshotName(snapshot)), rel], { signal });
+      const escaped = [...nameBytes(rel)].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+      const check = await transport.execScript(SOURCE_SCRIPT, [remotePath(location, checkSnapshotName(snapshot)), escaped], { signal });
       if (check.exitCode === REMOTE_EXIT.missing)
         throw new SnapshotError('NOT_FOUND', `${rel} is not in snapshot ${snapshot} of ${location.spec}: pick another snapshot or check the path (relative to the snapshotted folder).`);
       if (check.exitCode === REMOTE_EXIT.outside)
