@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { SECTION } from './settings';
+import { describePolicy } from '../core/prune/policy';
+import { readRetention, SECTION } from './settings';
 
 /** What "Keep history automatically?" switches on when no setting says otherwise. */
 export const DEFAULT_HISTORY = { minutes: 10, idleSeconds: 30 } as const;
@@ -47,19 +48,20 @@ export async function askKeepHistory(folder: vscode.WorkspaceFolder, state: vsco
   const yes = 'Yes';
   const answer = hooks.keepHistory
     ? hooks.keepHistory()
-    : await vscode.window
-        .showInformationMessage(
-          `Keep history automatically? A snapshot every ${DEFAULT_HISTORY.minutes} minutes and after saves go idle (${DEFAULT_HISTORY.idleSeconds} s), only when something changed. (Settings: Auto Snapshot Minutes, Snapshot After Save Idle Seconds.)`,
-          yes,
-          'No',
-        )
-        .then((choice) => (choice === undefined ? undefined : choice === yes));
+    : await vscode.window.showInformationMessage(keepHistoryQuestion(folder), yes, 'No').then((choice) => (choice === undefined ? undefined : choice === yes));
   if (answer === undefined) return false;
   await state.update(CHOICE_KEY, answer);
   return answer;
 }
 
 let asked = false;
+
+/** The question, with what the history keeps (the folder's thinning setting) in the same words as the settings. */
+export function keepHistoryQuestion(folder: vscode.WorkspaceFolder): string {
+  const { thinning } = readRetention(folder);
+  const keeps = thinning ? `; it ${describePolicy({ strategy: thinning })}` : '; every snapshot is kept';
+  return `Keep history automatically? A snapshot every ${DEFAULT_HISTORY.minutes} minutes and after saves go idle (${DEFAULT_HISTORY.idleSeconds} s), only when something changed${keeps}. (Settings: Auto Snapshot Minutes, Snapshot After Save Idle Seconds, Thin Automatic History.)`;
+}
 
 /** The schedule settings where someone set them (user, workspace or folder); undefined where only the default speaks. */
 function scheduleSettings(folder: vscode.WorkspaceFolder): { minutes?: number; idleSeconds?: number } {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { toAbortSignal } from './cancellation';
 import { SnapshotError } from '../core/util/errors';
 import { applyPrune, planPrune } from '../core/prune/prune';
+import { planThinning } from '../core/prune/thinning';
 import type { PrunePlan, PruneResult } from '../core/prune/types';
 import type { BackupRoot } from '../core/root/backupRoot';
 import { DEFAULT_STRATEGY, describePolicy as describe, PrunePolicy } from '../core/prune/policy';
@@ -127,6 +128,30 @@ export async function autoPrune(folder: vscode.WorkspaceFolder, consent: RootCon
   if (!plan.delete.length) return { skipped: 'nothing', why: `The policy ${describe(policy)}, so all ${plan.keep.length} snapshots stay.` };
   if (!allowed && !(await consent.askAutoPrune(root, plan, describe(policy))))
     return { skipped: 'declined', why: `Automatic prune of ${root.spec} not allowed: nothing deleted. Use Prune snapshots… to delete by hand.` };
+  const result = await applyPrune(root, plan);
+  return { deleted: result.deleted };
+}
+
+/**
+ * After an automatic snapshot: thin automatic history by rsyncSnapshots.retention.thinAutomaticHistory (default
+ * "1d:1h 7d:1d 90d:1w"), keeping what the user pinned or labelled, safety snapshots, and the editor's own labels for a
+ * week (planThinning). Never in Restricted Mode, and only on a root that holds nothing but this folder's snapshots: a
+ * root someone else filled is only ever pruned by hand, after the user saw the plan. Under the root's lock
+ * (applyPrune). Undefined when thinning is off.
+ */
+export async function thinHistory(folder: vscode.WorkspaceFolder, consent: RootConsent): Promise<AutoPruneOutcome | undefined> {
+  if (!vscode.workspace.isTrusted) return { skipped: 'restricted', why: 'Restricted Mode: nothing is deleted automatically.' };
+  const { thinning } = readRetention(folder);
+  if (!thinning) return undefined;
+  const root = folderRoot(folder);
+  const ownership = await rootOwnership(root, folder.uri.fsPath);
+  if (!isOwnRoot(ownership)) {
+    const why = `Automatic history is not thinned: ${root.spec} also holds ${describeForeign(ownership)}. Use Prune snapshots… to review a plan and delete by hand.`;
+    consent.warnOnce(`foreign\0${root.spec}`, why);
+    return { skipped: 'foreign-root', why };
+  }
+  const plan = await planThinning(root, thinning);
+  if (!plan.delete.length) return { skipped: 'nothing', why: `Thinning ${describe({ strategy: thinning })}: all ${plan.keep.length} snapshots stay.` };
   const result = await applyPrune(root, plan);
   return { deleted: result.deleted };
 }

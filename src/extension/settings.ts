@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { PrunePolicy } from '../core/prune/policy';
+import { DEFAULT_STRATEGY, type PrunePolicy } from '../core/prune/policy';
 import type { BackupRoot } from '../core/root/backupRoot';
 import { closeRoots, openRoot } from '../core/root/open';
 import { Logger, silentLogger } from '../core/util/logger';
@@ -47,6 +47,7 @@ export const RESTRICTED_SETTINGS = [
   'retention.olderThan',
   'retention.strategy',
   'retention.applyAfterSnapshot',
+  'retention.thinAutomaticHistory',
 ] as const;
 type RestrictedSetting = (typeof RESTRICTED_SETTINGS)[number];
 
@@ -135,6 +136,8 @@ export interface RetentionSettings {
   policy?: PrunePolicy;
   /** Prune after each snapshot without asking (never in Restricted Mode). */
   applyAfterSnapshot: boolean;
+  /** The strategy that thins automatic history after each automatic snapshot; undefined: keep every one. */
+  thinning?: string;
 }
 
 export function readRetention(folder: vscode.WorkspaceFolder): RetentionSettings {
@@ -147,5 +150,6 @@ export function readRetention(folder: vscode.WorkspaceFolder): RetentionSettings
   return {
     policy: policy.keepLast || policy.olderThan || policy.strategy ? policy : undefined,
     applyAfterSnapshot: vscode.workspace.isTrusted && restricted(config, 'retention.applyAfterSnapshot', false),
+    thinning: restricted(config, 'retention.thinAutomaticHistory', DEFAULT_STRATEGY).trim() || undefined,
   };
 }

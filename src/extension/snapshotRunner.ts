@@ -8,7 +8,7 @@ import { checkLinking } from '../core/snapshot/linkCheck';
 import { LinkDiagnosis } from '../core/snapshot/linkDiagnostics';
 import { takeSnapshot } from '../core/snapshot/snapshot';
 import type { SnapshotResult } from '../core/snapshot/types';
-import { autoPrune, AutoPruneOutcome } from './pruneCommand';
+import { autoPrune, AutoPruneOutcome, thinHistory } from './pruneCommand';
 import type { ChangeTracker } from './changeTracker';
 import { RootConsent } from './rootConsent';
 import { folderRoot, readSettings } from './settings';
@@ -106,10 +106,12 @@ export class SnapshotRunner implements vscode.Disposable {
         result.warnings.push(linking.message);
         this.logger.warn(linking.message);
       }
-      // Retention after each snapshot, when configured; a failure here never fails the snapshot.
-      const pruned = await autoPrune(folder, this.consent).catch((err) => this.logger.warn(`automatic prune failed: ${err.message}`));
+      // Retention after each snapshot, when configured; else automatic history thins itself. A failure here never fails the snapshot.
+      const pruned = await autoPrune(folder, this.consent)
+        .then(async (configured) => configured ?? (options.automatic ? await thinHistory(folder, this.consent) : undefined))
+        .catch((err) => this.logger.warn(`automatic prune failed: ${err.message}`));
       if (pruned) result.autoPrune = pruned;
-      if (pruned?.deleted?.length) this.logger.info(`automatic prune deleted ${pruned.deleted.join(', ')}`);
+      if (pruned?.deleted?.length) this.logger.info(`automatic prune deleted ${pruned.deleted.length} snapshot(s): ${pruned.deleted.slice(0, 5).join(', ')}${pruned.deleted.length > 5 ? ', …' : ''}`);
       else if (pruned?.skipped && pruned.skipped !== 'nothing') this.logger.info(pruned.why);
       return result;
     } catch (err) {
