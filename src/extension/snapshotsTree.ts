@@ -10,9 +10,13 @@ import { changes } from '../core/changes/changes';
 import { ChangeKind, toSnapshotUri } from './snapshotUri';
 import { relativeAge, shortDateTime } from './timeFormat';
 import { diffTitle, snapshotFileTitle } from './titles';
+import type { SnapshotMeta } from '../core/root/notes';
+import { GROUP_AFTER, groupOf, groupSnapshots, SnapshotGroup } from './snapshotGroups';
 
 export type SnapshotsNode =
   | { kind: 'folder'; folder: vscode.WorkspaceFolder }
+  /** A time group (Today, Yesterday, …, a month, a year) of a root with more than GROUP_AFTER snapshots. */
+  | { kind: 'group'; folder: vscode.WorkspaceFolder; root: string; group: SnapshotGroup; newest: boolean }
   | { kind: 'snapshot'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot }
   | { kind: 'entry'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot; path: string; isDir: boolean; isLink: boolean }
   | { kind: 'changes'; folder: vscode.WorkspaceFolder; root: string; snapshot: Snapshot; previous: Snapshot }
@@ -25,6 +29,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
   private readonly changeEmitter = new vscode.EventEmitter<SnapshotsNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly listings = new Map<string, RootListing>();
+  /** Notes of a grouped root, read in one pass with its listing (groups count pins and labels; items need no read each). */
+  private readonly notes = new Map<string, Map<string, SnapshotMeta>>();
   /** Space figures from "Show space usage", shown per snapshot once measured. */
   readonly usage = new UsageFigures();
   private readonly listingEmitter = new vscode.EventEmitter<void>();
@@ -37,6 +43,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
   refresh(): void {
     this.reuseListings = false;
     this.listings.clear();
+    this.notes.clear();
     this.changeEmitter.fire(undefined);
   }
 
@@ -71,6 +78,7 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
       return folders.length ? [...notice, ...(await this.snapshotNodes(folders[0]))] : [];
     }
     if (node.kind === 'folder') return this.snapshotNodes(node.folder);
+    if (node.kind === 'group') return node.group.snapshots.map((snapshot) => ({ kind: 'snapshot', folder: node.folder, root: node.root, snapshot }));
     if (node.kind === 'changes') return this.changedNodes(node);
     if (node.kind === 'snapshot' || (node.kind === 'entry' && node.isDir)) {
       const rel = node.kind === 'entry' ? node.path : '';
@@ -124,7 +132,10 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
       const cached = this.reuseListings ? this.cachedListing(folder) : undefined;
       const listing = cached ?? (await this.listing(folder));
       if (!listing) return [];
-      return [...listing.snapshots].reverse().map((snapshot) => ({ kind: 'snapshot', folder, root: listing.root, snapshot }));
+      const newestFirst = [...listing.snapshots].reverse();
+      if (newestFirst.length <= GROUP_AFTER) return newestFirst.map((snapshot) => ({ kind: 'snapshot', folder, root: listing.root, snapshot }));
+      if (!cached || !this.notes.has(folder.uri.toString())) this.notes.set(folder.uri.toString(), (await openedRoot(listing.root).notes.readAll()).notes);
+      return groupSnapshots(newestFirst).map((group, i) => ({ kind: 'group', folder, root: listing.root, group, newest: i === 0 }));
     } catch (err) {
       return [{ kind: 'message', text: (err as Error).message, tooltip: 'Check the rsyncSnapshots.backupRoot setting.' }];
     }
@@ -148,7 +159,16 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
       case 'message':
       case 'restricted':
         return undefined;
-      case 'snapshot':
+      case 'snapshot': {
+        const listing = this.cachedListing(node.folder);
+        if (listing && listing.snapshots.length > GROUP_AFTER) {
+          const { key } = groupOf(node.snapshot.time, new Date());
+          const group = groupSnapshots([...listing.snapshots].reverse()).find((g) => g.key === key);
+          if (group) return { kind: 'group', folder: node.folder, root: node.root, group, newest: false };
+        }
+        return multiRoot ? { kind: 'folder', folder: node.folder } : undefined;
+      }
+      case 'group':
         return multiRoot ? { kind: 'folder', folder: node.folder } : undefined;
       case 'changes':
         return { kind: 'snapshot', folder: node.folder, root: node.root, snapshot: node.snapshot };
@@ -175,6 +195,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
       }
       case 'snapshot':
         return this.snapshotItem(node);
+      case 'group':
+        return this.groupItem(node);
       case 'entry': {
         const name = showBytes(node.path.slice(node.path.lastIndexOf('/') + 1));
         const uri = toSnapshotUri({ root: node.root, snapshot: node.snapshot.name, path: node.path });
@@ -244,9 +266,38 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
     }
   }
 
+  /** "Today · 14 snapshots · 1 pinned · 2 labelled · 3.1 MiB unique": the newest group open, the others on demand. */
+  private groupItem(node: Extract<SnapshotsNode, { kind: 'group' }>): vscode.TreeItem {
+    const { group } = node;
+    const item = new vscode.TreeItem(group.title, node.newest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `${node.root}\0group\0${group.key}`;
+    const notes = this.notes.get(node.folder.uri.toString());
+    const metas = group.snapshots.map((s) => notes?.get(s.name));
+    const pinned = metas.filter((m) => m?.pinned).length;
+    const labelled = metas.filter((m) => m?.label && triggerOf(m) !== 'pre-restore').length;
+    const unique = group.snapshots.map((s) => this.usage.get(node.root, s.name)?.uniqueBytes);
+    const measured = unique.every((u) => u !== undefined);
+    item.description = [
+      plural(group.snapshots.length, 'snapshot'),
+      pinned ? `${pinned} pinned` : '',
+      labelled ? `${labelled} labelled` : '',
+      measured ? `${formatBytes(unique.reduce<number>((a, b) => a + (b ?? 0), 0))} unique` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    item.iconPath = new vscode.ThemeIcon(pinned ? 'pinned' : labelled ? 'tag' : 'calendar');
+    item.contextValue = 'snapshotGroup';
+    const first = group.snapshots[group.snapshots.length - 1].time;
+    const last = group.snapshots[0].time;
+    item.tooltip = `${group.title}: ${plural(group.snapshots.length, 'snapshot')}, ${shortDateTime(first)} … ${shortDateTime(last)}`;
+    item.accessibilityInformation = { label: `${group.title}, ${item.description}`, role: 'treeitem' };
+    return item;
+  }
+
   private async snapshotItem(node: Extract<SnapshotsNode, { kind: 'snapshot' }>): Promise<vscode.TreeItem> {
     const { snapshot } = node;
-    const meta = await openedRoot(node.root).notes.read(snapshot.name);
+    const grouped = this.notes.get(node.folder.uri.toString());
+    const meta = grouped ? grouped.get(snapshot.name) : await openedRoot(node.root).notes.read(snapshot.name);
     const item = new vscode.TreeItem(shortDateTime(snapshot.time, true), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${node.root}\0${snapshot.name}`;
     const space = this.usage.get(node.root, snapshot.name);
