@@ -1,12 +1,12 @@
 // Restore preview webview: shows the rsync dry-run plan, lets the user leave items out, asks the extension to apply.
 // Built by esbuild into dist/restore.js (a browser script); type-checked with src/webview/tsconfig.json. Messages are
-// the types of src/extension/restoreProtocol.ts, shared with the extension side; every incoming one is checked.
+// the types of src/extension/restore/restoreProtocol.ts, shared with the extension side; every incoming one is checked.
 // The list is virtualized (only visible rows exist in the DOM), so 10,000 planned changes render at once.
 import type { RestoreResult } from '../core/restore/apply';
 import { leftAloneText } from '../core/restore/leftAlone';
 import { isBelow, Selection, selection } from '../core/restore/select';
 import type { RestoreItem, RestoreItemKind, RestorePlan } from '../core/restore/types';
-import type { FromWebview, ToWebview, UnsavedChoice } from '../extension/restoreProtocol';
+import type { FromWebview, ToWebview, UnsavedChoice } from '../extension/restore/restoreProtocol';
 import { snapshotDateTime } from '../extension/timeFormat';
 
 interface WebviewState {

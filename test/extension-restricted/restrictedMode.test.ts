@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RootOwnership } from '../../src/core/root/ownership';
-import type { RunResult } from '../../src/extension/snapshotRunner';
-import { answerTakeAnyway, EXTENSION_ID, sleep, waitFor, workspaceFolder } from '../extension/helpers';
+import type { RunResult } from '../../src/extension/snapshots/snapshotRunner';
+import { answerTakeAnyway, EXTENSION_ID, sleep, treeRows, waitFor, workspaceFolder } from '../extension/helpers';
 import { screenshot } from '../extension/screenshot';
 import type { RsyncSnapshotsApi } from '../../src/extension/extension';
 import { listSnapshots } from '../support/core';
@@ -100,7 +100,7 @@ describe("Restricted Mode: a cloned folder's own settings never make us write or
   it('the Snapshots view says so in one line, with an item that opens Workspace Trust (screenshot restricted-mode)', async () => {
     await vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
     assert.match(api.treeView.message ?? '', /^Restricted Mode: this folder's backup settings are ignored\./);
-    const nodes = await api.tree.getChildren();
+    const nodes = await treeRows(api);
     assert.equal(nodes[0]?.kind, 'restricted', JSON.stringify(nodes));
     const item = await api.tree.getTreeItem(nodes[0]);
     assert.equal(item.label, 'Trust this folder…');
@@ -134,7 +134,7 @@ describe("Restricted Mode: a cloned folder's own settings never make us write or
     assert.equal(values?.workspaceFolderValue ?? values?.workspaceValue, victimRoot, 'the folder setting counts now');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     const nodes = await waitFor('the view to list the victim root', async () => {
-      const children = await api.tree.getChildren();
+      const children = await treeRows(api);
       return children.length === 5 ? children : undefined;
     });
     assert.ok(

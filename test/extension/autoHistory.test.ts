@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { AutoOutcome } from '../../src/extension/autoSnapshot';
+import type { AutoOutcome } from '../../src/extension/automatic/autoSnapshot';
 import type { RsyncSnapshotsApi } from '../../src/extension/extension';
-import type { RunResult } from '../../src/extension/snapshotRunner';
+import type { RunResult } from '../../src/extension/snapshots/snapshotRunner';
 import { listSnapshots, readSnapshotFile, readSnapshotMeta } from '../support/core';
-import { EXTENSION_ID, waitFor, workspaceFolder } from './helpers';
+import { EXTENSION_ID, treeRows, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
 
 /**
@@ -151,7 +151,7 @@ describe('Automatic history (the view never opened)', function () {
       assert.equal(meta?.label, 'before the refactoring');
       assert.equal(meta?.trigger, 'manual');
       await vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
-      const node = await waitFor('the snapshot in the tree', async () => (await api.tree.getChildren()).find((n) => n.kind === 'snapshot' && n.snapshot.name === result.name));
+      const node = await waitFor('the snapshot in the tree', async () => (await treeRows(api)).find((n) => n.kind === 'snapshot' && n.snapshot.name === result.name));
       const item = await api.tree.getTreeItem(node);
       assert.match(String(item.description), /before the refactoring/);
       assert.match(api.statusBar.text, /before the refactoring/);

@@ -2,8 +2,8 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
-import { activateExtension, testBackupRoot, workspaceFolder } from './helpers';
+import type { SnapshotsNode } from '../../src/extension/snapshots/snapshotsTree';
+import { activateExtension, testBackupRoot, treeRows, workspaceFolder } from './helpers';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
 
 /** Issue 12, item 3: a file name that is not UTF-8 shows escaped in the Snapshots view, and opens. */
@@ -31,7 +31,7 @@ describe('Names that are not UTF-8 in the Snapshots view of a real VS Code', fun
     await snap();
     fs.writeFileSync(badFile(), 'bad name\n');
     const name = await snap();
-    const snapshotNode = (await api.tree.getChildren()).find((n) => n.kind === 'snapshot' && n.snapshot.name === name)!;
+    const snapshotNode = (await treeRows(api)).find((n) => n.kind === 'snapshot' && n.snapshot.name === name)!;
     const top = await api.tree.getChildren(snapshotNode);
     const folder = top.find((n) => n.kind === 'entry' && n.path === 'names-fixture');
     assert.ok(folder, JSON.stringify(top.map((n) => n.kind === 'entry' && n.path)));

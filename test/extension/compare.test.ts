@@ -2,15 +2,15 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { CompareOutcome } from '../../src/extension/compare';
-import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
-import { fromSnapshotUri } from '../../src/extension/snapshotUri';
-import type { PathPickItem } from '../../src/extension/workspaceChanges';
-import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
+import type { CompareOutcome } from '../../src/extension/history/compare';
+import type { SnapshotsNode } from '../../src/extension/snapshots/snapshotsTree';
+import { fromSnapshotUri } from '../../src/extension/history/snapshotUri';
+import type { PathPickItem } from '../../src/extension/history/workspaceChanges';
+import { activateExtension, testBackupRoot, treeRows, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
 import { shortDateTime, snapshotTime } from '../../src/extension/timeFormat';
-import { snapshotChangesTitle, workspaceChangesTitle } from '../../src/extension/workspaceChanges';
-import type { SnapshotDiffState } from '../../src/extension/snapshotDiffContext';
+import { snapshotChangesTitle, workspaceChangesTitle } from '../../src/extension/history/workspaceChanges';
+import type { SnapshotDiffState } from '../../src/extension/history/snapshotDiffContext';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
 
 const REL = 'notes/history.txt';
@@ -132,7 +132,7 @@ describe('Compare with snapshot in a real VS Code', function () {
   });
 
   it('the Snapshots view shows "Changed in this snapshot" with M for the edited file', async () => {
-    const nodes = await api.tree.getChildren();
+    const nodes = await treeRows(api);
     const third = nodes.find((n) => n.kind === 'snapshot' && n.snapshot.name === taken[2])!;
     const children = await api.tree.getChildren(third);
     const changesNode = children.find((c) => c.kind === 'changes');
@@ -147,7 +147,7 @@ describe('Compare with snapshot in a real VS Code', function () {
   });
 
   it('"Compare with workspace" lists what differs; "Find deleted files" finds a deleted file', async () => {
-    const nodes = await api.tree.getChildren();
+    const nodes = await treeRows(api);
     const first = nodes.find((n) => n.kind === 'snapshot' && n.snapshot.name === taken[0])!;
     let items: PathPickItem[] = [];
     api.hooks.pickPath = (offered) => {
@@ -202,7 +202,7 @@ describe('Compare with snapshot in a real VS Code', function () {
         items = list;
         return undefined;
       };
-      const newest = (await api.tree.getChildren()).find((n) => n.kind === 'snapshot' && n.snapshot.name === result.name)!;
+      const newest = (await treeRows(api)).find((n) => n.kind === 'snapshot' && n.snapshot.name === result.name)!;
       const listed = (await vscode.commands.executeCommand('rsyncSnapshots.compareWithWorkspace', newest)) as PathPickItem[];
       assert.deepStrictEqual(
         (listed ?? items).map((i) => [i.path, i.change]),
@@ -232,7 +232,7 @@ describe('Compare with snapshot in a real VS Code', function () {
   });
 
   it('"Open changes" on "Changed in this snapshot" and "Compare with workspace" open the multi-diff editor', async () => {
-    const nodes = await api.tree.getChildren();
+    const nodes = await treeRows(api);
     const third = nodes.find((n) => n.kind === 'snapshot' && n.snapshot.name === taken[2])!;
     const changesNode = (await api.tree.getChildren(third)).find((c) => c.kind === 'changes')!;
     const count = await vscode.commands.executeCommand('rsyncSnapshots.openChanges', changesNode);
@@ -266,7 +266,7 @@ describe('Compare with snapshot in a real VS Code', function () {
   });
 
   it('a snapshot file opened from the view says which snapshot it is from', async () => {
-    const nodes = await api.tree.getChildren();
+    const nodes = await treeRows(api);
     const snap = nodes.find((n) => n.kind === 'snapshot' && n.snapshot.name === taken[2])!;
     const notes = (await api.tree.getChildren(snap)).find((c) => c.kind === 'entry' && c.path === 'notes')!;
     const entry = (await api.tree.getChildren(notes)).find((c) => c.kind === 'entry' && c.path === REL)!;

@@ -4,8 +4,8 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
 import type { SelectionHistory } from '../../src/core/versions/selectionHistory';
-import type { HistoryNode } from '../../src/extension/fileHistoryView';
-import { fromSnapshotUri, toSnapshotUri } from '../../src/extension/snapshotUri';
+import type { HistoryNode } from '../../src/extension/history/fileHistoryView';
+import { fromSnapshotUri, toSnapshotUri } from '../../src/extension/history/snapshotUri';
 import { activateExtension, sleep, testBackupRoot, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
 

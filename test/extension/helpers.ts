@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RsyncSnapshotsApi } from '../../src/extension/extension';
+import type { SnapshotsNode } from '../../src/extension/snapshots/snapshotsTree';
 
 export const EXTENSION_ID = 'rsync-snapshots.rsync-snapshots';
 
@@ -49,4 +50,14 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/**
+ * The Snapshots view's top rows with its time groups opened: what a test looking for a snapshot reads, whether the
+ * root holds few snapshots (a flat list) or more than GROUP_AFTER (grouped by time).
+ */
+export async function treeRows(api: RsyncSnapshotsApi): Promise<SnapshotsNode[]> {
+  const rows: SnapshotsNode[] = [];
+  for (const node of await api.tree.getChildren()) rows.push(...(node.kind === 'group' ? await api.tree.getChildren(node) : [node]));
+  return rows;
 }

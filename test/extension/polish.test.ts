@@ -1,11 +1,11 @@
 import assert from 'node:assert';
 import * as vscode from 'vscode';
-import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
-import { repaintWhileVisible } from '../../src/extension/snapshotsTree';
+import type { SnapshotsNode } from '../../src/extension/snapshots/snapshotsTree';
+import { repaintWhileVisible } from '../../src/extension/snapshots/snapshotsTree';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
-import { activateExtension, EXTENSION_ID, sleep, testBackupRoot, waitFor } from './helpers';
+import { activateExtension, EXTENSION_ID, sleep, testBackupRoot, treeRows, waitFor } from './helpers';
 import { screenshot } from './screenshot';
-import { diffTitle, snapshotFileTitle } from '../../src/extension/titles';
+import { diffTitle, snapshotFileTitle } from '../../src/extension/history/titles';
 
 interface ConfigurationCategory {
   title: string;
@@ -32,7 +32,7 @@ describe('What a user sees: labels, settings, ages (real VS Code)', function () 
   });
 
   it('every tree item carries an accessibility label that says what it is', async () => {
-    const snapshots = (await api.tree.getChildren()).filter((n) => n.kind === 'snapshot');
+    const snapshots = (await treeRows(api)).filter((n) => n.kind === 'snapshot');
     assert.ok(snapshots.length > 0);
     const children = await api.tree.getChildren(snapshots[0]);
     const nodes: SnapshotsNode[] = [...snapshots.slice(0, 2), ...children];
@@ -52,7 +52,7 @@ describe('What a user sees: labels, settings, ages (real VS Code)', function () 
     try {
       const nodes = await waitFor('an error line', async () => {
         api.tree.refresh();
-        const found = (await api.tree.getChildren()).filter((n) => n.kind === 'message');
+        const found = (await treeRows(api)).filter((n) => n.kind === 'message');
         return found.length ? found : undefined;
       });
       const item = await api.tree.getTreeItem(nodes[0]);
@@ -67,7 +67,7 @@ describe('What a user sees: labels, settings, ages (real VS Code)', function () 
   it('relative ages are redrawn while the view is visible, from the listing already read, and not while hidden', async () => {
     await vscode.commands.executeCommand('rsyncSnapshots.snapshots.focus');
     await waitFor('the view visible', () => api.treeView.visible || undefined);
-    await api.tree.getChildren(); // a listing to redraw from
+    await treeRows(api); // a listing to redraw from
     let redraws = 0;
     let listings = 0;
     const counting = [api.tree.onDidChangeTreeData(() => redraws++), api.tree.onDidList(() => listings++)];
@@ -80,7 +80,7 @@ describe('What a user sees: labels, settings, ages (real VS Code)', function () 
       for (let attempt = 0; attempt < 3 && reread !== 0; attempt++) {
         listings = 0;
         api.tree.repaint();
-        await api.tree.getChildren();
+        await treeRows(api);
         reread = listings;
       }
       assert.strictEqual(reread, 0, 'a redraw reuses the listing instead of reading the root');

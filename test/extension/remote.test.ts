@@ -6,11 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { closeAllSshConnections } from '../../src/core/root/ssh/transport';
-import type { CompareOutcome } from '../../src/extension/compare';
-import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
-import { fromSnapshotUri } from '../../src/extension/snapshotUri';
+import type { CompareOutcome } from '../../src/extension/history/compare';
+import type { SnapshotsNode } from '../../src/extension/snapshots/snapshotsTree';
+import { fromSnapshotUri } from '../../src/extension/history/snapshotUri';
 import { startSshd, TestSshd } from '../support/sshd';
-import { activateExtension, EXTENSION_ID, waitFor, workspaceFolder } from './helpers';
+import { activateExtension, EXTENSION_ID, treeRows, waitFor, workspaceFolder } from './helpers';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
 
 const REL = 'remote-fixture/page.txt';
@@ -73,7 +73,7 @@ describe('A remote backup root over ssh in a real VS Code', function () {
   it('the tree lists the remote snapshots and browses into them', async () => {
     api.tree.refresh();
     const nodes = await waitFor('remote snapshots in the tree', async () => {
-      const list = (await api.tree.getChildren()).filter((n): n is Extract<SnapshotsNode, { kind: 'snapshot' }> => n.kind === 'snapshot');
+      const list = (await treeRows(api)).filter((n): n is Extract<SnapshotsNode, { kind: 'snapshot' }> => n.kind === 'snapshot');
       return list.length === 2 ? list : undefined;
     });
     assert.deepStrictEqual(
@@ -111,7 +111,7 @@ describe('A remote backup root over ssh in a real VS Code', function () {
   it('"Changed in this snapshot" lists the file edited between two remote snapshots (changes() over ssh)', async () => {
     api.tree.refresh();
     const third = await waitFor('third remote snapshot in the tree', async () =>
-      (await api.tree.getChildren()).find((n): n is Extract<SnapshotsNode, { kind: 'snapshot' }> => n.kind === 'snapshot' && n.snapshot.name === taken[2]),
+      (await treeRows(api)).find((n): n is Extract<SnapshotsNode, { kind: 'snapshot' }> => n.kind === 'snapshot' && n.snapshot.name === taken[2]),
     );
     const changesNode = (await api.tree.getChildren(third)).find((c) => c.kind === 'changes');
     assert.ok(changesNode, 'a "Changed in this snapshot" node for the remote snapshot');

@@ -4,8 +4,8 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SearchReport } from '../../src/core/search/types';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
-import type { SearchNode } from '../../src/extension/searchResults';
-import { fromSnapshotUri } from '../../src/extension/snapshotUri';
+import type { SearchNode } from '../../src/extension/search/searchResults';
+import { fromSnapshotUri } from '../../src/extension/history/snapshotUri';
 import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
 

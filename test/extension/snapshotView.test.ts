@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { SnapshotsNode } from '../../src/extension/snapshotsTree';
-import { checkOwnRoot } from '../../src/extension/snapshotRunner';
-import { toSnapshotUri } from '../../src/extension/snapshotUri';
-import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
+import type { SnapshotsNode } from '../../src/extension/snapshots/snapshotsTree';
+import { checkOwnRoot } from '../../src/extension/snapshots/snapshotRunner';
+import { toSnapshotUri } from '../../src/extension/history/snapshotUri';
+import { activateExtension, testBackupRoot, treeRows, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
 import { listSnapshots } from '../support/core';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
@@ -41,7 +41,7 @@ describe('Snapshots view and "Snapshot workspace" in a real VS Code', function (
     assert.strictEqual(fs.readlinkSync(path.join(root, 'latest')), second.name);
     assert.deepStrictEqual(listing.inProgress, []);
 
-    const nodes = await api.tree.getChildren();
+    const nodes = await treeRows(api);
     const snapshots = nodes.filter((n): n is Extract<SnapshotsNode, { kind: 'snapshot' }> => n.kind === 'snapshot');
     assert.strictEqual(snapshots[0].snapshot.name, second.name, 'newest first');
     const item = await api.tree.getTreeItem(snapshots[0]);

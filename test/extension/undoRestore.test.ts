@@ -2,7 +2,7 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { RestorePanel } from '../../src/extension/restorePanel';
+import type { RestorePanel } from '../../src/extension/restore/restorePanel';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
 import { activateExtension, testBackupRoot, waitFor, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
