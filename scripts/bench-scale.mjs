@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { arg, bundledEngine, machineLine, medianOf, row, run, timed, withPeakMemory, writeManyFiles } from './lib/bench.mjs';
+import { arg, bundledEngine, machineLine, median, medianOf, row, run, timed, withPeakMemory, writeManyFiles } from './lib/bench.mjs';
 import { repoRoot } from './lib/vscode-server.mjs';
 
 const HISTORY = arg('history', 10_000);
@@ -17,6 +17,8 @@ const BIG_SNAPSHOTS = arg('big-snapshots', Number(process.env.BENCH_BIG_SNAPSHOT
 const BIG_FILES = arg('big-files', Number(process.env.BENCH_BIG_FILES || 10_000));
 const ROUNDS = arg('rounds', 5);
 const LISTING_TARGET_MS = 100;
+const LIST_PEAK_MIB = 120;
+const PRUNE_SNAPSHOTS = arg('prune-snapshots', 13_000);
 
 const core = await bundledEngine('scale');
 const cli = path.join(repoRoot, 'dist', 'cli.js');
@@ -62,11 +64,32 @@ try {
   const listMs = await medianOf(ROUNDS * 2, () => core.listSnapshots(history));
   const readdirMs = await medianOf(ROUNDS * 2, () => fs.promises.readdir(history, { withFileTypes: true }));
   row(`listing in-process (target < ${LISTING_TARGET_MS} ms) vs readdir`, listMs.toFixed(1), readdirMs.toFixed(1), (listMs / readdirMs).toFixed(1));
-  const cliList = await medianOf(ROUNDS, () => node(['list', history, '--json']));
-  const lsMs = await medianOf(ROUNDS, () => run('ls', ['-l', history]));
-  const nodeStart = await medianOf(ROUNDS, () => run(process.execPath, ['-e', '']));
-  row('list --json, whole process vs ls -l', cliList.toFixed(0), lsMs.toFixed(0), (cliList / lsMs).toFixed(1));
-  row('  (node starting and doing nothing)', nodeStart.toFixed(0), '', '');
+  // Whole processes, side by side in turn (list, ls, bare node): wall ms beyond a bare `node -e 0`, and peak RSS.
+  fs.rmSync(path.join(notesDir, 'notes-index.json'), { force: true });
+  await new Promise((resolve) => setTimeout(resolve, 2100)); // notes written in the last 2 s are not cached yet
+  const firstList = await withPeakMemory(process.execPath, [cli, 'list', history, '--json']); // builds the notes index
+  const lists = [];
+  const lss = [];
+  const bare = [];
+  for (let i = 0; i <= ROUNDS * 2; i++) {
+    const runs = [await withPeakMemory(process.execPath, [cli, 'list', history, '--json']), await withPeakMemory('ls', ['-l', history]), await withPeakMemory(process.execPath, ['-e', '0'])];
+    if (i === 0) continue; // warm-up
+    lists.push(runs[0]);
+    lss.push(runs[1]);
+    bare.push(runs[2]);
+  }
+  const med = (xs, f) => median(xs.map(f));
+  const [listWall, lsWall, bareWall] = [lists, lss, bare].map((xs) => med(xs, (x) => x.ms));
+  const beyond = listWall - bareWall;
+  const listTarget = 2 * lsWall + 50;
+  const listPeak = Math.max(...lists.map((x) => x.peakKiB)) / 1024;
+  row('', 'ours', 'plain', 'ratio');
+  row('list --json ms beyond node -e 0 vs ls -l', beyond.toFixed(0), lsWall.toFixed(0), (beyond / lsWall).toFixed(1));
+  row(`  target ≤ 2 × ls -l + 50 ms = ${listTarget.toFixed(0)} ms`, beyond <= listTarget ? 'OK' : 'MISSED', '', '');
+  row('  whole process ms (list / node -e 0)', listWall.toFixed(0), bareWall.toFixed(0), '');
+  row('  first listing (builds the notes index) ms', (firstList.ms - bareWall).toFixed(0), '', '');
+  row(`  peak RSS MiB (target ≤ ${LIST_PEAK_MIB}) vs ls -l`, listPeak.toFixed(0), (Math.max(...lss.map((x) => x.peakKiB)) / 1024).toFixed(0), listPeak <= LIST_PEAK_MIB ? 'OK' : 'MISSED');
+  row('', 'ours ms', 'plain ms', 'ratio');
   fs.rmSync(path.join(notesDir, 'usage-cache.json'), { force: true });
   const duFirst = await timed(() => node(['du', history, '--json']));
   const duCached = await medianOf(ROUNDS, () => node(['du', history, '--json']));
@@ -79,6 +102,20 @@ try {
   row(`prune plan ${HISTORY} → keep 100, in-process / whole process`, pruneMs.toFixed(0), pruneCli.toFixed(0), '');
   if (plan.delete.length !== HISTORY - 100) throw new Error(`the plan deletes ${plan.delete.length}, expected ${HISTORY - 100}`);
   console.log(`listing ${listMs < LISTING_TARGET_MS ? 'OK' : 'MISSED'} (${listMs.toFixed(1)} ms < ${LISTING_TARGET_MS} ms)`);
+  // A prune plan of PRUNE_SNAPSHOTS (the issue's 13,000): more of the same, then the CLI's dry run, whole process.
+  for (let i = HISTORY; i < PRUNE_SNAPSHOTS; i++) {
+    const name = ours(new Date(start + i * 3_600_000));
+    fs.mkdirSync(path.join(history, name, 'src'), { recursive: true });
+    fs.linkSync(shared, path.join(history, name, 'src', 'a.txt'));
+    if (i % 3 === 0) fs.writeFileSync(path.join(notesDir, `${name}.json`), JSON.stringify({ trigger: 'interval', filesTotal: 2, filesTransferred: 0, bytesTransferred: 0 }));
+  }
+  if (PRUNE_SNAPSHOTS > HISTORY) {
+    const pruneArgs = [cli, 'prune', history, '--keep-last', '10', '--dry-run'];
+    await withPeakMemory(process.execPath, pruneArgs); // fills the usage cache and the notes index, as a first run does
+    const prunes = [];
+    for (let i = 0; i < ROUNDS; i++) prunes.push(await withPeakMemory(process.execPath, pruneArgs));
+    row(`prune plan of ${PRUNE_SNAPSHOTS} (CLI dry run) ms, peak MiB`, median(prunes.map((x) => x.ms)).toFixed(0), (Math.max(...prunes.map((x) => x.peakKiB)) / 1024).toFixed(0), '');
+  }
   fs.rmSync(history, { recursive: true, force: true });
 
   // ── Big root ──────────────────────────────────────────────────────────────────────────────────────────────────

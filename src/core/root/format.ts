@@ -7,7 +7,7 @@
  *   ROOT/.deleting-NAME/        a snapshot being pruned (unlisted first, then removed)
  *   ROOT/.latest.tmp-*          latest's new link before the rename over it
  *   ROOT/.rsync-snapshots.lock  the flock(1) lock shared with cron lines
- *   ROOT/.rsync-snapshots.d/    optional notes (NAME.json) and the usage cache
+ *   ROOT/.rsync-snapshots.d/    optional notes (NAME.json), the usage cache and the notes index (a cache of the notes)
  *   ROOT/.rsync-snapshots.probe-*, .rsync-snapshots.linkprobe-*   write and hard-link probes (removed at once)
  */
 
@@ -31,6 +31,12 @@ export const META_DIR = '.rsync-snapshots.d';
 
 /** The usage cache inside META_DIR. */
 export const USAGE_CACHE_FILE = 'usage-cache.json';
+
+/**
+ * The notes index inside META_DIR: a cache of the notes files (each one's lstat and JSON value), so that a listing reads one
+ * file, not one per snapshot. Never authoritative: an entry whose notes file's lstat differs is read from the file.
+ */
+export const NOTES_INDEX_FILE = 'notes-index.json';
 
 /** A snapshot being deleted is first renamed to this prefix (atomically unlisted), then removed. */
 export const DELETING_PREFIX = '.deleting-';

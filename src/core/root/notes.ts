@@ -26,6 +26,8 @@ export interface SnapshotMeta {
   filesTransferred?: number;
   bytesTransferred?: number;
   totalBytes?: number;
+  /** Folders in the snapshot (rsync's "dir:" count): each costs a new inode and a block in every snapshot, they cannot be hard-linked. */
+  folders?: number;
   durationMs?: number;
   /** rsync exit 23: some files could not be read; the snapshot lacks them. */
   partial?: boolean;
@@ -57,6 +59,7 @@ const FIELD_CHECKS: { [K in keyof Required<SnapshotMeta>]: { ok: (v: unknown) =>
   filesTransferred: { ok: isCount, type: 'a number' },
   bytesTransferred: { ok: isCount, type: 'a number' },
   totalBytes: { ok: isCount, type: 'a number' },
+  folders: { ok: isCount, type: 'a number' },
   durationMs: { ok: isCount, type: 'a number' },
   partial: { ok: isBoolean, type: 'true or false' },
   unreadable: { ok: (v) => Array.isArray(v) && v.every(isString), type: 'a list of strings' },
@@ -81,13 +84,23 @@ export function parseNotes(text: string, problem: (what: string) => void = () =>
   } catch {
     return undefined;
   }
+  return checkNotes(value, problem);
+}
+
+/**
+ * parseNotes after JSON.parse: notes as a JSON value (a copy, `value` is left as it is), with parseNotes's checks and
+ * warnings. For values parsed elsewhere (the notes index holds each notes file's value), so they are checked the same.
+ */
+export function checkNotes(value: unknown, problem: (what: string) => void = () => {}): SnapshotMeta | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problem(`they are ${typeName(value)}, not an object, so they count as no notes`);
     return undefined;
   }
   const meta = { ...value } as Record<string, unknown>;
-  for (const [field, check] of Object.entries(FIELD_CHECKS)) {
-    if (field in meta && !check.ok(meta[field])) {
+  // Each field the notes have (a handful) rather than each field there is: a listing checks 10,000 notes.
+  for (const field of Object.keys(meta)) {
+    const check = Object.hasOwn(FIELD_CHECKS, field) ? FIELD_CHECKS[field as keyof SnapshotMeta] : undefined;
+    if (check && !check.ok(meta[field])) {
       problem(`"${field}" is ${typeName(meta[field])}, not ${check.type}, so it is ignored`);
       delete meta[field];
     }

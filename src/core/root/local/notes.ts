@@ -1,4 +1,3 @@
-import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SnapshotNotes } from '../backupRoot';
@@ -7,11 +6,11 @@ import type { Logger } from '../../util/logger';
 import { fileKindOf } from '../fileKind';
 import { isSnapshotName, META_DIR } from '../format';
 import type { RootListing } from '../listing';
-import { NOTES_MAX_BYTES, notesFolderWarning, notesNotAFileWarning, notesNotWritable, notesTooBigWarning, notesWarning, parseNotes, SnapshotMeta } from '../notes';
+import { metaPath, readNotesFile } from './notesFile';
+import { readNotesIndexed } from './notesIndex';
+import { notesFolderWarning, notesNotWritable, SnapshotMeta } from '../notes';
 
-export function metaPath(root: string, name: string): string {
-  return path.join(root, META_DIR, `${name}.json`);
-}
+export { metaPath };
 
 /**
  * Writes the notes under a temp name, created fresh (O_EXCL: never through a symlink left there), and renames it over
@@ -47,43 +46,7 @@ export async function removeSnapshotMeta(root: string, name: string): Promise<vo
  * when a regular file of at most NOTES_MAX_BYTES; anything else counts as no notes, with a warning.
  */
 async function readMeta(root: string, name: string, logger: Logger): Promise<SnapshotMeta | undefined> {
-  const file = metaPath(root, name);
-  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
-    // ELOOP: a symlink; ENXIO: a socket; anything else (e.g. EACCES) counts as no notes, as it always did.
-    const stats = await fs.lstat(file).catch(() => undefined);
-    if (stats && !stats.isFile()) logger.warn(notesNotAFileWarning(file, fileKindOf(stats)));
-    return undefined;
-  }
-  try {
-    const stats = await handle.stat();
-    const kind = fileKindOf(stats);
-    if (kind !== 'file') {
-      logger.warn(notesNotAFileWarning(file, kind));
-      return undefined;
-    }
-    if (stats.size > NOTES_MAX_BYTES) {
-      logger.warn(notesTooBigWarning(file, stats.size));
-      return undefined;
-    }
-    // Never more than its size said (and so the limit) plus one byte, even if the file grows while we read it.
-    const buffer = Buffer.alloc(stats.size + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (await handle.read(buffer, length, buffer.length - length, length)).bytesRead;
-    if (length > NOTES_MAX_BYTES) {
-      logger.warn(notesTooBigWarning(file, undefined));
-      return undefined;
-    }
-    return parseNotes(buffer.toString('utf8', 0, length), (what) => logger.warn(notesWarning(file, what)));
-  } catch {
-    return undefined; // e.g. EIO: no notes, as before
-  } finally {
-    await handle.close();
-  }
+  return (await readNotesFile(root, name, logger))?.meta;
 }
 
 /** The notes folder is read only when it is a real folder of the root, never through a symlink to elsewhere. */
@@ -102,16 +65,17 @@ export function localNotes(root: string, list: () => Promise<RootListing>, logge
       if (!isSnapshotName(name)) throw new SnapshotError('BAD_INPUT', `${name} is not a snapshot name: no notes written.`);
       await writeSnapshotMeta(root, name, meta);
     },
+    /** The listing and the notes: from the notes index where it matches the notes files, from the files where not. */
     async readAll() {
       const listing = await list();
-      const notes = new Map<string, SnapshotMeta>();
-      if (await notesFolderReadable(root, logger))
-        await Promise.all(
-          listing.snapshots.map(async (s) => {
-            const meta = await readMeta(root, s.name, logger);
-            if (meta) notes.set(s.name, meta);
-          }),
-        );
+      const readable = await notesFolderReadable(root, logger);
+      const notes = readable
+        ? await readNotesIndexed(
+            root,
+            listing.snapshots.map((s) => s.name),
+            logger,
+          )
+        : new Map<string, SnapshotMeta>();
       return { listing, notes };
     },
   };

@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, SnapshotError } from '../../util/errors';
@@ -14,8 +15,14 @@ export function localPrune(root: string): PruneAccess {
   return {
     async scan() {
       const listing = await listLocal(root);
-      const stats = await Promise.all(listing.snapshots.map((s) => fs.lstat(s.path)));
-      return { listing, stats: new Map(listing.snapshots.map((s, i) => [s.name, { id: `${stats[i].dev}:${stats[i].ino}`, mtime: stats[i].mtime }])) };
+      // lstatSync in batches, a turn of the event loop between them: 13,000 promised lstats took several times longer.
+      const stats = new Map<string, { id: string; mtime: Date }>();
+      for (const [i, s] of listing.snapshots.entries()) {
+        if (i && i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+        const stat = lstatSync(s.path);
+        stats.set(s.name, { id: `${stat.dev}:${stat.ino}`, mtime: stat.mtime });
+      }
+      return { listing, stats };
     },
     /**
      * Re-checks each planned entry first (still a real directory with a snapshot name directly in the root, the same

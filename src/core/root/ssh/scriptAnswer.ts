@@ -7,6 +7,8 @@ export interface AnswerReader {
   next(): Buffer;
   /** The next field as UTF-8 text. */
   text(): string;
+  /** The next `length` bytes as they are (a field that is not NUL-terminated); undefined when fewer are left. */
+  bytes(length: number): Buffer | undefined;
   /** Everything after the fields read so far (e.g. the listing script's output that follows). */
   rest(): Buffer;
 }
@@ -27,5 +29,10 @@ export function readScriptAnswer(location: RemoteRootLocation, output: Buffer, m
     at = end + 1;
     return field;
   };
-  return { next, text: () => next().toString('utf8'), rest: () => output.subarray(at) };
+  const bytes = (length: number): Buffer | undefined => {
+    if (at + length > output.length) return undefined;
+    at += length;
+    return output.subarray(at - length, at);
+  };
+  return { next, text: () => next().toString('utf8'), bytes, rest: () => output.subarray(at) };
 }
