@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
-import { isSnapshotError } from '../core/util/errors';
+import { isSnapshotError, SnapshotErrorCode } from '../core/util/errors';
 import { Logger, silentLogger } from '../core/util/logger';
 import { closeRoots, openRoot } from '../core/root/open';
 import { CliCommand } from './command';
 import { commands } from './commands/index';
 import { VERSION } from '../core/version';
 import { terminalSafe } from './terminalText';
+
+/** Failures with their own exit status (every other failure exits 1): 4 — the free-space or inode floor would be crossed, nothing made. */
+const ERROR_EXIT_STATUS: Partial<Record<SnapshotErrorCode, number>> = { NO_ROOM: 4 };
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean' },
@@ -117,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!isSnapshotError(err) && values.verbose && err instanceof Error && err.stack) toStderr(err.stack);
     if (json) process.stdout.write(JSON.stringify({ error: { code: isSnapshotError(err) ? err.code : 'INTERNAL', message, details: isSnapshotError(err) ? err.details : [] } }, null, 2) + '\n');
     toStderr(`rsync-snapshots: ${message}`);
-    return 1;
+    return isSnapshotError(err) ? (ERROR_EXIT_STATUS[err.code] ?? 1) : 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -7,6 +7,7 @@ import { isSnapshotError } from '../util/errors';
 import { run } from '../util/exec';
 import { formatCommandLine } from '../util/rsync';
 import type { DoctorCheck, DoctorInspection, DoctorReport } from './types';
+import { checkLinkCeiling } from './linkCeiling';
 
 /**
  * Checks a backup root: rsync, the installed CLI (cron lines run it), then what the root's machine says (for a remote root: the ssh connection and the
@@ -42,6 +43,7 @@ export async function doctor(root: BackupRoot): Promise<DoctorReport> {
   }
   checks.push(await checkLock(root, inspection.writable, inspection.where));
   if (listing) checks.push(await checkFreeSpace(root, listing, inspection));
+  if (listing) checks.push(await checkLinkCeiling(root.localPath, listing));
   return done();
 }
 

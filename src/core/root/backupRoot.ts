@@ -1,10 +1,12 @@
 import type { ExcludeMatcher } from '../util/excludeMatcher';
 import type { RawTreeDiff } from '../changes/treeDiff';
+import type { ChangeSetAccess } from '../changeSets/types';
 import type { DoctorInspection } from '../doctor/types';
 import type { PruneDeletion, PruneScan } from '../prune/types';
 import type { ItemInfo, RestorePlan, RestoreSource } from '../restore/types';
 import type { ScriptTool, SearchProcess } from '../search/types';
 import type { UsageOptions, UsageResult } from '../usage/model';
+import type { FilesystemSpace } from '../snapshot/spaceFloor';
 import type { SnapshotError } from '../util/errors';
 import type { Logger } from '../util/logger';
 import type { RsyncProgress, RsyncRunResult } from '../util/rsync';
@@ -69,6 +71,8 @@ export interface SnapshotAccess {
   nameTaken(name: string): Promise<boolean>;
   /** rsync excludes that keep the root out of its own snapshots when it lies inside the source. */
   selfExcludes(source: string): Promise<string[]>;
+  /** Size, free bytes and inodes of the filesystem holding the root (statfs; remote: `stat -f`, 1 ssh call); undefined when unknown. */
+  space(): Promise<FilesystemSpace | undefined>;
   /** Makes ROOT/.inprogress-NAME. */
   begin(name: string): Promise<void>;
   /** Removes ROOT/.inprogress-NAME after a failed or cancelled run; false when it could not (it stays for the next run). */
@@ -113,7 +117,14 @@ export interface ChangesAccess {
   diff(
     a: string,
     b: string | { working: string },
-    options: { exclude: ExcludeMatcher; signal?: AbortSignal; concurrency?: number; checksum?: boolean },
+    options: {
+      exclude: ExcludeMatcher;
+      signal?: AbortSignal;
+      concurrency?: number;
+      checksum?: boolean;
+      /** The exclude leaves only a few paths (change sets): walk them with readdir + lstat rather than listing both whole trees. */
+      narrow?: boolean;
+    },
   ): Promise<{ from: string; to: string; raw: RawTreeDiff }>;
 }
 
@@ -181,6 +192,8 @@ export interface BackupRoot {
   readonly usage: UsageAccess;
   readonly doctor: DoctorAccess;
   readonly search: SearchAccess;
+  /** Change sets (changeSets/): stored and cached per snapshot; undefined where not supported yet (remote roots). */
+  readonly changeSets?: ChangeSetAccess;
   /** Ends what the root keeps open (the shared ssh connection). */
   close(): Promise<void>;
 }

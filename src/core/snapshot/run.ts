@@ -69,6 +69,7 @@ export function snapshotMetaOf(result: SnapshotResult, extra: Pick<SnapshotMeta,
     filesTransferred: result.filesTransferred,
     bytesTransferred: result.bytesTransferred,
     totalBytes: result.totalBytes,
+    folders: result.folders,
     durationMs: result.durationMs,
     partial: result.partial || undefined,
     unreadable: result.unreadable.length ? result.unreadable : undefined,
@@ -79,18 +80,24 @@ export function snapshotMetaOf(result: SnapshotResult, extra: Pick<SnapshotMeta,
 
 /** The result of a finished run, from rsync's --stats output (exit 23: kept, but partial). */
 export function snapshotResult(
-  fields: Pick<SnapshotResult, 'name' | 'path' | 'root' | 'linkDest' | 'fullCopyReason' | 'durationMs' | 'unreadable' | 'warnings'>,
+  fields: Pick<SnapshotResult, 'name' | 'path' | 'root' | 'linkDest' | 'fullCopyReason' | 'durationMs' | 'unreadable' | 'warnings'> & Partial<Pick<SnapshotResult, 'madeRoom'>>,
   run: { stdout: string; exitCode: number },
+  /** Unchanged files rsync copied because linking failed (link limit or otherwise): copied, never "hard-linked". */
+  copiedUnlinked: { count: number; bytes: number; linkLimit: number } = { count: 0, bytes: 0, linkLimit: 0 },
 ): SnapshotResult {
   const stats = parseStats(run.stdout);
+  const transferred = Math.min(stats.regularFiles, stats.regularFilesTransferred + copiedUnlinked.count);
   return {
     ...fields,
     filesTotal: stats.files,
-    filesTransferred: stats.regularFilesTransferred,
-    filesUnchanged: Math.max(0, stats.regularFiles - stats.regularFilesTransferred),
-    bytesTransferred: stats.totalTransferredFileSize,
+    filesTransferred: transferred,
+    filesUnchanged: Math.max(0, stats.regularFiles - transferred),
+    bytesTransferred: stats.totalTransferredFileSize + copiedUnlinked.bytes,
     totalBytes: stats.totalFileSize,
+    folders: stats.dirs,
     partial: run.exitCode === 23,
+    linkLimit: copiedUnlinked.linkLimit,
+    madeRoom: fields.madeRoom ?? [],
   };
 }
 

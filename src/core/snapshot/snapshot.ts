@@ -7,6 +7,10 @@ import { errnoCode, refuseEmptyPath, SnapshotError } from '../util/errors';
 import type { SnapshotOptions, SnapshotResult } from './types';
 import { snapshotExcludes, snapshotRsyncOptions } from './rsyncOptions';
 import { chooseLinkDest, exitWarnings, freshName, leftBehind, snapshotMetaOf, snapshotResult } from './run';
+import { checkFloor } from './floorCheck';
+import { copiedBytes, linkFailedWarning, linkLimitWarning, localLinkLimit, parseLinkFailures } from './linkLimit';
+import { makeRoom, MadeRoom } from './makeRoom';
+import { FloorVerdict, floorError, judgeFloor } from './spaceFloor';
 
 /**
  * Takes one snapshot, the seed workflow made crash-safe, for a local or a remote root alike:
@@ -21,6 +25,33 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
   await checkSource(source);
   await root.snapshots.prepare(source, options.createRoot ?? false);
   await root.rsync.program(); // rsync missing: say so before anything is locked or made
+  let madeRoom: MadeRoom | undefined;
+  for (;;) {
+    const outcome = await lockedRun(root, source, options, started, madeRoom);
+    if ('result' in outcome) return outcome.result;
+    // The floor would be crossed and --make-room was asked for: delete the oldest thinnable snapshots (each under the
+    // root's lock, taken by the prune), then run again — the floor checked anew under the lock.
+    const short = outcome.short;
+    madeRoom = await makeRoom(root, {
+      source,
+      includeForeign: options.makeRoomForeign,
+      signal: options.signal,
+      now: options.now,
+      enough: async () => {
+        const space = await root.snapshots.space();
+        return space !== undefined && judgeFloor(space, short.cost, options.floor!).ok;
+      },
+    });
+    if (!madeRoom.deleted.length) throw floorError(short, root.spec, madeRoom);
+    root.logger.info(`made room in ${root.spec}: deleted ${madeRoom.deleted.join(', ')}`);
+  }
+}
+
+/**
+ * One attempt under the root's lock: the run's result, or — when the floor would be crossed and room may be made —
+ * the verdict (nothing made). Without --make-room, or after room was made once, crossing the floor is NO_ROOM.
+ */
+async function lockedRun(root: BackupRoot, source: string, options: SnapshotOptions, started: number, madeRoom: MadeRoom | undefined): Promise<{ result: SnapshotResult } | { short: FloorVerdict }> {
   const lock = await root.lock({ create: options.createRoot ?? false, operation: options.trigger === 'pre-restore' ? 'restore' : 'snapshot' });
   try {
     // What killed runs left: an interrupted prune's .deleting-* folders (their space is free for this run), stale
@@ -29,13 +60,22 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
     await removeStaleRestoreTemp(source).catch((err) => root.logger.warn(`could not remove a killed restore's temporary files in ${source}: ${err}`));
     const listing = await root.list();
     await root.snapshots.checkLatestReplaceable(listing);
+    if (options.floor) {
+      const verdict = await checkFloor(root, listing, options.floor);
+      if (verdict && !verdict.ok) {
+        if (options.makeRoom && !madeRoom) return { short: verdict };
+        throw floorError(verdict, root.spec, madeRoom);
+      }
+    }
     const name = await freshName(listing, options.now ?? new Date(), (n) => root.snapshots.nameTaken(n));
     const leftovers = listing.inProgress;
     const { linkDest, fullCopyReason } = chooseLinkDest(listing, (n) => root.hostPath(n));
     const warnings: string[] = [];
     if (fullCopyReason) warnings.push(fullCopyReason);
 
-    const args = [...(await snapshotRsyncOptions(root, source, options)), '--info=progress2', '--stats'];
+    // --info=name1: the only way rsync tells of a --link-dest link that failed (e.g. the inode's link limit) and was
+    // copied instead; its stats count such a file as unchanged. It also names each copied file (a line each).
+    const args = [...(await snapshotRsyncOptions(root, source, options)), '--info=progress2', '--info=name1', '--stats'];
     if (linkDest) args.push(`--link-dest=${linkDest}`);
     // A crashed run's partial copy is reused as a second link basis: what it already holds is linked, not copied
     // again, and it is never written to (a resumed run into it could change metadata shared with older snapshots).
@@ -56,7 +96,16 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
 
     const { unreadable, warnings: exitNotes } = exitWarnings(run);
     warnings.push(...exitNotes);
-    const result = snapshotResult({ name, path: root.pathOf(name), root: root.spec, linkDest, fullCopyReason, durationMs: Date.now() - started, unreadable, warnings }, run);
+    const failures = parseLinkFailures(run.stdout, root.hostPath(IN_PROGRESS_PREFIX + name));
+    const unlinked = [...failures.linkLimit, ...failures.other.map((o) => o.path)];
+    if (failures.linkLimit.length) warnings.push(linkLimitWarning(failures.linkLimit, root.localPath ? await localLinkLimit(root.localPath) : undefined));
+    if (failures.other.length) warnings.push(linkFailedWarning(failures.other));
+    const bytes = unlinked.length && root.localPath ? await copiedBytes(path.join(root.localPath, IN_PROGRESS_PREFIX + name), unlinked) : 0;
+    const result = snapshotResult(
+      { name, path: root.pathOf(name), root: root.spec, linkDest, fullCopyReason, durationMs: Date.now() - started, unreadable, warnings, madeRoom: madeRoom?.deleted },
+      run,
+      { count: unlinked.length, bytes, linkLimit: failures.linkLimit.length },
+    );
     await root.snapshots.finish(
       name,
       snapshotMetaOf(result, { trigger: options.trigger, label: options.label, unsaved: options.unsaved, source, excludes: await snapshotExcludes(root, source, options) }),
@@ -65,7 +114,7 @@ export async function takeSnapshot(root: BackupRoot, options: SnapshotOptions): 
     );
     result.durationMs = Date.now() - started;
     root.logger.info(`snapshot ${root.pathOf(name)}: ${result.filesTransferred} files copied, ${result.filesUnchanged} unchanged (linked), ${result.durationMs} ms`);
-    return result;
+    return { result };
   } finally {
     await lock.release();
   }

@@ -1,3 +1,4 @@
+import type { SpaceFloor } from './spaceFloor';
 import type { SnapshotTrigger } from '../root/notes';
 import type { RsyncProgress } from '../util/rsync';
 
@@ -19,6 +20,15 @@ export interface SnapshotOptions {
   onProgress?: (progress: RsyncProgress) => void;
   /** Start time (defaults to now): the snapshot's name. */
   now?: Date;
+  /**
+   * Refuse the run (NO_ROOM, nothing made, latest unchanged) when its estimated cost would leave less free than this
+   * (DEFAULT_FLOOR for automatic history). Undefined: no floor.
+   */
+  floor?: SpaceFloor;
+  /** When the floor would be crossed: delete the oldest thinnable snapshots first (makeRoom), then try again. */
+  makeRoom?: boolean;
+  /** makeRoom also in a root holding other folders' snapshots or snapshots without notes (asked for explicitly). */
+  makeRoomForeign?: boolean;
 }
 
 export interface SnapshotResult {
@@ -35,9 +45,15 @@ export interface SnapshotResult {
   filesUnchanged: number;
   bytesTransferred: number;
   totalBytes: number;
+  /** Folders in the snapshot: each a new inode and block, never hard-linked. */
+  folders: number;
   durationMs: number;
   /** rsync exit 23: the snapshot is kept but lacks the files in `unreadable`. */
   partial: boolean;
   unreadable: string[];
+  /** Files rsync copied because their inode reached the filesystem's link limit (counted in filesTransferred). */
+  linkLimit: number;
+  /** Snapshots makeRoom deleted before this run (oldest first); empty when none. */
+  madeRoom: string[];
   warnings: string[];
 }

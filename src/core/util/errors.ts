@@ -1,6 +1,6 @@
 /** What went wrong, as a stable code a caller can branch on; the message is for a person. */
 export type SnapshotErrorCode =
-  'BAD_INPUT' | 'SOURCE_INVALID' | 'ROOT_INVALID' | 'NOT_FOUND' | 'RSYNC_NOT_FOUND' | 'TOOL_NOT_FOUND' | 'LOCKED' | 'RSYNC_FAILED' | 'CANCELLED' | 'SSH_FAILED' | 'CHANGED_SINCE_PREVIEW';
+  'BAD_INPUT' | 'SOURCE_INVALID' | 'ROOT_INVALID' | 'NOT_FOUND' | 'RSYNC_NOT_FOUND' | 'TOOL_NOT_FOUND' | 'LOCKED' | 'RSYNC_FAILED' | 'CANCELLED' | 'SSH_FAILED' | 'CHANGED_SINCE_PREVIEW' | 'NO_ROOM';
 
 /** Every failure the engine reports: a message that says what to do next, plus details (e.g. file names). */
 export class SnapshotError extends Error {

@@ -72,6 +72,8 @@ export function parseProgressLine(line: string): RsyncProgress | undefined {
 export interface RsyncStats {
   files: number;
   regularFiles: number;
+  /** Folders (the "dir:" count of "Number of files"). */
+  dirs: number;
   createdFiles: number;
   deletedFiles: number;
   regularFilesTransferred: number;
@@ -79,15 +81,21 @@ export interface RsyncStats {
   totalTransferredFileSize: number;
 }
 
-/** Reads the `--stats` block (numbers may be grouped with commas). */
+/**
+ * Reads the `--stats` block (numbers may be grouped with commas). Read from the last "Number of files:" line on: with
+ * --info=name1 file names come first, and a file may be named like a stats line.
+ */
 export function parseStats(stdout: string): RsyncStats {
+  const at = stdout.lastIndexOf('Number of files: ');
+  const block = at > 0 ? stdout.slice(at) : stdout;
   const num = (label: RegExp) => {
-    const m = label.exec(stdout);
+    const m = label.exec(block);
     return m ? Number(m[1].replace(/,/g, '')) : 0;
   };
   return {
     files: num(/^Number of files: ([\d,]+)/m),
     regularFiles: num(/^Number of files: [\d,]+ \(reg: ([\d,]+)/m),
+    dirs: num(/^Number of files: [\d,]+ \([^)\n]*\bdir: ([\d,]+)/m),
     createdFiles: num(/^Number of created files: ([\d,]+)/m),
     deletedFiles: num(/^Number of deleted files: ([\d,]+)/m),
     regularFilesTransferred: num(/^Number of regular files transferred: ([\d,]+)/m),

@@ -5,6 +5,7 @@ import { errnoCode, isSnapshotError, SnapshotError } from '../../util/errors';
 import { Logger } from '../../util/logger';
 import { removeDeletingLeftovers, removeTree } from '../../util/removeTree';
 import type { SnapshotAccess } from '../backupRoot';
+import type { FilesystemSpace } from '../../snapshot/spaceFloor';
 import { IN_PROGRESS_PREFIX, isSnapshotName, LATEST_LINK, LATEST_TEMP_PREFIX, META_DIR, PROBE_PREFIX } from '../format';
 import { writeSnapshotMeta } from './notes';
 import { processRuns } from '../../util/processRuns';
@@ -26,6 +27,7 @@ export function localSnapshots(root: string, logger: Logger): SnapshotAccess {
         () => false,
       ),
     selfExcludes: (source) => selfExcludes(source, root),
+    space: () => localSpace(root),
     begin: (name) => fs.mkdir(inProgress(name)),
     async abort(name) {
       await removeTree(inProgress(name)).catch((err) => logger.warn(`could not remove ${inProgress(name)}: ${err}`));
@@ -133,4 +135,11 @@ async function removeStaleTemps(root: string, logger: Logger): Promise<void> {
   }
   const notes = await fs.readdir(path.join(root, META_DIR)).catch(() => [] as string[]);
   for (const entry of notes) if (entry.endsWith('.json.tmp') && isSnapshotName(entry.slice(0, -'.json.tmp'.length))) await remove(path.join(root, META_DIR, entry));
+}
+
+/** statfs of the root's filesystem; undefined when it fails. */
+async function localSpace(root: string): Promise<FilesystemSpace | undefined> {
+  const s = await fs.statfs(root).catch(() => undefined);
+  if (!s) return undefined;
+  return { blockSize: s.bsize, totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize, totalInodes: s.files, freeInodes: s.ffree };
 }

@@ -1,5 +1,6 @@
 import { SnapshotError } from '../../util/errors';
 import type { SnapshotAccess } from '../backupRoot';
+import type { FilesystemSpace } from '../../snapshot/spaceFloor';
 import { latestNotMoved } from '../../snapshot/run';
 import { DELETING_PREFIX, IN_PROGRESS_PREFIX, LATEST_LINK, LATEST_TEMP_PREFIX, META_DIR } from '../format';
 import { rsyncRemoteArg } from '../location';
@@ -69,6 +70,11 @@ export function sshSnapshots(ssh: Ssh): SnapshotAccess {
     },
     nameTaken: async () => false, // the listing saw every entry of the root
     selfExcludes: async () => [], // a remote root never lies inside a local source
+    async space() {
+      // GNU stat: fundamental block size, blocks in all, blocks available, inodes in all, inodes free.
+      const r = await transport.exec(['stat', '-f', '-c', '%S %b %a %c %d', '--', location.path]).catch(() => undefined);
+      return r && r.exitCode === 0 ? parseStatFs(r.stdout.toString()) : undefined;
+    },
     async begin(name) {
       const mkdir = await transport.exec(['mkdir', '--', inProgress(name)]);
       if (mkdir.exitCode !== 0) throw new SnapshotError('ROOT_INVALID', `Could not create ${rsyncRemoteArg(location, inProgress(name))}: ${mkdir.stderr.trim() || `exit ${mkdir.exitCode}`}.`);
@@ -91,4 +97,12 @@ export function sshSnapshots(ssh: Ssh): SnapshotAccess {
       }
     },
   };
+}
+
+/** `stat -f -c '%S %b %a %c %d'` output as space; undefined when it is not five numbers. */
+function parseStatFs(stdout: string): FilesystemSpace | undefined {
+  const n = stdout.trim().split(/\s+/).map(Number);
+  if (n.length !== 5 || n.some((v) => !Number.isFinite(v))) return undefined;
+  const [blockSize, blocks, avail, inodes, freeInodes] = n;
+  return { blockSize, totalBytes: blocks * blockSize, freeBytes: avail * blockSize, totalInodes: inodes, freeInodes };
 }
