@@ -10,7 +10,7 @@ module.exports = {
       name: 'features-not-to-transports',
       severity: 'error',
       comment: 'Features work on the opened BackupRoot; only root/open.ts and the implementations themselves import root/local or root/ssh.',
-      from: { path: '^src/(core/(snapshot|versions|changes|restore|prune|usage|doctor|cron|util)|cli|extension)/' },
+      from: { path: '^src/(core/(snapshot|versions|changes|changeSets|restore|prune|usage|doctor|cron|util)|cli|extension)/' },
       to: { path: '^src/core/root/(local|ssh)/' },
     },
     {

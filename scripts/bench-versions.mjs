@@ -2,7 +2,10 @@
 // history targets: a file with 3,000 distinct versions listed in < 300 ms (in-process and as a whole `rsync-snapshots
 // versions` process, beside a bare `node` start measured in the same run), and 1,000 snapshots of an unchanged file
 // in < 50 ms.
-// usage: node scripts/bench-versions.mjs [--snapshots N] [--rounds N] [--keep]
+// Then `changes` between the first and the 200th snapshot of a seed-script root (real rsync --link-dest, 5,000 files, a
+// few edits per snapshot): with change sets cached, with --full-walk, and `rsync -n -i` of the same pair, whole
+// processes side by side (plus the one-time cost of computing the 199 sets).
+// usage: node scripts/bench-versions.mjs [--snapshots N] [--rounds N] [--keep] [--changes-only]
 // Bundles the engine (versions) to .bench/versions.js, builds the roots in a temp folder with real hard links
 // (like `cp -al`), changes the tracked file in a few snapshots, and prints the median of several timed rounds.
 import fs from 'node:fs';
@@ -50,6 +53,14 @@ const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-bench-versions-'));
 const root = path.join(base, 'root');
 fs.mkdirSync(root);
 let expectedVersions = 1;
+if (process.argv.includes('--changes-only')) {
+  try {
+    await changesBench(base);
+  } finally {
+    if (!process.argv.includes('--keep')) fs.rmSync(base, { recursive: true, force: true });
+  }
+  process.exit();
+}
 try {
   const started = Date.now();
   const t0 = new Date(2026, 0, 1, 2, 0, 0);
@@ -99,6 +110,7 @@ try {
   let ok = plain.median < TARGET_MS && working.median < TARGET_MS;
   console.log(ok ? `OK: under the ${TARGET_MS} ms target` : `SLOW: over the ${TARGET_MS} ms target`);
   ok = (await historyTargets(base)) && ok;
+  await changesBench(base);
   process.exitCode = ok ? 0 : 1;
 } finally {
   if (!process.argv.includes('--keep')) fs.rmSync(base, { recursive: true, force: true });
@@ -154,4 +166,54 @@ async function medianOf(fn, rounds = Math.min(ROUNDS, 7)) {
   const runs = [];
   for (let r = 0; r < rounds; r++) runs.push(await timed(fn));
   return median(runs);
+}
+
+/** `changes A B` over CHANGES_SNAPSHOTS seed-script snapshots, a near pair and a far one: with change sets vs a full walk vs rsync -n -i. */
+async function changesBench(base) {
+  const cli = path.join(repoRoot, 'dist', 'cli.js');
+  if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run "node esbuild.mjs" first (npm run bench does)');
+  const count = arg('--changes-snapshots', 200);
+  const dir = path.join(base, 'changes-root');
+  const src = path.join(base, 'changes-src');
+  const env = { ...process.env, XDG_CACHE_HOME: path.join(base, 'changes-cache') };
+  fs.mkdirSync(dir);
+  for (let d = 0; d < 25; d++) {
+    fs.mkdirSync(path.join(src, `d${d}`), { recursive: true });
+    for (let f = 0; f < 200; f++) fs.writeFileSync(path.join(src, `d${d}`, `f${f}.txt`), `file ${d}/${f}\n`.repeat(8));
+  }
+  const t0 = new Date(2026, 0, 1, 2, 0, 0);
+  const names = [];
+  const started = Date.now();
+  for (let i = 0; i < count; i++) {
+    if (i > 0) for (let k = 0; k < 10; k++) fs.writeFileSync(path.join(src, `d${(i + k) % 25}`, `f${(i * 7 + k) % 200}.txt`), `edit ${i}/${k}\n`);
+    if (i > 0) fs.writeFileSync(path.join(src, `d${i % 25}`, `new${i}.txt`), `new ${i}\n`);
+    if (i > 1) fs.rmSync(path.join(src, `d${(i - 1) % 25}`, `new${i - 1}.txt`));
+    const name = snapshotName(new Date(t0.getTime() + i * 3600_000));
+    const link = names.length ? [`--link-dest=${path.join(dir, names[names.length - 1])}`] : [];
+    await run('rsync', ['-a', ...link, `${src}/`, `${path.join(dir, name)}/`]);
+    names.push(name);
+  }
+  console.log(`changes: ${count} seed-script snapshots of 5,000 files built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const nodeStart = await medianOf(() => run(process.execPath, ['-e', '0']));
+  const beyond = (ms) => Math.max(ms - nodeStart, 0.1);
+  // A near pair (10 apart): its neighbours' sets computed once (as the view's "Changed in this snapshot" does), then read.
+  const near = [names[count - 11], names[count - 1]];
+  let computing = 0;
+  for (let i = count - 10; i < count; i++) computing += await timed(() => run(process.execPath, [cli, 'changes', dir, names[i - 1], names[i]], env));
+  // Far apart (the first and the last): beyond 64 snapshots the sets are not read, so both are the full walk.
+  const far = [names[0], names[count - 1]];
+  for (const [what, [a, b]] of [
+    ['10 apart', near],
+    [`${count - 1} apart`, far],
+  ]) {
+    const cached = await medianOf(() => run(process.execPath, [cli, 'changes', dir, a, b], env));
+    const full = await medianOf(() => run(process.execPath, [cli, 'changes', dir, a, b, '--full-walk'], env));
+    const rsync = await medianOf(() => run('rsync', ['-a', '-n', '-i', '--delete', `${path.join(dir, b)}/`, `${path.join(dir, a)}/`]));
+    console.log(`  ${what}: whole processes, medians: node -e 0 ${nodeStart.toFixed(0)} ms, with sets ${cached.toFixed(0)} ms, --full-walk ${full.toFixed(0)} ms, rsync -n -i ${rsync.toFixed(0)} ms`);
+    console.log(
+      `  ${what}: ratios: sets ÷ full walk ${(cached / full).toFixed(2)} (beyond node start ${(beyond(cached) / beyond(full)).toFixed(2)}), ` +
+        `sets ÷ rsync -n -i ${(cached / rsync).toFixed(2)}, full walk ÷ rsync -n -i ${(full / rsync).toFixed(2)}`,
+    );
+  }
+  console.log(`  computing the 10 neighbour sets on first use: ${computing.toFixed(0)} ms in all`);
 }

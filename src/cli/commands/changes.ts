@@ -6,14 +6,16 @@ import { displayName } from '../displayName';
 export const changesCommand: CliCommand = {
   name: 'changes',
   summary: 'list files added, modified and deleted between two snapshots, or a snapshot and the working folder',
-  usage: 'changes <root> <snapshotA> (<snapshotB> | --working DIR) [--checksum] [--exclude PATTERN]... [--json]',
+  usage: 'changes <root> <snapshotA> (<snapshotB> | --working DIR) [--checksum] [--full-walk] [--exclude PATTERN]... [--json]',
   optionHelp: [
     '--working DIR         compare snapshotA with this folder instead of a second snapshot',
     '--exclude PATTERN     skip matching paths on both sides (rsync-style, repeatable), e.g. --exclude node_modules/',
     '--checksum            compare the bytes of files of equal size even when their mtimes are equal (reads them all);',
     "                      without it, equal size and mtime count as unchanged (rsync's quick check)",
+    '--full-walk           compare every entry of both snapshots instead of only the paths their change sets name',
+    '                      (the answer is the same; sets are computed once and cached otherwise)',
   ],
-  options: { working: { type: 'string' }, exclude: { type: 'string', multiple: true }, checksum: { type: 'boolean' } },
+  options: { working: { type: 'string' }, exclude: { type: 'string', multiple: true }, checksum: { type: 'boolean' }, 'full-walk': { type: 'boolean' } },
   positionals: { min: 2, max: 3 },
   async run({ positionals: [root, snapshotA, snapshotB], values, signal, openRoot }) {
     const working = stringOption(values, 'working');
@@ -23,6 +25,7 @@ export const changesCommand: CliCommand = {
       exclude: listOption(values, 'exclude'),
       signal,
       checksum: values.checksum === true,
+      changeSets: values['full-walk'] !== true,
     });
     const rows = [...result.added.map((p) => ({ p, mark: 'A' })), ...result.modified.map((p) => ({ p, mark: 'M' })), ...result.deleted.map((p) => ({ p, mark: 'D' }))].sort((x, y) =>
       Buffer.compare(Buffer.from(x.p), Buffer.from(y.p)),

@@ -17,6 +17,8 @@ export interface OpenRootOptions {
   /** Environment for ssh (tests). */
   env?: NodeJS.ProcessEnv;
   connectTimeoutSeconds?: number;
+  /** Where change sets are cached when the root is not ours or not writable (default $XDG_CACHE_HOME/rsync-snapshots, else ~/.cache/rsync-snapshots). */
+  cacheDir?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export function openRoot(spec: string, options: OpenRootOptions = {}): BackupRoo
   const logger = options.logger ?? silentLogger;
   if (location.kind === 'remote')
     return openSshRoot(location, { sshCommand: options.sshCommand, rsyncPath: options.rsyncPath, logger, env: options.env, connectTimeoutSeconds: options.connectTimeoutSeconds });
-  return openLocalRoot(options.relativeTo ? path.resolve(options.relativeTo, spec) : location.path, { rsyncPath: options.rsyncPath, logger });
+  return openLocalRoot(options.relativeTo ? path.resolve(options.relativeTo, spec) : location.path, { rsyncPath: options.rsyncPath, logger, cacheDir: options.cacheDir });
 }
 
 /** Closes every shared connection opened roots keep (ssh ControlMaster): at the end of a CLI run, on deactivate, in tests. */

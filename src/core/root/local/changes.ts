@@ -29,8 +29,9 @@ export function localChanges(root: string): ChangesAccess {
         if (inside) skip.push(inside);
       }
       const walkOptions = { skip, exclude: options.exclude, signal: options.signal, concurrency: options.concurrency, checksum: options.checksum };
-      // Two snapshots: each listed by one find process (the working folder holds the root, so it is walked).
-      const listed = typeof b === 'string' ? await Promise.all([findTree(from.path, options.signal), findTree(toDir, options.signal)]) : [];
+      // Two snapshots: each listed by one find process (the working folder holds the root, so it is walked; a narrow
+      // comparison, which the exclude limits to a few paths, too).
+      const listed = typeof b === 'string' && !options.narrow ? await Promise.all([findTree(from.path, options.signal), findTree(toDir, options.signal)]) : [];
       const raw =
         listed[0] && listed[1]
           ? await diffTrees(listed[0], listed[1], { ...walkOptions, sameContent: localSameContent(from.path, toDir, options.concurrency ?? 64) })

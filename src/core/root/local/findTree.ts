@@ -10,6 +10,12 @@ import { ListedEntry, listingSide, TreeSide } from '../../changes/treeDiff';
  * caller then walks the folder with readdir + lstat, which says what went wrong.
  */
 export async function findTree(dir: string, signal?: AbortSignal): Promise<TreeSide | undefined> {
+  const entries = await findEntries(dir, signal);
+  return entries && listingSide(entries);
+}
+
+/** findTree's listing itself: relative path (latin1 text of its bytes) → entry; undefined as for findTree. */
+export async function findEntries(dir: string, signal?: AbortSignal): Promise<Map<string, ListedEntry> | undefined> {
   const output = await runFind(dir, signal);
   if (!output) return undefined;
   const entries = new Map<string, ListedEntry>();
@@ -32,7 +38,7 @@ export async function findTree(dir: string, signal?: AbortSignal): Promise<TreeS
     if (!stat) return undefined;
     entries.set(rel, { stat });
   }
-  return listingSide(entries);
+  return entries;
 }
 
 /** find's whole output, or undefined when it cannot run or exits with an error. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from '../../util/logger';
 import type { BackupRoot } from '../backupRoot';
 import { localChanges } from './changes';
+import { defaultCacheDir, localChangeSets } from './changeSets';
 import { localDoctor } from './doctor';
 import { localFiles } from './files';
 import { listLocal } from './list';
@@ -16,7 +17,8 @@ import { localVersions } from './versions';
 import { localSearch } from './search';
 
 /** A backup root that is a folder of this machine (an absolute, resolved path): fs calls, local rsync and flock. */
-export function openLocalRoot(root: string, options: { rsyncPath?: string; logger: Logger }): BackupRoot {
+/** `cacheDir`: where change sets of roots we may not write are cached (default: defaultCacheDir()). */
+export function openLocalRoot(root: string, options: { rsyncPath?: string; logger: Logger; cacheDir?: string }): BackupRoot {
   const list = () => listLocal(root);
   return {
     kind: 'local',
@@ -41,6 +43,7 @@ export function openLocalRoot(root: string, options: { rsyncPath?: string; logge
     usage: { measure: (o) => measureLocalUsage(root, o) },
     doctor: localDoctor(root),
     search: localSearch(root),
+    changeSets: localChangeSets(root, root, options.cacheDir ?? defaultCacheDir()),
     close: async () => {},
   };
 }
