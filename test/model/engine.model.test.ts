@@ -79,6 +79,10 @@ describe('model test: random histories of the whole engine against a model', fun
     assert.ok(f.steps >= FIXED_SEEDS.length * STEPS * 0.9, 'steps ran');
     assert.ok(f.killsMidRun >= 10, `kills landed mid-run: ${f.killsMidRun}`);
     assert.ok(f.checks > f.steps * 5, 'invariants were checked');
+    assert.ok(f.lockFaults >= 1 && f.lockRuns >= f.lockFaults, `hostile lock files met by runs: ${f.lockFaults} (${f.lockRuns} runs)`);
+    for (const k of ['lockSymlink', 'lockDangling', 'lockFifo', 'lockFolder'] as const) assert.ok(f[k] >= 1, `a hostile lock file of each kind: ${k} ${f[k]}`);
+    assert.ok(f.linkFaults >= 1 && f.linkReplaced + f.linkRefused === f.linkFaults, `workspace folders replaced by a link, each restored or refused: ${f.linkFaults}`);
+    assert.ok(f.linkUndone >= 1, `a restore that replaced a workspace link was undone: ${f.linkUndone}`);
   });
 
   it(`${FRESH} fresh seeds (printed: replay any with npm run fuzz -- --seed S --histories 1 --steps-per-history ${STEPS})`, async () => {
@@ -142,6 +146,41 @@ describe('model test: random histories of the whole engine against a model', fun
       assert.equal(again.violations[0]?.invariant, 'every snapshot equals its recorded tree');
     });
 
+    it('the old lock handling (a symlink followed and truncated, a FIFO opened blocking, a folder ignored) is reported at the fault', async () => {
+      // A CLI that behaves as the engine did before issue 24 whenever the lock file is not a regular file, and is the
+      // real CLI otherwise: the harness must stop at the hostile lock step, within its time bound.
+      const fake = path.join(tmp.make('rs-model-fake'), 'old-lock-cli.js');
+      fs.writeFileSync(fake, oldLockCli(cli));
+      const caught = new Set<string>();
+      for (const seed of seedsWith(['lockFault'], 30, 3)) {
+        const f = await runHistory(options(seed, { steps: 30, cli: fake, tmpfs: false, lockRunBoundMs: 2000 }));
+        assert.equal(f.violations.length, 1, JSON.stringify(f.violations));
+        assert.equal(f.violations[0].op, 'lockFault');
+        assert.ok(LOCK_INVARIANTS.includes(f.violations[0].invariant), f.violations[0].invariant);
+        caught.add(f.violations[0].invariant);
+      }
+      console.log(`      caught: ${[...caught].join('; ')}`);
+      assert.ok(caught.size >= 2, [...caught].join('; '));
+    });
+
+    it('a write through a workspace link into the folder it points at is reported', async () => {
+      // After each workspace-link fault, change the victim folder as a restore writing through the link would.
+      const sabotage: HistoryOptions['sabotage'] = ({ step, victims }) => {
+        if (step.op !== 'wsLink') return;
+        for (const dir of victims.linkFolders) fs.appendFileSync(path.join(dir, 'victim-only.txt'), 'written through the link\n');
+      };
+      for (const seed of seedsWith(['snapshot', 'wsLink'], 40, 8)) {
+        const f = await runHistory(options(seed, { steps: 40, sabotage, tmpfs: false }));
+        if (!f.linkFaults) continue;
+        assert.equal(f.violations.length, 1, JSON.stringify(f.violations));
+        assert.equal(f.violations[0].op, 'wsLink');
+        assert.equal(f.violations[0].invariant, 'a restore never writes through a workspace link: the folder it pointed at is byte-identical');
+        console.log(`      seed ${seed} step ${f.violations[0].step}: ${f.violations[0].detail.slice(0, 160)}`);
+        return;
+      }
+      assert.fail('no seed put a workspace link in place');
+    });
+
     it('the KNOWN size+mtime findings become violations when the strict flag is flipped', async () => {
       let checked = 0;
       for (const seed of FIXED_SEEDS) {
@@ -161,10 +200,48 @@ describe('model test: random histories of the whole engine against a model', fun
 
 /** The first seed (from 1) whose history holds all these ops within `steps` steps, in this order. */
 function firstSeedWith(ops: string[], steps: number): number {
-  for (let seed = 1; ; seed++) {
+  return seedsWith(ops, steps, 1)[0];
+}
+
+/** The first `n` seeds (from 1) whose histories hold all these ops within `steps` steps, in this order. */
+function seedsWith(ops: string[], steps: number, n: number): number[] {
+  const seeds: number[] = [];
+  for (let seed = 1; seeds.length < n; seed++) {
     const list = generate(seed, steps, false).steps.map((s) => s.op);
     let at = 0;
     for (const op of list) if (op === ops[at]) at++;
-    if (at === ops.length) return seed;
+    if (at >= ops.length) seeds.push(seed);
   }
+  return seeds;
+}
+
+/** What the harness reports when a run mishandles a hostile lock file. */
+const LOCK_INVARIANTS = [
+  'a hostile lock file never hangs a run',
+  'a hostile lock file never changes a file outside the root',
+  'a hostile lock file never creates a file outside the root',
+  'a run refuses a hostile lock file (exit 1)',
+  'the refusal names the lock file',
+];
+
+/**
+ * A CLI with the lock handling of before issue 24, for the self-check: when ROOT/.rsync-snapshots.lock is not a regular
+ * file, snapshot, prune and doctor write it through a symlink (truncating or creating what it points at), open a FIFO
+ * for reading (blocking until a writer comes), or ignore a folder, and exit 0. Anything else goes to the real CLI.
+ */
+function oldLockCli(realCli: string): string {
+  return `const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
+const [cmd, ...rest] = process.argv.slice(2);
+const root = cmd === 'snapshot' ? rest[1] : cmd === 'prune' || cmd === 'doctor' ? rest[0] : undefined;
+const lock = root && root + '/.rsync-snapshots.lock';
+const st = lock ? fs.lstatSync(lock, { throwIfNoEntry: false }) : undefined;
+if (st && !st.isFile()) {
+  if (st.isSymbolicLink()) fs.writeFileSync(lock, '');
+  else if (st.isFIFO()) fs.openSync(lock, 'r');
+  process.exit(0);
+}
+const r = spawnSync(process.execPath, [${JSON.stringify(realCli)}, ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
+`;
 }

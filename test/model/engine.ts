@@ -5,9 +5,21 @@
  */
 import { isSnapshotError } from '../../src/core/util/errors';
 import { closeAllSshConnections } from '../../src/core/root/ssh/transport';
-import { DELETING_PREFIX, IN_PROGRESS_PREFIX, isSnapshotName, LATEST_LINK, LATEST_TEMP_PREFIX, LOCK_FILE, META_DIR, PROBE_PREFIX } from '../../src/core/root/format';
+import {
+  DELETING_PREFIX,
+  IN_PROGRESS_PREFIX,
+  isSnapshotName,
+  LATEST_LINK,
+  LATEST_TEMP_PREFIX,
+  LOCK_FILE,
+  META_DIR,
+  NOTES_INDEX_FILE,
+  PROBE_PREFIX,
+  USAGE_CACHE_FILE,
+} from '../../src/core/root/format';
 import type { RestorePlan } from '../../src/core/restore/types';
-import { applyPrune, applyRestore, changes, listSnapshots, measureUsage, planPrune, planRestore, readSnapshotMeta, takeSnapshot, versions } from '../support/core';
+import { planUndoRestore, UndoRestore } from '../../src/core/restore/undo';
+import { applyPrune, applyRestore, changes, listSnapshots, measureUsage, planPrune, planRestore, readSnapshotMeta, root, takeSnapshot, versions } from '../support/core';
 
 /** Where the engine writes, for one history: a local root path, or `host:/path` plus the ssh command. */
 export interface Target {
@@ -22,6 +34,8 @@ export interface Target {
 export const FORMAT = {
   lockFile: LOCK_FILE,
   metaDir: META_DIR,
+  /** Caches in META_DIR that any reader (a listing, a prune's plan) refreshes without the lock. */
+  caches: [USAGE_CACHE_FILE, NOTES_INDEX_FILE],
   inProgressPrefix: IN_PROGRESS_PREFIX,
   deletingPrefix: DELETING_PREFIX,
   latestTempPrefix: LATEST_TEMP_PREFIX,
@@ -114,6 +128,16 @@ export async function applyRestorePlan(
   return { safetySnapshot: r.safetySnapshot, failed: r.failed, skipped: r.skipped, restored: r.restored, deleted: r.deleted };
 }
 
+/**
+ * Undoes a restore as the editor does (planUndoRestore from the `undo` a CLI restore printed with --json, then applied
+ * with a safety snapshot of `workspace`): exactly what the restore changed comes back from its safety snapshot.
+ */
+export async function undoRestore(t: Target, undo: unknown, workspace: string): Promise<{ safetySnapshot?: string; failed: { path: string; error: string }[]; warnings: string[] }> {
+  const plan = await planUndoRestore(root(t.root, { sshCommand: t.sshCommand }), undo as UndoRestore);
+  const r = await applyRestore(plan, { safetySnapshot: { root: t.root, source: workspace }, sshCommand: t.sshCommand });
+  return { safetySnapshot: r.safetySnapshot, failed: r.failed, warnings: [...plan.warnings, ...r.warnings] };
+}
+
 export interface PrunePolicyView {
   keepLast?: number;
   olderThan?: string;
@@ -138,16 +162,19 @@ export async function usageTotal(t: Target): Promise<number> {
 /** The CLI argv (after `node dist/cli.js`) of the operations the harness kills mid-run. */
 export const cliArgs = {
   snapshot: (t: Target, source: string) => ['snapshot', source, t.root, ...ssh(t)],
-  restore: (t: Target, o: { snapshot: string; path: string; target: string; delete: boolean; workspace: string }) => [
+  /** Options first, then `--` and the positionals: a path such as `-dd/x` is never read as an option. */
+  restore: (t: Target, o: { snapshot: string; path: string; target: string; delete: boolean; workspace: string; extra?: string[] }) => [
     'restore',
+    '--workspace',
+    o.workspace,
+    ...(o.delete ? ['--delete'] : []),
+    ...(o.extra ?? []),
+    ...ssh(t),
+    '--',
     t.root,
     o.snapshot,
     o.path,
     o.target,
-    '--workspace',
-    o.workspace,
-    ...(o.delete ? ['--delete'] : []),
-    ...ssh(t),
   ],
   prune: (t: Target, policy: PrunePolicyView) => [
     'prune',
@@ -157,6 +184,7 @@ export const cliArgs = {
     ...(policy.strategy !== undefined ? ['--strategy', policy.strategy] : []),
     ...ssh(t),
   ],
+  doctor: (t: Target) => ['doctor', t.root, ...ssh(t)],
 };
 
 function ssh(t: Target): string[] {

@@ -1,7 +1,8 @@
 /**
  * Randomized model test of the whole engine: a seeded history of edits, snapshots, restores and prunes (some of
- * them killed with SIGKILL mid-run through the real CLI, some on a full filesystem), with invariants checked after
- * every step against a simple model of the trees. Talks to the engine only through ./engine (the adapter).
+ * them killed with SIGKILL mid-run through the real CLI, some on a full filesystem, some against a hostile lock file
+ * or a workspace folder replaced by a link to a folder outside), with invariants checked after every step against a
+ * simple model of the trees. Talks to the engine only through ./engine (the adapter).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -71,7 +72,9 @@ export type OpName =
   | 'undo'
   | 'prune'
   | 'pruneKill'
-  | 'age';
+  | 'age'
+  | 'lockFault'
+  | 'wsLink';
 
 const WEIGHTS: [OpName, number][] = [
   ['create', 10],
@@ -96,9 +99,20 @@ const WEIGHTS: [OpName, number][] = [
   ['age', 1],
 ];
 
+/** Share of snapshot and prune steps that meet a hostile lock file instead (see History.opLockFault). */
+const LOCK_FAULT_RATE = 0.1;
+/** Share of restore and undo steps that meet a workspace folder replaced by a link first (see History.opWsLink). */
+const LINK_FAULT_RATE = 0.15;
+/** How long a run against a hostile lock may take before it counts as hanging (and is killed). */
+const LOCK_RUN_BOUND_MS = 20_000;
+/** Share of the workspace-link faults that undo their restore afterwards (all of those that take an undo step's place). */
+const LINK_UNDO_RATE = 0.25;
+
 export interface Step {
   index: number;
   op: OpName;
+  /** A fault step ('lockFault', 'wsLink'): the step it took the place of, whose operation it runs. */
+  of?: OpName;
   /** Uniform numbers in [0,1) the op interprets against the state it meets: any subsequence of steps replays. */
   r: number[];
 }
@@ -123,7 +137,12 @@ export function generate(seed: number, steps: number, tmpfsAllowed: boolean): { 
     }
     const growRoll = rand();
     if (tmpfs && (op === 'create' || op === 'modify') && growRoll < 0.4) op = 'grow';
-    list.push({ index: i, op, r: Array.from({ length: 8 }, () => rand()) });
+    // A fault takes the place of a step of the kind it hits, decided by the roll every step draws anyway (it decides
+    // only create/modify otherwise): no other step of a seed's history changes.
+    const of = op;
+    if ((op === 'snapshot' || op === 'prune') && growRoll >= 1 - LOCK_FAULT_RATE) op = 'lockFault';
+    if ((op === 'restoreWhole' || op === 'restoreFolder' || op === 'restoreFile' || op === 'undo') && growRoll >= 1 - LINK_FAULT_RATE) op = 'wsLink';
+    list.push({ index: i, op, ...(op !== of ? { of } : {}), r: Array.from({ length: 8 }, () => rand()) });
   }
   return { steps: list, tmpfs, initial };
 }
@@ -155,16 +174,74 @@ export interface Figures {
   refusals: number;
   /** Ops skipped because the state did not allow them (e.g. nothing to restore yet). */
   noops: number;
+  /** Hostile lock files put in the root (opLockFault), by kind, and the runs (snapshot, prune, doctor) they met. */
+  lockFaults: number;
+  lockSymlink: number;
+  lockDangling: number;
+  lockFifo: number;
+  lockFolder: number;
+  lockRuns: number;
+  /** Workspace folders replaced by a link to a folder outside (opWsLink): restores that replaced the link, refused, undone. */
+  linkFaults: number;
+  linkReplaced: number;
+  linkRefused: number;
+  linkUndone: number;
   violations: Violation[];
   known: KnownFinding[];
 }
 
 export function emptyFigures(): Figures {
-  return { histories: 0, tmpfsHistories: 0, latestLagged: 0, steps: 0, kills: 0, killsMidRun: 0, diskFull: 0, checks: 0, refusals: 0, noops: 0, violations: [], known: [] };
+  return {
+    histories: 0,
+    tmpfsHistories: 0,
+    latestLagged: 0,
+    steps: 0,
+    kills: 0,
+    killsMidRun: 0,
+    diskFull: 0,
+    checks: 0,
+    refusals: 0,
+    noops: 0,
+    lockFaults: 0,
+    lockSymlink: 0,
+    lockDangling: 0,
+    lockFifo: 0,
+    lockFolder: 0,
+    lockRuns: 0,
+    linkFaults: 0,
+    linkReplaced: 0,
+    linkRefused: 0,
+    linkUndone: 0,
+    violations: [],
+    known: [],
+  };
 }
 
+const COUNTERS = [
+  'histories',
+  'tmpfsHistories',
+  'latestLagged',
+  'steps',
+  'kills',
+  'killsMidRun',
+  'diskFull',
+  'checks',
+  'refusals',
+  'noops',
+  'lockFaults',
+  'lockSymlink',
+  'lockDangling',
+  'lockFifo',
+  'lockFolder',
+  'lockRuns',
+  'linkFaults',
+  'linkReplaced',
+  'linkRefused',
+  'linkUndone',
+] as const;
+
 export function addFigures(into: Figures, f: Figures): void {
-  for (const k of ['histories', 'tmpfsHistories', 'latestLagged', 'steps', 'kills', 'killsMidRun', 'diskFull', 'checks', 'refusals', 'noops'] as const) into[k] += f[k];
+  for (const k of COUNTERS) into[k] += f[k];
   into.violations.push(...f.violations);
   into.known.push(...f.known);
 }
@@ -186,8 +263,10 @@ export interface HistoryOptions {
   only?: number[];
   /** Override the STRICT_* constants for this history (the self-check flips them). */
   strict?: { contentClaims?: boolean; snapshotContent?: boolean; leftovers?: boolean };
+  /** How long a run against a hostile lock file may take (default LOCK_RUN_BOUND_MS; the self-check shortens it). */
+  lockRunBoundMs?: number;
   /** Test hook: called after each step, before the invariants (e.g. to break one on purpose). */
-  sabotage?: (h: { step: Step; localRoot: string; ws: string; snapshots: string[] }) => void;
+  sabotage?: (h: { step: Step; localRoot: string; ws: string; snapshots: string[]; victims: { lockFiles: string[]; linkFolders: string[] } }) => void;
   log?: (line: string) => void;
 }
 
@@ -243,6 +322,10 @@ class History {
   clock: number;
   mounted?: string;
   decoys: Tree = new Map();
+  /** Files outside the root that a hostile lock file pointed at: their bytes (or their absence) must never change. */
+  lockVictims: { path: string; data?: Buffer; mtimeNs?: bigint }[] = [];
+  /** Folders outside the workspace that a workspace link pointed at: never written through, whatever comes later. */
+  linkVictims: { dir: string; mode: number; tree: Tree }[] = [];
   rand!: () => number;
   stepNow?: Step;
   readonly strictClaims: boolean;
@@ -590,11 +673,23 @@ class History {
       case 'age':
         done = this.opAge(r);
         break;
+      case 'lockFault':
+        done = await this.opLockFault(step);
+        break;
+      case 'wsLink':
+        done = await this.opWsLink(step);
+        break;
       default:
         done = this.apply(step.op, r);
     }
     if (!done) this.figures.noops++;
-    this.o.sabotage?.({ step, localRoot: this.target.localRoot, ws: this.ws, snapshots: [...this.snaps.keys()] });
+    this.o.sabotage?.({
+      step,
+      localRoot: this.target.localRoot,
+      ws: this.ws,
+      snapshots: [...this.snaps.keys()],
+      victims: { lockFiles: this.lockVictims.map((v) => v.path), linkFolders: this.linkVictims.map((v) => v.dir) },
+    });
     await this.invariants(step);
   }
 
@@ -693,8 +788,7 @@ class History {
    * What restoring `tree` (the snapshot's subtree) at folder key `dir` of the workspace should give, or why the
    * engine must refuse. `del`: --delete. Conflicts the engine must report as failed items are returned too.
    */
-  predictFolderRestore(src: Tree, srcDirMode: number | undefined, dir: string, del: boolean): { refuse?: string; expected: Tree; mayFail: Set<string> } {
-    const cur = this.current;
+  predictFolderRestore(src: Tree, srcDirMode: number | undefined, dir: string, del: boolean, cur: Tree = this.current): { refuse?: string; expected: Tree; mayFail: Set<string> } {
     const expected = cloneTree(cur);
     const mayFail = new Set<string>();
     if (dir !== '') {
@@ -908,7 +1002,14 @@ class History {
     this.lastSafety = undefined;
     const tree = this.snaps.get(safety)!.tree;
     const preview = await engine.engineCall(() => engine.previewRestore(this.target, { snapshot: safety, path: '.', target: this.ws, delete: true }));
-    if (!preview.ok) this.violation('the undo of a restore previews', preview.refusal.message);
+    if (!preview.ok) {
+      // A workspace link where the safety snapshot has a folder (opWsLink): replacing the link or refusing are both fine.
+      if (this.linksOverFolders(tree).length && /link/i.test(preview.refusal.message)) {
+        this.figures.refusals++;
+        return true;
+      }
+      this.violation('the undo of a restore previews', preview.refusal.message);
+    }
     const applied = await engine.engineCall(() => engine.applyRestorePlan(this.target, preview.value, { exclude: [], safetyOf: this.ws }));
     if (!applied.ok) {
       if (this.isDiskFull(applied.refusal)) {
@@ -997,6 +1098,332 @@ class History {
       const p = path.join(this.target.localRoot, n);
       const t = (fs.lstatSync(p).mtimeMs - minutes * 60_000 - 30_000) / 1000;
       fs.utimesSync(p, t, t);
+    }
+    return true;
+  }
+
+  // ---------- faults: a hostile lock file, a workspace folder replaced by a link ----------
+
+  /** Runs the CLI to its end, or kills its process group after `boundMs` (`hung`). */
+  async runCli(args: string[], boundMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; hung: boolean }> {
+    const started = Date.now();
+    const child = spawn(process.execPath, [this.o.cli, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.cliEnv() } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('error', (err) => {
+        stderr += String(err);
+        resolve(-1);
+      });
+      child.once('close', (code) => resolve(code));
+    });
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }, boundMs);
+    const code = await exited;
+    clearTimeout(timer);
+    this.endOrphanedSshMasters();
+    return { code, stdout, stderr, ms: Date.now() - started, hung };
+  }
+
+  /** The files and folders a fault pointed at are as they were made: never written, created, or deleted through. */
+  checkVictims(): void {
+    for (const v of this.lockVictims) {
+      const st = fs.lstatSync(v.path, { bigint: true, throwIfNoEntry: false });
+      if (v.data === undefined) {
+        this.check(!st, 'a hostile lock file never creates a file outside the root', () => `${v.path} exists now (a dangling lock symlink pointed there)`);
+        continue;
+      }
+      const data = st?.isFile() ? fs.readFileSync(v.path) : undefined;
+      this.check(
+        Boolean(data?.equals(v.data)) && st!.mtimeNs === v.mtimeNs,
+        'a hostile lock file never changes a file outside the root',
+        () => `${v.path} (the lock symlink's target): ${data ? `${data.length} B, was ${v.data!.length} B; mtime ${st!.mtimeNs}, was ${v.mtimeNs}` : 'gone or not a file'}`,
+      );
+    }
+    for (const v of this.linkVictims) {
+      const st = fs.lstatSync(v.dir, { throwIfNoEntry: false });
+      const actual = st?.isDirectory() ? capture(v.dir) : new Map();
+      const diffs = diffTrees(v.tree, actual);
+      for (const [k, e] of v.tree) {
+        const a = actual.get(k);
+        if (e.t === 'f' && a?.t === 'f' && a.mtimeNs !== e.mtimeNs && !diffs.some((d) => d.key === k)) diffs.push({ key: k, expected: e, actual: a });
+      }
+      this.check(
+        Boolean(st?.isDirectory()) && (st!.mode & 0o7777) === v.mode && diffs.length === 0,
+        'a restore never writes through a workspace link: the folder it pointed at is byte-identical',
+        () => `${v.dir}: ${st?.isDirectory() ? `mode ${(st.mode & 0o7777).toString(8)} (was ${v.mode.toString(8)}); ${describeDifferences(diffs)}` : 'gone or not a folder'}`,
+      );
+    }
+  }
+
+  /**
+   * The root as a tree, the lock file left out (what a run refused for its lock must leave exactly as it was), and the
+   * caches (usage, notes index) with their temp files: any reader refreshes them without the lock (a listing, a prune's
+   * plan before it locks).
+   */
+  captureRootBesideLock(): Tree {
+    const caches = engine.FORMAT.caches.map((c) => `${engine.FORMAT.metaDir}/${c}`);
+    return capture(this.target.localRoot, (k, top) => (top && k === engine.FORMAT.lockFile) || caches.some((c) => k.startsWith(c)));
+  }
+
+  /** Puts a hostile lock file in place (false when the file system refuses, e.g. a full tmpfs). */
+  async placeLockFault(lock: string, kind: 'symlink' | 'dangling' | 'fifo' | 'folder', victim: string, index: number): Promise<boolean> {
+    try {
+      fs.rmSync(lock, { recursive: true, force: true });
+      // An absolute link, or a relative one from the root's folder (both lead outside the root).
+      const linkTo = this.rand() < 0.5 ? victim : path.relative(this.target.localRoot, victim);
+      if (kind === 'symlink') {
+        const data = Buffer.concat([Buffer.from(`not a lock file: the victim of step ${index}\n`), this.bytes(1 + Math.floor(this.rand() * 300), this.rand())]);
+        fs.writeFileSync(victim, data, { mode: 0o644 });
+        this.lockVictims.push({ path: victim, data, mtimeNs: fs.lstatSync(victim, { bigint: true }).mtimeNs });
+        fs.symlinkSync(linkTo, lock);
+      } else if (kind === 'dangling') {
+        this.lockVictims.push({ path: victim });
+        fs.symlinkSync(linkTo, lock);
+      } else if (kind === 'fifo') {
+        const made = await run('mkfifo', ['-m', '644', lock]);
+        if (made.code !== 0) throw new Error(made.stderr.trim());
+      } else fs.mkdirSync(lock);
+      return true;
+    } catch (err) {
+      this.log(`  (could not put a hostile lock file in place: ${String(err)})`);
+      fs.rmSync(lock, { recursive: true, force: true });
+      return false;
+    }
+  }
+
+  /**
+   * A hostile lock file: ROOT/.rsync-snapshots.lock is a symlink to a file outside the root (or to nothing there), a
+   * FIFO, or a folder. The step's snapshot or prune (and sometimes the other one, and doctor) must exit 1 at once with
+   * a message that names the lock; nothing outside the root, no snapshot and not latest changes. Then the fault goes
+   * (no lock file, or an empty regular one) and the step's own operation runs as it would have.
+   */
+  async opLockFault(step: Step): Promise<boolean> {
+    const r = step.r;
+    const own = step.of === 'prune' ? 'prune' : 'snapshot';
+    const lock = path.join(this.target.localRoot, engine.FORMAT.lockFile);
+    const roll = this.rand();
+    const kind = roll < 0.4 ? 'symlink' : roll < 0.55 ? 'dangling' : roll < 0.8 ? 'fifo' : 'folder';
+    const bound = this.o.lockRunBoundMs ?? LOCK_RUN_BOUND_MS;
+    const victim = path.join(this.o.scratch, `lock-victim-${step.index}`);
+    if (await this.placeLockFault(lock, kind, victim, step.index)) {
+      this.figures.lockFaults++;
+      this.figures[({ symlink: 'lockSymlink', dangling: 'lockDangling', fifo: 'lockFifo', folder: 'lockFolder' } as const)[kind]]++;
+      const before = await engine.list(this.target);
+      const rootBefore = this.captureRootBesideLock();
+      const argsOf = (op: string) =>
+        op === 'snapshot' ? engine.cliArgs.snapshot(this.target, this.ws) : op === 'prune' ? engine.cliArgs.prune(this.target, this.policyFor(r)) : engine.cliArgs.doctor(this.target);
+      const runs = [own];
+      if (this.rand() < 0.3) runs.push(own === 'snapshot' ? 'prune' : 'snapshot');
+      if (this.rand() < 0.3) runs.push('doctor');
+      for (const op of runs) {
+        const res = await this.runCli(argsOf(op), bound);
+        const said = (res.stderr + res.stdout).trim();
+        this.check(!res.hung, 'a hostile lock file never hangs a run', () => `${op} with a lock ${kind}: still running after ${bound / 1000} s, killed`);
+        this.checkVictims();
+        this.check(res.code === 1, 'a run refuses a hostile lock file (exit 1)', () => `${op} with a lock ${kind}: exit ${res.code} after ${res.ms} ms: ${said.slice(0, 400)}`);
+        this.check(said.includes(lock), 'the refusal names the lock file', () => `${op} with a lock ${kind}: ${said.slice(0, 400)}`);
+        this.figures.lockRuns++;
+      }
+      const after = await engine.list(this.target);
+      this.check(
+        after.snapshots.join() === before.snapshots.join() && after.latest === before.latest,
+        'a run refused for its lock file changes no snapshot and not latest',
+        () => `before ${before.snapshots.join(',')} latest ${before.latest}; after ${after.snapshots.join(',')} latest ${after.latest}`,
+      );
+      const rootDiffs = diffTrees(rootBefore, this.captureRootBesideLock());
+      this.check(rootDiffs.length === 0, 'a run refused for its lock file leaves the root as it was', () => describeDifferences(rootDiffs));
+      // The fault goes: a plain state again, and the history continues.
+      fs.rmSync(lock, { recursive: true, force: true });
+      if (this.rand() < 0.5) {
+        try {
+          fs.writeFileSync(lock, '');
+        } catch {
+          // a full tmpfs: no lock file is a plain state too
+        }
+      }
+    }
+    return own === 'snapshot' ? this.opSnapshot(r) : this.opPrune(r);
+  }
+
+  /** Keys where the workspace has a link and `tree` a folder (what a restore of `tree` replaces, or refuses for). */
+  linksOverFolders(tree: Tree): string[] {
+    return this.keys((k, e) => e.t === 'l' && tree.get(k)?.t === 'd');
+  }
+
+  /**
+   * A workspace folder replaced by a link: a folder that the workspace and a snapshot both hold as a real folder becomes
+   * a symlink to a folder outside the workspace (the victim, with files at the snapshot's names and one of its own).
+   * Then the step's restore runs through the CLI (the whole snapshot, that folder or one below, or a file below it;
+   * an undo step restores and then undoes that restore as the editor does). The victim stays byte-identical, always
+   * (checked after every later step too). The restore either refuses (exit 1, a message naming the link, nothing
+   * changed: the model keeps the link) or replaces the link itself with the snapshot's folder, and its preview says so.
+   */
+  async opWsLink(step: Step): Promise<boolean> {
+    const r = step.r;
+    const undo = step.of === 'undo' || this.rand() < LINK_UNDO_RATE;
+    let scope: 'whole' | 'folder' | 'file' =
+      step.of === 'restoreFolder' ? 'folder' : step.of === 'restoreFile' ? 'file' : step.of === 'restoreWhole' ? 'whole' : this.pick(['whole', 'folder', 'file'] as const, this.rand())!;
+    const name = this.snapshotFor(r[0]);
+    if (!name) return false;
+    const snap = this.snaps.get(name)!.tree;
+    const utf8 = (k: string) => keyOf(utf8Of(k)) === k;
+    const folders = this.keys((k, e) => e.t === 'd' && snap.get(k)?.t === 'd' && utf8(k));
+    const dir = this.pick(folders, r[1]);
+    if (dir === undefined) return false;
+    const below = [...snap.keys()].filter((k) => isBelow(k, dir) && utf8(k)).sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+    let rel = '';
+    if (scope === 'folder') rel = this.pick([dir, ...below.filter((k) => snap.get(k)!.t === 'd')], this.rand())!;
+    if (scope === 'file') {
+      const file = this.pick(
+        below.filter((k) => snap.get(k)!.t !== 'd'),
+        this.rand(),
+      );
+      if (file === undefined) scope = 'folder';
+      rel = file ?? dir;
+    }
+    const del = scope !== 'file' && r[2] < 0.5;
+
+    // The victim: the snapshot's names below the folder with other bytes (a write through the link would show), and one of its own.
+    const victim = path.join(this.o.scratch, 'victims', `v${step.index}`);
+    fs.mkdirSync(victim, { recursive: true });
+    for (const k of below.slice(0, 30)) {
+      const v = k.slice(dir.length + 1);
+      if (!fs.existsSync(at(victim, parentOf(v)))) continue;
+      if (snap.get(k)!.t === 'd') fs.mkdirSync(at(victim, v));
+      else fs.writeFileSync(at(victim, v), `the victim's own ${utf8Of(v)}\n`);
+    }
+    fs.writeFileSync(path.join(victim, 'victim-only.txt'), 'only in the folder outside the workspace\n');
+    this.linkVictims.push({ dir: victim, mode: fs.lstatSync(victim).mode & 0o7777, tree: capture(victim) });
+    const linkPath = path.join(this.ws, utf8Of(dir));
+    const linkTarget = this.rand() < 0.6 ? victim : path.relative(path.dirname(linkPath), victim);
+    fs.rmSync(at(this.ws, dir), { recursive: true });
+    fs.symlinkSync(linkTarget, linkPath);
+    for (const k of [...this.current.keys()]) if (k === dir || isBelow(k, dir)) this.current.delete(k);
+    this.current.set(dir, { t: 'l', target: keyOf(linkTarget) });
+    this.figures.linkFaults++;
+    const pre = cloneTree(this.current);
+
+    // What the workspace holds when the link is replaced by the snapshot's folder.
+    const cur = cloneTree(pre);
+    let prediction: { refuse?: string; expected: Tree; mayFail: Set<string> };
+    if (scope === 'whole') {
+      for (const k of this.linksOverFolders(snap)) cur.delete(k); // rsync replaces each (items of the plan)
+      prediction = this.predictFolderRestore(cloneTree(snap), undefined, '', del, cur);
+    } else {
+      // The link goes, and the folders from it down to the target's folder are made with the snapshot's permissions.
+      cur.delete(dir);
+      const last = scope === 'folder' ? rel : parentOf(rel);
+      const segs = last.split('/');
+      for (let n = dir.split('/').length; n <= segs.length; n++) {
+        const c = segs.slice(0, n).join('/');
+        cur.set(c, { t: 'd', mode: (snap.get(c) as { mode: number }).mode });
+      }
+      if (scope === 'folder') prediction = this.predictFolderRestore(subtree(snap, rel), (snap.get(rel) as { mode: number }).mode, rel, del, cur);
+      else {
+        const expected = cloneTree(cur);
+        expected.set(rel, { ...snap.get(rel)! });
+        prediction = { expected, mayFail: new Set() };
+      }
+    }
+
+    const what = `${scope} restore of ${name}:${shown(rel || '.')}${del ? ' --delete' : ''} with ${shown(dir)} -> ${linkTarget}`;
+    const args = (extra: string) =>
+      engine.cliArgs.restore(this.target, {
+        snapshot: name,
+        path: rel === '' ? '.' : utf8Of(rel),
+        target: rel === '' ? this.ws : path.join(this.ws, utf8Of(rel)),
+        delete: del,
+        workspace: this.ws,
+        extra: [extra],
+      });
+    const dry = await this.runCli(args('--dry-run'), 120_000);
+    this.checkVictims();
+    const afterDry = diffTrees(pre, capture(this.ws));
+    this.check(afterDry.length === 0, 'a restore dry run changes nothing', () => `${what}: ${describeDifferences(afterDry)}`);
+    const applied = await this.runCli(args('--json'), 120_000);
+    this.checkVictims();
+    let out: { result?: { failed: { path: string; error: string }[]; safetySnapshot?: string; undo?: unknown }; error?: { message: string } } | undefined;
+    try {
+      out = JSON.parse(applied.stdout);
+    } catch {
+      out = undefined;
+    }
+    const fresh = this.newNames((await engine.list(this.target)).snapshots);
+    const warning = `${utf8Of(dir)} is now a link to ${linkTarget}; restoring replaces the link with the folder from the snapshot`;
+
+    if (dry.code !== 0) {
+      // Refused: exit 1 both times, a message that names the link, and nothing changed.
+      const said = [dry.stderr, out?.error?.message ?? applied.stderr].join('\n');
+      this.check(
+        dry.code === 1 && applied.code === 1 && !out?.result,
+        'a restore through a workspace link is refused (exit 1) or done',
+        () => `${what}: dry run exit ${dry.code}, apply exit ${applied.code}: ${said.slice(0, 400)}`,
+      );
+      this.check(/link/i.test(said) && said.includes(baseOf(utf8Of(dir))), 'a restore refused for a workspace link names the link', () => `${what}: ${said.slice(0, 400)}`);
+      this.check(fresh.length === 0, 'a refused restore takes no snapshot', () => `${what}: ${fresh.join(',')}`);
+      this.compareWorkspace(pre, 'a refused restore changes nothing in the workspace', false);
+      this.figures.linkRefused++;
+      this.figures.refusals++;
+      return true;
+    }
+    // Done: the preview said the link is replaced, and the workspace holds the snapshot's folder in its place.
+    this.check(dry.stdout.includes(warning), 'a restore that replaces a workspace link says so in its preview', () => `${what}: wanted "${warning}" in: ${dry.stdout.slice(0, 600)}`);
+    if (!out?.result) {
+      if (/No space left|ENOSPC|Disk quota/i.test(applied.stderr)) {
+        this.figures.diskFull++;
+        this.check(fresh.length === 0, 'a failed safety snapshot lists nothing', () => fresh.join(','));
+        this.compareWorkspace(pre, 'a restore stopped by a full disk changes nothing', false);
+        return true;
+      }
+      this.violation('a previewed restore through a workspace link applies', `${what}: exit ${applied.code}: ${applied.stderr.trim().slice(0, 400)}`);
+    }
+    const res = out.result;
+    if (res.safetySnapshot) {
+      this.check(fresh.join() === res.safetySnapshot, 'the safety snapshot is the only new snapshot', () => `${fresh.join(',')} vs ${res.safetySnapshot}`);
+      this.adoptSnapshot(res.safetySnapshot, pre, 'pre-restore');
+      this.lastSafety = { name: res.safetySnapshot };
+      this.unswung.clear();
+    } else this.check(fresh.length === 0, 'only a safety snapshot is new after a restore', () => fresh.join(','));
+    const mayFail = new Set([...prediction.mayFail].map((k) => joinKey(rel, k)));
+    for (const f of res.failed) this.check(mayFail.has(joinKey(rel, keyOf(f.path))) || (scope === 'file' && mayFail.has(rel)), 'restore items do not fail', () => `${what}: ${f.path}: ${f.error}`);
+    if (prediction.refuse || res.failed.length) this.current = capture(this.ws);
+    else this.compareWorkspace(prediction.expected, "a restore through a workspace link puts the snapshot's folder in place of the link", true);
+    this.figures.linkReplaced++;
+
+    if (undo && res.undo && !res.failed.length) {
+      // Undone as the editor does: the link comes back (the safety snapshot holds it), still never written through.
+      const before = cloneTree(this.current);
+      const u = await engine.engineCall(() => engine.undoRestore(this.target, res.undo, this.ws));
+      this.checkVictims();
+      if (!u.ok) {
+        if (this.isDiskFull(u.refusal)) {
+          this.figures.diskFull++;
+          this.compareWorkspace(before, 'an undo stopped by a full disk changes nothing', false);
+          return true;
+        }
+        this.violation('undoing a restore that replaced a workspace link works', `${what}: ${u.refusal.code}: ${u.refusal.message}`);
+      }
+      const listed = await engine.list(this.target);
+      const fresh2 = this.newNames(listed.snapshots);
+      if (u.value.safetySnapshot) {
+        this.check(fresh2.join() === u.value.safetySnapshot, 'the safety snapshot is the only new snapshot', () => `${fresh2.join(',')} vs ${u.value.safetySnapshot}`);
+        this.adoptSnapshot(u.value.safetySnapshot, before, 'pre-restore');
+        this.lastSafety = { name: u.value.safetySnapshot };
+        this.unswung.clear();
+      }
+      this.check(u.value.failed.length === 0, 'undo has no failed item', () => `${what}: ${JSON.stringify(u.value.failed)}`);
+      this.compareWorkspace(pre, 'undoing a restore that replaced a workspace link brings the link back', true);
+      this.figures.linkUndone++;
     }
     return true;
   }
@@ -1113,6 +1540,8 @@ class History {
   // ---------- invariants after every step ----------
 
   async invariants(step: Step): Promise<void> {
+    // What a fault pointed at, outside the root and the workspace, is never touched: checked after every step.
+    this.checkVictims();
     // The harness's own bookkeeping: the workspace is what the model says.
     const ws = capture(this.ws);
     const wsDiffs = diffTrees(this.current, ws);
@@ -1356,7 +1785,10 @@ export function describeFigures(f: Figures, ms: number): string {
   const byLabel = new Map<string, number>();
   for (const k of f.known) byLabel.set(k.label, (byLabel.get(k.label) ?? 0) + 1);
   return [
-    `histories ${f.histories} (${f.tmpfsHistories} on a small tmpfs), steps ${f.steps}, kills ${f.kills} (${f.killsMidRun} mid-run), disk-full events ${f.diskFull}, invariant checks ${f.checks}, latest left behind by a kill ${f.latestLagged}, refusals ${f.refusals}, no-op steps ${f.noops}, violations ${f.violations.length}, ${(ms / 1000).toFixed(1)} s`,
+    `histories ${f.histories} (${f.tmpfsHistories} on a small tmpfs), steps ${f.steps}, kills ${f.kills} (${f.killsMidRun} mid-run), disk-full events ${f.diskFull}, ` +
+      `hostile lock files ${f.lockFaults} (${f.lockSymlink} symlink, ${f.lockDangling} dangling symlink, ${f.lockFifo} FIFO, ${f.lockFolder} folder; ${f.lockRuns} runs refused), ` +
+      `workspace links ${f.linkFaults} (${f.linkReplaced} replaced, ${f.linkRefused} refused, ${f.linkUndone} undone), ` +
+      `invariant checks ${f.checks}, latest left behind by a kill ${f.latestLagged}, refusals ${f.refusals}, no-op steps ${f.noops}, violations ${f.violations.length}, ${(ms / 1000).toFixed(1)} s`,
     ...[...byLabel].map(([label, n]) => `  ${n} × ${label}`),
   ].join('\n');
 }

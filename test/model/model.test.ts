@@ -17,6 +17,19 @@ describe('model test: the model itself', () => {
     for (let i = 0; i < 5; i++) assert.equal(rand(), again());
   });
 
+  it('faults take the place of steps of their kind only: a hostile lock file a snapshot or prune, a workspace link a restore or undo', () => {
+    const seen = { lockFault: 0, wsLink: 0 };
+    for (let seed = 1; seed <= 200; seed++) {
+      for (const step of generate(seed, 25, false).steps) {
+        if (step.op === 'lockFault') assert.ok(step.of === 'snapshot' || step.of === 'prune', `${seed}/${step.index}: ${step.of}`);
+        else if (step.op === 'wsLink') assert.ok(['restoreWhole', 'restoreFolder', 'restoreFile', 'undo'].includes(step.of!), `${seed}/${step.index}: ${step.of}`);
+        else assert.equal(step.of, undefined);
+        if (step.op === 'lockFault' || step.op === 'wsLink') seen[step.op]++;
+      }
+    }
+    assert.ok(seen.lockFault > 0 && seen.wsLink > 0, JSON.stringify(seen));
+  });
+
   it('tree differences are byte-true: one flipped byte, a mode, a link target, a kind; mtimes alone are no difference', () => {
     const a: Tree = new Map<string, Entry>([
       ['f', file('hello')],
