@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { describePolicy } from '../../core/prune/policy';
+import { DEFAULT_FLOOR, describeFloor } from '../../core/snapshot/spaceFloor';
 import { readRetention, SECTION } from '../settings/settings';
 
 /** What "Keep history automatically?" switches on when no setting says otherwise. */
@@ -59,7 +60,7 @@ let asked = false;
 /** The question, with what the history keeps (the folder's thinning setting) in the same words as the settings. */
 export function keepHistoryQuestion(folder: vscode.WorkspaceFolder): string {
   const { thinning } = readRetention(folder);
-  const keeps = thinning ? `; it ${describePolicy({ strategy: thinning })}` : '; every snapshot is kept';
+  const keeps = `${thinning ? `; it ${describePolicy({ strategy: thinning })}` : '; every snapshot is kept'}; it never lets free space drop below ${describeFloor(DEFAULT_FLOOR)}`;
   return `Keep history automatically? A snapshot every ${DEFAULT_HISTORY.minutes} minutes and after saves go idle (${DEFAULT_HISTORY.idleSeconds} s), only when something changed${keeps}. (Settings: Auto Snapshot Minutes, Snapshot After Save Idle Seconds, Thin Automatic History.)`;
 }
 

@@ -2,7 +2,9 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { Logger } from '../../core/util/logger';
 import { RsyncProgress } from '../../core/util/rsync';
-import { SnapshotError } from '../../core/util/errors';
+import { isSnapshotError, SnapshotError } from '../../core/util/errors';
+import { plural } from '../../core/util/format';
+import { DEFAULT_FLOOR } from '../../core/snapshot/spaceFloor';
 import type { SnapshotTrigger } from '../../core/root/notes';
 import { checkLinking } from '../../core/snapshot/linkCheck';
 import { LinkDiagnosis } from '../../core/snapshot/linkDiagnostics';
@@ -58,6 +60,13 @@ export class SnapshotRunner implements vscode.Disposable {
   }
 
   /**
+   * Folders whose automatic history is paused for want of space (the floor of DEFAULT_FLOOR, after making room):
+   * the refusal's message, shown once in the status bar, never as a stream of toasts. Cleared by the next snapshot
+   * that runs, so history resumes by itself once space is back.
+   */
+  readonly noRoom = new Map<string, string>();
+
+  /**
    * `createRoot`: make the backup root when missing (always for the default root; otherwise when the user agreed).
    * `automatic`: started by a timer, not a person: never asks, refuses what would need a question.
    * `trigger`, `label`: why the snapshot is taken and the user's note, kept in the snapshot's notes.
@@ -96,10 +105,14 @@ export class SnapshotRunner implements vscode.Disposable {
         oneFileSystem: settings.oneFileSystem,
         unsaved: unsavedIn(folder),
         createRoot: settings.defaultRoot || options.createRoot === true,
+        // Automatic history never fills the disk: below the floor it first deletes the oldest thinnable snapshots.
+        ...(options.automatic ? { floor: DEFAULT_FLOOR, makeRoom: true } : {}),
         signal: controller.signal,
         onProgress: options.onProgress,
       });
       if (!result.partial) this.tracker.confirm(folder, tracking, result.name, begunAt); // a partial one lacks files: not a baseline
+      if (this.noRoom.delete(folder.uri.toString())) this.logger.info(`automatic history of ${folder.name} resumed: there is room again`);
+      if (result.madeRoom.length) this.logger.info(`made room below the free-space floor: deleted ${plural(result.madeRoom.length, 'snapshot')} (${result.madeRoom.slice(0, 5).join(', ')})`);
       const linking = await checkLinking(root, result).catch((err) => this.logger.warn(`link check failed: ${err.message}`));
       if (linking) {
         result.linking = linking;
@@ -116,6 +129,10 @@ export class SnapshotRunner implements vscode.Disposable {
       return result;
     } catch (err) {
       this.tracker.forget(folder);
+      if (isSnapshotError(err, 'NO_ROOM')) {
+        if (!this.noRoom.has(folder.uri.toString())) this.logger.warn(`automatic history of ${folder.name} paused: ${err.message}`);
+        this.noRoom.set(folder.uri.toString(), err.message);
+      }
       throw err;
     } finally {
       sub?.dispose();

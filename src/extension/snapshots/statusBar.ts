@@ -109,9 +109,18 @@ export class SnapshotStatusBar implements vscode.Disposable {
 
   render(): void {
     if (!this.engaged) return;
+    this.item.backgroundColor = undefined;
     if (this.runner.isRunning) {
       this.item.text = '$(sync~spin) Snapshot…';
       this.item.tooltip = 'A snapshot is running';
+      return;
+    }
+    // Below the free-space floor: one warning that stays, instead of a toast per automatic run.
+    const noRoom = [...this.runner.noRoom.values()][0];
+    if (noRoom) {
+      this.item.text = '$(warning) No room: history paused';
+      this.item.tooltip = `${noRoom}\n\nAutomatic history resumes by itself once there is room. Click to try a snapshot now.`;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
       return;
     }
     let newest: LastSnapshot | undefined;
