@@ -49,6 +49,40 @@ export async function startSshd(): Promise<TestSshd> {
   return { ...server, stop: async () => void shared.users-- };
 }
 
+/**
+ * In a describe(): the run's shared sshd for its tests, started in before() and let go in after() together with every
+ * ssh connection the tests opened. Read its fields in the tests (they are there once before() ran).
+ */
+export function useSshd(): Pick<TestSshd, 'host' | 'sshCommand' | 'port' | 'configPath'> {
+  let server: TestSshd | undefined;
+  before(async () => {
+    server = await startSshd();
+  });
+  after(async () => {
+    const { closeAllSshConnections } = await import('../../src/core/root/ssh/transport');
+    await closeAllSshConnections();
+    await server?.stop();
+  });
+  const started = () => {
+    if (!server) throw new Error('useSshd(): the sshd is there only once before() ran, inside a test');
+    return server;
+  };
+  return {
+    get host() {
+      return started().host;
+    },
+    get sshCommand() {
+      return started().sshCommand;
+    },
+    get port() {
+      return started().port;
+    },
+    get configPath() {
+      return started().configPath;
+    },
+  };
+}
+
 /** Ends the shared server (after the last test of the run). */
 export async function stopSharedSshd(): Promise<void> {
   const server = shared.server;

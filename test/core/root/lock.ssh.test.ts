@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openRoot } from '../../../src/core/root/open';
-import { closeAllSshConnections } from '../../../src/core/root/ssh/transport';
 import { LOCK_FILE } from '../../../src/core/root/format';
 import { isSnapshotError } from '../../../src/core/util/errors';
 import { tempDirs, writeTree } from '../../support/fixtures';
 import { run } from '../../support/proc';
-import { startSshd, TestSshd } from '../../support/sshd';
+import { useSshd } from '../../support/sshd';
 import { takeSnapshot } from '../../support/core';
 
 /** `promise`, or a rejection naming `what` after `ms`: a lock that blocks fails the test instead of hanging it. */
@@ -20,13 +19,8 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
 describe('remote root lock: a lock file that is not a regular file is refused, never followed or opened (real sshd)', function () {
   this.timeout(120_000);
   const tmp = tempDirs();
-  let sshd: TestSshd;
-  before(async () => {
-    sshd = await startSshd();
-  });
+  const sshd = useSshd();
   after(async () => {
-    await closeAllSshConnections();
-    await sshd?.stop();
     await tmp.cleanup();
   });
 
