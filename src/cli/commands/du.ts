@@ -1,4 +1,5 @@
 import { usage } from '../../core/usage/usage';
+import { checkSnapshotCost } from '../../core/doctor/snapshotCost';
 import { CliCommand } from '../command';
 import { displayText } from '../terminalText';
 import { formatBytes, formatDuration } from '../../core/util/format';
@@ -11,7 +12,8 @@ export const duCommand: CliCommand = {
   options: { 'no-cache': { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
   async run({ positionals: [root], values, signal, status, openRoot }) {
-    const report = await usage(openRoot(root), {
+    const opened = openRoot(root);
+    const report = await usage(opened, {
       signal,
       cache: values['no-cache'] !== true,
       onProgress: (p) => {
@@ -31,6 +33,8 @@ export const duCommand: CliCommand = {
       `unique = freed by deleting that snapshot alone. ${report.scanned} walked, ${report.fromCache} from cache, ${formatDuration(report.durationMs)}.`,
       ...report.warnings.slice(0, 20).map((w) => `warning: ${displayText(w)}`),
     ];
+    const cost = report.snapshots.length ? await checkSnapshotCost(opened, await opened.list({ signal })) : undefined;
+    if (cost && !cost.detail.startsWith('unknown')) lines.push(`cost: ${cost.detail}.`);
     if (!report.snapshots.length && !report.deleting.length) lines.splice(0, lines.length, `No snapshots in ${report.root}.`);
     return { json: report, text: lines.join('\n') };
   },

@@ -1,4 +1,5 @@
 import type { BackupRoot } from '../root/backupRoot';
+import { checkSnapshotCost } from './snapshotCost';
 import { checkCliInstall } from '../cron/installCli';
 import { VERSION } from '../version';
 import { LATEST_LINK, LOCK_FILE } from '../root/format';
@@ -44,6 +45,7 @@ export async function doctor(root: BackupRoot): Promise<DoctorReport> {
   checks.push(await checkLock(root, inspection.writable, inspection.where));
   if (listing) checks.push(await checkFreeSpace(root, listing, inspection));
   if (listing) checks.push(await checkLinkCeiling(root.localPath, listing));
+  if (listing) checks.push(await checkSnapshotCost(root, listing));
   return done();
 }
 
