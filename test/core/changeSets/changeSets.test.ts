@@ -6,6 +6,7 @@ import { changes, ChangesOptions } from '../../../src/core/changes/changes';
 import { changeSetsFor, recordChangeSet } from '../../../src/core/changeSets/changeSets';
 import { CHANGES_MAX_BYTES, decodeChangeSet, encodeChangeSet, StoredChangeSet } from '../../../src/core/changeSets/format';
 import { openRoot } from '../../../src/core/root/open';
+import { applyPrune, planPrune } from '../../../src/core/prune/prune';
 import { formatSnapshotName, META_DIR } from '../../../src/core/root/format';
 import type { BackupRoot } from '../../../src/core/root/backupRoot';
 import { tempDirs, writeTree } from '../../support/fixtures';
@@ -180,6 +181,24 @@ describe('change sets', function () {
     assert.deepEqual(sets?.computed, [current[1]]);
     assert.equal(readSet(setFile(root, current[1]))?.header.against, current[0]);
     await assertSameAsFullWalk(opened, current);
+  });
+
+  it("prune removes a deleted snapshot's change set with its notes, so none pile up", async () => {
+    const dir = tmp.make('rs-changesets-pruned-file');
+    const root = path.join(dir, 'root');
+    execFileSync('cp', ['-a', rootDir, root]); // keeps the hard links between snapshots
+    const opened = open(root, path.join(dir, 'cache'));
+    const all = await names(opened);
+    await changeSetsFor(opened, await opened.list(), all.slice(1));
+    assert.ok(fs.existsSync(setFile(root, all[1])));
+    const plan = await planPrune(opened, { keepLast: all.length - 2 }, { measureSizes: false });
+    assert.deepEqual(
+      plan.delete.map((d) => d.name),
+      all.slice(0, 2),
+    );
+    await applyPrune(opened, plan);
+    assert.equal(fs.existsSync(setFile(root, all[1])), false);
+    assert.ok(fs.existsSync(setFile(root, all[2])), 'the others stay');
   });
 
   it('recomputes the set of a touched snapshot folder, and of one restored into', async () => {

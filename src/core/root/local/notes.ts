@@ -37,8 +37,10 @@ export async function writeSnapshotMeta(root: string, name: string, meta: Snapsh
   }
 }
 
+/** Removes a deleted snapshot's notes and its change set (rm of the entries themselves: a symlink there is not followed). */
 export async function removeSnapshotMeta(root: string, name: string): Promise<void> {
   await fs.rm(metaPath(root, name), { force: true });
+  await fs.rm(path.join(root, META_DIR, `${name}.changes`), { force: true });
 }
 
 /**

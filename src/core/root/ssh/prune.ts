@@ -49,7 +49,7 @@ while [ $# -ge 2 ]; do
   if [ "$n" = "$latest" ]; then printf 'latest points at it\\0'; continue; fi
   if [ -n "$lr" ] && [ "$(cd -- "$n" && pwd -P)" = "$lr" ]; then printf 'latest points at it\\0'; continue; fi
   if ! mv -T -- "$n" "${DELETING_PREFIX}$n" 2>/dev/null; then printf 'could not be renamed (permission denied?)\\0'; continue; fi
-  rm -f -- "$meta/$n.json"
+  rm -f -- "$meta/$n.json" "$meta/$n.changes"
   sh -c "$remove" sh "${DELETING_PREFIX}$n"
   if [ -e "${DELETING_PREFIX}$n" ]; then printf 'partial\\0'; else printf 'deleted\\0'; fi
 done
