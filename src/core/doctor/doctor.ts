@@ -1,5 +1,5 @@
 import type { BackupRoot } from '../root/backupRoot';
-import { checkSnapshotCost } from './snapshotCost';
+import { checkSnapshotCost, snapshotCost } from './snapshotCost';
 import { checkCliInstall } from '../cron/installCli';
 import { VERSION } from '../version';
 import { LATEST_LINK, LOCK_FILE } from '../root/format';
@@ -132,6 +132,9 @@ async function checkLock(root: BackupRoot, writable: boolean, where: string): Pr
   }
 }
 
+/** The block a folder or a copied file costs at least, for the estimate (ext4's usual size). */
+const ESTIMATE_BLOCK = 4096;
+
 /** How many recent snapshots' notes estimate the next one: the largest of them, so one quiet day does not hide a busy one. */
 const ESTIMATE_FROM = 5;
 
@@ -150,14 +153,20 @@ async function checkFreeSpace(root: BackupRoot, listing: RootListing, inspection
   if (!last || notes.length === 0)
     return { name: 'free space', ok: true, detail: `${formatSize(free)} free${last ? ` (no notes for ${last.name}, so the next snapshot's size is unknown)` : ''}${inodes}` };
   const lastNeed = (await root.notes.read(last.name).catch(() => undefined))?.bytesTransferred;
-  const need = Math.max(...notes.map((n) => n!.bytesTransferred!));
+  // Folders are never hard-linked: each costs an inode and a block in every snapshot, beside what rsync copies.
+  const costs = notes.map((n) => snapshotCost(n!, ESTIMATE_BLOCK) ?? { bytes: n!.bytesTransferred!, inodes: n!.filesTransferred ?? 0, folders: 0 });
+  const need = Math.max(...costs.map((c) => c.bytes));
   const needFiles = Math.max(...notes.map((n) => n!.filesTransferred ?? 0));
-  const most = notes.length > 1 ? `; the most of the last ${notes.length}: ${formatSize(need)} in ${needFiles.toLocaleString('en-US')} files` : ` in ${needFiles.toLocaleString('en-US')} files`;
+  const needInodes = Math.max(needFiles, ...costs.map((c) => c.inodes));
+  const folders = Math.max(...costs.map((c) => c.folders));
+  const what = `${formatSize(need)} in ${needFiles.toLocaleString('en-US')} files${folders ? ` and ${folders.toLocaleString('en-US')} folders` : ''}`;
+  const most = notes.length > 1 ? `; the most of the last ${notes.length}: ${what}` : ` (${what} with its folders)`;
   const said = `${formatSize(free)} free; the last snapshot (${last.name}) transferred ${lastNeed === undefined ? 'an unknown amount' : formatSize(lastNeed)}${most}${inodes}`;
   const prune = `Prune old snapshots (rsync-snapshots prune ROOT --older-than 90d --dry-run first) or free space${where}.`;
+  // Inodes first: many small files cost a block each too, so a shortage of inodes also reads as one of bytes.
+  if (freeInodes !== undefined && freeInodes < needInodes)
+    return { name: 'free space', ok: false, detail: `${said}: the next one may not fit, too few inodes (each new file and folder needs one)`, fix: `${prune} Inodes run out with many small files.` };
   if (free < need) return { name: 'free space', ok: false, detail: `${said}: the next one may not fit`, fix: prune };
-  if (freeInodes !== undefined && freeInodes < needFiles)
-    return { name: 'free space', ok: false, detail: `${said}: the next one may not fit, too few inodes (each new file needs one)`, fix: `${prune} Inodes run out with many small files.` };
   return { name: 'free space', ok: true, detail: said };
 }
 
