@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RsyncSnapshotsApi } from '../../src/extension/extension';
 import type { SnapshotsNode } from '../../src/extension/snapshots/snapshotsTree';
+import type { AutoOutcome } from '../../src/extension/automatic/autoSnapshot';
 
 export const EXTENSION_ID = 'rsync-snapshots.rsync-snapshots';
 
@@ -60,4 +61,18 @@ export async function treeRows(api: RsyncSnapshotsApi): Promise<SnapshotsNode[]>
   const rows: SnapshotsNode[] = [];
   for (const node of await api.tree.getChildren()) rows.push(...(node.kind === 'group' ? await api.tree.getChildren(node) : [node]));
   return rows;
+}
+
+/**
+ * One automatic run of `folder` after a change to `file` (written here): the file watcher reports the write a moment
+ * later, so a run that still finds "nothing changed" is retried (with the file written again) for up to 15 s.
+ */
+export async function automaticRunAfterChange(api: RsyncSnapshotsApi, folder: vscode.WorkspaceFolder, file: string): Promise<AutoOutcome> {
+  const start = Date.now();
+  for (let i = 0; ; i++) {
+    fs.writeFileSync(file, `changed ${Date.now()} ${i}\n`);
+    await sleep(200);
+    const outcome = await api.auto.run(folder, 'interval');
+    if (!('unchanged' in outcome) || Date.now() - start > 15_000) return outcome;
+  }
 }

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { AutoOutcome } from '../../src/extension/automatic/autoSnapshot';
 import { keepHistoryQuestion } from '../../src/extension/automatic/historySchedule';
 import { listSnapshots, takeSnapshot } from '../support/core';
-import { activateExtension, sleep, workspaceFolder } from './helpers';
+import { activateExtension, automaticRunAfterChange, sleep, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
 
 /**
@@ -57,8 +57,7 @@ describe('Automatic history thins itself (default retention) in a real VS Code',
         made.push({ name: r.name, label });
       }
     }
-    fs.writeFileSync(path.join(folder.uri.fsPath, 'thinning-trigger.txt'), String(Date.now()));
-    const outcome: AutoOutcome = await api.auto.run(folder, 'interval');
+    const outcome: AutoOutcome = await automaticRunAfterChange(api, folder, path.join(folder.uri.fsPath, 'thinning-trigger.txt'));
     assert.ok('taken' in outcome, JSON.stringify(outcome));
     const pruned = outcome.taken.autoPrune;
     const expected = made.filter((m, i) => i % 2 === 1 && !m.label).map((m) => m.name);
@@ -75,8 +74,7 @@ describe('Automatic history thins itself (default retention) in a real VS Code',
       const day = new Date(Date.now() - 3 * 86_400_000);
       for (const minute of [5, 35]) await takeSnapshot({ root, source: folder.uri.fsPath, now: new Date(day.getFullYear(), day.getMonth(), day.getDate(), 9, minute), trigger: 'interval' });
       const before = (await listSnapshots(root)).snapshots.length;
-      fs.writeFileSync(path.join(folder.uri.fsPath, 'thinning-trigger.txt'), String(Date.now()));
-      const outcome = await api.auto.run(folder, 'interval');
+      const outcome = await automaticRunAfterChange(api, folder, path.join(folder.uri.fsPath, 'thinning-trigger.txt'));
       assert.ok('taken' in outcome, JSON.stringify(outcome));
       assert.strictEqual(outcome.taken.autoPrune, undefined);
       assert.strictEqual((await listSnapshots(root)).snapshots.length, before + 1);

@@ -7,7 +7,7 @@ import type { RunResult } from '../../src/extension/snapshots/snapshotRunner';
 import { keepHistoryQuestion } from '../../src/extension/automatic/historySchedule';
 import { canMount, run } from '../support/proc';
 import { listSnapshots } from '../support/core';
-import { activateExtension, workspaceFolder } from './helpers';
+import { activateExtension, automaticRunAfterChange, workspaceFolder } from './helpers';
 import { screenshot } from './screenshot';
 
 /**
@@ -49,9 +49,9 @@ describe('Automatic history below the free-space floor, in a real VS Code', func
     const { bavail, bsize } = fs.statfsSync(mount);
     fs.writeFileSync(path.join(mount, 'filler.bin'), Buffer.alloc(Math.max(0, bavail * bsize - 100 * 1024)));
     const errorsBefore = api.shownErrors.length;
-    fs.writeFileSync(path.join(folder.uri.fsPath, 'floor-trigger.txt'), String(Date.now()));
+    const trigger = path.join(folder.uri.fsPath, 'floor-trigger.txt');
     for (let i = 0; i < 2; i++) {
-      const outcome = await api.auto.run(folder, 'interval');
+      const outcome = await automaticRunAfterChange(api, folder, trigger);
       assert.ok('skipped' in outcome && /free|room/i.test(outcome.skipped), JSON.stringify(outcome));
     }
     assert.deepStrictEqual(
@@ -65,10 +65,10 @@ describe('Automatic history below the free-space floor, in a real VS Code', func
     await screenshot('status-bar-no-room');
 
     fs.rmSync(path.join(mount, 'filler.bin'));
-    const outcome = await api.auto.run(folder, 'interval');
+    const outcome = await automaticRunAfterChange(api, folder, trigger);
     assert.ok('taken' in outcome, JSON.stringify(outcome));
     assert.doesNotMatch(api.statusBar.text, /No room/);
-    fs.rmSync(path.join(folder.uri.fsPath, 'floor-trigger.txt'), { force: true });
+    fs.rmSync(trigger, { force: true });
   });
 
   it('the question that turns history on names the floor', () => {
