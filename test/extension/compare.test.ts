@@ -12,6 +12,8 @@ import { shortDateTime, snapshotTime } from '../../src/extension/timeFormat';
 import { snapshotChangesTitle, workspaceChangesTitle } from '../../src/extension/history/workspaceChanges';
 import type { SnapshotDiffState } from '../../src/extension/history/snapshotDiffContext';
 import type { SnapshotResult } from '../../src/core/snapshot/types';
+import { readSnapshotMeta } from '../support/core';
+import { writeSnapshotMeta } from '../../src/core/root/local/notes';
 
 const REL = 'notes/history.txt';
 
@@ -102,6 +104,28 @@ describe('Compare with snapshot in a real VS Code', function () {
     await vscode.commands.executeCommand('rsyncSnapshots.newerVersion');
     assert.strictEqual(fromSnapshotUri(activeDiff()!.original).snapshot, taken[4]);
     assert.strictEqual(api.shownErrors.length, errors);
+  });
+
+  it('the version picker shows the labels of the snapshots each version stands for', async () => {
+    const root = await testBackupRoot();
+    const meta = await readSnapshotMeta(root, taken[3]);
+    await writeSnapshotMeta(root, taken[3], { ...meta, label: 'mid-refactor' });
+    try {
+      let offered: CompareOutcome['items'] = [];
+      api.hooks.pickVersion = (items) => {
+        offered = items;
+        return undefined;
+      };
+      await vscode.commands.executeCommand('rsyncSnapshots.compareWithSnapshot', vscode.Uri.file(file));
+      const row = offered.find((i) => i.version.snapshots.includes(taken[3]));
+      assert.match(row?.description ?? '', /^“mid-refactor” · /);
+      assert.ok(
+        offered.filter((i) => i !== row).every((i) => !/“/.test(i.description ?? '')),
+        'only the labelled version says it',
+      );
+    } finally {
+      await writeSnapshotMeta(root, taken[3], meta ?? {});
+    }
   });
 
   it('"Compare with previous version" from a snapshot file diffs the version before it', async () => {

@@ -3,6 +3,8 @@ import { cronLineCommand } from './cronLine';
 import { doctorCommand } from './doctor';
 import { duCommand } from './du';
 import { pinCommand, unpinCommand } from './pin';
+import { labelCommand } from './label';
+import { deleteCommand } from './delete';
 import { pruneCommand } from './prune';
 import { changesCommand } from './changes';
 import { listCommand } from './list';
@@ -23,6 +25,8 @@ export const commands: CliCommand[] = [
   pruneCommand,
   pinCommand,
   unpinCommand,
+  labelCommand,
+  deleteCommand,
   doctorCommand,
   cronLineCommand,
 ];

@@ -1,7 +1,7 @@
 import { keptForever } from '../pin/pin';
 import { applyPrune } from '../prune/prune';
+import { oneEntryPlan } from '../prune/deleteOne';
 import { thinningKeeps } from '../prune/thinning';
-import type { PrunePlan } from '../prune/types';
 import type { BackupRoot } from '../root/backupRoot';
 import { describeForeign, isOwnRoot, rootOwnership } from '../root/ownership';
 
@@ -48,17 +48,7 @@ export async function makeRoom(root: BackupRoot, options: MakeRoomOptions): Prom
   });
   const deleted: string[] = [];
   for (const victim of candidates) {
-    const stat = stats.get(victim.name)!;
-    const plan: PrunePlan = {
-      root: root.spec,
-      policy: {},
-      now,
-      delete: [{ name: victim.name, time: victim.time, mtime: stat.mtime, reason: 'oldest thinnable snapshot, deleted to make room', uniqueBytes: 0, id: stat.id }],
-      keep: [],
-      freesBytes: 0,
-      measured: false,
-      includePinned: false,
-    };
+    const plan = oneEntryPlan(root, victim, stats.get(victim.name)!, 'oldest thinnable snapshot, deleted to make room', { now });
     const result = await applyPrune(root, plan, { signal: options.signal });
     deleted.push(...result.deleted);
     for (const skip of result.skipped) root.logger.warn(`make room: kept ${skip.name}: ${skip.why}`);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { SnapshotError } from '../../core/util/errors';
+import type { BackupRoot } from '../../core/root/backupRoot';
+import { type SnapshotMeta, triggerOf } from '../../core/root/notes';
 import type { FileHistory, FileVersion } from '../../core/versions/types';
 import { versions } from '../../core/versions/versions';
 import { formatBytes, plural } from '../../core/util/format';
@@ -43,8 +45,29 @@ function workspaceFile(uri: vscode.Uri | undefined): { folder: vscode.WorkspaceF
   return { folder, uri: target, rel };
 }
 
+/** The labels of a root's snapshots (one pass over the notes): pickers show them beside the times. */
+export async function snapshotLabels(root: BackupRoot): Promise<Map<string, string>> {
+  const { notes } = await root.notes.readAll().catch(() => ({ notes: new Map<string, SnapshotMeta>() }));
+  return labelsOf(notes);
+}
+
+/** Snapshot name → its label, from notes read already (safety snapshots' own "pre-restore" label left out). */
+export function labelsOf(notes: ReadonlyMap<string, SnapshotMeta>): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const [name, meta] of notes) if (meta.label && triggerOf(meta) !== 'pre-restore') labels.set(name, meta.label);
+  return labels;
+}
+
+/** “before the refactor” (+2 more): the labels of the snapshots a row stands for, for a picker's description. */
+export function labelsText(names: readonly string[], labels: Map<string, string>): string {
+  const found = [...new Set(names.map((n) => labels.get(n)).filter((l): l is string => Boolean(l)))];
+  if (!found.length) return '';
+  const first = found[0].length > 40 ? `${found[0].slice(0, 39)}…` : found[0];
+  return `“${first}”${found.length > 1 ? ` (+${found.length - 1} more)` : ''}`;
+}
+
 /** Rows of the version quick pick, newest first; two rows of the same age ("2 min ago") also show their time. */
-export function versionPickItems(history: FileHistory, now = new Date()): VersionPickItem[] {
+export function versionPickItems(history: FileHistory, labels: Map<string, string> = new Map(), now = new Date()): VersionPickItem[] {
   const newestFirst = [...history.versions].reverse();
   const ages = newestFirst.map((v) => relativeAge(snapshotTime(v.firstSnapshot), now));
   return newestFirst.map((version, i) => {
@@ -57,7 +80,7 @@ export function versionPickItems(history: FileHistory, now = new Date()): Versio
     const what = version.kind === 'symlink' ? `link → ${version.linkTarget}` : formatBytes(version.size);
     return {
       label: `$(history) ${age}`,
-      description: [shortDateTime(since), what, version.current ? IDENTICAL_TO_CURRENT : ''].filter(Boolean).join(' · '),
+      description: [labelsText(version.snapshots, labels), shortDateTime(since), what, version.current ? IDENTICAL_TO_CURRENT : ''].filter(Boolean).join(' · '),
       detail: version.current ? `$(check) ${IDENTICAL_TO_CURRENT} · ${span}` : span,
       version,
     };
@@ -106,7 +129,7 @@ export async function compareWithSnapshot(uri: vscode.Uri | undefined, hooks: Co
   const history = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reading the history of ${rel}` }, () =>
     versions(root, rel, { workingFolder: folder.uri.fsPath }),
   );
-  const items = versionPickItems(history);
+  const items = versionPickItems(history, await snapshotLabels(root));
   let message: string | undefined;
   if (!items.length) message = `No snapshot holds ${rel} yet. Take one with "Snapshot workspace".`;
   else if (items.length === 1 && items[0].version.current) message = `${rel} has not changed since the oldest snapshot that holds it (${snapshotDateTime(items[0].version.firstSnapshot)}).`;
@@ -134,7 +157,7 @@ export async function compareWithPreviousVersion(uri: vscode.Uri | undefined): P
   const parts = fromSnapshotUri(target);
   const history = await versions(openedRoot(parts.root), parts.path);
   const index = history.versions.findIndex((v) => v.snapshots.includes(parts.snapshot));
-  const items = versionPickItems(history);
+  const items = versionPickItems(history, await snapshotLabels(openedRoot(parts.root)));
   if (index <= 0) {
     const message = `This is the oldest version of ${parts.path} in the snapshots.`;
     vscode.window.showInformationMessage(message);

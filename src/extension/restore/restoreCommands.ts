@@ -9,7 +9,7 @@ import { distinctSnapshots } from '../../core/changes/distinctSnapshots';
 import { triggerOf } from '../../core/root/notes';
 import type { UndoRestore } from '../../core/restore/undo';
 import { versions } from '../../core/versions/versions';
-import { CompareHooks, openDiff, pickWithPreview, versionPickItems } from '../history/compare';
+import { CompareHooks, labelsOf, labelsText, openDiff, pickWithPreview, snapshotLabels, versionPickItems } from '../history/compare';
 import { pickWorkspaceFolder } from '../pickFolder';
 import { RestorePanel, RestoreRequest } from './restorePanel';
 import { folderRoot, openedRoot, readSettings } from '../settings/settings';
@@ -75,7 +75,7 @@ async function resolveWhat(arg: unknown): Promise<What | undefined> {
 async function pickSnapshot(what: What, hooks: RestoreHooks): Promise<string | undefined> {
   if (!what.isDir) {
     const history = await versions(openedRoot(what.root), what.rel, { workingFolder: what.folder.uri.fsPath });
-    const items = versionPickItems(history);
+    const items = versionPickItems(history, await snapshotLabels(openedRoot(what.root)));
     if (!items.length) throw new SnapshotError('NOT_FOUND', `No snapshot holds ${what.rel}.`);
     const working = vscode.Uri.joinPath(what.folder.uri, ...what.rel.split('/'));
     const chosen = await pickWithPreview(
@@ -123,13 +123,16 @@ async function pickSnapshot(what: What, hooks: RestoreHooks): Promise<string | u
   });
   if (!runs.length) throw new SnapshotError('NOT_FOUND', `No snapshot holds ${what.rel}.`);
   const byName = new Map(listing.snapshots.map((s) => [s.name, s]));
+  const labels = labelsOf(notes);
   const items: SnapshotPickItem[] = runs.reverse().map((run) => {
     const snapshot = byName.get(run.names[0])!;
     const preRestore = run.names.some((n) => triggerOf(notes.get(n)) === 'pre-restore');
     const same = run.names.length > 1 ? `same in ${run.names.length} snapshots, until ${shortDateTime(byName.get(run.names[run.names.length - 1])!.time, true)}` : '';
     return {
       label: `$(${preRestore ? 'shield' : 'history'}) ${shortDateTime(snapshot.time, true)}`,
-      description: [relativeAge(snapshot.time), run.names.some((n) => byName.get(n)!.latest) ? 'latest' : '', preRestore ? 'taken before a restore' : ''].filter(Boolean).join(' · '),
+      description: [labelsText(run.names, labels), relativeAge(snapshot.time), run.names.some((n) => byName.get(n)!.latest) ? 'latest' : '', preRestore ? 'taken before a restore' : '']
+        .filter(Boolean)
+        .join(' · '),
       detail: same || undefined,
       snapshot,
     };
