@@ -45,6 +45,17 @@ describe('Compare with snapshot in a real VS Code', function () {
     }
   });
 
+  /** The rows "Compare with snapshot" offers for the file, none picked. */
+  async function versionsOffered(): Promise<CompareOutcome['items']> {
+    let offered: CompareOutcome['items'] = [];
+    api.hooks.pickVersion = (items) => {
+      offered = items;
+      return undefined;
+    };
+    await vscode.commands.executeCommand('rsyncSnapshots.compareWithSnapshot', vscode.Uri.file(file));
+    return offered;
+  }
+
   afterEach(() => {
     delete api.hooks.pickVersion;
     delete api.hooks.pickPath;
@@ -111,12 +122,7 @@ describe('Compare with snapshot in a real VS Code', function () {
     const meta = await readSnapshotMeta(root, taken[3]);
     await writeSnapshotMeta(root, taken[3], { ...meta, label: 'mid-refactor' });
     try {
-      let offered: CompareOutcome['items'] = [];
-      api.hooks.pickVersion = (items) => {
-        offered = items;
-        return undefined;
-      };
-      await vscode.commands.executeCommand('rsyncSnapshots.compareWithSnapshot', vscode.Uri.file(file));
+      const offered = await versionsOffered();
       const row = offered.find((i) => i.version.snapshots.includes(taken[3]));
       assert.match(row?.description ?? '', /^“mid-refactor” · /);
       assert.ok(
@@ -209,12 +215,7 @@ describe('Compare with snapshot in a real VS Code', function () {
     fs.writeFileSync(file, tampered);
     fs.utimesSync(file, times.atime, times.mtime); // as cp -p / touch -r / tar do
     try {
-      let offered: CompareOutcome['items'] = [];
-      api.hooks.pickVersion = (items) => {
-        offered = items;
-        return undefined;
-      };
-      await vscode.commands.executeCommand('rsyncSnapshots.compareWithSnapshot', vscode.Uri.file(file));
+      const offered = await versionsOffered();
       assert.ok(offered.length > 0, `no versions offered; errors: ${api.shownErrors.join(' | ')}`);
       assert.ok(
         offered.every((i) => !i.version.current && !/unchanged since/.test(i.detail ?? '')),
