@@ -5,7 +5,7 @@ import type { Snapshot } from '../../core/root/listing';
 import { changes } from '../../core/changes/changes';
 import { SnapshotError } from '../../core/util/errors';
 import { showBytes } from '../../core/util/nameBytes';
-import { pickWorkspaceFolder } from '../pickFolder';
+import { pickWorkspaceFolder } from '../settings/pickFolder';
 import { folderRoot, openedRoot, readSettings } from '../settings/settings';
 import type { SnapshotsNode } from '../snapshots/snapshotsTree';
 import { toSnapshotUri, toSnapshotUriShownAt } from './snapshotUri';

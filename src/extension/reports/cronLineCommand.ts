@@ -4,7 +4,7 @@ import { cronLine } from '../../core/cron/cronLine';
 import { readCliInstall } from '../../core/cron/installCli';
 import { parseDelay } from '../../core/cron/randomDelay';
 import { findExecutable } from '../../core/util/tools';
-import { pickWorkspaceFolder } from '../pickFolder';
+import { pickWorkspaceFolder } from '../settings/pickFolder';
 import { folderRoot, readSettings } from '../settings/settings';
 
 /** "Copy cron line…": a crontab line that snapshots this folder daily with the CLI, under the same lock as the editor. */

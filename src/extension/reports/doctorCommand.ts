@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { doctor } from '../../core/doctor/doctor';
 import type { DoctorReport } from '../../core/doctor/types';
-import { pickWorkspaceFolder } from '../pickFolder';
+import { pickWorkspaceFolder } from '../settings/pickFolder';
 import { showReport } from './reportDocument';
 import { folderRoot } from '../settings/settings';
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { toAbortSignal } from '../cancellation';
 import type { SnapshotUsage, UsageReport } from '../../core/usage/model';
 import { usage } from '../../core/usage/usage';
-import { pickWorkspaceFolder } from '../pickFolder';
+import { pickWorkspaceFolder } from '../settings/pickFolder';
 import { showReport } from './reportDocument';
 import { folderRoot } from '../settings/settings';
 import { usageMarkdown } from './usageReport';

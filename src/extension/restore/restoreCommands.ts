@@ -10,7 +10,7 @@ import { triggerOf } from '../../core/root/notes';
 import type { UndoRestore } from '../../core/restore/undo';
 import { versions } from '../../core/versions/versions';
 import { CompareHooks, labelsOf, labelsText, openDiff, pickWithPreview, snapshotLabels, versionPickItems } from '../history/compare';
-import { pickWorkspaceFolder } from '../pickFolder';
+import { pickWorkspaceFolder } from '../settings/pickFolder';
 import { RestorePanel, RestoreRequest } from './restorePanel';
 import { folderRoot, openedRoot, readSettings } from '../settings/settings';
 import type { SnapshotsNode } from '../snapshots/snapshotsTree';

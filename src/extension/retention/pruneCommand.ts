@@ -7,7 +7,7 @@ import type { PrunePlan, PruneResult } from '../../core/prune/types';
 import type { BackupRoot } from '../../core/root/backupRoot';
 import { DEFAULT_STRATEGY, describePolicy as describe, PrunePolicy } from '../../core/prune/policy';
 import { formatBytes } from '../../core/util/format';
-import { pickWorkspaceFolder } from '../pickFolder';
+import { pickWorkspaceFolder } from '../settings/pickFolder';
 import { isOwnRoot, rootOwnership, describeForeign } from '../../core/root/ownership';
 import { RootConsent } from '../settings/rootConsent';
 import { folderRoot, readRetention } from '../settings/settings';

@@ -5,7 +5,7 @@ import { searchSnapshots } from '../../core/search/search';
 import type { SearchQuery, SearchReport } from '../../core/search/types';
 import { toAbortSignal } from '../cancellation';
 import { openDiff } from '../history/compare';
-import { pickWorkspaceFolder } from '../pickFolder';
+import { pickWorkspaceFolder } from '../settings/pickFolder';
 import { askSearchQuery } from './searchInput';
 import { SearchNode, SearchResultsProvider, snapshotTime } from './searchResults';
 import { folderRoot } from '../settings/settings';

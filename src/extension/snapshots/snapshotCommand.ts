@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { formatBytes, formatDuration, plural } from '../../core/util/format';
 import { throttleProgress } from '../../core/util/progressThrottle';
 import { snapshotDateTime } from '../timeFormat';
-import { pickWorkspaceFolder } from '../pickFolder';
+import { pickWorkspaceFolder } from '../settings/pickFolder';
 import { isMissingRoot } from '../../core/util/errors';
 import { showReport } from '../reports/reportDocument';
 import { readSettings } from '../settings/settings';

@@ -31,8 +31,8 @@ export class SnapshotsTreeProvider implements vscode.TreeDataProvider<SnapshotsN
   private readonly listings = new Map<string, RootListing>();
   /** Notes of a grouped root, read in one pass with its listing (groups count pins and labels; items need no read each). */
   private readonly notes = new Map<string, Map<string, SnapshotMeta>>();
-  /** Space figures from "Show space usage", shown per snapshot once measured. */
-  readonly usage = new UsageFigures();
+  /** `usage`: space figures from "Show space usage", shown per snapshot once measured. */
+  constructor(readonly usage: UsageFigures = new UsageFigures()) {}
   private readonly listingEmitter = new vscode.EventEmitter<void>();
   /** Fires after a root was (re)listed. */
   readonly onDidList = this.listingEmitter.event;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { SnapshotError } from '../core/util/errors';
+import { SnapshotError } from '../../core/util/errors';
 
 /** The folder a command acts on: the one given, the only one, the active editor's, or the user's pick. */
 export async function pickWorkspaceFolder(given?: vscode.WorkspaceFolder | vscode.Uri): Promise<vscode.WorkspaceFolder | undefined> {
