@@ -86,9 +86,9 @@ try {
     await page.locator('.activitybar').waitFor({ timeout: 30_000 });
     await sleep(3000); // the workbench settles (extensions scanned)
     const latest = path.join(backupRoot, 'latest');
-    // As a person does: open the Snapshots view (activity bar), click "Snapshot workspace" in it.
+    // As a person does: open the Snapshots view (activity bar), click "Snapshot Workspace" in it.
     await page.locator('.activitybar .action-item a[aria-label^="Snapshots"]').first().click();
-    const button = page.locator('.welcome-view-content .monaco-button', { hasText: 'Snapshot workspace' }).first();
+    const button = page.locator('.welcome-view-content .monaco-button', { hasText: 'Snapshot Workspace' }).first();
     await button.waitFor({ timeout: 30_000 });
     await button.click();
     await waitUntil('the snapshot in the backup root', () => fs.existsSync(latest), 60_000);

@@ -1,4 +1,6 @@
 import assert from 'node:assert';
+import fs from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SnapshotsNode } from '../../src/extension/snapshots/snapshotsTree';
 import { repaintWhileVisible } from '../../src/extension/snapshots/snapshotsTree';
@@ -113,6 +115,19 @@ describe('What a user sees: labels, settings, ages (real VS Code)', function () 
     assert.strictEqual(commands['rsyncSnapshots.newerVersion'].enablement, 'rsyncSnapshots.hasNewerVersion');
     // The diff editor's own change navigation is $(arrow-up)/$(arrow-down); ours must not look like it.
     for (const id of ['rsyncSnapshots.olderVersion', 'rsyncSnapshots.newerVersion']) assert.doesNotMatch(commands[id].icon ?? '', /^\$\(arrow-(up|down|left|right)\)$/, id);
+  });
+
+  it('command titles are in Title Case and come from package.nls.json, so they can be translated', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const manifest = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as { contributes: { commands: { command: string; title: string }[] } };
+    const nls = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.nls.json'), 'utf8')) as Record<string, string>;
+    const small = new Set(['a', 'an', 'the', 'and', 'or', 'of', 'in', 'on', 'with', 'to', 'for', 'as', 'at', 'by', 'from']);
+    for (const { command, title } of manifest.contributes.commands) {
+      const key = /^%(.+)%$/.exec(title)?.[1];
+      assert.ok(key && nls[key], `${command}: its title is a package.nls.json key (${title})`);
+      const words = nls[key].replace(/[…()]/g, ' ').split(/\s+/).filter(Boolean);
+      for (const [i, word] of words.entries()) assert.ok(/^[A-Z]/.test(word) || (i > 0 && small.has(word)), `${command}: "${nls[key]}" is in Title Case (${word})`);
+    }
   });
 
   it('settings are grouped and ordered, the backup root first, and no description points "above" or "below"', async () => {

@@ -131,7 +131,7 @@ export async function compareWithSnapshot(uri: vscode.Uri | undefined, hooks: Co
   );
   const items = versionPickItems(history, await snapshotLabels(root));
   let message: string | undefined;
-  if (!items.length) message = `No snapshot holds ${rel} yet. Take one with "Snapshot workspace".`;
+  if (!items.length) message = `No snapshot holds ${rel} yet. Take one with "Snapshot Workspace".`;
   else if (items.length === 1 && items[0].version.current) message = `${rel} has not changed since the oldest snapshot that holds it (${snapshotDateTime(items[0].version.firstSnapshot)}).`;
   if (message) {
     vscode.window.showInformationMessage(message);
@@ -209,7 +209,7 @@ export function canStep(at: DiffPosition, direction: -1 | 1): boolean {
  */
 export async function stepVersion(direction: -1 | 1): Promise<void> {
   const at = await diffPosition(vscode.window.tabGroups.activeTabGroup.activeTab?.input);
-  if (!at) throw new SnapshotError('BAD_INPUT', 'Open a comparison with a snapshot first ("Compare with snapshot…").');
+  if (!at) throw new SnapshotError('BAD_INPUT', 'Open a comparison with a snapshot first ("Compare with Snapshot…").');
   if (!canStep(at, direction)) return;
   const newLeft = at.left + direction;
   const { history } = at;

@@ -149,7 +149,7 @@ export class FileHistoryProvider implements vscode.TreeDataProvider<HistoryNode>
     try {
       data = await this.load(target);
     } catch (err) {
-      if (isMissingRoot(err)) return [{ kind: 'message', text: 'No snapshot yet: take one with "Snapshot workspace".', icon: 'info' }];
+      if (isMissingRoot(err)) return [{ kind: 'message', text: 'No snapshot yet: take one with "Snapshot Workspace".', icon: 'info' }];
       return [{ kind: 'message', text: (err as Error).message, icon: 'warning' }];
     }
     if (data.kind === 'folder') {
@@ -165,7 +165,7 @@ export class FileHistoryProvider implements vscode.TreeDataProvider<HistoryNode>
     for (let i = history.versions.length - 1; i >= Math.max(0, history.versions.length - SHOWN); i--)
       nodes.push({ kind: 'version', target, history, index: i, count: counts[i], label: labels.get(history.versions[i].firstSnapshot) });
     const older = history.versions.length - SHOWN;
-    if (older > 0) nodes.push({ kind: 'message', text: `${older} older version${older === 1 ? '' : 's'} (see "Compare with snapshot…")`, icon: 'ellipsis' });
+    if (older > 0) nodes.push({ kind: 'message', text: `${older} older version${older === 1 ? '' : 's'} (see "Compare with Snapshot…")`, icon: 'ellipsis' });
     return nodes;
   }
 

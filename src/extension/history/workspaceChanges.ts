@@ -42,7 +42,7 @@ async function openChangesEditor(title: string, rows: ChangeRow[]): Promise<void
  * multi-diff editor (A = only in the workspace, M = different, D = only in the snapshot).
  */
 export async function compareSnapshotWithWorkspace(node: SnapshotsNode | undefined): Promise<PathPickItem[]> {
-  if (!node || node.kind !== 'snapshot') throw new SnapshotError('BAD_INPUT', 'Run "Compare with workspace" on a snapshot in the Snapshots view.');
+  if (!node || node.kind !== 'snapshot') throw new SnapshotError('BAD_INPUT', 'Run "Compare with Workspace" on a snapshot in the Snapshots view.');
   const folder = node.folder;
   const settings = readSettings(folder);
   const when = snapshotDateTime(node.snapshot.name);
@@ -90,7 +90,7 @@ export function snapshotChangesTitle(previous: string, snapshot: string): string
 
 /** "Open changes" on "Changed in this snapshot": what changed since the previous snapshot, in one multi-diff editor. */
 export async function openSnapshotChanges(node: SnapshotsNode | undefined): Promise<number> {
-  if (!node || node.kind !== 'changes') throw new SnapshotError('BAD_INPUT', 'Run "Open changes" on "Changed in this snapshot" in the Snapshots view.');
+  if (!node || node.kind !== 'changes') throw new SnapshotError('BAD_INPUT', 'Run "Open Changes" on "Changed in this snapshot" in the Snapshots view.');
   const set = await changes(openedRoot(node.root), node.previous.name, node.snapshot.name);
   const at = (snapshot: string, p: string) => toSnapshotUri({ root: node.root, snapshot, path: p });
   const rows: [string, ChangeRow][] = [

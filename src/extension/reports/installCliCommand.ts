@@ -28,7 +28,7 @@ export async function installCliCommand(extensionPath: string, givenBin?: string
   if (!bin) return undefined;
   const install = await installCli({ cliSource: path.join(extensionPath, 'dist', 'cli.js'), version: VERSION, ...(await runtime()), bin: bin.replace(/^~(?=\/)/, os.homedir()) });
   void vscode.window
-    .showInformationMessage(`Installed rsync-snapshots ${install.version} at ${install.bin}. Cron lines now run it; each extension update refreshes it.`, 'Copy cron line…')
+    .showInformationMessage(`Installed rsync-snapshots ${install.version} at ${install.bin}. Cron lines now run it; each extension update refreshes it.`, 'Copy Cron Line…')
     .then((pick) => {
       if (pick) void vscode.commands.executeCommand('rsyncSnapshots.copyCronLine');
     });

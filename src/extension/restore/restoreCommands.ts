@@ -211,7 +211,7 @@ async function askCopyTarget(original: string, snapshot: string, isDir: boolean,
  */
 export async function undoRestore(undo: UndoRestore | undefined, ctx: RestoreContext): Promise<RestorePanel> {
   if (!undo || typeof undo.root !== 'string' || typeof undo.snapshot !== 'string' || !Array.isArray(undo.paths))
-    throw new SnapshotError('BAD_INPUT', 'Nothing to undo: Undo restore is offered after a restore that took a safety snapshot.');
+    throw new SnapshotError('BAD_INPUT', 'Nothing to undo: Undo Restore is offered after a restore that took a safety snapshot.');
   const folder = (vscode.workspace.workspaceFolders ?? []).find((f) => path.resolve(f.uri.fsPath) === path.resolve(undo.source));
   if (!folder) throw new SnapshotError('BAD_INPUT', `${undo.source} is no longer a workspace folder: undo from the CLI with the safety snapshot ${undo.snapshot}.`);
   const request: RestoreRequest = {

@@ -101,7 +101,7 @@ export class RestorePanel implements vscode.Disposable {
   }
 
   private static title(request: RestoreRequest): string {
-    if (request.undo) return `Undo restore of ${path.basename(request.target)}`;
+    if (request.undo) return `Undo Restore of ${path.basename(request.target)}`;
     return `${request.asCopy ? 'Restore copy of' : 'Restore'} ${path.basename(request.target)} (${request.snapshot})`;
   }
 

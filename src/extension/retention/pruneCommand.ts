@@ -119,7 +119,7 @@ export async function autoPrune(folder: vscode.WorkspaceFolder, consent: RootCon
   const root = folderRoot(folder);
   const ownership = await rootOwnership(root, folder.uri.fsPath);
   if (!isOwnRoot(ownership)) {
-    const why = `Automatic prune skipped: ${root.spec} also holds ${describeForeign(ownership)}. Use Prune snapshots… to review a plan and delete by hand.`;
+    const why = `Automatic prune skipped: ${root.spec} also holds ${describeForeign(ownership)}. Use Prune Snapshots… to review a plan and delete by hand.`;
     consent.warnOnce(`foreign\0${root.spec}`, why);
     return { skipped: 'foreign-root', why };
   }
@@ -127,7 +127,7 @@ export async function autoPrune(folder: vscode.WorkspaceFolder, consent: RootCon
   const plan = await planPrune(root, policy, { measureSizes: !allowed });
   if (!plan.delete.length) return { skipped: 'nothing', why: `The policy ${describe(policy)}, so all ${plan.keep.length} snapshots stay.` };
   if (!allowed && !(await consent.askAutoPrune(root, plan, describe(policy))))
-    return { skipped: 'declined', why: `Automatic prune of ${root.spec} not allowed: nothing deleted. Use Prune snapshots… to delete by hand.` };
+    return { skipped: 'declined', why: `Automatic prune of ${root.spec} not allowed: nothing deleted. Use Prune Snapshots… to delete by hand.` };
   const result = await applyPrune(root, plan);
   return { deleted: result.deleted };
 }
@@ -146,7 +146,7 @@ export async function thinHistory(folder: vscode.WorkspaceFolder, consent: RootC
   const root = folderRoot(folder);
   const ownership = await rootOwnership(root, folder.uri.fsPath);
   if (!isOwnRoot(ownership)) {
-    const why = `Automatic history is not thinned: ${root.spec} also holds ${describeForeign(ownership)}. Use Prune snapshots… to review a plan and delete by hand.`;
+    const why = `Automatic history is not thinned: ${root.spec} also holds ${describeForeign(ownership)}. Use Prune Snapshots… to review a plan and delete by hand.`;
     consent.warnOnce(`foreign\0${root.spec}`, why);
     return { skipped: 'foreign-root', why };
   }

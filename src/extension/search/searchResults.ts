@@ -83,7 +83,7 @@ export class SearchResultsProvider implements vscode.TreeDataProvider<SearchNode
       return item;
     }
     const r = node.result;
-    const open: vscode.Command = { command: 'rsyncSnapshots.openSearchResult', title: 'Open this version', arguments: [node] };
+    const open: vscode.Command = { command: 'rsyncSnapshots.openSearchResult', title: 'Open This Version', arguments: [node] };
     if (node.kind === 'match') {
       const item = new vscode.TreeItem(r.text.trim() || '(blank line)', vscode.TreeItemCollapsibleState.Expanded);
       item.description = `line ${r.lines.join(', ')}${r.working === false ? ' · not in the working file' : ''}`;

@@ -70,7 +70,7 @@ export class RootConsent {
     const others = [...ownership.others.keys()];
     const question = `The backup root ${root.spec} holds ${describeForeign({ ...ownership, unknown: [] })}. Add this folder's snapshots to it? latest would then link across unrelated folders and the history views would mix them.`;
     if (!interactive) {
-      const message = `Automatic snapshot skipped: the backup root ${root.spec} holds snapshots of ${others.join(', ')}. Run Snapshot workspace once to decide, or give this folder its own rsyncSnapshots.backupRoot.`;
+      const message = `Automatic snapshot skipped: the backup root ${root.spec} holds snapshots of ${others.join(', ')}. Run Snapshot Workspace once to decide, or give this folder its own rsyncSnapshots.backupRoot.`;
       if (!this.quiet.has(`shared\0${key}`)) {
         this.quiet.add(`shared\0${key}`);
         vscode.window.showWarningMessage(message);

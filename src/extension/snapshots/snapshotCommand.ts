@@ -24,7 +24,7 @@ previous snapshot. When nothing gets linked, every snapshot is full size. The us
    modification time all match. Ownership cannot be kept when not running as root on some filesystems;
    tools that rewrite files (formatters, checkouts) change mtimes. The warning names a file and the attribute.
 
-Run **Rsync Snapshots: Check backup root** for the filesystem, hard-link and \`latest\` checks.
+Run **Rsync Snapshots: Check Backup Root** for the filesystem, hard-link and \`latest\` checks.
 `;
 
 /** Lets the integration tests answer instead of a person. */
