@@ -243,6 +243,9 @@ export class RestorePanel implements vscode.Disposable {
         this.changeEmitter.fire();
         return;
       }
+      // A left-out item the new dry run no longer lists (saving made it equal the snapshot) has nothing left to leave out.
+      const listed = new Set(after.items.map((i) => i.path));
+      exclude = exclude.filter((p) => listed.has(p));
       this.editorsNote = `Saved ${describeFiles(dirtyPaths)} first: the unsaved text is in the safety snapshot.`;
     }
     this.post({ type: 'busy', message: this.request.asCopy ? 'Restoring…' : 'Taking a safety snapshot, then restoring…' });
