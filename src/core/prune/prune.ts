@@ -13,7 +13,7 @@ export async function planPrune(root: BackupRoot, policy: PrunePolicy, options: 
   const now = options.now ?? new Date();
   const includePinned = options.includePinned === true;
   const { listing, stats } = await root.prune.scan(options.signal);
-  const notes = includePinned ? new Map<string, SnapshotMeta>() : (await root.notes.readAll()).notes;
+  const notes = includePinned ? new Map<string, SnapshotMeta>() : (options.notes ?? (await root.notes.readAll()).notes);
   const snapshots = listing.snapshots.filter((s) => stats.has(s.name));
   const decisions = decide(
     snapshots.map((s) => ({ name: s.name, time: s.time, mtime: stats.get(s.name)!.mtime })),

@@ -30,9 +30,9 @@ export function thinningKeeps(meta: SnapshotMeta | undefined, time: Date, now: D
  */
 export async function planThinning(root: BackupRoot, strategy: string, options: { now?: Date; signal?: AbortSignal } = {}): Promise<PrunePlan> {
   const now = options.now ?? new Date();
-  const plan = await planPrune(root, { strategy }, { now, measureSizes: false, signal: options.signal });
-  if (!plan.delete.length) return plan;
   const { notes } = await root.notes.readAll();
+  const plan = await planPrune(root, { strategy }, { now, measureSizes: false, signal: options.signal, notes });
+  if (!plan.delete.length) return plan;
   const keep = [...plan.keep];
   const remove = plan.delete.filter((entry) => {
     const why = thinningKeeps(notes.get(entry.name), entry.time, now);

@@ -1,3 +1,4 @@
+import type { SnapshotMeta } from '../root/notes';
 import type { RootListing } from '../root/listing';
 import type { PrunePolicy } from './policy';
 
@@ -37,6 +38,8 @@ export interface PlanOptions {
   measureSizes?: boolean;
   /** Let the policy delete pinned and pre-restore snapshots too (default: they are always kept). */
   includePinned?: boolean;
+  /** The root's notes when the caller read them already (one read serves both). */
+  notes?: ReadonlyMap<string, SnapshotMeta>;
   signal?: AbortSignal;
 }
 
