@@ -35,7 +35,7 @@ try {
 
 function makeDemo() {
   if (!fs.existsSync(workspace)) {
-    write('README.md', '# Demo workspace\n\nEdit files here, then run "Snapshot workspace" from the Snapshots view.\n');
+    write('README.md', '# Demo workspace\n\nEdit files here, then run "Snapshot Workspace" from the Snapshots view.\n');
     write('src/greet.ts', 'export function greet(name: string): string {\n  return `Hello, ${name}`;\n}\n');
     write('notes/journal.md', '# Journal\n');
   }
@@ -149,7 +149,7 @@ async function checkWorkbench(url) {
       // With two views in the container, the view's actions sit in its pane header and show on hover, as for a person.
       const header = page.locator('.pane-header', { hasText: 'Snapshots' }).first();
       await header.hover({ timeout: 30_000 });
-      await header.locator('[aria-label^="Snapshot workspace"]').first().click({ timeout: 30_000 });
+      await header.locator('[aria-label^="Snapshot Workspace"]').first().click({ timeout: 30_000 });
       await page
         .locator('.notifications-toasts .notification-toast', { hasText: /Snapshot \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: / })
         .first()
